@@ -1,0 +1,15 @@
+//! Slieksnis engine: Latvian municipal social-assistance rules, written as rhai scripts over
+//! columns of households, with dated parameters as data.
+//!
+//! The engine takes data (script and parameter texts, populations as bytes or in-memory columns)
+//! and returns data (per-household outcomes, per-municipality summaries, explanations). It never
+//! touches files, the terminal or exit codes: that is the CLI's job. It evaluates chunks of
+//! households in parallel on the current rayon pool; results never depend on the thread count.
+
+pub mod csv_load;
+pub mod date;
+pub mod fixed;
+pub mod parameters;
+pub mod population;
+
+pub use csv_load::load;
