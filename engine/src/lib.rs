@@ -7,9 +7,32 @@
 //! households in parallel on the current rayon pool; results never depend on the thread count.
 
 pub mod csv_load;
+pub mod cases;
 pub mod date;
 pub mod fixed;
 pub mod parameters;
 pub mod population;
+pub mod register;
+pub mod script;
 
 pub use csv_load::load;
+pub mod policy;
+pub mod simulate;
+pub mod summary;
+
+pub use date::Period;
+pub use policy::Policy;
+pub use population::Population;
+pub use simulate::{Outcome, simulate};
+pub use summary::{Summary, summarize};
+
+/// The status of household `i` in an outcome: `needy`, `low_income` or `none`.
+pub fn outcome_status(outcome: &Outcome, i: usize) -> &'static str {
+    if outcome.needy[i] {
+        "needy"
+    } else if outcome.low_income[i] {
+        "low_income"
+    } else {
+        "none"
+    }
+}

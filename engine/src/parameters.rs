@@ -554,7 +554,8 @@ fn read_parameter(
     })
 }
 
-fn from_toml(v: toml::Value) -> Result<Value, String> {
+/// A TOML value as a parameter value (numbers exactly as written).
+pub fn from_toml(v: toml::Value) -> Result<Value, String> {
     Ok(match v {
         toml::Value::Integer(i) => Value::Number(Decimal::from(i)),
         toml::Value::Float(f) => Value::Number(exact_decimal(f)?),

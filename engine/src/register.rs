@@ -1,0 +1,55 @@
+//! The register of Latvian local governments: slugs, names, regions and populations, from
+//! `populations/municipalities.csv` (a copy of the project's reference data; see
+//! `populations/README.md` for its sources). Embedded, so validation needs no files.
+
+/// One local government.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Municipality {
+    pub slug: String,
+    pub name: String,
+    pub region: String,
+    pub population: u64,
+    /// `active` or `merged` (Varakļāni into Madona, 1.7.2025).
+    pub status: String,
+}
+
+const CSV: &str = include_str!("../../populations/municipalities.csv");
+
+/// Every local government in the register, in file order.
+pub fn municipalities() -> Vec<Municipality> {
+    let mut reader = csv::Reader::from_reader(CSV.as_bytes());
+    let headers = reader.headers().expect("the embedded register has a header").clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).expect("the embedded register has its columns");
+    let (slug, name, region, population, status) =
+        (col("slug"), col("name_lv"), col("region"), col("population"), col("status"));
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("the embedded register is valid CSV");
+            Municipality {
+                slug: r[slug].to_string(),
+                name: r[name].to_string(),
+                region: r[region].to_string(),
+                population: r[population].parse().unwrap_or(0),
+                status: r[status].to_string(),
+            }
+        })
+        .collect()
+}
+
+/// The slugs of every local government.
+pub fn slugs() -> Vec<String> {
+    municipalities().into_iter().map(|m| m.slug).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_register_has_every_local_government() {
+        let all = super::municipalities();
+        // 43 local governments from 1.7.2021, plus Varakļāni (merged into Madona on 1.7.2025).
+        assert_eq!(all.len(), 44);
+        assert_eq!(all.iter().filter(|m| m.status == "active").count(), 43);
+        assert!(all.iter().any(|m| m.slug == "ogres-novads" && m.name == "Ogres novads"));
+    }
+}
