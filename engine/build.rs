@@ -9,7 +9,9 @@ fn main() {
     let mut files = Vec::new();
     collect(&root, &root, &mut files);
     files.sort();
-    let mut out = String::from("/// The default policy's files, as `(path inside policies/, text)`.\npub static FILES: &[(&str, &str)] = &[\n");
+    let mut out = String::from(
+        "/// The default policy's files, as `(path inside policies/, text)`.\npub static FILES: &[(&str, &str)] = &[\n",
+    );
     for (rel, abs) in &files {
         writeln!(out, "    ({rel:?}, include_str!({abs:?})),").unwrap();
     }
@@ -20,17 +22,29 @@ fn main() {
 }
 
 fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
-        let rel = path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+        let rel = path
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         println!("cargo:rerun-if-changed={}", path.display());
         if path.is_dir() {
             if rel == "rules" || rel == "parameters" {
                 collect(root, &path, out);
             }
-        } else if rel == "policy.toml" || rel.ends_with(".rhai") || (rel.starts_with("parameters/") && rel.ends_with(".toml")) {
-            out.push((rel, path.canonicalize().unwrap().to_string_lossy().into_owned()));
+        } else if rel == "policy.toml"
+            || rel.ends_with(".rhai")
+            || (rel.starts_with("parameters/") && rel.ends_with(".toml"))
+        {
+            out.push((
+                rel,
+                path.canonicalize().unwrap().to_string_lossy().into_owned(),
+            ));
         }
     }
 }

@@ -18,17 +18,14 @@
 //! `expect` names any household variable the scripts set (numbers compare exactly, so `337`
 //! equals `337.00`), a list for a per-person variable, or `status` (needy, low_income, none).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
-
-use rust_decimal::Decimal;
 
 use crate::date::Period;
 use crate::fixed;
 use crate::parameters::{Value, from_toml};
 use crate::policy::Policy;
 use crate::population::{HouseholdInput, PersonInput, Population};
-use crate::script::Output;
+use crate::script::{Evaluation, Output};
 
 /// The result of one case.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,7 +57,10 @@ pub fn run_file(policy: &Policy, known: &[&str], file: &str, text: &str) -> Vec<
         Ok(t) => t,
         Err(e) => {
             let e: toml::de::Error = e;
-            let line = e.span().map(|s| text[..s.start].matches('\n').count() + 1).unwrap_or(0);
+            let line = e
+                .span()
+                .map(|s| text[..s.start].matches('\n').count() + 1)
+                .unwrap_or(0);
             return vec![fail(line, "(file)", e.message().to_string())];
         }
     };
@@ -71,13 +71,22 @@ pub fn run_file(policy: &Policy, known: &[&str], file: &str, text: &str) -> Vec<
     cases
         .iter()
         .map(|case| {
-            let name = case.get("name").and_then(|n| n.as_str()).unwrap_or("(unnamed)").to_string();
+            let name = case
+                .get("name")
+                .and_then(|n| n.as_str())
+                .unwrap_or("(unnamed)")
+                .to_string();
             let line = find_line(text, &name, &mut names_seen);
             let failures = match run_case(policy, known, case) {
                 Ok(f) => f,
                 Err(message) => vec![message],
             };
-            CaseResult { file: file.to_string(), line, name, failures }
+            CaseResult {
+                file: file.to_string(),
+                line,
+                name,
+                failures,
+            }
         })
         .collect()
 }
@@ -93,24 +102,185 @@ fn find_line(text: &str, name: &str, from: &mut usize) -> usize {
     0
 }
 
-const CASE_KEYS: [&str; 9] =
-    ["name", "period", "municipality", "housing_costs", "savings", "vehicles", "persons", "set", "expect"];
+const CASE_KEYS: [&str; 9] = [
+    "name",
+    "period",
+    "municipality",
+    "housing_costs",
+    "savings",
+    "vehicles",
+    "persons",
+    "set",
+    "expect",
+];
 
 fn run_case(policy: &Policy, known: &[&str], case: &toml::Value) -> Result<Vec<String>, String> {
     let t = case.as_table().ok_or("a case must be a table")?;
     for key in t.keys() {
         if !CASE_KEYS.contains(&key.as_str()) && key != "expect_error" {
-            return Err(format!("unknown key '{key}' (known: {}, expect_error)", CASE_KEYS.join(", ")));
+            return Err(format!(
+                "unknown key '{key}' (known: {}, expect_error)",
+                CASE_KEYS.join(", ")
+            ));
         }
     }
-    let text = |k: &str| t.get(k).and_then(|v| v.as_str()).ok_or(format!("'{k}' is missing or not a text"));
+    let text = |k: &str| {
+        t.get(k)
+            .and_then(|v| v.as_str())
+            .ok_or(format!("'{k}' is missing or not a text"))
+    };
     let period = Period::parse(text("period")?).ok_or("period must be YYYY-MM")?;
-    let municipality = text("municipality")?.to_string();
+    let household = household(t)?;
+    let municipality = household.municipality.clone();
+    let population =
+        Arc::new(Population::from_households(&[household], known, "case").map_err(|e| e.message)?);
+    let mut parameters = policy.parameters.clone();
+    if let Some(set) = t.get("set") {
+        let set = set
+            .as_table()
+            .ok_or("'set' must be a table of parameter = value")?;
+        for (path, v) in set {
+            parameters
+                .set(path, from_toml(v.clone())?, "set")
+                .map_err(|e| e.message)?;
+        }
+    }
+    let resolved = parameters.resolve(period.first_day(), &municipality);
+    let evaluation = policy.rules.evaluate(&population, 0..1, &resolved, false);
+    match (evaluation, t.get("expect_error")) {
+        (Err(e), Some(expected)) => {
+            let expected = expected.as_str().ok_or("expect_error must be a text")?;
+            let got = e.to_string();
+            Ok(if got.contains(expected) {
+                vec![]
+            } else {
+                vec![format!("expected an error with '{expected}', got: {got}")]
+            })
+        }
+        (Err(e), None) => Err(e.to_string()),
+        (Ok(_), Some(expected)) => Ok(vec![format!(
+            "expected an error with '{}', but the rules ran",
+            expected
+        )]),
+        (Ok(ev), None) => {
+            let expect = t
+                .get("expect")
+                .and_then(|e| e.as_table())
+                .ok_or("'expect' (a table) is missing")?;
+            let mut failures = Vec::new();
+            for (name, want) in expect {
+                if let Some(f) = check(&ev, name, want)? {
+                    failures.push(f);
+                }
+            }
+            Ok(failures)
+        }
+    }
+}
+
+/// Compares one expectation; `Ok(Some(message))` when it does not hold.
+fn check(vars: &Evaluation, name: &str, want: &toml::Value) -> Result<Option<String>, String> {
+    if name == "status" {
+        let want = want
+            .as_str()
+            .ok_or("status must be \"needy\", \"low_income\" or \"none\"")?;
+        let is =
+            |v: &str| matches!(vars.get(v), Some((Output::Mask { values, .. }, _)) if values[0]);
+        let got = if is("needy") {
+            "needy"
+        } else if is("low_income") {
+            "low_income"
+        } else {
+            "none"
+        };
+        return Ok((got != want).then(|| format!("status: expected {want}, got {got}")));
+    }
+    let Some((got, _)) = vars.get(name) else {
+        let known: Vec<&str> = vars.names().collect();
+        return Err(format!(
+            "'{name}' is not a variable the rules set (they set: {})",
+            known.join(", ")
+        ));
+    };
+    let wanted: Vec<&toml::Value> = match want {
+        toml::Value::Array(items) => items.iter().collect(),
+        one => vec![one],
+    };
+    let shown = |values: Vec<String>| {
+        if values.len() == 1 {
+            values[0].clone()
+        } else {
+            format!("[{}]", values.join(", "))
+        }
+    };
+    match got {
+        Output::Num { values, .. } => {
+            let mut want_fixed = Vec::new();
+            for w in &wanted {
+                match from_toml((*w).clone())? {
+                    Value::Number(d) => want_fixed.push(
+                        fixed::from_decimal(d)
+                            .ok_or(format!("{name}: {d} has too many decimals"))?,
+                    ),
+                    _ => return Err(format!("{name}: expected value must be a number")),
+                }
+            }
+            Ok((values != want_fixed).then(|| {
+                format!(
+                    "{name}: expected {}, got {}",
+                    shown(
+                        want_fixed
+                            .iter()
+                            .map(|&v| fixed::format_amount(v))
+                            .collect()
+                    ),
+                    shown(values.iter().map(|&v| fixed::format_amount(v)).collect())
+                )
+            }))
+        }
+        Output::Mask { values, .. } => {
+            let want_bools: Vec<bool> = wanted
+                .iter()
+                .map(|w| {
+                    w.as_bool()
+                        .ok_or(format!("{name}: expected value must be true or false"))
+                })
+                .collect::<Result<_, _>>()?;
+            Ok((values != want_bools).then(|| {
+                format!(
+                    "{name}: expected {}, got {}",
+                    shown(want_bools.iter().map(|b| b.to_string()).collect()),
+                    shown(values.iter().map(|b| b.to_string()).collect())
+                )
+            }))
+        }
+        Output::Scalar(v) => {
+            let w = from_toml(want.clone())?;
+            let equal = match (&w, &v) {
+                (Value::Number(a), Value::Number(b)) => a.normalize() == b.normalize(),
+                (a, b) => a == b,
+            };
+            Ok((!equal).then(|| format!("{name}: expected {w}, got {v}")))
+        }
+    }
+}
+
+/// A household written as TOML: `municipality`, optional `housing_costs`, `savings`, `vehicles`,
+/// and `persons = [{ age = 40, income = 300, disabled = false }, …]`. Used by case files and by
+/// `explain --household`.
+pub fn household(t: &toml::Table) -> Result<HouseholdInput, String> {
+    let municipality = t
+        .get("municipality")
+        .and_then(|v| v.as_str())
+        .ok_or("'municipality' (a slug such as ogres-novads) is missing")?
+        .to_string();
     let amount = |v: Option<&toml::Value>, what: &str| -> Result<i64, String> {
         match v {
             None => Ok(0),
             Some(v) => match from_toml(v.clone()) {
-                Ok(Value::Number(d)) => fixed::from_decimal(d).ok_or(format!("{what}: {d} is not an amount")),
+                Ok(Value::Number(d)) => {
+                    fixed::from_decimal(d).ok_or(format!("{what}: {d} is not an amount"))
+                }
                 _ => Err(format!("{what} must be a number")),
             },
         }
@@ -123,16 +293,25 @@ fn run_case(policy: &Policy, known: &[&str], case: &toml::Value) -> Result<Vec<S
             Some(_) => Err(format!("{what} must be true/false or 0/1")),
         }
     };
-    let persons = t.get("persons").and_then(|v| v.as_array()).ok_or("'persons' must be a list of persons")?;
+    let persons = t
+        .get("persons")
+        .and_then(|v| v.as_array())
+        .ok_or("'persons' must be a list of persons")?;
     let mut inputs = Vec::new();
     for (i, p) in persons.iter().enumerate() {
-        let p = p.as_table().ok_or("each person is a table like { age = 40, income = 300 }")?;
+        let p = p
+            .as_table()
+            .ok_or("each person is a table like { age = 40, income = 300 }")?;
         for key in p.keys() {
-            if !["age", "income", "disabled", "employed", "nva_registered"].contains(&key.as_str()) {
+            if !["age", "income", "disabled", "employed", "nva_registered"].contains(&key.as_str())
+            {
                 return Err(format!("person {}: unknown key '{key}'", i + 1));
             }
         }
-        let age = p.get("age").and_then(|a| a.as_integer()).ok_or(format!("person {}: 'age' (whole years) is missing", i + 1))?;
+        let age = p
+            .get("age")
+            .and_then(|a| a.as_integer())
+            .ok_or(format!("person {}: 'age' (whole years) is missing", i + 1))?;
         inputs.push(PersonInput {
             id: i as u64 + 1,
             age,
@@ -142,104 +321,15 @@ fn run_case(policy: &Policy, known: &[&str], case: &toml::Value) -> Result<Vec<S
             nva_registered: flag(p.get("nva_registered"), "nva_registered")?,
         });
     }
-    let household = HouseholdInput {
+    Ok(HouseholdInput {
         id: 1,
         municipality: municipality.clone(),
         housing_costs: amount(t.get("housing_costs"), "housing_costs")?,
         savings: amount(t.get("savings"), "savings")?,
-        vehicles: t.get("vehicles").map(|v| v.as_integer().ok_or("vehicles must be a whole number")).transpose()?,
+        vehicles: t
+            .get("vehicles")
+            .map(|v| v.as_integer().ok_or("vehicles must be a whole number"))
+            .transpose()?,
         persons: inputs,
-    };
-    let population = Arc::new(Population::from_households(&[household], known, "case").map_err(|e| e.message)?);
-    let mut parameters = policy.parameters.clone();
-    if let Some(set) = t.get("set") {
-        let set = set.as_table().ok_or("'set' must be a table of parameter = value")?;
-        for (path, v) in set {
-            parameters.set(path, from_toml(v.clone())?, "set").map_err(|e| e.message)?;
-        }
-    }
-    let resolved = parameters.resolve(period.first_day(), &municipality);
-    let evaluation = policy.rules.evaluate(&population, 0..1, &resolved, false);
-    match (evaluation, t.get("expect_error")) {
-        (Err(e), Some(expected)) => {
-            let expected = expected.as_str().ok_or("expect_error must be a text")?;
-            let got = e.to_string();
-            Ok(if got.contains(expected) { vec![] } else { vec![format!("expected an error with '{expected}', got: {got}")] })
-        }
-        (Err(e), None) => Err(e.to_string()),
-        (Ok(_), Some(expected)) => Ok(vec![format!("expected an error with '{}', but the rules ran", expected)]),
-        (Ok(ev), None) => {
-            let expect = t.get("expect").and_then(|e| e.as_table()).ok_or("'expect' (a table) is missing")?;
-            let mut failures = Vec::new();
-            for (name, want) in expect {
-                if let Some(f) = check(&ev.variables, name, want)? {
-                    failures.push(f);
-                }
-            }
-            Ok(failures)
-        }
-    }
-}
-
-/// Compares one expectation; `Ok(Some(message))` when it does not hold.
-fn check(vars: &BTreeMap<String, (Output, String)>, name: &str, want: &toml::Value) -> Result<Option<String>, String> {
-    if name == "status" {
-        let want = want.as_str().ok_or("status must be \"needy\", \"low_income\" or \"none\"")?;
-        let is = |v: &str| matches!(vars.get(v), Some((Output::Mask { values, .. }, _)) if values[0]);
-        let got = if is("needy") { "needy" } else if is("low_income") { "low_income" } else { "none" };
-        return Ok((got != want).then(|| format!("status: expected {want}, got {got}")));
-    }
-    let Some((got, _)) = vars.get(name) else {
-        let known: Vec<&str> = vars.keys().map(String::as_str).collect();
-        return Err(format!("'{name}' is not a variable the rules set (they set: {})", known.join(", ")));
-    };
-    let wanted: Vec<&toml::Value> = match want {
-        toml::Value::Array(items) => items.iter().collect(),
-        one => vec![one],
-    };
-    let shown = |values: Vec<String>| if values.len() == 1 { values[0].clone() } else { format!("[{}]", values.join(", ")) };
-    match got {
-        Output::Num { values, .. } => {
-            let mut want_fixed = Vec::new();
-            for w in &wanted {
-                match from_toml((*w).clone())? {
-                    Value::Number(d) => want_fixed.push(fixed::from_decimal(d).ok_or(format!("{name}: {d} has too many decimals"))?),
-                    _ => return Err(format!("{name}: expected value must be a number")),
-                }
-            }
-            Ok((values != &want_fixed).then(|| {
-                format!(
-                    "{name}: expected {}, got {}",
-                    shown(want_fixed.iter().map(|&v| fixed::format_amount(v)).collect()),
-                    shown(values.iter().map(|&v| fixed::format_amount(v)).collect())
-                )
-            }))
-        }
-        Output::Mask { values, .. } => {
-            let want_bools: Vec<bool> = wanted
-                .iter()
-                .map(|w| w.as_bool().ok_or(format!("{name}: expected value must be true or false")))
-                .collect::<Result<_, _>>()?;
-            Ok((values != &want_bools).then(|| {
-                format!(
-                    "{name}: expected {}, got {}",
-                    shown(want_bools.iter().map(|b| b.to_string()).collect()),
-                    shown(values.iter().map(|b| b.to_string()).collect())
-                )
-            }))
-        }
-        Output::Scalar(v) => {
-            let w = from_toml(want.clone())?;
-            let equal = match (&w, v) {
-                (Value::Number(a), Value::Number(b)) => a.normalize() == b.normalize(),
-                (a, b) => a == b,
-            };
-            Ok((!equal).then(|| format!("{name}: expected {w}, got {v}")))
-        }
-    }
-}
-
-/// Decimal equality ignoring trailing zeros (`337 == 337.00`).
-pub fn same_number(a: Decimal, b: Decimal) -> bool {
-    a.normalize() == b.normalize()
+    })
 }

@@ -6,13 +6,16 @@
 //! touches files, the terminal or exit codes: that is the CLI's job. It evaluates chunks of
 //! households in parallel on the current rayon pool; results never depend on the thread count.
 
-pub mod csv_load;
 pub mod cases;
+pub mod columns;
+pub mod csv_load;
 pub mod date;
+pub mod explain;
 pub mod fixed;
 pub mod parameters;
 pub mod population;
 pub mod register;
+pub mod scenario;
 pub mod script;
 
 pub use csv_load::load;

@@ -91,6 +91,8 @@ impl fmt::Display for Value {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Meta {
     pub description: String,
+    /// The description in Latvian, where written.
+    pub description_lv: String,
     pub reference: String,
     pub unit: String,
     /// The file it was read from (or the scenario that set it).
@@ -138,7 +140,7 @@ pub struct ParameterSet {
     root: Group,
 }
 
-const META_KEYS: [&str; 4] = ["description", "reference", "unit", "note"];
+const META_KEYS: [&str; 5] = ["description", "description_lv", "reference", "unit", "note"];
 
 impl ParameterSet {
     /// Adds the parameters of one TOML file. `origin` names the file in errors.
@@ -217,6 +219,7 @@ impl ParameterSet {
         check_same_kind(&template, &value).map_err(|m| err(origin, format!("{path}: {m}")))?;
         let meta = Arc::new(Meta {
             description: template.meta.description.clone(),
+            description_lv: template.meta.description_lv.clone(),
             reference: template.meta.reference.clone(),
             unit: template.meta.unit.clone(),
             origin: origin.to_string(),
@@ -499,6 +502,7 @@ fn read_parameter(
             };
             match key {
                 "description" => meta.description = s,
+                "description_lv" => meta.description_lv = s,
                 "reference" => meta.reference = s,
                 "unit" => meta.unit = s,
                 _ => {}
@@ -544,7 +548,7 @@ fn read_parameter(
         return Err(err(
             origin,
             format!(
-                "{path}: unknown key '{key}' (a parameter has values or value, and description, reference, unit, note)"
+                "{path}: unknown key '{key}' (a parameter has values or value, and description, description_lv, reference, unit, note)"
             ),
         ));
     }

@@ -25,12 +25,21 @@ mod embedded {
 }
 
 /// Household variables every policy must set: what `run` writes and sums.
-pub const REQUIRED_OUTPUTS: [&str; 6] =
-    ["needy", "low_income", "gmi_benefit", "housing_benefit", "state_share", "municipal_net"];
+pub const REQUIRED_OUTPUTS: [&str; 6] = [
+    "needy",
+    "low_income",
+    "gmi_benefit",
+    "housing_benefit",
+    "state_share",
+    "municipal_net",
+];
 
 /// The files of the default policy shipped in `policies/`.
 pub fn builtin() -> BTreeMap<String, String> {
-    embedded::FILES.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect()
+    embedded::FILES
+        .iter()
+        .map(|(p, t)| (p.to_string(), t.to_string()))
+        .collect()
 }
 
 /// How a variable is explained.
@@ -89,9 +98,13 @@ struct ManifestVariable {
 impl Policy {
     /// Loads a policy from its files (paths relative to the policy directory).
     pub fn load(files: &BTreeMap<String, String>) -> Result<Policy, PolicyError> {
-        let manifest_text = files.get("policy.toml").ok_or_else(|| PolicyError::MissingFile("policy.toml".into()))?;
+        let manifest_text = files
+            .get("policy.toml")
+            .ok_or_else(|| PolicyError::MissingFile("policy.toml".into()))?;
         let manifest: Manifest = toml::from_str(manifest_text).map_err(|e| {
-            let line = e.span().map(|s| manifest_text[..s.start].matches('\n').count() + 1);
+            let line = e
+                .span()
+                .map(|s| manifest_text[..s.start].matches('\n').count() + 1);
             PolicyError::Manifest(match line {
                 Some(l) => format!("line {l}: {}", e.message()),
                 None => e.message().to_string(),
@@ -99,21 +112,41 @@ impl Policy {
         })?;
         let mut parameters = ParameterSet::default();
         for path in &manifest.parameters {
-            let text = files.get(path).ok_or_else(|| PolicyError::MissingFile(path.clone()))?;
+            let text = files
+                .get(path)
+                .ok_or_else(|| PolicyError::MissingFile(path.clone()))?;
             parameters.add_file(path, text)?;
         }
         let mut scripts = Vec::new();
         for path in &manifest.scripts {
-            let text = files.get(path).ok_or_else(|| PolicyError::MissingFile(path.clone()))?;
+            let text = files
+                .get(path)
+                .ok_or_else(|| PolicyError::MissingFile(path.clone()))?;
             scripts.push((path.clone(), text.clone()));
         }
         let rules = Rules::compile(&scripts)?;
         let variables = manifest
             .variables
             .into_iter()
-            .map(|(k, v)| (k, VariableInfo { label: v.label, label_lv: v.label_lv, unit: v.unit, reference: v.reference }))
+            .map(|(k, v)| {
+                (
+                    k,
+                    VariableInfo {
+                        label: v.label,
+                        label_lv: v.label_lv,
+                        unit: v.unit,
+                        reference: v.reference,
+                    },
+                )
+            })
             .collect();
-        Ok(Policy { name: manifest.name, rules, parameters, variables, scripts })
+        Ok(Policy {
+            name: manifest.name,
+            rules,
+            parameters,
+            variables,
+            scripts,
+        })
     }
 
     /// The rules with some scripts replaced by other texts (a reform that changes a formula).
@@ -130,7 +163,12 @@ impl Policy {
         let scripts: Vec<(String, String)> = self
             .scripts
             .iter()
-            .map(|(p, t)| (p.clone(), replaced.get(p).cloned().unwrap_or_else(|| t.clone())))
+            .map(|(p, t)| {
+                (
+                    p.clone(),
+                    replaced.get(p).cloned().unwrap_or_else(|| t.clone()),
+                )
+            })
             .collect();
         Ok(Rules::compile(&scripts)?)
     }

@@ -26,9 +26,10 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
-use rhai::{Dynamic, Engine, EvalAltResult, INT, ImmutableString, Map, Position, Scope, AST};
+use rhai::{AST, Dynamic, Engine, EvalAltResult, INT, ImmutableString, Map, Position, Scope};
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use crate::columns::{self, Arith, Buf, Cmp, ColumnResult, Level, Logic, Mask, Num, Operand};
 use crate::fixed::{self, CENT, SCALE};
 use crate::parameters::{Leaf, Resolved, ResolvedNode, Value};
 use crate::population::Population;
@@ -63,280 +64,36 @@ impl std::fmt::Display for ScriptError {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Column types
-
-/// Which rows a column has: one per household of the chunk, or one per member.
-#[derive(Clone, Debug)]
-enum Level {
-    Household,
-    /// Member offsets of the chunk's households (`len = households + 1`, starting at 0).
-    Person(Arc<[u32]>),
-}
-
-impl Level {
-    fn same(&self, other: &Level) -> bool {
-        match (self, other) {
-            (Level::Household, Level::Household) => true,
-            (Level::Person(a), Level::Person(b)) => Arc::ptr_eq(a, b),
-            _ => false,
-        }
-    }
-    fn name(&self) -> &'static str {
-        match self {
-            Level::Household => "household",
-            Level::Person(_) => "person",
-        }
-    }
-}
-
-/// A column of exact numbers (fixed-point).
-#[derive(Clone, Debug)]
-pub struct Num {
-    level: Level,
-    data: Arc<Vec<i64>>,
-}
-
-/// A column of true/false.
-#[derive(Clone, Debug)]
-pub struct Mask {
-    level: Level,
-    data: Arc<Vec<bool>>,
-}
+// Columns as rhai values
 
 fn runtime_error(message: impl Into<String>) -> Box<EvalAltResult> {
-    Box::new(EvalAltResult::ErrorRuntime(Dynamic::from(message.into()), Position::NONE))
+    Box::new(EvalAltResult::ErrorRuntime(
+        Dynamic::from(message.into()),
+        Position::NONE,
+    ))
 }
 
-fn check_levels(a: &Level, b: &Level, op: &str) -> RResult<()> {
-    if a.same(b) {
-        Ok(())
-    } else {
-        Err(runtime_error(format!(
-            "`{op}` combines a {} column with a {} column; aggregate the person column first (sum, count, any, all)",
-            a.name(),
-            b.name()
-        )))
-    }
-}
-
-fn overflow(op: &str) -> Box<EvalAltResult> {
-    Box::new(EvalAltResult::ErrorArithmetic(format!("`{op}` overflowed: a value is too large"), Position::NONE))
-}
-
-/// A number operand: a column or a scalar in fixed units.
-enum Operand {
-    Col(Num),
-    Scalar(i64),
+fn column_error<T>(r: ColumnResult<T>) -> RResult<T> {
+    r.map_err(|m| {
+        if m.contains("overflowed") {
+            Box::new(EvalAltResult::ErrorArithmetic(m, Position::NONE))
+        } else {
+            runtime_error(m)
+        }
+    })
 }
 
 fn int_scalar(v: INT) -> RResult<i64> {
-    v.checked_mul(SCALE).ok_or_else(|| runtime_error(format!("{v} is too large")))
+    v.checked_mul(SCALE)
+        .ok_or_else(|| runtime_error(format!("{v} is too large")))
 }
 
 fn dec_scalar(d: Decimal) -> RResult<i64> {
-    fixed::from_decimal(d).ok_or_else(|| runtime_error(format!("{d} has more than 4 decimals or is too large for a column")))
-}
-
-impl From<Num> for Operand {
-    fn from(n: Num) -> Self {
-        Operand::Col(n)
-    }
-}
-
-/// Applies `f` element-wise, reusing the buffer of an operand that nothing else holds.
-/// `f` returns the value and whether it overflowed.
-fn zip_num(a: Operand, b: Operand, op: &str, f: impl Fn(i64, i64) -> (i64, bool)) -> RResult<Num> {
-    let mut bad = false;
-    let result = match (a, b) {
-        (Operand::Col(mut x), Operand::Col(y)) => {
-            check_levels(&x.level, &y.level, op)?;
-            if let Some(buf) = Arc::get_mut(&mut x.data) {
-                for (v, &w) in buf.iter_mut().zip(y.data.iter()) {
-                    let (r, o) = f(*v, w);
-                    *v = r;
-                    bad |= o;
-                }
-                x
-            } else {
-                let mut y = y;
-                if let Some(buf) = Arc::get_mut(&mut y.data) {
-                    for (w, &v) in buf.iter_mut().zip(x.data.iter()) {
-                        let (r, o) = f(v, *w);
-                        *w = r;
-                        bad |= o;
-                    }
-                    y
-                } else {
-                    let data: Vec<i64> = x
-                        .data
-                        .iter()
-                        .zip(y.data.iter())
-                        .map(|(&v, &w)| {
-                            let (r, o) = f(v, w);
-                            bad |= o;
-                            r
-                        })
-                        .collect();
-                    Num { level: x.level, data: Arc::new(data) }
-                }
-            }
-        }
-        (Operand::Col(x), Operand::Scalar(s)) => map_num(x, |v| f(v, s), &mut bad),
-        (Operand::Scalar(s), Operand::Col(y)) => map_num(y, |w| f(s, w), &mut bad),
-        (Operand::Scalar(_), Operand::Scalar(_)) => unreachable!("scalar operators are rhai's own"),
-    };
-    if bad { Err(overflow(op)) } else { Ok(result) }
-}
-
-fn map_num(mut x: Num, f: impl Fn(i64) -> (i64, bool), bad: &mut bool) -> Num {
-    if let Some(buf) = Arc::get_mut(&mut x.data) {
-        for v in buf.iter_mut() {
-            let (r, o) = f(*v);
-            *v = r;
-            *bad |= o;
-        }
-        x
-    } else {
-        let data = x
-            .data
-            .iter()
-            .map(|&v| {
-                let (r, o) = f(v);
-                *bad |= o;
-                r
-            })
-            .collect();
-        Num { level: x.level, data: Arc::new(data) }
-    }
-}
-
-fn compare(a: Operand, b: Operand, op: &str, f: impl Fn(i64, i64) -> bool) -> RResult<Mask> {
-    let (level, data) = match (a, b) {
-        (Operand::Col(x), Operand::Col(y)) => {
-            check_levels(&x.level, &y.level, op)?;
-            (x.level.clone(), x.data.iter().zip(y.data.iter()).map(|(&v, &w)| f(v, w)).collect())
-        }
-        (Operand::Col(x), Operand::Scalar(s)) => (x.level.clone(), x.data.iter().map(|&v| f(v, s)).collect()),
-        (Operand::Scalar(s), Operand::Col(y)) => (y.level.clone(), y.data.iter().map(|&w| f(s, w)).collect()),
-        (Operand::Scalar(_), Operand::Scalar(_)) => unreachable!("scalar comparisons are rhai's own"),
-    };
-    Ok(Mask { level, data: Arc::new(data) })
-}
-
-fn zip_mask(a: Mask, b: Mask, op: &str, f: impl Fn(bool, bool) -> bool) -> RResult<Mask> {
-    check_levels(&a.level, &b.level, op)?;
-    let (mut a, b) = (a, b);
-    if let Some(buf) = Arc::get_mut(&mut a.data) {
-        for (v, &w) in buf.iter_mut().zip(b.data.iter()) {
-            *v = f(*v, w);
-        }
-        return Ok(a);
-    }
-    let data = a.data.iter().zip(b.data.iter()).map(|(&v, &w)| f(v, w)).collect();
-    Ok(Mask { level: a.level, data: Arc::new(data) })
-}
-
-fn map_mask(mut a: Mask, f: impl Fn(bool) -> bool) -> Mask {
-    if let Some(buf) = Arc::get_mut(&mut a.data) {
-        for v in buf.iter_mut() {
-            *v = f(*v);
-        }
-        return a;
-    }
-    let data = a.data.iter().map(|&v| f(v)).collect();
-    Mask { level: a.level, data: Arc::new(data) }
-}
-
-fn choose(cond: Mask, yes: Operand, no: Operand) -> RResult<Num> {
-    let n = cond.data.len();
-    let get = |o: &Operand| -> RResult<()> {
-        if let Operand::Col(c) = o {
-            check_levels(&cond.level, &c.level, "where")?;
-        }
-        Ok(())
-    };
-    get(&yes)?;
-    get(&no)?;
-    let pick = |o: &Operand, i: usize| match o {
-        Operand::Col(c) => c.data[i],
-        Operand::Scalar(s) => *s,
-    };
-    // Reuse a column operand's buffer when possible.
-    let (mut target, other, target_is_yes) = match (yes, no) {
-        (Operand::Col(y), n) => (y, n, true),
-        (y, Operand::Col(n)) => (n, y, false),
-        (y, n) => {
-            let data = (0..n_len(&cond)).map(|i| if cond.data[i] { pick(&y, i) } else { pick(&n, i) }).collect();
-            return Ok(Num { level: cond.level, data: Arc::new(data) });
-        }
-    };
-    debug_assert_eq!(target.data.len(), n);
-    if let Some(buf) = Arc::get_mut(&mut target.data) {
-        for (i, v) in buf.iter_mut().enumerate() {
-            if cond.data[i] != target_is_yes {
-                *v = pick(&other, i);
-            }
-        }
-        return Ok(target);
-    }
-    let data = (0..n)
-        .map(|i| if cond.data[i] == target_is_yes { target.data[i] } else { pick(&other, i) })
-        .collect();
-    Ok(Num { level: cond.level, data: Arc::new(data) })
-}
-
-fn n_len(m: &Mask) -> usize {
-    m.data.len()
-}
-
-fn offsets_of(level: &Level, what: &str) -> RResult<Arc<[u32]>> {
-    match level {
-        Level::Person(o) => Ok(o.clone()),
-        Level::Household => Err(runtime_error(format!(
-            "{what}() aggregates the members of each household: give it a person column such as h.members.income"
-        ))),
-    }
-}
-
-fn sum(x: Num) -> RResult<Num> {
-    let offsets = offsets_of(&x.level, "sum")?;
-    let mut bad = false;
-    let data = offsets
-        .windows(2)
-        .map(|w| {
-            let mut acc: i64 = 0;
-            for &v in &x.data[w[0] as usize..w[1] as usize] {
-                let (r, o) = acc.overflowing_add(v);
-                acc = r;
-                bad |= o;
-            }
-            acc
-        })
-        .collect();
-    if bad {
-        return Err(overflow("sum"));
-    }
-    Ok(Num { level: Level::Household, data: Arc::new(data) })
-}
-
-fn aggregate_mask(x: &Mask, what: &str, f: impl Fn(&[bool]) -> i64) -> RResult<Vec<i64>> {
-    let offsets = offsets_of(&x.level, what)?;
-    Ok(offsets.windows(2).map(|w| f(&x.data[w[0] as usize..w[1] as usize])).collect())
-}
-
-fn count(x: Mask) -> RResult<Num> {
-    let data = aggregate_mask(&x, "count", |s| s.iter().filter(|&&b| b).count() as i64 * SCALE)?;
-    Ok(Num { level: Level::Household, data: Arc::new(data) })
-}
-
-fn any(x: Mask) -> RResult<Mask> {
-    let data = aggregate_mask(&x, "any", |s| s.iter().any(|&b| b) as i64)?;
-    Ok(Mask { level: Level::Household, data: Arc::new(data.into_iter().map(|v| v != 0).collect()) })
-}
-
-fn all(x: Mask) -> RResult<Mask> {
-    let data = aggregate_mask(&x, "all", |s| s.iter().all(|&b| b) as i64)?;
-    Ok(Mask { level: Level::Household, data: Arc::new(data.into_iter().map(|v| v != 0).collect()) })
+    fixed::from_decimal(d).ok_or_else(|| {
+        runtime_error(format!(
+            "{d} has more than 4 decimals or is too large for a column"
+        ))
+    })
 }
 
 fn round_dec(d: Decimal, dp: u32) -> Decimal {
@@ -344,14 +101,19 @@ fn round_dec(d: Decimal, dp: u32) -> Decimal {
 }
 
 fn describe_num(n: &Num) -> String {
-    let shown: Vec<String> = n.data.iter().take(5).map(|&v| fixed::format_amount(v)).collect();
-    let more = if n.data.len() > 5 { ", …" } else { "" };
+    let shown: Vec<String> = n
+        .values()
+        .iter()
+        .take(5)
+        .map(|&v| fixed::format_amount(v))
+        .collect();
+    let more = if n.values().len() > 5 { ", …" } else { "" };
     format!("{} column [{}{more}]", n.level.name(), shown.join(", "))
 }
 
 fn describe_mask(m: &Mask) -> String {
-    let shown: Vec<String> = m.data.iter().take(5).map(|v| v.to_string()).collect();
-    let more = if m.data.len() > 5 { ", …" } else { "" };
+    let shown: Vec<String> = m.values().iter().take(5).map(|v| v.to_string()).collect();
+    let more = if m.values().len() > 5 { ", …" } else { "" };
     format!("{} mask [{}{more}]", m.level.name(), shown.join(", "))
 }
 
@@ -376,6 +138,8 @@ pub struct Chunk {
     source: Arc<ChunkSource>,
     /// Variables set by scripts, and which script set each.
     vars: BTreeMap<ImmutableString, (Dynamic, Arc<str>)>,
+    /// Variable names in the order they were set (for explanations).
+    order: Vec<ImmutableString>,
     /// Input columns already materialised.
     inputs: Arc<Mutex<BTreeMap<&'static str, Dynamic>>>,
     /// The script running now (for "already set by" messages).
@@ -393,11 +157,20 @@ impl Chunk {
     fn new(population: Arc<Population>, households: Range<usize>) -> Chunk {
         let fp = &population.households.first_person;
         let base = fp[households.start];
-        let offsets: Arc<[u32]> = fp[households.start..=households.end].iter().map(|&o| o - base).collect();
+        let offsets: Arc<[u32]> = fp[households.start..=households.end]
+            .iter()
+            .map(|&o| o - base)
+            .collect();
         let persons = base as usize..fp[households.end] as usize;
         Chunk {
-            source: Arc::new(ChunkSource { population, households, persons, offsets }),
+            source: Arc::new(ChunkSource {
+                population,
+                households,
+                persons,
+                offsets,
+            }),
             vars: BTreeMap::new(),
+            order: Vec::new(),
             inputs: Arc::new(Mutex::new(BTreeMap::new())),
             current: "".into(),
         }
@@ -408,7 +181,10 @@ impl Chunk {
             return Ok(v.clone());
         }
         if name == "members" {
-            return Ok(Dynamic::from(Members { source: self.source.clone(), inputs: self.inputs.clone() }));
+            return Ok(Dynamic::from(Members {
+                source: self.source.clone(),
+                inputs: self.inputs.clone(),
+            }));
         }
         if let Some(v) = input(&self.source, &self.inputs, name, false)? {
             return Ok(v);
@@ -418,7 +194,11 @@ impl Chunk {
             "h.{name} does not exist: households have {} and members (h.members.{}); set so far: {}",
             HOUSEHOLD_INPUTS.join(", "),
             PERSON_INPUTS.join(", h.members."),
-            if set.is_empty() { "nothing".to_string() } else { set.join(", ") }
+            if set.is_empty() {
+                "nothing".to_string()
+            } else {
+                set.join(", ")
+            }
         )))
     }
 
@@ -428,21 +208,30 @@ impl Chunk {
             "vehicles" => pop.households.vehicles.is_some(),
             "employed" => pop.persons.employed.is_some(),
             "nva_registered" => pop.persons.nva_registered.is_some(),
-            n if HOUSEHOLD_INPUTS.contains(&n) || PERSON_INPUTS.contains(&n) || n == "members" => true,
+            n if HOUSEHOLD_INPUTS.contains(&n) || PERSON_INPUTS.contains(&n) || n == "members" => {
+                true
+            }
             n => self.vars.contains_key(n),
         }
     }
 
     fn fill(&self, v: i64) -> RResult<Num> {
-        Ok(Num { level: Level::Household, data: Arc::new(vec![v; self.source.households.len()]) })
+        Ok(Num::new(
+            Level::Household,
+            Buf::filled(self.source.households.len(), v),
+        ))
     }
 
     fn set(&mut self, name: &str, value: Dynamic) -> RResult<()> {
         if HOUSEHOLD_INPUTS.contains(&name) || name == "members" {
-            return Err(runtime_error(format!("h.{name} is an input and cannot be changed")));
+            return Err(runtime_error(format!(
+                "h.{name} is an input and cannot be changed"
+            )));
         }
         if let Some((_, by)) = self.vars.get(name) {
-            return Err(runtime_error(format!("h.{name} is already set (by {by}); each variable is set once")));
+            return Err(runtime_error(format!(
+                "h.{name} is already set (by {by}); each variable is set once"
+            )));
         }
         let n = self.source.households.len();
         let len_ok = |len: usize, level: &Level| match level {
@@ -450,22 +239,42 @@ impl Chunk {
             Level::Person(o) => Arc::ptr_eq(o, &self.source.offsets),
         };
         if let Some(c) = value.read_lock::<Num>() {
-            if !len_ok(c.data.len(), &c.level) {
-                return Err(runtime_error(format!("h.{name}: the column does not belong to this chunk")));
+            if !len_ok(c.values().len(), &c.level) {
+                return Err(runtime_error(format!(
+                    "h.{name}: the column does not belong to this chunk"
+                )));
             }
         } else if let Some(c) = value.read_lock::<Mask>() {
-            if !len_ok(c.data.len(), &c.level) {
-                return Err(runtime_error(format!("h.{name}: the column does not belong to this chunk")));
+            if !len_ok(c.values().len(), &c.level) {
+                return Err(runtime_error(format!(
+                    "h.{name}: the column does not belong to this chunk"
+                )));
             }
+        } else if value.is_string() {
+            return Err(runtime_error(format!(
+                "h.{name}: a variable is a column, a mask, a number, true/false or a table, not a text"
+            )));
         }
         self.vars.insert(name.into(), (value, self.current.clone()));
+        self.order.push(name.into());
         Ok(())
     }
 }
 
-fn input(src: &ChunkSource, cache: &Mutex<BTreeMap<&'static str, Dynamic>>, name: &str, person: bool) -> RResult<Option<Dynamic>> {
-    let names: &[&'static str] = if person { &PERSON_INPUTS } else { &HOUSEHOLD_INPUTS };
-    let Some(&key) = names.iter().find(|&&k| k == name) else { return Ok(None) };
+fn input(
+    src: &ChunkSource,
+    cache: &Mutex<BTreeMap<&'static str, Dynamic>>,
+    name: &str,
+    person: bool,
+) -> RResult<Option<Dynamic>> {
+    let names: &[&'static str] = if person {
+        &PERSON_INPUTS
+    } else {
+        &HOUSEHOLD_INPUTS
+    };
+    let Some(&key) = names.iter().find(|&&k| k == name) else {
+        return Ok(None);
+    };
     let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(v) = cache.get(key) {
         return Ok(Some(v.clone()));
@@ -473,26 +282,46 @@ fn input(src: &ChunkSource, cache: &Mutex<BTreeMap<&'static str, Dynamic>>, name
     let pop = &src.population;
     let (h, p) = (src.households.clone(), src.persons.clone());
     let person_level = || Level::Person(src.offsets.clone());
-    let num = |level: Level, data: Vec<i64>| Dynamic::from(Num { level, data: Arc::new(data) });
-    let mask = |level: Level, data: Vec<bool>| Dynamic::from(Mask { level, data: Arc::new(data) });
-    let missing = |file: &str| runtime_error(format!("this population has no '{name}' column in {file}"));
+    let num = |level: Level, data: Buf<i64>| Dynamic::from(Num::new(level, data));
+    let mask = |level: Level, data: Buf<bool>| Dynamic::from(Mask::new(level, data));
+    let (nh, np) = (h.len(), p.len());
+    let missing =
+        |file: &str| runtime_error(format!("this population has no '{name}' column in {file}"));
     let value = match key {
-        "size" => num(Level::Household, src.offsets.windows(2).map(|w| (w[1] - w[0]) as i64 * SCALE).collect()),
-        "housing_costs" => num(Level::Household, pop.households.housing_costs[h].to_vec()),
-        "savings" => num(Level::Household, pop.households.savings[h].to_vec()),
+        "size" => num(
+            Level::Household,
+            Buf::from_iter_exact(
+                nh,
+                src.offsets.windows(2).map(|w| (w[1] - w[0]) as i64 * SCALE),
+            ),
+        ),
+        "housing_costs" => num(
+            Level::Household,
+            Buf::from_slice(&pop.households.housing_costs[h]),
+        ),
+        "savings" => num(
+            Level::Household,
+            Buf::from_slice(&pop.households.savings[h]),
+        ),
         "vehicles" => match &pop.households.vehicles {
-            Some(v) => num(Level::Household, v[h].iter().map(|&x| x * SCALE).collect()),
+            Some(v) => num(
+                Level::Household,
+                Buf::from_iter_exact(nh, v[h].iter().map(|&x| x * SCALE)),
+            ),
             None => return Err(missing("households.csv")),
         },
-        "age" => num(person_level(), pop.persons.age[p].iter().map(|&a| a * SCALE).collect()),
-        "income" => num(person_level(), pop.persons.income[p].to_vec()),
-        "disabled" => mask(person_level(), pop.persons.disabled[p].to_vec()),
+        "age" => num(
+            person_level(),
+            Buf::from_iter_exact(np, pop.persons.age[p].iter().map(|&a| a * SCALE)),
+        ),
+        "income" => num(person_level(), Buf::from_slice(&pop.persons.income[p])),
+        "disabled" => mask(person_level(), Buf::from_slice(&pop.persons.disabled[p])),
         "employed" => match &pop.persons.employed {
-            Some(v) => mask(person_level(), v[p].to_vec()),
+            Some(v) => mask(person_level(), Buf::from_slice(&v[p])),
             None => return Err(missing("persons.csv")),
         },
         "nva_registered" => match &pop.persons.nva_registered {
-            Some(v) => mask(person_level(), v[p].to_vec()),
+            Some(v) => mask(person_level(), Buf::from_slice(&v[p])),
             None => return Err(missing("persons.csv")),
         },
         _ => unreachable!("names are listed above"),
@@ -517,7 +346,11 @@ impl Params {
         match self.node.get(name) {
             Some(ResolvedNode::Group(g)) => Ok(Dynamic::from(Params {
                 node: g.clone(),
-                path: if self.path.is_empty() { name.into() } else { format!("{}.{name}", self.path).into() },
+                path: if self.path.is_empty() {
+                    name.into()
+                } else {
+                    format!("{}.{name}", self.path).into()
+                },
                 trace: self.trace.clone(),
             })),
             Some(ResolvedNode::Leaf(leaf)) => {
@@ -531,7 +364,11 @@ impl Params {
             }
             None => {
                 let known: Vec<&str> = self.node.keys().map(String::as_str).collect();
-                let at = if self.path.is_empty() { "p".to_string() } else { format!("p.{}", self.path) };
+                let at = if self.path.is_empty() {
+                    "p".to_string()
+                } else {
+                    format!("p.{}", self.path)
+                };
                 Err(runtime_error(format!(
                     "{at}.{name} is not a parameter in force at this date (known: {})",
                     known.join(", ")
@@ -588,16 +425,25 @@ fn new_engine() -> Engine {
     engine.register_indexer_set(|h: &mut Chunk, name: &str, v: Dynamic| h.set(name, v));
     engine.register_indexer_get(|m: &mut Members, name: &str| -> RResult<Dynamic> {
         input(&m.source, &m.inputs, name, true)?.ok_or_else(|| {
-            runtime_error(format!("h.members.{name} does not exist: members have {}", PERSON_INPUTS.join(", ")))
+            runtime_error(format!(
+                "h.members.{name} does not exist: members have {}",
+                PERSON_INPUTS.join(", ")
+            ))
         })
     });
     engine.register_indexer_get(|p: &mut Params, name: &str| p.get(name));
-    engine.register_fn("contains", |p: &mut Params, name: &str| p.node.contains_key(name));
+    engine.register_fn("contains", |p: &mut Params, name: &str| {
+        p.node.contains_key(name)
+    });
     // h.has("vehicles"): whether an optional input column or a variable exists.
     engine.register_fn("has", |h: &mut Chunk, name: &str| h.has(name));
     // h.fill(0): a household column holding one value.
-    engine.register_fn("fill", |h: &mut Chunk, v: INT| -> RResult<Num> { h.fill(int_scalar(v)?) });
-    engine.register_fn("fill", |h: &mut Chunk, v: Decimal| -> RResult<Num> { h.fill(dec_scalar(v)?) });
+    engine.register_fn("fill", |h: &mut Chunk, v: INT| -> RResult<Num> {
+        h.fill(int_scalar(v)?)
+    });
+    engine.register_fn("fill", |h: &mut Chunk, v: Decimal| -> RResult<Num> {
+        h.fill(dec_scalar(v)?)
+    });
     engine.register_fn("to_string", |n: &mut Num| describe_num(n));
     engine.register_fn("to_debug", |n: &mut Num| describe_num(n));
     engine.register_fn("to_string", |m: &mut Mask| describe_mask(m));
@@ -612,34 +458,43 @@ fn new_engine() -> Engine {
 macro_rules! for_number_pairs {
     ($engine:expr, $name:expr, $f:expr) => {{
         let f = $f;
-        $engine.register_fn($name, move |a: Num, b: Num| f(Operand::from(a), Operand::from(b)));
-        $engine.register_fn($name, move |a: Num, b: INT| f(Operand::from(a), Operand::Scalar(int_scalar(b)?)));
-        $engine.register_fn($name, move |a: INT, b: Num| f(Operand::Scalar(int_scalar(a)?), Operand::from(b)));
-        $engine.register_fn($name, move |a: Num, b: Decimal| f(Operand::from(a), Operand::Scalar(dec_scalar(b)?)));
-        $engine.register_fn($name, move |a: Decimal, b: Num| f(Operand::Scalar(dec_scalar(a)?), Operand::from(b)));
+        $engine.register_fn($name, move |a: Num, b: Num| {
+            f(Operand::Col(a), Operand::Col(b))
+        });
+        $engine.register_fn($name, move |a: Num, b: INT| {
+            f(Operand::Col(a), Operand::Scalar(int_scalar(b)?))
+        });
+        $engine.register_fn($name, move |a: INT, b: Num| {
+            f(Operand::Scalar(int_scalar(a)?), Operand::Col(b))
+        });
+        $engine.register_fn($name, move |a: Num, b: Decimal| {
+            f(Operand::Col(a), Operand::Scalar(dec_scalar(b)?))
+        });
+        $engine.register_fn($name, move |a: Decimal, b: Num| {
+            f(Operand::Scalar(dec_scalar(a)?), Operand::Col(b))
+        });
     }};
 }
 
 fn register_arithmetic(engine: &mut Engine) {
-    for_number_pairs!(engine, "+", |a, b| zip_num(a, b, "+", |x: i64, y: i64| x.overflowing_add(y)));
-    for_number_pairs!(engine, "-", |a, b| zip_num(a, b, "-", |x: i64, y: i64| x.overflowing_sub(y)));
-    for_number_pairs!(engine, "*", |a, b| zip_num(a, b, "*", |x: i64, y: i64| match fixed::mul(x, y) {
-        Some(v) => (v, false),
-        None => (0, true),
-    }));
-    for_number_pairs!(engine, "max", |a, b| zip_num(a, b, "max", |x: i64, y: i64| (x.max(y), false)));
-    for_number_pairs!(engine, "min", |a, b| zip_num(a, b, "min", |x: i64, y: i64| (x.min(y), false)));
-    for_number_pairs!(engine, "<", |a, b| compare(a, b, "<", |x, y| x < y));
-    for_number_pairs!(engine, "<=", |a, b| compare(a, b, "<=", |x, y| x <= y));
-    for_number_pairs!(engine, ">", |a, b| compare(a, b, ">", |x, y| x > y));
-    for_number_pairs!(engine, ">=", |a, b| compare(a, b, ">=", |x, y| x >= y));
-    for_number_pairs!(engine, "==", |a, b| compare(a, b, "==", |x, y| x == y));
-    for_number_pairs!(engine, "!=", |a, b| compare(a, b, "!=", |x, y| x != y));
-    engine.register_fn("-", |a: Num| -> RResult<Num> {
-        let mut bad = false;
-        let r = map_num(a, |x| x.overflowing_neg(), &mut bad);
-        if bad { Err(overflow("-")) } else { Ok(r) }
-    });
+    for op in [Arith::Add, Arith::Sub, Arith::Mul, Arith::Max, Arith::Min] {
+        for_number_pairs!(engine, op.symbol(), move |a, b| column_error(
+            columns::arith(a, b, op)
+        ));
+    }
+    for (name, op) in [
+        ("<", Cmp::Lt),
+        ("<=", Cmp::Le),
+        (">", Cmp::Gt),
+        (">=", Cmp::Ge),
+        ("==", Cmp::Eq),
+        ("!=", Cmp::Ne),
+    ] {
+        for_number_pairs!(engine, name, move |a, b| column_error(columns::compare(
+            a, b, op
+        )));
+    }
+    engine.register_fn("-", |a: Num| column_error(columns::negate(a)));
 
     // where(condition, if_true, if_false) for every mix of columns and scalars.
     fn op_num(n: Num) -> RResult<Operand> {
@@ -653,7 +508,7 @@ fn register_arithmetic(engine: &mut Engine) {
     }
     macro_rules! reg_where {
         ($($a:ty => $fa:ident, $b:ty => $fb:ident);* $(;)?) => {$(
-            engine.register_fn("where", |c: Mask, a: $a, b: $b| choose(c, $fa(a)?, $fb(b)?));
+            engine.register_fn("where", |c: Mask, a: $a, b: $b| column_error(columns::choose(c, $fa(a)?, $fb(b)?)));
         )*};
     }
     reg_where!(
@@ -670,43 +525,30 @@ fn register_arithmetic(engine: &mut Engine) {
 }
 
 fn register_masks(engine: &mut Engine) {
-    engine.register_fn("&", |a: Mask, b: Mask| zip_mask(a, b, "&", |x, y| x & y));
-    engine.register_fn("|", |a: Mask, b: Mask| zip_mask(a, b, "|", |x, y| x | y));
-    engine.register_fn("^", |a: Mask, b: Mask| zip_mask(a, b, "^", |x, y| x ^ y));
-    engine.register_fn("&", |a: Mask, b: bool| map_mask(a, move |x| x & b));
-    engine.register_fn("&", |b: bool, a: Mask| map_mask(a, move |x| x & b));
-    engine.register_fn("|", |a: Mask, b: bool| map_mask(a, move |x| x | b));
-    engine.register_fn("|", |b: bool, a: Mask| map_mask(a, move |x| x | b));
-    engine.register_fn("!", |a: Mask| map_mask(a, |x| !x));
-    engine.register_fn("&&", |_: Mask, _: Mask| -> RResult<Mask> {
-        Err(runtime_error("use `&` and `|` to combine masks (`&&` and `||` need single true/false values)"))
-    });
+    for (name, op) in [("&", Logic::And), ("|", Logic::Or), ("^", Logic::Xor)] {
+        engine.register_fn(name, move |a: Mask, b: Mask| {
+            column_error(columns::logic(a, b, op))
+        });
+    }
+    engine.register_fn("&", |a: Mask, b: bool| columns::map_mask(a, move |x| x & b));
+    engine.register_fn("&", |b: bool, a: Mask| columns::map_mask(a, move |x| x & b));
+    engine.register_fn("|", |a: Mask, b: bool| columns::map_mask(a, move |x| x | b));
+    engine.register_fn("|", |b: bool, a: Mask| columns::map_mask(a, move |x| x | b));
+    engine.register_fn("!", |a: Mask| columns::map_mask(a, |x| !x));
 }
 
 fn register_aggregates_and_rounding(engine: &mut Engine) {
-    engine.register_fn("sum", sum);
-    engine.register_fn("count", count);
-    engine.register_fn("any", any);
-    engine.register_fn("all", all);
+    engine.register_fn("sum", |x: Num| column_error(columns::sum(&x)));
+    engine.register_fn("count", |x: Mask| column_error(columns::count(&x)));
+    engine.register_fn("any", |x: Mask| column_error(columns::any_all(&x, false)));
+    engine.register_fn("all", |x: Mask| column_error(columns::any_all(&x, true)));
     // The law rounds half up (to whole euros for thresholds, to cents for amounts). For the
     // non-negative amounts of the law, half away from zero is half up. rhai's own round() on
     // decimals rounds half to even, so these are the ones to use.
-    engine.register_fn("round_cents", |x: Num| {
-        let mut bad = false;
-        map_num(x, |v| (fixed::round_to(v, CENT), false), &mut bad)
-    });
-    engine.register_fn("round_euros", |x: Num| {
-        let mut bad = false;
-        map_num(x, |v| (fixed::round_to(v, SCALE), false), &mut bad)
-    });
-    engine.register_fn("floor_cents", |x: Num| {
-        let mut bad = false;
-        map_num(x, |v| (fixed::floor_to(v, CENT), false), &mut bad)
-    });
-    engine.register_fn("floor_euros", |x: Num| {
-        let mut bad = false;
-        map_num(x, |v| (fixed::floor_to(v, SCALE), false), &mut bad)
-    });
+    engine.register_fn("round_cents", columns::round::<CENT, false>);
+    engine.register_fn("round_euros", columns::round::<SCALE, false>);
+    engine.register_fn("floor_cents", columns::round::<CENT, true>);
+    engine.register_fn("floor_euros", columns::round::<SCALE, true>);
     engine.register_fn("round_euros", |d: Decimal| round_dec(d, 0));
     engine.register_fn("round_cents", |d: Decimal| round_dec(d, 2));
     engine.register_fn("round_euros", |i: INT| Decimal::from(i));
@@ -729,8 +571,14 @@ pub struct Rules {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Output {
     /// A number column (fixed units); `person` if one value per member.
-    Num { person: bool, values: Vec<i64> },
-    Mask { person: bool, values: Vec<bool> },
+    Num {
+        person: bool,
+        values: Vec<i64>,
+    },
+    Mask {
+        person: bool,
+        values: Vec<bool>,
+    },
     /// A scalar (a parameter-like value).
     Scalar(Value),
 }
@@ -745,19 +593,51 @@ pub struct TraceStep {
 }
 
 /// The variables set by all scripts over one chunk, and the trace if asked for.
-#[derive(Debug, Clone, PartialEq)]
 pub struct Evaluation {
-    pub variables: BTreeMap<String, (Output, String)>,
+    vars: BTreeMap<ImmutableString, (Dynamic, Arc<str>)>,
     pub trace: Vec<TraceStep>,
+}
+
+impl Evaluation {
+    /// The names of the variables set, in name order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.vars.keys().map(|k| k.as_str())
+    }
+
+    /// A household-level number column and the script that set it; `Err(script)` if the
+    /// variable is something else.
+    pub fn household_num(&self, name: &str) -> Option<Result<(Num, &str), &str>> {
+        let (v, by) = self.vars.get(name)?;
+        Some(match v.clone().try_cast::<Num>() {
+            Some(n) if !n.level.is_person() => Ok((n, &**by)),
+            _ => Err(&**by),
+        })
+    }
+
+    /// A household-level mask and the script that set it; `Err(script)` if it is something else.
+    pub fn household_mask(&self, name: &str) -> Option<Result<(Mask, &str), &str>> {
+        let (v, by) = self.vars.get(name)?;
+        Some(match v.clone().try_cast::<Mask>() {
+            Some(m) if !m.level.is_person() => Ok((m, &**by)),
+            _ => Err(&**by),
+        })
+    }
+
+    /// A variable's value (copied out) and the script that set it.
+    pub fn get(&self, name: &str) -> Option<(Output, &str)> {
+        self.vars.get(name).map(|(v, by)| (output(v), &**by))
+    }
 }
 
 impl Rules {
     /// Compiles the scripts, given as `(path, text)` in evaluation order.
     pub fn compile(scripts: &[(String, String)]) -> Result<Rules, ScriptError> {
         let engine = new_engine();
+        // Names only, for strict variables. Not constants: the optimiser would inline the
+        // placeholder values into the scripts.
         let mut scope = Scope::new();
         scope.push("h", ());
-        scope.push_constant("p", ());
+        scope.push("p", ());
         let mut compiled = Vec::new();
         for (path, text) in scripts {
             let mut ast = engine.compile_with_scope(&scope, text).map_err(|e| {
@@ -770,9 +650,15 @@ impl Rules {
                 }
             })?;
             ast.set_source(path.as_str());
-            compiled.push(Script { path: path.clone(), ast });
+            compiled.push(Script {
+                path: path.clone(),
+                ast,
+            });
         }
-        Ok(Rules { engine, scripts: compiled })
+        Ok(Rules {
+            engine,
+            scripts: compiled,
+        })
     }
 
     pub fn scripts(&self) -> impl Iterator<Item = &str> {
@@ -794,12 +680,18 @@ impl Rules {
         let log = trace.then(|| Arc::new(Mutex::new(Vec::new())));
         for script in &self.scripts {
             chunk.current = script.path.as_str().into();
-            let p = Params { node: params.root.clone(), path: "".into(), trace: log.clone() };
-            let before: Vec<ImmutableString> = if trace { chunk.vars.keys().cloned().collect() } else { Vec::new() };
+            let p = Params {
+                node: params.root.clone(),
+                path: "".into(),
+                trace: log.clone(),
+            };
+            let before = chunk.order.len();
             let mut scope = Scope::new();
             scope.push("h", chunk);
             scope.push_constant("p", p);
-            let result = self.engine.eval_ast_with_scope::<Dynamic>(&mut scope, &script.ast);
+            let result = self
+                .engine
+                .eval_ast_with_scope::<Dynamic>(&mut scope, &script.ast);
             if let Err(e) = result {
                 return Err(script_error(&script.path, &e));
             }
@@ -810,37 +702,54 @@ impl Rules {
                         script: script.path.clone(),
                         line: None,
                         column: None,
-                        message: "`h` was replaced; set variables on it instead (h.name = …)".into(),
+                        message: "`h` was replaced; set variables on it instead (h.name = …)"
+                            .into(),
                     });
                 }
             };
             if trace {
-                let params_read = log.as_ref().map(|l| std::mem::take(&mut *l.lock().unwrap_or_else(|e| e.into_inner())));
-                let set = chunk
-                    .vars
+                let params_read = log
+                    .as_ref()
+                    .map(|l| std::mem::take(&mut *l.lock().unwrap_or_else(|e| e.into_inner())));
+                let set = chunk.order[before..]
                     .iter()
-                    .filter(|(k, _)| !before.contains(k))
-                    .map(|(k, (v, _))| (k.to_string(), output(v)))
+                    .map(|k| (k.to_string(), output(&chunk.vars[k].0)))
                     .collect();
+                // Locals that hold values (not `p`, `h` or views such as `h.members`).
                 let locals = scope
                     .iter()
-                    .filter(|(name, _, _)| *name != "p")
+                    .filter(|(name, _, v)| {
+                        *name != "p" && *name != "h" && !v.is::<Members>() && !v.is::<Params>()
+                    })
                     .map(|(name, _, v)| (name.to_string(), output(&v)))
                     .collect();
-                steps.push(TraceStep { script: script.path.clone(), parameters: params_read.unwrap_or_default(), set, locals });
+                steps.push(TraceStep {
+                    script: script.path.clone(),
+                    parameters: params_read.unwrap_or_default(),
+                    set,
+                    locals,
+                });
             }
         }
-        let variables = chunk.vars.iter().map(|(k, (v, by))| (k.to_string(), (output(v), by.to_string()))).collect();
-        Ok(Evaluation { variables, trace: steps })
+        Ok(Evaluation {
+            vars: chunk.vars,
+            trace: steps,
+        })
     }
 }
 
 fn output(v: &Dynamic) -> Output {
     if let Some(n) = v.read_lock::<Num>() {
-        return Output::Num { person: matches!(n.level, Level::Person(_)), values: n.data.to_vec() };
+        return Output::Num {
+            person: n.level.is_person(),
+            values: n.values().to_vec(),
+        };
     }
     if let Some(m) = v.read_lock::<Mask>() {
-        return Output::Mask { person: matches!(m.level, Level::Person(_)), values: m.data.to_vec() };
+        return Output::Mask {
+            person: m.level.is_person(),
+            values: m.values().to_vec(),
+        };
     }
     Output::Scalar(scalar(v))
 }
@@ -871,7 +780,11 @@ fn scalar(v: &Dynamic) -> Value {
 /// function report the call site, which is in the same script.
 fn script_error(path: &str, e: &EvalAltResult) -> ScriptError {
     let inner = innermost(e);
-    let pos = if inner.position().is_none() { e.position() } else { inner.position() };
+    let pos = if inner.position().is_none() {
+        e.position()
+    } else {
+        inner.position()
+    };
     let message = match inner {
         EvalAltResult::ErrorTooManyOperations(_) => format!(
             "stopped after {MAX_OPERATIONS} operations on one chunk: an endless loop? (rules work on whole columns and need no loops over households)"
@@ -883,7 +796,12 @@ fn script_error(path: &str, e: &EvalAltResult) -> ScriptError {
         EvalAltResult::ErrorInFunctionCall(name, ..) => format!("in function {name}: {message}"),
         _ => message,
     };
-    ScriptError { script: path.to_string(), line: pos.line(), column: pos.position(), message }
+    ScriptError {
+        script: path.to_string(),
+        line: pos.line(),
+        column: pos.position(),
+        message,
+    }
 }
 
 fn innermost(e: &EvalAltResult) -> &EvalAltResult {

@@ -127,9 +127,18 @@ pub fn summarize(population: &Population, outcome: &Outcome) -> Summary {
             let assumed = outcome
                 .assumed
                 .get(&m)
-                .map(|leaves| leaves.iter().map(|l| l.path.replace("municipalities.default.", "")).collect())
+                .map(|leaves| {
+                    leaves
+                        .iter()
+                        .map(|l| l.path.replace("municipalities.default.", ""))
+                        .collect()
+                })
                 .unwrap_or_default();
-            rows.push(Row { municipality: slug.clone(), assumed, ..Row::default() });
+            rows.push(Row {
+                municipality: slug.clone(),
+                assumed,
+                ..Row::default()
+            });
         }
         let row = rows.last_mut().expect("just pushed");
         for i in start..end {
@@ -159,7 +168,10 @@ pub fn summarize(population: &Population, outcome: &Outcome) -> Summary {
             row.municipal_net_cents += outcome.municipal_net[i] / CENT;
         }
     }
-    let mut total = Row { municipality: TOTAL.into(), ..Row::default() };
+    let mut total = Row {
+        municipality: TOTAL.into(),
+        ..Row::default()
+    };
     for r in &rows {
         total.add(r);
     }

@@ -1,0 +1,451 @@
+//! The subcommands.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::Args;
+use slieksnis_engine::explain::{self, Lang};
+use slieksnis_engine::scenario::{self, Scenario};
+use slieksnis_engine::simulate::DEFAULT_CHUNK;
+use slieksnis_engine::{Period, Population, cases, simulate, summarize};
+
+use crate::{input, output};
+
+fn parse_period(s: &str) -> Result<Period, String> {
+    Period::parse(s).ok_or_else(|| format!("'{s}' is not a month: write YYYY-MM, e.g. 2025-01"))
+}
+
+/// Run the rules over a population for one month and write per-household results and
+/// per-municipality totals.
+#[derive(Args)]
+#[command(after_help = "\
+Examples:
+  slieksnis run --population populations/sample --period 2026-01 --out out/run
+  slieksnis run --population populations/sample --period 2025-06 --out out/gmi20 --set gmi.pct=0.20
+  slieksnis run --population populations/small --period 2026-01 --out out/ogre60 \\
+      --set 'municipalities.ogres-novads.low_income={ pct = 0.60 }'
+
+Writes OUT/households.csv (household_id,municipality,status,gmi_benefit,housing_benefit,
+state_share,municipal_net) and OUT/summary.csv (one row per municipality and a TOTAL row;
+monthly EUR), and prints the summary as a table.")]
+pub struct RunArgs {
+    /// Directory with households.csv and persons.csv.
+    #[arg(long, value_name = "DIR")]
+    population: PathBuf,
+    /// The month simulated (its rules are those in force on its first day).
+    #[arg(long, value_name = "YYYY-MM", value_parser = parse_period)]
+    period: Period,
+    /// Output directory (created if missing).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Change a parameter for this run: PATH=VALUE (see `slieksnis params`). Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    sets: Vec<String>,
+    /// Policy directory (default: the policy embedded in the binary).
+    #[arg(long, value_name = "DIR")]
+    policy: Option<PathBuf>,
+    /// Households per chunk of rule evaluation.
+    #[arg(long, default_value_t = DEFAULT_CHUNK, hide = true)]
+    chunk: usize,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+pub fn run(a: RunArgs) -> Result<ExitCode> {
+    let policy = input::policy(a.policy.as_deref())?;
+    let mut params = policy.parameters.clone();
+    input::apply_overrides(&mut params, &a.sets)?;
+    let population = input::population(&a.population, a.quiet)?;
+    let started = Instant::now();
+    let outcome = simulate(&policy.rules, &params, &population, a.period, a.chunk)
+        .map_err(|e| anyhow!("{e}"))?;
+    let summary = summarize(&population, &outcome);
+    let computed = started.elapsed();
+    std::fs::create_dir_all(&a.out)
+        .with_context(|| format!("{}: cannot create", a.out.display()))?;
+    output::write_households(&a.out.join("households.csv"), &population, &outcome)?;
+    output::write_summary(&a.out.join("summary.csv"), &summary)?;
+    if !a.quiet {
+        eprintln!(
+            "rules for {} computed in {:.3} s; results written in {:.3} s",
+            a.period,
+            computed.as_secs_f64(),
+            (started.elapsed() - computed).as_secs_f64()
+        );
+        println!("{} — {}, monthly EUR\n", policy.name, a.period);
+        print!("{}", output::summary_table(&summary));
+        println!(
+            "\nwrote {} and {}",
+            a.out.join("households.csv").display(),
+            a.out.join("summary.csv").display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Compare a reform with the baseline, per municipality, from a scenario file.
+#[derive(Args)]
+#[command(after_help = "\
+Examples:
+  slieksnis compare scenarios/ogre-low-income-60.toml
+  slieksnis compare scenarios/gmi-20-vs-22.toml --out out/gmi
+  slieksnis compare scenarios/rules-2025-vs-2026.toml --population populations/small
+
+A scenario file names a population, a period and a reform (parameter overrides, replaced
+scripts); see scenarios/README.md. With --out, writes OUT/comparison.csv (rows baseline, reform
+and difference per municipality and for the total) and OUT/{baseline,reform}/households.csv.")]
+pub struct CompareArgs {
+    /// The scenario file.
+    scenario: PathBuf,
+    /// Use this population instead of the scenario's.
+    #[arg(long, value_name = "DIR")]
+    population: Option<PathBuf>,
+    /// Output directory for CSV files.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Policy directory (default: the embedded policy).
+    #[arg(long, value_name = "DIR")]
+    policy: Option<PathBuf>,
+    #[arg(long, default_value_t = DEFAULT_CHUNK, hide = true)]
+    chunk: usize,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+pub fn compare(a: CompareArgs) -> Result<ExitCode> {
+    let origin = a.scenario.display().to_string();
+    let text =
+        std::fs::read_to_string(&a.scenario).map_err(|e| anyhow!("{origin}: cannot read: {e}"))?;
+    let scenario = Scenario::parse(&origin, &text).map_err(|e| anyhow!("{e}"))?;
+    let base_dir = a.scenario.parent().unwrap_or(Path::new("."));
+    let policy = input::policy(a.policy.as_deref())?;
+    let population_dir = a
+        .population
+        .clone()
+        .unwrap_or_else(|| base_dir.join(&scenario.population));
+    let population = input::population(&population_dir, a.quiet)?;
+    let read_scripts = |side: &scenario::Side| -> Result<BTreeMap<String, String>> {
+        side.scripts
+            .iter()
+            .map(|(target, file)| {
+                let path = base_dir.join(file);
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    anyhow!(
+                        "{origin}: {} replaces {target}: cannot read {}: {e}",
+                        side.name,
+                        path.display()
+                    )
+                })?;
+                Ok((target.clone(), text))
+            })
+            .collect()
+    };
+    let (rb, rr) = (
+        read_scripts(&scenario.baseline)?,
+        read_scripts(&scenario.reform)?,
+    );
+    let comparison = scenario::compare(
+        &policy,
+        &scenario,
+        &population,
+        [&rb, &rr],
+        a.chunk,
+        &origin,
+    )
+    .map_err(|e| anyhow!("{e}"))?;
+    let difference = comparison.difference();
+    let periods = [
+        scenario.baseline.period_or(scenario.period),
+        scenario.reform.period_or(scenario.period),
+    ];
+    let names = [
+        format!("{} ({})", scenario.baseline.name, periods[0]),
+        format!("{} ({})", scenario.reform.name, periods[1]),
+    ];
+    if let Some(out) = &a.out {
+        std::fs::create_dir_all(out)
+            .with_context(|| format!("{}: cannot create", out.display()))?;
+        output::write_comparison(
+            &out.join("comparison.csv"),
+            &comparison.baseline,
+            &comparison.reform,
+            &difference,
+        )?;
+        for (side, outcome) in [
+            ("baseline", &comparison.baseline_outcome),
+            ("reform", &comparison.reform_outcome),
+        ] {
+            let dir = out.join(side);
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("{}: cannot create", dir.display()))?;
+            output::write_households(&dir.join("households.csv"), &population, outcome)?;
+        }
+    }
+    if !a.quiet {
+        println!("{}", scenario.name);
+        if !scenario.description.is_empty() {
+            println!("{}", scenario.description.trim());
+        }
+        println!("population {}; monthly EUR\n", population_dir.display());
+        print!(
+            "{}",
+            output::comparison_table(
+                &comparison.baseline,
+                &comparison.reform,
+                &difference,
+                [&names[0], &names[1]]
+            )
+        );
+        if let Some(out) = &a.out {
+            println!("wrote {}", out.join("comparison.csv").display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Explain one household's assessment step by step, with the legal source of every rule.
+#[derive(Args)]
+#[command(after_help = "\
+Examples:
+  slieksnis explain --population populations/small --id 3 --period 2025-03
+  slieksnis explain --household household.toml --period 2026-01 --lang lv
+  slieksnis explain --period 2021-08 --household 'municipality = \"kuldigas-novads\"
+      persons = [{ age = 40, income = 300 }, { age = 38 }, { age = 10 }, { age = 5 }]'
+
+A household file (or inline TOML) has municipality, optional housing_costs, savings and
+vehicles, and persons = [{ age, income, disabled }, …]; amounts in EUR per month.")]
+pub struct ExplainArgs {
+    /// A household as a TOML file, or the TOML itself.
+    #[arg(long, value_name = "FILE|TOML", conflicts_with_all = ["population", "id"])]
+    household: Option<String>,
+    /// A population directory to take the household from (with --id).
+    #[arg(long, value_name = "DIR", requires = "id")]
+    population: Option<PathBuf>,
+    /// The household_id in the population.
+    #[arg(long, value_name = "ID", requires = "population")]
+    id: Option<u64>,
+    /// The month whose rules apply.
+    #[arg(long, value_name = "YYYY-MM", value_parser = parse_period)]
+    period: Period,
+    /// Language: en or lv.
+    #[arg(long, default_value = "en", value_parser = ["en", "lv"])]
+    lang: String,
+    /// Change a parameter: PATH=VALUE. Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    sets: Vec<String>,
+    /// Policy directory (default: the embedded policy).
+    #[arg(long, value_name = "DIR")]
+    policy: Option<PathBuf>,
+}
+
+pub fn explain(a: ExplainArgs) -> Result<ExitCode> {
+    let policy = input::policy(a.policy.as_deref())?;
+    let mut params = policy.parameters.clone();
+    input::apply_overrides(&mut params, &a.sets)?;
+    let (population, row): (Arc<Population>, usize) = match (&a.household, &a.population, a.id) {
+        (Some(h), _, _) => {
+            let (origin, text) = if Path::new(h).is_file() {
+                (
+                    h.clone(),
+                    std::fs::read_to_string(h).with_context(|| format!("{h}: cannot read"))?,
+                )
+            } else {
+                ("--household".to_string(), h.clone())
+            };
+            let table: toml::Table = text
+                .parse()
+                .map_err(|e: toml::de::Error| anyhow!("{origin}: {}", e.message()))?;
+            let household = cases::household(&table).map_err(|m| anyhow!("{origin}: {m}"))?;
+            let slugs = input::known_slugs();
+            let known: Vec<&str> = slugs.iter().map(String::as_str).collect();
+            let pop = Population::from_households(&[household], &known, &origin)
+                .map_err(|e| anyhow!("{e}"))?;
+            (Arc::new(pop), 0)
+        }
+        (None, Some(dir), Some(id)) => {
+            let pop = input::population(dir, true)?;
+            let row = pop
+                .find(id)
+                .ok_or_else(|| anyhow!("{}: no household with household_id {id}", dir.display()))?;
+            (pop, row)
+        }
+        _ => bail!("give a household: --household FILE|TOML, or --population DIR --id ID"),
+    };
+    let lang = if a.lang == "lv" { Lang::Lv } else { Lang::En };
+    let e = explain::explain(&policy.rules, &params, &population, row, a.period)
+        .map_err(|e| anyhow!("{e}"))?;
+    print!("{}", explain::render(&e, &policy, lang));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Run policy case files: each case is a household, a month and the values the law gives it.
+#[derive(Args)]
+#[command(after_help = "\
+Examples:
+  slieksnis test policies/                 # policies/policy.toml with policies/tests/*.toml
+  slieksnis test policies/tests/gmi.toml   # one file, with the embedded policy
+  slieksnis test my-policy/ --verbose
+
+A case file has [[case]] tables: name, period, municipality, persons, optional housing_costs,
+savings, vehicles and set (parameter overrides), and expect (variable = value) or
+expect_error (a text the error must contain). See policies/README.md.")]
+pub struct TestArgs {
+    /// A policy directory (its tests/ are run with its rules), a directory of case files, or
+    /// case files.
+    #[arg(default_value = "policies")]
+    paths: Vec<PathBuf>,
+    /// Policy directory (default: the directory given, if it has policy.toml, else embedded).
+    #[arg(long, value_name = "DIR")]
+    policy: Option<PathBuf>,
+    /// List every case, not only failures.
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+pub fn test(a: TestArgs) -> Result<ExitCode> {
+    let mut files = Vec::new();
+    let mut policy_dir = a.policy.clone();
+    for p in &a.paths {
+        if p.is_dir() {
+            let dir = if p.join("policy.toml").is_file() {
+                policy_dir.get_or_insert_with(|| p.clone());
+                p.join("tests")
+            } else {
+                p.clone()
+            };
+            let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .with_context(|| format!("{}: cannot read", dir.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.extension().is_some_and(|x| x == "toml"))
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else if p.is_file() {
+            files.push(p.clone());
+        } else {
+            bail!("{}: no such file or directory", p.display());
+        }
+    }
+    if files.is_empty() {
+        bail!(
+            "no case files (*.toml) found in {}",
+            a.paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let policy = input::policy(policy_dir.as_deref())?;
+    let slugs = input::known_slugs();
+    let known: Vec<&str> = slugs.iter().map(String::as_str).collect();
+    let (mut passed, mut failed) = (0, 0);
+    for f in &files {
+        let text =
+            std::fs::read_to_string(f).with_context(|| format!("{}: cannot read", f.display()))?;
+        for r in cases::run_file(&policy, &known, &f.display().to_string(), &text) {
+            if r.passed() {
+                passed += 1;
+                if a.verbose {
+                    println!("ok    {}:{}  {}", r.file, r.line, r.name);
+                }
+            } else {
+                failed += 1;
+                println!("FAIL  {}:{}  {}", r.file, r.line, r.name);
+                for m in &r.failures {
+                    println!("        {m}");
+                }
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// List the parameters in force at a month for a municipality, with their legal references.
+#[derive(Args)]
+#[command(after_help = "\
+Examples:
+  slieksnis params --period 2026-01 --municipality ogres-novads
+  slieksnis params --period 2025-01 --set gmi.pct=0.20
+
+Paths shown are the ones --set and scenario files use; the municipality's own values appear as
+municipalities.SLUG.NAME (or municipalities.default.NAME when its value is not known).")]
+pub struct ParamsArgs {
+    #[arg(long, value_name = "YYYY-MM", value_parser = parse_period)]
+    period: Period,
+    /// Municipality slug (default: none; national parameters and the defaults).
+    #[arg(long, value_name = "SLUG", default_value = "default")]
+    municipality: String,
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    sets: Vec<String>,
+    #[arg(long, value_name = "DIR")]
+    policy: Option<PathBuf>,
+}
+
+pub fn params(a: ParamsArgs) -> Result<ExitCode> {
+    let policy = input::policy(a.policy.as_deref())?;
+    let slugs = input::known_slugs();
+    if a.municipality != "default" && !slugs.contains(&a.municipality) {
+        let known: Vec<&str> = slugs.iter().map(String::as_str).collect();
+        bail!(
+            "{}",
+            slieksnis_engine::population::unknown_municipality(&a.municipality, &known)
+        );
+    }
+    let mut params = policy.parameters.clone();
+    input::apply_overrides(&mut params, &a.sets)?;
+    let resolved = params.resolve(a.period.first_day(), &a.municipality);
+    println!(
+        "Parameters in force on {} for {}\n",
+        a.period.first_day(),
+        a.municipality
+    );
+    let mut leaves = Vec::new();
+    collect(&resolved.root, &mut leaves);
+    for leaf in leaves {
+        let since = leaf
+            .since
+            .map(|d| format!("from {d}"))
+            .unwrap_or_else(|| "always".into());
+        let flag = if leaf.assumed {
+            "  ASSUMED (council value not known)"
+        } else {
+            ""
+        };
+        println!(
+            "{} = {}   ({since}; {}){flag}",
+            leaf.path, leaf.value, leaf.meta.origin
+        );
+        if !leaf.meta.description.is_empty() {
+            println!("    {}", leaf.meta.description);
+        }
+        if !leaf.meta.reference.is_empty() {
+            println!("    [{}]", leaf.meta.reference);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn collect(
+    map: &std::collections::BTreeMap<String, slieksnis_engine::parameters::ResolvedNode>,
+    out: &mut Vec<Arc<slieksnis_engine::parameters::Leaf>>,
+) {
+    use slieksnis_engine::parameters::ResolvedNode;
+    for node in map.values() {
+        match node {
+            ResolvedNode::Group(g) => collect(g, out),
+            ResolvedNode::Leaf(l) => out.push(l.clone()),
+        }
+    }
+}

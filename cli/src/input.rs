@@ -1,0 +1,122 @@
+//! Reading what the user gives: policy directories, populations, overrides, households.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result, anyhow, bail};
+use slieksnis_engine::csv_load::{LoadReport, Source};
+use slieksnis_engine::parameters::{ParameterSet, Value};
+use slieksnis_engine::{Policy, Population, policy, register};
+
+/// The policy in `dir`, or the embedded default.
+pub fn policy(dir: Option<&Path>) -> Result<Policy> {
+    let files = match dir {
+        None => policy::builtin(),
+        Some(dir) => read_policy_dir(dir)?,
+    };
+    let origin = dir
+        .map(|d| d.display().to_string())
+        .unwrap_or_else(|| "the embedded policy".into());
+    Policy::load(&files)
+        .map_err(|e| anyhow!("{e}"))
+        .with_context(|| format!("loading {origin}"))
+}
+
+/// Every policy file under `dir` (policy.toml, rules/, parameters/), by relative path.
+pub fn read_policy_dir(dir: &Path) -> Result<BTreeMap<String, String>> {
+    let manifest = dir.join("policy.toml");
+    if !manifest.is_file() {
+        bail!(
+            "{}: no policy.toml here (a policy directory has policy.toml, rules/ and parameters/)",
+            dir.display()
+        );
+    }
+    let mut files = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).with_context(|| format!("reading {}", d.display()))? {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "toml" || e == "rhai") {
+                let rel = path
+                    .strip_prefix(dir)
+                    .expect("under dir")
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                files.insert(rel, text);
+            }
+        }
+    }
+    Ok(files)
+}
+
+/// Valid municipality slugs.
+pub fn known_slugs() -> Vec<String> {
+    register::slugs()
+}
+
+/// Loads `dir/households.csv` and `dir/persons.csv`, reporting time and ignored columns.
+pub fn population(dir: &Path, quiet: bool) -> Result<Arc<Population>> {
+    let started = Instant::now();
+    let read = |name: &str| -> Result<(PathBuf, Vec<u8>)> {
+        let path = dir.join(name);
+        let bytes =
+            std::fs::read(&path).map_err(|e| anyhow!("{}: cannot read: {e}", path.display()))?;
+        Ok((path, bytes))
+    };
+    if !dir.is_dir() {
+        bail!(
+            "{}: no such population directory (it needs households.csv and persons.csv)",
+            dir.display()
+        );
+    }
+    let (hp, hb) = read("households.csv")?;
+    let (pp, pb) = read("persons.csv")?;
+    let slugs = known_slugs();
+    let known: Vec<&str> = slugs.iter().map(String::as_str).collect();
+    let (hn, pn) = (hp.display().to_string(), pp.display().to_string());
+    let (population, report): (Population, LoadReport) = slieksnis_engine::load(
+        Source {
+            name: &hn,
+            bytes: &hb,
+        },
+        Source {
+            name: &pn,
+            bytes: &pb,
+        },
+        &known,
+    )
+    .map_err(|e| anyhow!("{e}"))?;
+    if !quiet {
+        for (file, column) in &report.ignored_columns {
+            eprintln!("note: {file}: column '{column}' is not used");
+        }
+        eprintln!(
+            "loaded {} households, {} persons from {} in {:.2} s",
+            population.household_count(),
+            population.person_count(),
+            dir.display(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(Arc::new(population))
+}
+
+/// Applies `--set PATH=VALUE` overrides.
+pub fn apply_overrides(params: &mut ParameterSet, sets: &[String]) -> Result<()> {
+    for s in sets {
+        let (path, value) = s
+            .split_once('=')
+            .ok_or_else(|| anyhow!("--set {s}: expected PATH=VALUE, e.g. --set gmi.pct=0.20"))?;
+        let value = Value::parse_cli(value.trim()).map_err(|m| anyhow!("--set {s}: {m}"))?;
+        params
+            .set(path.trim(), value, &format!("--set {s}"))
+            .map_err(|e| anyhow!("{e}"))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,306 @@
+//! Writing results: CSV files and tables for the terminal.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use rayon::prelude::*;
+use slieksnis_engine::fixed::CENT;
+use slieksnis_engine::summary::{COLUMNS, Row, Summary};
+use slieksnis_engine::{Outcome, Population, outcome_status};
+
+/// Writes `households.csv`: one row per household, in population order (grouped by
+/// municipality). Formatted in parallel chunks; the bytes do not depend on the thread count.
+pub fn write_households(path: &Path, population: &Population, outcome: &Outcome) -> Result<()> {
+    const HEADER: &[u8] =
+        b"household_id,municipality,status,gmi_benefit,housing_benefit,state_share,municipal_net\n";
+    let n = population.household_count();
+    let parts: Vec<Vec<u8>> = (0..n.div_ceil(65_536))
+        .into_par_iter()
+        .map(|c| {
+            let mut buf = Vec::with_capacity(65_536 * 64);
+            for i in c * 65_536..((c + 1) * 65_536).min(n) {
+                let mut ids = itoa_buf();
+                buf.extend_from_slice(format_u64(&mut ids, population.households.id[i]));
+                buf.push(b',');
+                buf.extend_from_slice(
+                    population.municipalities[population.households.municipality[i] as usize]
+                        .as_bytes(),
+                );
+                buf.push(b',');
+                buf.extend_from_slice(outcome_status(outcome, i).as_bytes());
+                for v in [
+                    outcome.gmi_benefit[i],
+                    outcome.housing_benefit[i],
+                    outcome.state_share[i],
+                    outcome.municipal_net[i],
+                ] {
+                    buf.push(b',');
+                    push_cents(&mut buf, v / CENT);
+                }
+                buf.push(b'\n');
+            }
+            buf
+        })
+        .collect();
+    let file = std::fs::File::create(path)
+        .with_context(|| format!("{}: cannot create", path.display()))?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+    w.write_all(HEADER)?;
+    for p in parts {
+        w.write_all(&p)?;
+    }
+    w.flush()
+        .with_context(|| format!("{}: cannot write", path.display()))?;
+    Ok(())
+}
+
+fn itoa_buf() -> [u8; 20] {
+    [0; 20]
+}
+
+fn format_u64(buf: &mut [u8; 20], mut v: u64) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    &buf[i..]
+}
+
+fn push_cents(buf: &mut Vec<u8>, cents: i64) {
+    if cents < 0 {
+        buf.push(b'-');
+    }
+    let c = cents.unsigned_abs();
+    let mut digits = itoa_buf();
+    buf.extend_from_slice(format_u64(&mut digits, c / 100));
+    buf.push(b'.');
+    buf.push(b'0' + (c % 100 / 10) as u8);
+    buf.push(b'0' + (c % 10) as u8);
+}
+
+/// Writes a summary CSV: one row per municipality, then the total.
+pub fn write_summary(path: &Path, summary: &Summary) -> Result<()> {
+    let mut w = csv::Writer::from_path(path)
+        .with_context(|| format!("{}: cannot create", path.display()))?;
+    w.write_record(COLUMNS)?;
+    for row in summary.rows.iter().chain([&summary.total]) {
+        w.write_record(row.fields())?;
+    }
+    w.flush()
+        .with_context(|| format!("{}: cannot write", path.display()))?;
+    Ok(())
+}
+
+/// Writes a comparison CSV: for each municipality and the total, rows `baseline`, `reform` and
+/// `difference` with the summary columns.
+pub fn write_comparison(
+    path: &Path,
+    baseline: &Summary,
+    reform: &Summary,
+    difference: &Summary,
+) -> Result<()> {
+    let mut w = csv::Writer::from_path(path)
+        .with_context(|| format!("{}: cannot create", path.display()))?;
+    let mut header = vec!["side"];
+    header.extend(COLUMNS);
+    w.write_record(&header)?;
+    let rows = |s: &Summary| {
+        s.rows
+            .iter()
+            .chain([&s.total])
+            .cloned()
+            .collect::<Vec<Row>>()
+    };
+    for ((b, r), d) in rows(baseline)
+        .iter()
+        .zip(rows(reform))
+        .zip(rows(difference))
+    {
+        for (side, row) in [("baseline", b), ("reform", &r), ("difference", &d)] {
+            let mut fields = vec![side.to_string()];
+            fields.extend(row.fields());
+            w.write_record(&fields)?;
+        }
+    }
+    w.flush()
+        .with_context(|| format!("{}: cannot write", path.display()))?;
+    Ok(())
+}
+
+fn eur(cents: i64) -> String {
+    // Thousands separated by spaces, as Latvian reports write them.
+    let sign = if cents < 0 { "−" } else { "" };
+    let c = cents.unsigned_abs();
+    format!("{sign}{}.{:02}", group(c / 100), c % 100)
+}
+
+fn count(n: i64) -> String {
+    let sign = if n < 0 { "−" } else { "" };
+    format!("{sign}{}", group(n.unsigned_abs()))
+}
+
+fn group(v: u64) -> String {
+    let s = v.to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(' ');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// A summary as a table: one line per municipality, monthly EUR.
+pub fn summary_table(summary: &Summary) -> String {
+    let header = [
+        "municipality",
+        "households",
+        "needy hh",
+        "low-inc hh",
+        "GMI hh",
+        "GMI EUR",
+        "housing hh",
+        "housing EUR",
+        "state EUR",
+        "municipal EUR",
+    ];
+    let mut lines: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
+    let mut notes = Vec::new();
+    for r in summary.rows.iter().chain([&summary.total]) {
+        let mut name = r.municipality.clone();
+        if !r.assumed.is_empty() {
+            name.push('*');
+            notes.push(format!(
+                "* {}: assumed {} (the council's own value is not known)",
+                r.municipality,
+                r.assumed.join(", ")
+            ));
+        }
+        lines.push(vec![
+            name,
+            count(r.households),
+            count(r.needy_households),
+            count(r.low_income_households),
+            count(r.gmi_households),
+            eur(r.gmi_cents),
+            count(r.housing_households),
+            eur(r.housing_cents),
+            eur(r.state_share_cents),
+            eur(r.municipal_net_cents),
+        ]);
+    }
+    let mut out = render(&lines, summary.rows.len() + 1);
+    for n in notes {
+        out.push_str(&n);
+        out.push('\n');
+    }
+    out
+}
+
+/// Baseline, reform and difference per municipality, measure by measure.
+pub fn comparison_table(
+    baseline: &Summary,
+    reform: &Summary,
+    difference: &Summary,
+    names: [&str; 2],
+) -> String {
+    let measures: [(&str, fn(&Row) -> String); 11] = [
+        ("households", |r| count(r.households)),
+        ("needy households", |r| count(r.needy_households)),
+        ("needy persons", |r| count(r.needy_persons)),
+        ("low-income households", |r| count(r.low_income_households)),
+        ("low-income persons", |r| count(r.low_income_persons)),
+        ("GMI households", |r| count(r.gmi_households)),
+        ("GMI EUR / month", |r| eur(r.gmi_cents)),
+        ("housing-benefit households", |r| {
+            count(r.housing_households)
+        }),
+        ("housing benefit EUR / month", |r| eur(r.housing_cents)),
+        ("state share EUR / month", |r| eur(r.state_share_cents)),
+        ("municipal net EUR / month", |r| eur(r.municipal_net_cents)),
+    ];
+    let mut out = String::new();
+    let rows = |s: &Summary| {
+        s.rows
+            .iter()
+            .chain([&s.total])
+            .cloned()
+            .collect::<Vec<Row>>()
+    };
+    for ((b, r), d) in rows(baseline)
+        .iter()
+        .zip(rows(reform))
+        .zip(rows(difference))
+    {
+        let mut lines = vec![vec![
+            format!(
+                "{}{}",
+                b.municipality,
+                if b.assumed.is_empty() && r.assumed.is_empty() {
+                    ""
+                } else {
+                    "*"
+                }
+            ),
+            names[0].to_string(),
+            names[1].to_string(),
+            "difference".to_string(),
+        ]];
+        for (label, f) in &measures {
+            lines.push(vec![format!("  {label}"), f(b), f(&r), f(&d)]);
+        }
+        out.push_str(&render(&lines, usize::MAX));
+        let assumed: Vec<&String> = b.assumed.iter().chain(&r.assumed).collect();
+        if !assumed.is_empty() {
+            let mut a: Vec<&str> = assumed.iter().map(|s| s.as_str()).collect();
+            a.dedup();
+            out.push_str(&format!(
+                "  * assumed: {} (the council's own value is not known)\n",
+                a.join(", ")
+            ));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Aligns columns: the first left, the rest right. A rule line before row `rule_before`.
+fn render(lines: &[Vec<String>], rule_before: usize) -> String {
+    let cols = lines[0].len();
+    let width: Vec<usize> = (0..cols)
+        .map(|c| {
+            lines
+                .iter()
+                .map(|l| l[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for (i, l) in lines.iter().enumerate() {
+        if i == rule_before {
+            out.push_str(&"-".repeat(width.iter().sum::<usize>() + 2 * (cols - 1)));
+            out.push('\n');
+        }
+        for (c, cell) in l.iter().enumerate() {
+            let pad = width[c] - cell.chars().count();
+            if c == 0 {
+                out.push_str(cell);
+                out.push_str(&" ".repeat(pad));
+            } else {
+                out.push_str("  ");
+                out.push_str(&" ".repeat(pad));
+                out.push_str(cell);
+            }
+        }
+        out.push('\n');
+    }
+    out
+}

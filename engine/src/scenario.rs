@@ -1,0 +1,245 @@
+//! Scenarios: a population, a period, and a reform as an overlay on the baseline parameters
+//! (and, where a formula changes, replaced scripts). The result is baseline, reform and their
+//! difference per municipality.
+//!
+//! ```toml
+//! name = "Ogre: low-income threshold 60 % instead of 70 % (2026)"
+//! population = "../populations/sample"       # relative to the scenario file
+//! period = "2026-01"
+//!
+//! [baseline]                                  # optional: period, set, scripts
+//!
+//! [reform]
+//! name = "60 % of the median"
+//! set = { "municipalities.ogres-novads.low_income" = { pct = 0.60 } }
+//! # period = "2026-06"                        # rules of another month
+//! # scripts = { "rules/gmi.rhai" = "gmi-reform.rhai" }
+//! ```
+//!
+//! This module parses and applies scenarios; reading the files they name is the caller's job.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::date::Period;
+use crate::parameters::{ParameterSet, Value, from_toml};
+use crate::policy::{Policy, PolicyError};
+use crate::population::Population;
+use crate::script::Rules;
+use crate::simulate::{Outcome, SimulationError, simulate};
+use crate::summary::{Row, Summary, summarize};
+
+/// One side of a comparison: its rules' month, parameter overrides and replaced scripts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Side {
+    pub name: String,
+    pub period: Option<Period>,
+    /// Parameter path → value, applied in order.
+    pub set: Vec<(String, Value)>,
+    /// Script path in the policy → file (relative to the scenario) holding its replacement.
+    pub scripts: BTreeMap<String, String>,
+}
+
+/// A parsed scenario file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    /// The population directory as written (relative to the scenario file).
+    pub population: String,
+    pub period: Period,
+    pub baseline: Side,
+    pub reform: Side,
+}
+
+/// A problem with a scenario file.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{origin}: {message}")]
+pub struct ScenarioError {
+    pub origin: String,
+    pub message: String,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    name: String,
+    #[serde(default)]
+    description: String,
+    population: String,
+    period: String,
+    #[serde(default)]
+    baseline: Option<SideFile>,
+    reform: SideFile,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SideFile {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    period: Option<String>,
+    #[serde(default)]
+    set: toml::Table,
+    #[serde(default)]
+    scripts: BTreeMap<String, String>,
+}
+
+impl Scenario {
+    /// Parses a scenario file; `origin` names it in errors.
+    pub fn parse(origin: &str, text: &str) -> Result<Scenario, ScenarioError> {
+        let fail = |message: String| ScenarioError {
+            origin: origin.to_string(),
+            message,
+        };
+        let file: File = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| text[..s.start].matches('\n').count() + 1);
+            fail(match line {
+                Some(l) => format!("line {l}: {}", e.message()),
+                None => e.message().to_string(),
+            })
+        })?;
+        let period = |p: &str, what: &str| {
+            Period::parse(p).ok_or_else(|| fail(format!("{what}: '{p}' is not a month (YYYY-MM)")))
+        };
+        let side = |s: SideFile, default_name: &str, what: &str| -> Result<Side, ScenarioError> {
+            let mut set = Vec::new();
+            for (path, v) in s.set {
+                let value = from_toml(v).map_err(|m| fail(format!("{what}.set.{path}: {m}")))?;
+                set.push((path, value));
+            }
+            Ok(Side {
+                name: s.name.unwrap_or_else(|| default_name.to_string()),
+                period: s
+                    .period
+                    .as_deref()
+                    .map(|p| period(p, &format!("{what}.period")))
+                    .transpose()?,
+                set,
+                scripts: s.scripts,
+            })
+        };
+        let baseline = match file.baseline {
+            Some(b) => side(b, "baseline", "baseline")?,
+            None => Side {
+                name: "baseline".into(),
+                ..Side::default()
+            },
+        };
+        Ok(Scenario {
+            name: file.name,
+            description: file.description,
+            population: file.population,
+            period: period(&file.period, "period")?,
+            baseline,
+            reform: side(file.reform, "reform", "reform")?,
+        })
+    }
+}
+
+impl Side {
+    /// The month whose rules this side uses.
+    pub fn period_or(&self, default: Period) -> Period {
+        self.period.unwrap_or(default)
+    }
+
+    /// The policy's parameters with this side's overrides applied.
+    pub fn parameters(
+        &self,
+        base: &ParameterSet,
+        origin: &str,
+    ) -> Result<ParameterSet, PolicyError> {
+        let mut params = base.clone();
+        for (path, value) in &self.set {
+            params.set(path, value.clone(), origin)?;
+        }
+        Ok(params)
+    }
+}
+
+/// Baseline and reform results for one population.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    pub baseline: Summary,
+    pub reform: Summary,
+    pub baseline_outcome: Outcome,
+    pub reform_outcome: Outcome,
+}
+
+impl Comparison {
+    /// Reform − baseline per municipality, and for the total.
+    pub fn difference(&self) -> Summary {
+        let rows = self
+            .reform
+            .rows
+            .iter()
+            .zip(&self.baseline.rows)
+            .map(|(r, b)| r.minus(b))
+            .collect::<Vec<Row>>();
+        Summary {
+            rows,
+            total: self.reform.total.minus(&self.baseline.total),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CompareError {
+    #[error("{side}: {error}")]
+    Policy { side: String, error: PolicyError },
+    #[error("{side}: {error}")]
+    Simulation {
+        side: String,
+        error: SimulationError,
+    },
+}
+
+/// Runs both sides. `replaced` gives, per side, the texts of replaced scripts (read by the
+/// caller from the files `Side::scripts` names).
+pub fn compare(
+    policy: &Policy,
+    scenario: &Scenario,
+    population: &Arc<Population>,
+    replaced: [&BTreeMap<String, String>; 2],
+    chunk_size: usize,
+    origin: &str,
+) -> Result<Comparison, CompareError> {
+    let run = |side: &Side,
+               replaced: &BTreeMap<String, String>|
+     -> Result<(Summary, Outcome), CompareError> {
+        let policy_err = |error| CompareError::Policy {
+            side: side.name.clone(),
+            error,
+        };
+        let params = side
+            .parameters(&policy.parameters, origin)
+            .map_err(policy_err)?;
+        let own_rules: Option<Rules> = if replaced.is_empty() {
+            None
+        } else {
+            Some(policy.rules_with(replaced).map_err(policy_err)?)
+        };
+        let rules = own_rules.as_ref().unwrap_or(&policy.rules);
+        let outcome = simulate(
+            rules,
+            &params,
+            population,
+            side.period_or(scenario.period),
+            chunk_size,
+        )
+        .map_err(|error| CompareError::Simulation {
+            side: side.name.clone(),
+            error,
+        })?;
+        Ok((summarize(population, &outcome), outcome))
+    };
+    let (baseline, baseline_outcome) = run(&scenario.baseline, replaced[0])?;
+    let (reform, reform_outcome) = run(&scenario.reform, replaced[1])?;
+    Ok(Comparison {
+        baseline,
+        reform,
+        baseline_outcome,
+        reform_outcome,
+    })
+}

@@ -1,0 +1,526 @@
+//! The CSV loader through its public interface: every kind of bad input gives an error naming the
+//! file, the line and the column, and harmless variations of a file (byte-order mark, CRLF,
+//! another row or column order) load to the same population.
+
+use slieksnis_engine::csv_load::{LoadReport, Source, load};
+use slieksnis_engine::population::{LoadError, Population};
+
+const KNOWN: &[&str] = &["ogres-novads", "tukuma-novads", "riga"];
+
+const HOUSEHOLDS: &str = "\
+household_id,municipality,housing_costs,savings
+1,ogres-novads,120.00,100.00
+2,tukuma-novads,80.50,0
+3,ogres-novads,200.00,1500.00
+";
+
+const PERSONS: &str = "\
+person_id,household_id,age,disabled,income
+1,1,70,0,300.00
+2,2,35,0,0
+3,2,8,0,0
+4,3,40,1,500.00
+5,3,12,0,0
+";
+
+fn try_load(households: &[u8], persons: &[u8]) -> Result<(Population, LoadReport), LoadError> {
+    load(
+        Source {
+            name: "households.csv",
+            bytes: households,
+        },
+        Source {
+            name: "persons.csv",
+            bytes: persons,
+        },
+        KNOWN,
+    )
+}
+
+/// The error's Display text; panics if the files load.
+fn error(households: &str, persons: &str) -> String {
+    match try_load(households.as_bytes(), persons.as_bytes()) {
+        Ok(_) => panic!("loaded, but an error was expected"),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn assert_error(households: &str, persons: &str, expected_parts: &[&str]) {
+    let text = error(households, persons);
+    for part in expected_parts {
+        assert!(
+            text.contains(part),
+            "error {text:?} does not contain {part:?}"
+        );
+    }
+}
+
+/// `text` with line `line` (1-based) replaced.
+fn with_line(text: &str, line: usize, replacement: &str) -> String {
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines[line - 1] = replacement;
+    lines.join("\n") + "\n"
+}
+
+#[test]
+fn clean_files_load() {
+    let (pop, report) = try_load(HOUSEHOLDS.as_bytes(), PERSONS.as_bytes()).unwrap();
+    assert_eq!(pop.household_count(), 3);
+    assert_eq!(pop.person_count(), 5);
+    assert!(report.ignored_columns.is_empty());
+}
+
+#[test]
+fn missing_column() {
+    let h = HOUSEHOLDS.replace(
+        "household_id,municipality,housing_costs,savings",
+        "household_id,municipality,housing_costs",
+    );
+    assert_error(
+        &h,
+        PERSONS,
+        &[
+            "households.csv:1: ",
+            "missing column 'savings'",
+            "found: household_id, municipality, housing_costs",
+        ],
+    );
+    let p = PERSONS.replace("age,", "Age,");
+    assert_error(
+        HOUSEHOLDS,
+        &p,
+        &[
+            "persons.csv:1: ",
+            "missing column 'age'",
+            "Age",
+            "lowercase",
+        ],
+    );
+}
+
+#[test]
+fn field_that_is_not_a_number() {
+    let p = with_line(PERSONS, 3, "2,2,35,0,abc");
+    assert_eq!(
+        error(HOUSEHOLDS, &p),
+        "persons.csv:3: column 'income' (5): 'abc' is not a number"
+    );
+    let p = with_line(PERSONS, 3, "2,2,35.5,0,0");
+    assert_eq!(
+        error(HOUSEHOLDS, &p),
+        "persons.csv:3: column 'age' (3): '35.5' is not a whole number"
+    );
+    let h = with_line(HOUSEHOLDS, 4, "x3,ogres-novads,200.00,1500.00");
+    assert_eq!(
+        error(&h, PERSONS),
+        "households.csv:4: column 'household_id' (1): 'x3' is not a whole number"
+    );
+    let h = with_line(HOUSEHOLDS, 2, "1,ogres-novads,,100.00");
+    assert_eq!(
+        error(&h, PERSONS),
+        "households.csv:2: column 'housing_costs' (3): is empty"
+    );
+}
+
+#[test]
+fn negative_amount() {
+    let h = with_line(HOUSEHOLDS, 3, "2,tukuma-novads,-80.50,0");
+    assert_eq!(
+        error(&h, PERSONS),
+        "households.csv:3: column 'housing_costs' (3): '-80.50' is negative"
+    );
+}
+
+#[test]
+fn amount_with_more_than_two_decimals() {
+    let h = with_line(HOUSEHOLDS, 4, "3,ogres-novads,200.00,1500.005");
+    assert_error(
+        &h,
+        PERSONS,
+        &["households.csv:4: column 'savings' (4): '1500.005' has more than two decimals"],
+    );
+}
+
+#[test]
+fn age_outside_0_to_120() {
+    // Sixteen persons in household 1, so the bad row is on line 17.
+    let mut p = String::from("person_id,household_id,age,disabled,income\n");
+    for i in 1..=16 {
+        let age = if i == 16 { 130 } else { 30 };
+        p.push_str(&format!("{i},{},{age},0,0\n", [1, 2, 3][i % 3]));
+    }
+    assert_eq!(
+        error(HOUSEHOLDS, &p),
+        "persons.csv:17: column 'age' (3): '130' is outside 0–120"
+    );
+    let p = with_line(PERSONS, 2, "1,1,-1,0,300.00");
+    assert_eq!(
+        error(HOUSEHOLDS, &p),
+        "persons.csv:2: column 'age' (3): '-1' is outside 0–120"
+    );
+}
+
+#[test]
+fn flags_that_are_not_0_or_1() {
+    let p = with_line(PERSONS, 5, "4,3,40,2,500.00");
+    assert_eq!(
+        error(HOUSEHOLDS, &p),
+        "persons.csv:5: column 'disabled' (4): '2' is not 0 or 1"
+    );
+    let p = PERSONS
+        .replace("income\n", "income,employed\n")
+        .replace(",0\n", ",0,0\n")
+        .replace(".00\n", ".00,1\n")
+        .replace("3,2,8,0,0,0", "3,2,8,0,0,yes");
+    assert_eq!(
+        error(HOUSEHOLDS, &p),
+        "persons.csv:4: column 'employed' (6): 'yes' is not 0 or 1"
+    );
+}
+
+#[test]
+fn row_with_the_wrong_number_of_fields() {
+    let h = with_line(HOUSEHOLDS, 3, "2,tukuma-novads,80.50,0,7");
+    assert_eq!(
+        error(&h, PERSONS),
+        "households.csv:3: the row has 5 fields, the header has 4"
+    );
+    let p = with_line(PERSONS, 6, "5,3,12,0");
+    assert_eq!(
+        error(HOUSEHOLDS, &p),
+        "persons.csv:6: the row has 4 fields, the header has 5"
+    );
+}
+
+#[test]
+fn duplicate_household_id() {
+    let h = with_line(HOUSEHOLDS, 4, "2,ogres-novads,200.00,1500.00");
+    assert_eq!(
+        error(&h, PERSONS),
+        "households.csv:4: column 'household_id' (1): household_id 2 appears twice (first on line 3)"
+    );
+}
+
+#[test]
+fn duplicate_person_id() {
+    let p = with_line(PERSONS, 5, "2,3,40,1,500.00");
+    assert_eq!(
+        error(HOUSEHOLDS, &p),
+        "persons.csv:5: column 'person_id' (1): person_id 2 appears twice (first on line 3)"
+    );
+}
+
+#[test]
+fn person_whose_household_is_not_in_households_csv() {
+    let p = with_line(PERSONS, 4, "3,9,8,0,0");
+    assert_eq!(
+        error(HOUSEHOLDS, &p),
+        "persons.csv:4: column 'household_id' (2): household_id 9 is not in households.csv"
+    );
+}
+
+#[test]
+fn household_with_no_persons() {
+    let h = HOUSEHOLDS.to_string() + "4,riga,10.00,0\n5,riga,10.00,0\n";
+    assert_eq!(
+        error(&h, PERSONS),
+        "households.csv:5: column 'household_id' (1): household 4 has no persons in persons.csv"
+    );
+}
+
+#[test]
+fn unknown_municipality() {
+    let h = with_line(HOUSEHOLDS, 3, "2,ogre,80.50,0");
+    assert_eq!(
+        error(&h, PERSONS),
+        "households.csv:3: column 'municipality' (2): unknown municipality 'ogre' (did you mean ogres-novads?)"
+    );
+    let h = with_line(HOUSEHOLDS, 2, "1,Ogres-Novads,80.50,0");
+    assert_error(
+        &h,
+        PERSONS,
+        &["households.csv:2: column 'municipality' (2): unknown municipality 'Ogres-Novads'"],
+    );
+}
+
+#[test]
+fn empty_files() {
+    for empty in ["", "\u{feff}", "  \r\n\n", "\u{feff}\n"] {
+        assert_eq!(error(empty, PERSONS), "households.csv: is empty");
+        assert_eq!(error(HOUSEHOLDS, empty), "persons.csv: is empty");
+    }
+}
+
+#[test]
+fn header_without_rows() {
+    let header_only = |text: &str| text.lines().next().unwrap().to_string() + "\n";
+    assert_eq!(
+        error(&header_only(HOUSEHOLDS), PERSONS),
+        "households.csv: has no households"
+    );
+    assert_eq!(
+        error(HOUSEHOLDS, &header_only(PERSONS)),
+        "persons.csv: has no persons"
+    );
+    // Without a line end, and with blank lines after the header.
+    assert_eq!(
+        error(HOUSEHOLDS, PERSONS.lines().next().unwrap()),
+        "persons.csv: has no persons"
+    );
+    assert_eq!(
+        error(&(header_only(HOUSEHOLDS) + "\n\n"), PERSONS),
+        "households.csv: has no households"
+    );
+}
+
+#[test]
+fn weight_column_is_refused() {
+    let h = HOUSEHOLDS
+        .replace("savings\n", "savings,weight\n")
+        .replace("00\n", "00,1\n")
+        .replace(",0\n", ",0,1\n");
+    assert_eq!(
+        error(&h, PERSONS),
+        "households.csv:1: column 'weight' (5): weights are not supported: give one row per household"
+    );
+}
+
+#[test]
+fn optional_columns_are_checked() {
+    let h = HOUSEHOLDS
+        .replace("savings\n", "savings,vehicles\n")
+        .replace("100.00\n", "100.00,1\n")
+        .replace(",0\n", ",0,-1\n")
+        .replace("1500.00\n", "1500.00,0\n");
+    assert_eq!(
+        error(&h, PERSONS),
+        "households.csv:3: column 'vehicles' (5): '-1' is negative"
+    );
+}
+
+#[test]
+fn the_same_column_twice_is_refused() {
+    let p = PERSONS
+        .replace("income\n", "income,age\n")
+        .replace("\n", ",1\n");
+    let p = p.replacen(",1\n", "\n", 1);
+    assert_eq!(
+        error(HOUSEHOLDS, &p),
+        "persons.csv:1: column 'age' (6): the column appears twice (also column 3)"
+    );
+}
+
+#[test]
+fn the_earliest_bad_line_is_reported() {
+    // A repeated id on line 3 comes before a bad amount on line 4, whatever is checked first.
+    let h = with_line(HOUSEHOLDS, 3, "1,tukuma-novads,80.50,0");
+    let h = with_line(&h, 4, "3,ogres-novads,x,1500.00");
+    assert_eq!(
+        error(&h, PERSONS),
+        "households.csv:3: column 'household_id' (1): household_id 1 appears twice (first on line 2)"
+    );
+    // Within a row, the leftmost bad field.
+    let p = with_line(PERSONS, 2, "1,1,700,5,-3");
+    assert_eq!(
+        error(HOUSEHOLDS, &p),
+        "persons.csv:2: column 'age' (3): '700' is outside 0–120"
+    );
+    // households.csv is checked before persons.csv.
+    let h = with_line(HOUSEHOLDS, 4, "3,ogres-novads,200.00,-1");
+    let p = with_line(PERSONS, 2, "1,1,700,0,0");
+    assert!(error(&h, &p).starts_with("households.csv:4:"));
+}
+
+#[test]
+fn ignored_columns_are_reported() {
+    let h: String = HOUSEHOLDS
+        .lines()
+        .enumerate()
+        .map(|(i, line)| format!("{line},{}\n", if i == 0 { "note" } else { "x" }))
+        .collect();
+    let (_, report) = try_load(h.as_bytes(), PERSONS.as_bytes()).unwrap();
+    assert_eq!(
+        report.ignored_columns,
+        [("households.csv".to_string(), "note".to_string())]
+    );
+}
+
+/// A larger clean pair of files, households of three municipalities interleaved.
+fn clean_pair() -> (Vec<[String; 4]>, Vec<[String; 5]>) {
+    let slugs = ["ogres-novads", "tukuma-novads", "riga"];
+    let mut households = Vec::new();
+    let mut persons = Vec::new();
+    for i in 1..=40u32 {
+        households.push([
+            i.to_string(),
+            slugs[(i * 7 % 3) as usize].to_string(),
+            format!("{}.{:02}", 50 + i * 3, i % 100),
+            format!("{}.00", i * 37 % 900),
+        ]);
+        for k in 0..1 + i % 4 {
+            let id = persons.len() + 1;
+            persons.push([
+                id.to_string(),
+                i.to_string(),
+                ((i * 13 + k * 29) % 100).to_string(),
+                u32::from((i + k) % 5 == 0).to_string(),
+                format!("{}.{:02}", (i * 91 + k * 17) % 1200, (i + k) % 100),
+            ]);
+        }
+    }
+    (households, persons)
+}
+
+fn to_csv<const N: usize>(
+    header: &[&str],
+    rows: &[[String; N]],
+    order: &[usize],
+    eol: &str,
+) -> String {
+    let mut text = order
+        .iter()
+        .map(|&c| header[c])
+        .collect::<Vec<_>>()
+        .join(",")
+        + eol;
+    for row in rows {
+        text += &order
+            .iter()
+            .map(|&c| row[c].as_str())
+            .collect::<Vec<_>>()
+            .join(",");
+        text += eol;
+    }
+    text
+}
+
+const H_HEADER: &[&str] = &["household_id", "municipality", "housing_costs", "savings"];
+const P_HEADER: &[&str] = &["person_id", "household_id", "age", "disabled", "income"];
+
+#[test]
+fn bom_crlf_other_row_and_column_order_give_the_same_population() {
+    let (households, persons) = clean_pair();
+    let clean_h = to_csv(H_HEADER, &households, &[0, 1, 2, 3], "\n");
+    let clean_p = to_csv(P_HEADER, &persons, &[0, 1, 2, 3, 4], "\n");
+    let (clean, _) = try_load(clean_h.as_bytes(), clean_p.as_bytes()).unwrap();
+
+    // Rows in another order that keeps each municipality's households, and each household's
+    // persons, in the same relative order (the order the population preserves): households
+    // sorted by municipality, persons dealt round-robin across households.
+    let mut h_rows = households.clone();
+    h_rows.sort_by_key(|r| r[1].clone());
+    let mut by_household: Vec<Vec<[String; 5]>> = vec![Vec::new(); households.len()];
+    for p in &persons {
+        by_household[p[1].parse::<usize>().unwrap() - 1].push(p.clone());
+    }
+    let mut p_rows = Vec::new();
+    for k in 0.. {
+        let before = p_rows.len();
+        for members in by_household.iter().rev() {
+            if let Some(p) = members.get(k) {
+                p_rows.push(p.clone());
+            }
+        }
+        if p_rows.len() == before {
+            break;
+        }
+    }
+    assert_ne!(p_rows, persons);
+    let h = format!(
+        "\u{feff}{}\r\n",
+        to_csv(H_HEADER, &h_rows, &[3, 1, 0, 2], "\r\n")
+    );
+    let p = format!(
+        "\u{feff}\r\n{}",
+        to_csv(P_HEADER, &p_rows, &[4, 2, 1, 3, 0], "\r\n")
+    );
+    let p = p.trim_end().to_string(); // no line end after the last row
+    let (other, _) = try_load(h.as_bytes(), p.as_bytes()).unwrap();
+    assert_eq!(other, clean);
+}
+
+#[test]
+fn shuffled_rows_give_the_same_households() {
+    let (households, persons) = clean_pair();
+    let clean_h = to_csv(H_HEADER, &households, &[0, 1, 2, 3], "\n");
+    let clean_p = to_csv(P_HEADER, &persons, &[0, 1, 2, 3, 4], "\n");
+    let (clean, _) = try_load(clean_h.as_bytes(), clean_p.as_bytes()).unwrap();
+
+    let mut h_rows = households.clone();
+    let mut p_rows = persons.clone();
+    let mut state = 17u64;
+    let mut next = |n: usize| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) as usize % n
+    };
+    for i in (1..h_rows.len()).rev() {
+        h_rows.swap(i, next(i + 1));
+    }
+    for i in (1..p_rows.len()).rev() {
+        p_rows.swap(i, next(i + 1));
+    }
+    let h = to_csv(H_HEADER, &h_rows, &[2, 0, 3, 1], "\r\n");
+    let p = to_csv(P_HEADER, &p_rows, &[1, 0, 4, 3, 2], "\n");
+    let (shuffled, _) = try_load(h.as_bytes(), p.as_bytes()).unwrap();
+    assert_eq!(canonical(&shuffled), canonical(&clean));
+    // Still grouped: households by municipality, persons by household.
+    let m = &shuffled.households.municipality;
+    assert!(m.windows(2).all(|w| w[0] <= w[1]));
+}
+
+/// A household as `(id, municipality, housing costs, savings, members)`, a member as
+/// `(id, age, disabled, income)`.
+type Canonical = (u64, String, i64, i64, Vec<(u64, i64, bool, i64)>);
+
+/// Every household with its members, sorted by id: what the population says, whatever the order.
+fn canonical(pop: &Population) -> Vec<Canonical> {
+    let h = &pop.households;
+    let p = &pop.persons;
+    let mut out: Vec<_> = (0..pop.household_count())
+        .map(|i| {
+            let mut members: Vec<_> = (h.first_person[i] as usize..h.first_person[i + 1] as usize)
+                .map(|j| (p.id[j], p.age[j], p.disabled[j], p.income[j]))
+                .collect();
+            members.sort();
+            (
+                h.id[i],
+                pop.municipalities[h.municipality[i] as usize].clone(),
+                h.housing_costs[i],
+                h.savings[i],
+                members,
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The populations shipped in `populations/` load, with the slugs of the register
+/// (`populations/municipalities.csv`).
+#[test]
+fn shipped_populations_load() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../populations");
+    let register = slieksnis_engine::register::slugs();
+    let slugs: Vec<&str> = register.iter().map(String::as_str).collect();
+    for (dir, households, persons) in [("small", 13, 25), ("sample", 5_000, 10_881)] {
+        let h = std::fs::read(root.join(dir).join("households.csv")).unwrap();
+        let p = std::fs::read(root.join(dir).join("persons.csv")).unwrap();
+        let (pop, report) = load(
+            Source {
+                name: "households.csv",
+                bytes: &h,
+            },
+            Source {
+                name: "persons.csv",
+                bytes: &p,
+            },
+            &slugs,
+        )
+        .unwrap_or_else(|e| panic!("populations/{dir}: {e}"));
+        assert_eq!(pop.household_count(), households, "{dir}");
+        assert_eq!(pop.person_count(), persons, "{dir}");
+        assert!(report.ignored_columns.is_empty());
+    }
+}
