@@ -1,0 +1,347 @@
+//! The `slieksnis` binary end to end: outputs, determinism, and that bad input gives exit code 1
+//! with a message naming the place, never a panic.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn slieksnis(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_slieksnis"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .expect("the binary runs")
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("slieksnis-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Runs and expects failure with exit code 1 and every `needle` in the message.
+fn fails(args: &[&str], needles: &[&str]) {
+    let o = slieksnis(args);
+    let t = text(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{args:?} should fail with 1:\n{t}"
+    );
+    assert!(!t.contains("panicked"), "{t}");
+    for n in needles {
+        assert!(t.contains(n), "{args:?}: expected '{n}' in:\n{t}");
+    }
+}
+
+#[test]
+fn run_on_the_small_population_gives_the_hand_checked_totals() {
+    let out = temp("small");
+    let o = slieksnis(&[
+        "run",
+        "--population",
+        "populations/small",
+        "--period",
+        "2025-03",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    let total = summary.lines().last().unwrap();
+    // populations/small/README.md: 13 households, 7 needy, 3 low-income, GMI 972.00 in total,
+    // housing benefit 1164.19 in total (every amount worked out by hand from the 2025 rules).
+    let f: Vec<&str> = total.split(',').collect();
+    assert_eq!(f[0], "TOTAL");
+    assert_eq!(f[1], "13");
+    assert_eq!(f[3], "7");
+    assert_eq!(f[5], "3");
+    assert_eq!(f[8], "972.00");
+    assert_eq!(f[10], "1164.19");
+    // 30 % state share of (972.00 + 1164.19), rounded per household, and the rest municipal.
+    let state: f64 = f[11].parse().unwrap();
+    let net: f64 = f[12].parse().unwrap();
+    assert!(((state + net) - 2136.19).abs() < 1e-6, "{total}");
+    let households = std::fs::read_to_string(out.join("households.csv")).unwrap();
+    assert!(households.starts_with("household_id,municipality,status,gmi_benefit,housing_benefit"));
+    assert!(
+        households.contains("\n2,ogres-novads,needy,514.00,320.00,"),
+        "{households}"
+    );
+}
+
+#[test]
+fn output_does_not_depend_on_threads_or_chunks() {
+    let mut outputs = Vec::new();
+    for (threads, chunk) in [("1", "16384"), ("2", "16384"), ("2", "7"), ("3", "1000")] {
+        let out = temp(&format!("det-{threads}-{chunk}"));
+        let o = slieksnis(&[
+            "--threads",
+            threads,
+            "run",
+            "--population",
+            "populations/sample",
+            "--period",
+            "2026-01",
+            "--chunk",
+            chunk,
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", text(&o));
+        outputs.push((
+            std::fs::read(out.join("households.csv")).unwrap(),
+            std::fs::read(out.join("summary.csv")).unwrap(),
+        ));
+    }
+    for o in &outputs[1..] {
+        assert!(
+            o == &outputs[0],
+            "outputs differ between thread counts or chunk sizes"
+        );
+    }
+}
+
+#[test]
+fn every_shipped_scenario_runs() {
+    for entry in std::fs::read_dir(repo().join("scenarios")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let out = temp(path.file_stem().unwrap().to_str().unwrap());
+            let o = slieksnis(&[
+                "compare",
+                path.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ]);
+            assert!(o.status.success(), "{}: {}", path.display(), text(&o));
+            assert!(out.join("comparison.csv").is_file());
+        }
+    }
+}
+
+#[test]
+fn the_ogre_60_scenario_changes_only_ogre() {
+    let out = temp("ogre60");
+    let o = slieksnis(&[
+        "compare",
+        "scenarios/ogre-low-income-60.toml",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let csv = std::fs::read_to_string(out.join("comparison.csv")).unwrap();
+    for line in csv.lines().filter(|l| l.starts_with("difference,")) {
+        let f: Vec<&str> = line.split(',').collect();
+        let low_income_change: i64 = f[6].parse().unwrap();
+        match f[1] {
+            "ogres-novads" | "TOTAL" => assert!(low_income_change < 0, "{line}"),
+            _ => assert_eq!(low_income_change, 0, "{line}"),
+        }
+    }
+}
+
+#[test]
+fn explain_prints_every_step_in_both_languages() {
+    let o = slieksnis(&[
+        "explain",
+        "--period",
+        "2021-08",
+        "--household",
+        "municipality = \"kuldigas-novads\"\npersons = [{ age = 40, income = 300 }, { age = 38 }, { age = 10 }, { age = 5 }]",
+    ]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("gmi_level = 337.00 EUR"), "{t}");
+    assert!(t.contains("gmi_benefit = 37.00 EUR"), "{t}");
+    assert!(t.contains("MK 809"), "{t}");
+    let o = slieksnis(&[
+        "explain",
+        "--population",
+        "populations/small",
+        "--id",
+        "2",
+        "--period",
+        "2025-03",
+        "--lang",
+        "lv",
+    ]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("Rezultāts: statuss trūcīga"), "{t}");
+}
+
+#[test]
+fn policy_cases_pass_from_the_command_line() {
+    let o = slieksnis(&["test", "policies/"]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains(" passed, 0 failed"), "{t}");
+}
+
+#[test]
+fn bad_input_names_the_place_and_exits_1() {
+    fails(
+        &[
+            "run",
+            "--population",
+            "no/such/dir",
+            "--period",
+            "2025-01",
+            "--out",
+            "/tmp/x",
+        ],
+        &["no/such/dir"],
+    );
+    let bad = temp("bad-age");
+    std::fs::write(
+        bad.join("households.csv"),
+        "household_id,municipality,housing_costs,savings\n1,ogres-novads,100,0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        bad.join("persons.csv"),
+        "person_id,household_id,age,disabled,income\n1,1,130,0,10\n",
+    )
+    .unwrap();
+    let dir = bad.to_str().unwrap();
+    fails(
+        &[
+            "run",
+            "--population",
+            dir,
+            "--period",
+            "2025-01",
+            "--out",
+            "/tmp/x",
+        ],
+        &["persons.csv:2", "age", "130"],
+    );
+    fails(
+        &[
+            "run",
+            "--population",
+            "populations/small",
+            "--period",
+            "2025-01",
+            "--out",
+            "/tmp/x",
+            "--set",
+            "gmi.pcx=0.2",
+        ],
+        &["pcx"],
+    );
+    fails(
+        &[
+            "run",
+            "--population",
+            "populations/small",
+            "--period",
+            "2025-01",
+            "--out",
+            "/tmp/x",
+            "--set",
+            "municipalities.ogres-novads.low_income.pct=0.85",
+        ],
+        &[
+            "rules/thresholds.rhai",
+            "above the legal maximum",
+            "ogres-novads",
+        ],
+    );
+    fails(
+        &[
+            "explain",
+            "--population",
+            "populations/small",
+            "--id",
+            "999",
+            "--period",
+            "2025-01",
+        ],
+        &["999"],
+    );
+    fails(
+        &["params", "--period", "2025-01", "--municipality", "ogre"],
+        &["unknown municipality 'ogre'", "ogres-novads"],
+    );
+}
+
+#[test]
+fn a_hostile_policy_script_is_stopped_with_its_place() {
+    let dir = temp("hostile");
+    let files = slieksnis_engine::policy::builtin();
+    for (path, text) in &files {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        let text = if path == "rules/gmi.rhai" {
+            format!("let x = 0;\nloop {{ x += 1; }}\n{text}")
+        } else {
+            text.clone()
+        };
+        std::fs::write(p, text).unwrap();
+    }
+    let started = std::time::Instant::now();
+    fails(
+        &[
+            "run",
+            "--policy",
+            dir.to_str().unwrap(),
+            "--population",
+            "populations/small",
+            "--period",
+            "2025-01",
+            "--out",
+            "/tmp/x",
+        ],
+        &["rules/gmi.rhai:2", "operations"],
+    );
+    assert!(started.elapsed().as_secs() < 20);
+}
+
+#[test]
+fn the_boundary_set_equals_openfisca() {
+    // populations/edge: 6 480 households exactly on, one cent under and over every threshold;
+    // the expected file is OpenFisca's result for the same 2025 rules (see its README).
+    let out = temp("edge");
+    let o = slieksnis(&[
+        "run",
+        "--population",
+        "populations/edge",
+        "--period",
+        "2025-06",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let ours = std::fs::read_to_string(out.join("households.csv")).unwrap();
+    let expected =
+        std::fs::read_to_string(repo().join("populations/edge/openfisca-2025-ogre-70.csv"))
+            .unwrap();
+    let ours: Vec<String> = ours
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            [f[0], f[2], f[3], f[4]].join(",")
+        })
+        .collect();
+    let expected: Vec<&str> = expected.lines().collect();
+    assert_eq!(ours.len(), expected.len());
+    for (a, b) in ours.iter().zip(&expected) {
+        assert_eq!(a, b);
+    }
+}
