@@ -65,18 +65,9 @@ pub fn parse(text: &[u8], max_decimals: u32) -> Result<i64, ParseError> {
     if int_part.is_empty() && frac_part.is_none_or(|f| f.is_empty()) {
         return Err(ParseError::NotANumber);
     }
-    let mut value: i64 = 0;
-    for &c in int_part {
-        if !c.is_ascii_digit() {
-            return Err(ParseError::NotANumber);
-        }
-        value = value
-            .checked_mul(10)
-            .and_then(|v| v.checked_add((c - b'0') as i64))
-            .ok_or(ParseError::TooLarge)?;
-        if value > MAX_INPUT / SCALE {
-            return Err(ParseError::TooLarge);
-        }
+    let value = digits(int_part)?;
+    if value > MAX_INPUT / SCALE {
+        return Err(ParseError::TooLarge);
     }
     let mut value = value * SCALE;
     if let Some(frac) = frac_part {
@@ -108,16 +99,22 @@ pub fn parse_int(text: &[u8]) -> Result<i64, ParseError> {
     if text.is_empty() {
         return Err(ParseError::Empty);
     }
-    let (negative, digits) = match text[0] {
+    let (negative, rest) = match text[0] {
         b'-' => (true, &text[1..]),
         b'+' => (false, &text[1..]),
         _ => (false, text),
     };
-    if digits.is_empty() {
+    if rest.is_empty() {
         return Err(ParseError::NotANumber);
     }
+    let value = digits(rest)?;
+    Ok(if negative { -value } else { value })
+}
+
+/// The value of a run of decimal digits (possibly empty: 0).
+fn digits(text: &[u8]) -> Result<i64, ParseError> {
     let mut value: i64 = 0;
-    for &c in digits {
+    for &c in text {
         if !c.is_ascii_digit() {
             return Err(ParseError::NotANumber);
         }
@@ -126,7 +123,7 @@ pub fn parse_int(text: &[u8]) -> Result<i64, ParseError> {
             .and_then(|v| v.checked_add((c - b'0') as i64))
             .ok_or(ParseError::TooLarge)?;
     }
-    Ok(if negative { -value } else { value })
+    Ok(value)
 }
 
 fn trim(text: &[u8]) -> &[u8] {

@@ -1,7 +1,7 @@
 //! A population of households and their members, held as columns.
 //!
 //! The interchange format is two CSV files joined by `household_id` (see `populations/README.md`);
-//! [`load`](crate::population::load) reads and validates them (module `csv_load`). In memory the
+//! [`load`](crate::csv_load::load) reads and validates them. In memory the
 //! households are grouped by municipality, and each household's members are contiguous, so that
 //! a chunk of households is a range of rows in every column and the rules run with the parameters
 //! of one council per chunk.
