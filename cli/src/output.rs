@@ -89,7 +89,7 @@ pub fn write_summary(path: &Path, summary: &Summary) -> Result<()> {
     let mut w = csv::Writer::from_path(path)
         .with_context(|| format!("{}: cannot create", path.display()))?;
     w.write_record(COLUMNS)?;
-    for row in summary.rows.iter().chain([&summary.total]) {
+    for row in summary.all_rows() {
         w.write_record(row.fields())?;
     }
     w.flush()
@@ -110,19 +110,12 @@ pub fn write_comparison(
     let mut header = vec!["side"];
     header.extend(COLUMNS);
     w.write_record(&header)?;
-    let rows = |s: &Summary| {
-        s.rows
-            .iter()
-            .chain([&s.total])
-            .cloned()
-            .collect::<Vec<Row>>()
-    };
-    for ((b, r), d) in rows(baseline)
-        .iter()
-        .zip(rows(reform))
-        .zip(rows(difference))
+    for ((b, r), d) in baseline
+        .all_rows()
+        .zip(reform.all_rows())
+        .zip(difference.all_rows())
     {
-        for (side, row) in [("baseline", b), ("reform", &r), ("difference", &d)] {
+        for (side, row) in [("baseline", b), ("reform", r), ("difference", d)] {
             let mut fields = vec![side.to_string()];
             fields.extend(row.fields());
             w.write_record(&fields)?;
@@ -173,7 +166,7 @@ pub fn summary_table(summary: &Summary) -> String {
     ];
     let mut lines: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
     let mut notes = Vec::new();
-    for r in summary.rows.iter().chain([&summary.total]) {
+    for r in summary.all_rows() {
         let mut name = r.municipality.clone();
         if !r.assumed.is_empty() {
             name.push('*');
@@ -227,17 +220,10 @@ pub fn comparison_table(
         ("municipal net EUR / month", |r| eur(r.municipal_net_cents)),
     ];
     let mut out = String::new();
-    let rows = |s: &Summary| {
-        s.rows
-            .iter()
-            .chain([&s.total])
-            .cloned()
-            .collect::<Vec<Row>>()
-    };
-    for ((b, r), d) in rows(baseline)
-        .iter()
-        .zip(rows(reform))
-        .zip(rows(difference))
+    for ((b, r), d) in baseline
+        .all_rows()
+        .zip(reform.all_rows())
+        .zip(difference.all_rows())
     {
         let mut lines = vec![vec![
             format!(
@@ -254,7 +240,7 @@ pub fn comparison_table(
             "difference".to_string(),
         ]];
         for (label, f) in &measures {
-            lines.push(vec![format!("  {label}"), f(b), f(&r), f(&d)]);
+            lines.push(vec![format!("  {label}"), f(b), f(r), f(d)]);
         }
         out.push_str(&render(&lines, usize::MAX));
         let assumed: Vec<&String> = b.assumed.iter().chain(&r.assumed).collect();

@@ -117,6 +117,13 @@ pub struct Summary {
     pub total: Row,
 }
 
+impl Summary {
+    /// The municipality rows, then the total.
+    pub fn all_rows(&self) -> impl Iterator<Item = &Row> {
+        self.rows.iter().chain([&self.total])
+    }
+}
+
 /// Sums an outcome per municipality.
 pub fn summarize(population: &Population, outcome: &Outcome) -> Summary {
     let mut rows: Vec<Row> = Vec::new();
