@@ -63,10 +63,20 @@ pub fn known_slugs() -> Vec<String> {
 /// Loads `dir/households.csv` and `dir/persons.csv`, reporting time and ignored columns.
 pub fn population(dir: &Path, quiet: bool) -> Result<Arc<Population>> {
     let started = Instant::now();
-    let read = |name: &str| -> Result<(PathBuf, Vec<u8>)> {
+    // Mapped, not read: a large population is parsed straight from the page cache, with no
+    // copy.
+    let read = |name: &str| -> Result<(PathBuf, Bytes)> {
         let path = dir.join(name);
-        let bytes =
-            std::fs::read(&path).map_err(|e| anyhow!("{}: cannot read: {e}", path.display()))?;
+        let cannot = |e: std::io::Error| anyhow!("{}: cannot read: {e}", path.display());
+        let file = std::fs::File::open(&path).map_err(cannot)?;
+        let len = file.metadata().map_err(cannot)?.len();
+        let bytes = if len == 0 {
+            Bytes::Empty
+        } else {
+            // Safety: the map is only read. A population file changed by another program during
+            // a run may give garbled input (then a parse error), as it would with any reader.
+            Bytes::Mapped(unsafe { memmap2::Mmap::map(&file) }.map_err(cannot)?)
+        };
         Ok((path, bytes))
     };
     if !dir.is_dir() {
@@ -77,17 +87,18 @@ pub fn population(dir: &Path, quiet: bool) -> Result<Arc<Population>> {
     }
     let (hp, hb) = read("households.csv")?;
     let (pp, pb) = read("persons.csv")?;
+    let (hb, pb) = (hb.as_slice(), pb.as_slice());
     let slugs = known_slugs();
     let known: Vec<&str> = slugs.iter().map(String::as_str).collect();
     let (hn, pn) = (hp.display().to_string(), pp.display().to_string());
     let (population, report): (Population, LoadReport) = slieksnis_engine::load(
         Source {
             name: &hn,
-            bytes: &hb,
+            bytes: hb,
         },
         Source {
             name: &pn,
-            bytes: &pb,
+            bytes: pb,
         },
         &known,
     )
@@ -105,6 +116,21 @@ pub fn population(dir: &Path, quiet: bool) -> Result<Arc<Population>> {
         );
     }
     Ok(Arc::new(population))
+}
+
+/// A file's bytes: mapped, or empty (an empty file cannot be mapped).
+enum Bytes {
+    Empty,
+    Mapped(memmap2::Mmap),
+}
+
+impl Bytes {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Bytes::Empty => &[],
+            Bytes::Mapped(m) => m,
+        }
+    }
 }
 
 /// Applies `--set PATH=VALUE` overrides.
