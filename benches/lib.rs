@@ -161,15 +161,7 @@ impl Handwritten {
     /// Every household, in parallel chunks like the engine.
     pub fn run(&self, pop: &Population) -> Outcome {
         let n = pop.household_count();
-        let mut out = Outcome {
-            needy: vec![false; n],
-            low_income: vec![false; n],
-            gmi_benefit: vec![0; n],
-            housing_benefit: vec![0; n],
-            state_share: vec![0; n],
-            municipal_net: vec![0; n],
-            ..Outcome::default()
-        };
+        let mut out = Outcome::zeroed(n);
         let c = DEFAULT_CHUNK;
         out.needy
             .par_chunks_mut(c)

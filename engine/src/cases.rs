@@ -278,9 +278,10 @@ pub fn household(t: &toml::Table) -> Result<HouseholdInput, String> {
         match v {
             None => Ok(0),
             Some(v) => match from_toml(v.clone()) {
-                Ok(Value::Number(d)) => {
-                    fixed::from_decimal(d).ok_or(format!("{what}: {d} is not an amount"))
-                }
+                Ok(Value::Number(d)) => match fixed::from_decimal(d) {
+                    Some(v) if v % fixed::CENT == 0 => Ok(v),
+                    _ => Err(format!("{what}: {d} is not an amount in EUR and cents")),
+                },
                 _ => Err(format!("{what} must be a number")),
             },
         }

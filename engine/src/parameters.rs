@@ -425,11 +425,8 @@ fn check_same_kind(template: &Parameter, value: &Value) -> Result<(), String> {
         (Value::Text(_), Value::Text(_))
         | (Value::Bool(_), Value::Bool(_))
         | (Value::Number(_), Value::Number(_)) => Ok(()),
-        // A council's value may be "default" text where the default is a table.
-        (a, b) if template.values.iter().any(|(_, v)| v.kind() == b.kind()) => {
-            let _ = a;
-            Ok(())
-        }
+        // The kind of any of its dated values will do ("default" text before a table).
+        (_, b) if template.values.iter().any(|(_, v)| v.kind() == b.kind()) => Ok(()),
         (a, b) => Err(format!("expected {}, got {} ({b})", a.kind(), b.kind())),
     }
 }

@@ -35,6 +35,21 @@ pub struct Outcome {
     pub assumed: BTreeMap<u16, Vec<Arc<Leaf>>>,
 }
 
+impl Outcome {
+    /// An outcome of `n` households with nothing granted, to be filled in.
+    pub fn zeroed(n: usize) -> Outcome {
+        Outcome {
+            needy: vec![false; n],
+            low_income: vec![false; n],
+            gmi_benefit: vec![0; n],
+            housing_benefit: vec![0; n],
+            state_share: vec![0; n],
+            municipal_net: vec![0; n],
+            assumed: BTreeMap::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SimulationError {
     /// A script failed on the chunk that holds this household.
@@ -73,15 +88,7 @@ pub fn simulate(
         }
     }
     let n = population.household_count();
-    let mut out = Outcome {
-        needy: vec![false; n],
-        low_income: vec![false; n],
-        gmi_benefit: vec![0; n],
-        housing_benefit: vec![0; n],
-        state_share: vec![0; n],
-        municipal_net: vec![0; n],
-        assumed: BTreeMap::new(),
-    };
+    let mut out = Outcome::zeroed(n);
     // Each chunk writes its own slice of the outcome: no copies, no locks.
     let mut work = Vec::with_capacity(chunks.len());
     {
