@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use slieksnis_engine::Population;
 use slieksnis_engine::fixed::{self, CENT, SCALE};
 use slieksnis_engine::population::{Households, Persons};
-use slieksnis_engine::simulate::DEFAULT_CHUNK;
+use slieksnis_engine::simulate::{DEFAULT_CHUNK, chunk_size};
 use slieksnis_engine::{Outcome, register};
 
 /// A small, fast, seedable generator (SplitMix64): enough for benchmark data.
@@ -162,7 +162,8 @@ impl Handwritten {
     pub fn run(&self, pop: &Population) -> Outcome {
         let n = pop.household_count();
         let mut out = Outcome::zeroed(n);
-        let c = DEFAULT_CHUNK;
+        // The engine's split of work over threads.
+        let c = chunk_size(n, rayon::current_num_threads(), DEFAULT_CHUNK);
         out.needy
             .par_chunks_mut(c)
             .zip(out.low_income.par_chunks_mut(c))

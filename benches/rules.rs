@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use slieksnis_benches::{OGRE_2025, synthetic};
-use slieksnis_engine::simulate::DEFAULT_CHUNK;
+use slieksnis_engine::simulate::{DEFAULT_CHUNK, prepare};
 use slieksnis_engine::{Period, Policy, policy, simulate};
 
 fn sizes() -> Vec<usize> {
@@ -33,7 +33,14 @@ fn rules(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("handwritten", n), &pop, |b, pop| {
             b.iter(|| black_box(OGRE_2025.run(pop)))
         });
+        // The rules as the engine runs them: planned and compiled once (as for every run of a
+        // sweep or every month of a year with the same parameters), then run.
+        let prepared = prepare(&policy.rules, &policy.parameters, &pop, period).unwrap();
         group.bench_with_input(BenchmarkId::new("scripted", n), &pop, |b, pop| {
+            b.iter(|| black_box(prepared.run(pop, DEFAULT_CHUNK).unwrap()))
+        });
+        // The same with planning and compiling in every run (about 0.1 ms per municipality).
+        group.bench_with_input(BenchmarkId::new("scripted+plan", n), &pop, |b, pop| {
             b.iter(|| {
                 black_box(
                     simulate(
@@ -50,17 +57,30 @@ fn rules(c: &mut Criterion) {
     }
     group.finish();
 
-    // Chunk size: the interpreter's cost is paid once per chunk.
+    // The fixed cost of a run, paid once per municipality: resolving the parameters, running
+    // the scripts to build the column graph, and compiling it into a program.
+    let pop = Arc::new(synthetic(1, "ogres-novads", 2025));
+    c.bench_function("plan/ogre-2025", |b| {
+        b.iter(|| {
+            let resolved = policy
+                .parameters
+                .resolve(period.first_day(), "ogres-novads");
+            let plan = policy.rules.plan(&pop, &resolved, false).unwrap();
+            black_box(plan)
+        })
+    });
+
+    // Chunk size: the unit of work handed to a thread (the program runs in cache-sized tiles
+    // inside each chunk).
     let n = 100_000;
     let pop = Arc::new(synthetic(n, "ogres-novads", 2025));
+    let prepared = prepare(&policy.rules, &policy.parameters, &pop, period).unwrap();
     let mut group = c.benchmark_group("chunk");
     group.sample_size(20);
     group.throughput(Throughput::Elements(n as u64));
     for chunk in [1_024, 4_096, 8_192, 16_384, 32_768] {
         group.bench_with_input(BenchmarkId::new("scripted", chunk), &chunk, |b, &chunk| {
-            b.iter(|| {
-                black_box(simulate(&policy.rules, &policy.parameters, &pop, period, chunk).unwrap())
-            })
+            b.iter(|| black_box(prepared.run(&pop, chunk).unwrap()))
         });
     }
     group.finish();

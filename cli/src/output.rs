@@ -204,7 +204,8 @@ pub fn comparison_table(
     difference: &Summary,
     names: [&str; 2],
 ) -> String {
-    let measures: [(&str, fn(&Row) -> String); 11] = [
+    type Measure = (&'static str, fn(&Row) -> String);
+    let measures: [Measure; 11] = [
         ("households", |r| count(r.households)),
         ("needy households", |r| count(r.needy_households)),
         ("needy persons", |r| count(r.needy_persons)),

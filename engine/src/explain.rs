@@ -2,7 +2,7 @@
 //! from and their legal reference), the values it computed, and the result — in English or
 //! Latvian. For social-service staff in training and for anyone checking a number by hand.
 //!
-//! The explanation is the same scripts run on a chunk of one household with tracing on, so it
+//! The explanation is the same scripts run on one household with tracing on, so it
 //! cannot drift from what `run` computes.
 
 use std::fmt::Write;

@@ -191,7 +191,7 @@ pub enum CompareError {
     #[error("{side}: {error}")]
     Simulation {
         side: String,
-        error: SimulationError,
+        error: Box<SimulationError>,
     },
 }
 
@@ -230,7 +230,7 @@ pub fn compare(
         )
         .map_err(|error| CompareError::Simulation {
             side: side.name.clone(),
-            error,
+            error: Box::new(error),
         })?;
         Ok((summarize(population, &outcome), outcome))
     };

@@ -1,12 +1,13 @@
-//! The one module that knows rhai: the sandboxed engine, the column types, and running the
-//! policy scripts over a chunk of households.
+//! The one module that knows rhai: the sandboxed engine, the column types as rhai values, and
+//! running the policy scripts.
 //!
-//! A script reads like a formula for one household but runs once per chunk of thousands:
-//! `h.income` is a column (one value per household of the chunk), and every operator on columns
-//! (`+ - * < <= & | !`, `max`, `where`, `sum`, `round_cents`, …) is a Rust function registered
-//! here that loops over the whole column. The interpreter's cost is paid per chunk, not per
-//! household. Conditionals on household values are therefore expressions (`where(c, a, b)`);
-//! `if` remains for scalars (parameters).
+//! A script reads like a formula for one household. `h.income` is a column, and every operator
+//! on columns (`+ - * < <= & | !`, `max`, `where`, `sum`, `round_cents`, …) is a Rust function
+//! registered here that adds a node to a column graph (`crate::columns`) instead of computing.
+//! So the scripts run once per municipality and date ([`Rules::plan`]), whatever the number of
+//! households; the graph is then compiled into a program that runs over the households.
+//! Conditionals on household values are therefore expressions (`where(c, a, b)`); `if` remains
+//! for scalars (parameters).
 //!
 //! Numbers in columns are exact fixed-point (`crate::fixed`); scalars are `Decimal` (the engine is
 //! built with `no_float`, so `0.7` in a script is a decimal) or integers. Rounding happens only
@@ -14,30 +15,37 @@
 //!
 //! Scripts are untrusted: no file access (no modules), no `eval`, strict variables, and limits on
 //! operations, call depth, expression depth, strings, arrays and maps. An endless loop ends with
-//! an error naming the script, line and column.
+//! an error naming the script, line and column. Every column operation records where it is
+//! written, so an overflow found later, when the program runs, names that place too.
 //!
 //! What a script sees:
-//! - `h`: the chunk of households. `h.size`, `h.housing_costs`, `h.savings`, `h.vehicles`;
+//! - `h`: the households. `h.size`, `h.housing_costs`, `h.savings`, `h.vehicles`;
 //!   `h.members.age`, `.disabled`, `.income`, `.employed`, `.nva_registered` (person columns);
 //!   and every variable an earlier script set with `h.name = …`.
-//! - `p`: the parameters in force for the chunk's municipality at the simulated date.
+//! - `p`: the parameters in force for the municipality at the simulated date.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
-use rhai::{AST, Dynamic, Engine, EvalAltResult, INT, ImmutableString, Map, Position, Scope};
+use rhai::{
+    AST, Dynamic, Engine, EvalAltResult, INT, ImmutableString, Map, NativeCallContext, Position,
+    Scope,
+};
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::columns::{self, Arith, Buf, Cmp, ColumnResult, Level, Logic, Mask, Num, Operand};
-use crate::fixed::{self, CENT, SCALE};
+use crate::columns::{
+    self, Arith, Cmp, Column, ColumnResult, Level, Logic, Mask, Num, Operand, Program, Rounding,
+    RunError, Sink, Site,
+};
+use crate::fixed::{self, SCALE};
 use crate::parameters::{Leaf, Resolved, ResolvedNode, Value};
 use crate::population::Population;
 
 type RResult<T> = Result<T, Box<EvalAltResult>>;
 
-/// Operations one script may perform on one chunk before it is stopped. A column operation
-/// counts once, so real policies use a few hundred; an endless loop hits this in milliseconds.
+/// Operations one script may perform in one run before it is stopped. A column operation counts
+/// once, so real policies use a few hundred; an endless loop hits this in milliseconds.
 pub const MAX_OPERATIONS: u64 = 200_000;
 
 /// An error in a policy script, with its place.
@@ -74,13 +82,7 @@ fn runtime_error(message: impl Into<String>) -> Box<EvalAltResult> {
 }
 
 fn column_error<T>(r: ColumnResult<T>) -> RResult<T> {
-    r.map_err(|m| {
-        if m.contains("overflowed") {
-            Box::new(EvalAltResult::ErrorArithmetic(m, Position::NONE))
-        } else {
-            runtime_error(m)
-        }
-    })
+    r.map_err(runtime_error)
 }
 
 fn int_scalar(v: INT) -> RResult<i64> {
@@ -100,93 +102,70 @@ fn round_dec(d: Decimal, dp: u32) -> Decimal {
     d.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
 }
 
-fn describe_num(n: &Num) -> String {
-    let shown: Vec<String> = n
-        .values()
-        .iter()
-        .take(5)
-        .map(|&v| fixed::format_amount(v))
-        .collect();
-    let more = if n.values().len() > 5 { ", …" } else { "" };
-    format!("{} column [{}{more}]", n.level.name(), shown.join(", "))
-}
-
-fn describe_mask(m: &Mask) -> String {
-    let shown: Vec<String> = m.values().iter().take(5).map(|v| v.to_string()).collect();
-    let more = if m.values().len() > 5 { ", …" } else { "" };
-    format!("{} mask [{}{more}]", m.level.name(), shown.join(", "))
+/// Where the operator being called is written, for errors found when the program runs.
+fn site(ctx: &NativeCallContext) -> Option<Arc<Site>> {
+    let pos = ctx.call_position();
+    Some(Arc::new(Site {
+        script: ctx.call_source().unwrap_or_default().into(),
+        line: pos.line(),
+        column: pos.position(),
+    }))
 }
 
 // ---------------------------------------------------------------------------------------------
-// `h`: the chunk of households
+// `h`: the households
 
 /// Household input columns a script can read.
 pub const HOUSEHOLD_INPUTS: [&str; 4] = ["size", "housing_costs", "savings", "vehicles"];
 /// Person input columns a script can read from `h.members`.
 pub const PERSON_INPUTS: [&str; 5] = ["age", "disabled", "income", "employed", "nva_registered"];
 
-struct ChunkSource {
-    population: Arc<Population>,
-    households: Range<usize>,
-    persons: Range<usize>,
-    offsets: Arc<[u32]>,
+/// Which optional input columns the population has.
+#[derive(Clone, Copy, Debug)]
+struct Shape {
+    vehicles: bool,
+    employed: bool,
+    nva_registered: bool,
 }
 
-/// `h`: a chunk of households, its inputs and the variables the scripts have set so far.
+impl Shape {
+    fn of(population: &Population) -> Shape {
+        Shape {
+            vehicles: population.households.vehicles.is_some(),
+            employed: population.persons.employed.is_some(),
+            nva_registered: population.persons.nva_registered.is_some(),
+        }
+    }
+}
+
+/// `h`: the households of one municipality, their inputs and the variables the scripts have set
+/// so far.
 #[derive(Clone)]
-pub struct Chunk {
-    source: Arc<ChunkSource>,
+pub struct Households {
+    shape: Shape,
     /// Variables set by scripts, and which script set each.
     vars: BTreeMap<ImmutableString, (Dynamic, Arc<str>)>,
     /// Variable names in the order they were set (for explanations).
     order: Vec<ImmutableString>,
-    /// Input columns already materialised.
-    inputs: Arc<Mutex<BTreeMap<&'static str, Dynamic>>>,
     /// The script running now (for "already set by" messages).
     current: Arc<str>,
 }
 
-/// `h.members`: the person columns of a chunk.
+/// `h.members`: the person columns.
 #[derive(Clone)]
 pub struct Members {
-    source: Arc<ChunkSource>,
-    inputs: Arc<Mutex<BTreeMap<&'static str, Dynamic>>>,
+    shape: Shape,
 }
 
-impl Chunk {
-    fn new(population: Arc<Population>, households: Range<usize>) -> Chunk {
-        let fp = &population.households.first_person;
-        let base = fp[households.start];
-        let offsets: Arc<[u32]> = fp[households.start..=households.end]
-            .iter()
-            .map(|&o| o - base)
-            .collect();
-        let persons = base as usize..fp[households.end] as usize;
-        Chunk {
-            source: Arc::new(ChunkSource {
-                population,
-                households,
-                persons,
-                offsets,
-            }),
-            vars: BTreeMap::new(),
-            order: Vec::new(),
-            inputs: Arc::new(Mutex::new(BTreeMap::new())),
-            current: "".into(),
-        }
-    }
-
+impl Households {
     fn get(&mut self, name: &str) -> RResult<Dynamic> {
         if let Some((v, _)) = self.vars.get(name) {
             return Ok(v.clone());
         }
         if name == "members" {
-            return Ok(Dynamic::from(Members {
-                source: self.source.clone(),
-                inputs: self.inputs.clone(),
-            }));
+            return Ok(Dynamic::from(Members { shape: self.shape }));
         }
-        if let Some(v) = input(&self.source, &self.inputs, name, false)? {
+        if let Some(v) = input(self.shape, name, false)? {
             return Ok(v);
         }
         let set: Vec<&str> = self.vars.keys().map(|k| k.as_str()).collect();
@@ -203,23 +182,15 @@ impl Chunk {
     }
 
     fn has(&self, name: &str) -> bool {
-        let pop = &self.source.population;
         match name {
-            "vehicles" => pop.households.vehicles.is_some(),
-            "employed" => pop.persons.employed.is_some(),
-            "nva_registered" => pop.persons.nva_registered.is_some(),
+            "vehicles" => self.shape.vehicles,
+            "employed" => self.shape.employed,
+            "nva_registered" => self.shape.nva_registered,
             n if HOUSEHOLD_INPUTS.contains(&n) || PERSON_INPUTS.contains(&n) || n == "members" => {
                 true
             }
             n => self.vars.contains_key(n),
         }
-    }
-
-    fn fill(&self, v: i64) -> RResult<Num> {
-        Ok(Num::new(
-            Level::Household,
-            Buf::filled(self.source.households.len(), v),
-        ))
     }
 
     fn set(&mut self, name: &str, value: Dynamic) -> RResult<()> {
@@ -233,24 +204,7 @@ impl Chunk {
                 "h.{name} is already set (by {by}); each variable is set once"
             )));
         }
-        let n = self.source.households.len();
-        let len_ok = |len: usize, level: &Level| match level {
-            Level::Household => len == n,
-            Level::Person(o) => Arc::ptr_eq(o, &self.source.offsets),
-        };
-        if let Some(c) = value.read_lock::<Num>() {
-            if !len_ok(c.values().len(), &c.level) {
-                return Err(runtime_error(format!(
-                    "h.{name}: the column does not belong to this chunk"
-                )));
-            }
-        } else if let Some(c) = value.read_lock::<Mask>() {
-            if !len_ok(c.values().len(), &c.level) {
-                return Err(runtime_error(format!(
-                    "h.{name}: the column does not belong to this chunk"
-                )));
-            }
-        } else if value.is_string() {
+        if value.is_string() {
             return Err(runtime_error(format!(
                 "h.{name}: a variable is a column, a mask, a number, true/false or a table, not a text"
             )));
@@ -261,73 +215,54 @@ impl Chunk {
     }
 }
 
-fn input(
-    src: &ChunkSource,
-    cache: &Mutex<BTreeMap<&'static str, Dynamic>>,
-    name: &str,
-    person: bool,
-) -> RResult<Option<Dynamic>> {
+/// An input column by name. Every read of `h.income` is the same node, so the program loads it
+/// once.
+fn input(shape: Shape, name: &str, person: bool) -> RResult<Option<Dynamic>> {
+    use columns::Input as I;
+    static NODES: std::sync::OnceLock<Vec<(&'static str, Dynamic)>> = std::sync::OnceLock::new();
+    let nodes = NODES.get_or_init(|| {
+        let num = |i| Dynamic::from(columns::input(i));
+        let mask = |i| Dynamic::from(columns::input_mask(i));
+        vec![
+            ("size", num(I::Size)),
+            ("housing_costs", num(I::HousingCosts)),
+            ("savings", num(I::Savings)),
+            ("vehicles", num(I::Vehicles)),
+            ("age", num(I::Age)),
+            ("income", num(I::Income)),
+            ("disabled", mask(I::Disabled)),
+            ("employed", mask(I::Employed)),
+            ("nva_registered", mask(I::NvaRegistered)),
+        ]
+    });
     let names: &[&'static str] = if person {
         &PERSON_INPUTS
     } else {
         &HOUSEHOLD_INPUTS
     };
-    let Some(&key) = names.iter().find(|&&k| k == name) else {
+    if !names.contains(&name) {
         return Ok(None);
-    };
-    let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(v) = cache.get(key) {
-        return Ok(Some(v.clone()));
     }
-    let pop = &src.population;
-    let (h, p) = (src.households.clone(), src.persons.clone());
-    let person_level = || Level::Person(src.offsets.clone());
-    let num = |level: Level, data: Buf<i64>| Dynamic::from(Num::new(level, data));
-    let mask = |level: Level, data: Buf<bool>| Dynamic::from(Mask::new(level, data));
-    let (nh, np) = (h.len(), p.len());
-    let missing =
-        |file: &str| runtime_error(format!("this population has no '{name}' column in {file}"));
-    let value = match key {
-        "size" => num(
-            Level::Household,
-            Buf::from_iter_exact(
-                nh,
-                src.offsets.windows(2).map(|w| (w[1] - w[0]) as i64 * SCALE),
-            ),
-        ),
-        "housing_costs" => num(
-            Level::Household,
-            Buf::from_slice(&pop.households.housing_costs[h]),
-        ),
-        "savings" => num(
-            Level::Household,
-            Buf::from_slice(&pop.households.savings[h]),
-        ),
-        "vehicles" => match &pop.households.vehicles {
-            Some(v) => num(
-                Level::Household,
-                Buf::from_iter_exact(nh, v[h].iter().map(|&x| x * SCALE)),
-            ),
-            None => return Err(missing("households.csv")),
-        },
-        "age" => num(
-            person_level(),
-            Buf::from_iter_exact(np, pop.persons.age[p].iter().map(|&a| a * SCALE)),
-        ),
-        "income" => num(person_level(), Buf::from_slice(&pop.persons.income[p])),
-        "disabled" => mask(person_level(), Buf::from_slice(&pop.persons.disabled[p])),
-        "employed" => match &pop.persons.employed {
-            Some(v) => mask(person_level(), Buf::from_slice(&v[p])),
-            None => return Err(missing("persons.csv")),
-        },
-        "nva_registered" => match &pop.persons.nva_registered {
-            Some(v) => mask(person_level(), Buf::from_slice(&v[p])),
-            None => return Err(missing("persons.csv")),
-        },
-        _ => unreachable!("names are listed above"),
+    let present = match name {
+        "vehicles" => shape.vehicles,
+        "employed" => shape.employed,
+        "nva_registered" => shape.nva_registered,
+        _ => true,
     };
-    cache.insert(key, value.clone());
-    Ok(Some(value))
+    if !present {
+        let file = if person {
+            "persons.csv"
+        } else {
+            "households.csv"
+        };
+        return Err(runtime_error(format!(
+            "this population has no '{name}' column in {file}"
+        )));
+    }
+    Ok(nodes
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v.clone()))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -418,13 +353,13 @@ fn new_engine() -> Engine {
 
     engine.register_type_with_name::<Num>("column");
     engine.register_type_with_name::<Mask>("mask");
-    engine.register_type_with_name::<Chunk>("households");
+    engine.register_type_with_name::<Households>("households");
     engine.register_type_with_name::<Members>("members");
     engine.register_type_with_name::<Params>("parameters");
-    engine.register_indexer_get(|h: &mut Chunk, name: &str| h.get(name));
-    engine.register_indexer_set(|h: &mut Chunk, name: &str, v: Dynamic| h.set(name, v));
+    engine.register_indexer_get(|h: &mut Households, name: &str| h.get(name));
+    engine.register_indexer_set(|h: &mut Households, name: &str, v: Dynamic| h.set(name, v));
     engine.register_indexer_get(|m: &mut Members, name: &str| -> RResult<Dynamic> {
-        input(&m.source, &m.inputs, name, true)?.ok_or_else(|| {
+        input(m.shape, name, true)?.ok_or_else(|| {
             runtime_error(format!(
                 "h.members.{name} does not exist: members have {}",
                 PERSON_INPUTS.join(", ")
@@ -436,18 +371,27 @@ fn new_engine() -> Engine {
         p.node.contains_key(name)
     });
     // h.has("vehicles"): whether an optional input column or a variable exists.
-    engine.register_fn("has", |h: &mut Chunk, name: &str| h.has(name));
+    engine.register_fn("has", |h: &mut Households, name: &str| h.has(name));
     // h.fill(0): a household column holding one value.
-    engine.register_fn("fill", |h: &mut Chunk, v: INT| -> RResult<Num> {
-        h.fill(int_scalar(v)?)
+    engine.register_fn("fill", |_: &mut Households, v: INT| -> RResult<Num> {
+        Ok(columns::fill(int_scalar(v)?))
     });
-    engine.register_fn("fill", |h: &mut Chunk, v: Decimal| -> RResult<Num> {
-        h.fill(dec_scalar(v)?)
+    engine.register_fn("fill", |_: &mut Households, v: Decimal| -> RResult<Num> {
+        Ok(columns::fill(dec_scalar(v)?))
     });
-    engine.register_fn("to_string", |n: &mut Num| describe_num(n));
-    engine.register_fn("to_debug", |n: &mut Num| describe_num(n));
-    engine.register_fn("to_string", |m: &mut Mask| describe_mask(m));
-    engine.register_fn("to_debug", |m: &mut Mask| describe_mask(m));
+    // Columns have no values while the scripts run: the program computes them afterwards.
+    engine.register_fn("to_string", |n: &mut Num| {
+        format!("({} column)", n.level().name())
+    });
+    engine.register_fn("to_debug", |n: &mut Num| {
+        format!("({} column)", n.level().name())
+    });
+    engine.register_fn("to_string", |m: &mut Mask| {
+        format!("({} mask)", m.level().name())
+    });
+    engine.register_fn("to_debug", |m: &mut Mask| {
+        format!("({} mask)", m.level().name())
+    });
 
     register_arithmetic(&mut engine);
     register_masks(&mut engine);
@@ -458,43 +402,38 @@ fn new_engine() -> Engine {
 macro_rules! for_number_pairs {
     ($engine:expr, $name:expr, $f:expr) => {{
         let f = $f;
-        $engine.register_fn($name, move |a: Num, b: Num| {
-            f(Operand::Col(a), Operand::Col(b))
+        $engine.register_fn($name, move |ctx: NativeCallContext, a: Num, b: Num| {
+            f(site(&ctx), Operand::Col(a), Operand::Col(b))
         });
-        $engine.register_fn($name, move |a: Num, b: INT| {
-            f(Operand::Col(a), Operand::Scalar(int_scalar(b)?))
+        $engine.register_fn($name, move |ctx: NativeCallContext, a: Num, b: INT| {
+            f(site(&ctx), Operand::Col(a), Operand::Scalar(int_scalar(b)?))
         });
-        $engine.register_fn($name, move |a: INT, b: Num| {
-            f(Operand::Scalar(int_scalar(a)?), Operand::Col(b))
+        $engine.register_fn($name, move |ctx: NativeCallContext, a: INT, b: Num| {
+            f(site(&ctx), Operand::Scalar(int_scalar(a)?), Operand::Col(b))
         });
-        $engine.register_fn($name, move |a: Num, b: Decimal| {
-            f(Operand::Col(a), Operand::Scalar(dec_scalar(b)?))
+        $engine.register_fn($name, move |ctx: NativeCallContext, a: Num, b: Decimal| {
+            f(site(&ctx), Operand::Col(a), Operand::Scalar(dec_scalar(b)?))
         });
-        $engine.register_fn($name, move |a: Decimal, b: Num| {
-            f(Operand::Scalar(dec_scalar(a)?), Operand::Col(b))
+        $engine.register_fn($name, move |ctx: NativeCallContext, a: Decimal, b: Num| {
+            f(site(&ctx), Operand::Scalar(dec_scalar(a)?), Operand::Col(b))
         });
     }};
 }
 
 fn register_arithmetic(engine: &mut Engine) {
     for op in [Arith::Add, Arith::Sub, Arith::Mul, Arith::Max, Arith::Min] {
-        for_number_pairs!(engine, op.symbol(), move |a, b| column_error(
-            columns::arith(a, b, op)
+        for_number_pairs!(engine, op.symbol(), move |s, a, b| column_error(
+            columns::arith(a, b, op, &s)
         ));
     }
-    for (name, op) in [
-        ("<", Cmp::Lt),
-        ("<=", Cmp::Le),
-        (">", Cmp::Gt),
-        (">=", Cmp::Ge),
-        ("==", Cmp::Eq),
-        ("!=", Cmp::Ne),
-    ] {
-        for_number_pairs!(engine, name, move |a, b| column_error(columns::compare(
-            a, b, op
-        )));
+    for op in [Cmp::Lt, Cmp::Le, Cmp::Gt, Cmp::Ge, Cmp::Eq, Cmp::Ne] {
+        for_number_pairs!(engine, op.symbol(), move |s, a, b| column_error(
+            columns::compare(a, b, op, &s)
+        ));
     }
-    engine.register_fn("-", |a: Num| column_error(columns::negate(a)));
+    engine.register_fn("-", |ctx: NativeCallContext, a: Num| {
+        column_error(columns::negate(a, &site(&ctx)))
+    });
 
     // where(condition, if_true, if_false) for every mix of columns and scalars.
     fn op_num(n: Num) -> RResult<Operand> {
@@ -508,7 +447,9 @@ fn register_arithmetic(engine: &mut Engine) {
     }
     macro_rules! reg_where {
         ($($a:ty => $fa:ident, $b:ty => $fb:ident);* $(;)?) => {$(
-            engine.register_fn("where", |c: Mask, a: $a, b: $b| column_error(columns::choose(c, $fa(a)?, $fb(b)?)));
+            engine.register_fn("where", |ctx: NativeCallContext, c: Mask, a: $a, b: $b| {
+                column_error(columns::choose(c, $fa(a)?, $fb(b)?, &site(&ctx)))
+            });
         )*};
     }
     reg_where!(
@@ -525,30 +466,57 @@ fn register_arithmetic(engine: &mut Engine) {
 }
 
 fn register_masks(engine: &mut Engine) {
-    for (name, op) in [("&", Logic::And), ("|", Logic::Or), ("^", Logic::Xor)] {
-        engine.register_fn(name, move |a: Mask, b: Mask| {
-            column_error(columns::logic(a, b, op))
-        });
+    for op in [Logic::And, Logic::Or, Logic::Xor] {
+        engine.register_fn(
+            op.symbol(),
+            move |ctx: NativeCallContext, a: Mask, b: Mask| {
+                column_error(columns::logic(a, b, op, &site(&ctx)))
+            },
+        );
+        engine.register_fn(
+            op.symbol(),
+            move |ctx: NativeCallContext, a: Mask, b: bool| {
+                column_error(columns::logic_scalar(a, b, op, &site(&ctx)))
+            },
+        );
+        engine.register_fn(
+            op.symbol(),
+            move |ctx: NativeCallContext, b: bool, a: Mask| {
+                column_error(columns::logic_scalar(a, b, op, &site(&ctx)))
+            },
+        );
     }
-    engine.register_fn("&", |a: Mask, b: bool| columns::map_mask(a, move |x| x & b));
-    engine.register_fn("&", |b: bool, a: Mask| columns::map_mask(a, move |x| x & b));
-    engine.register_fn("|", |a: Mask, b: bool| columns::map_mask(a, move |x| x | b));
-    engine.register_fn("|", |b: bool, a: Mask| columns::map_mask(a, move |x| x | b));
-    engine.register_fn("!", |a: Mask| columns::map_mask(a, |x| !x));
+    engine.register_fn("!", |ctx: NativeCallContext, a: Mask| {
+        column_error(columns::not(a, &site(&ctx)))
+    });
 }
 
 fn register_aggregates_and_rounding(engine: &mut Engine) {
-    engine.register_fn("sum", |x: Num| column_error(columns::sum(&x)));
-    engine.register_fn("count", |x: Mask| column_error(columns::count(&x)));
-    engine.register_fn("any", |x: Mask| column_error(columns::any_all(&x, false)));
-    engine.register_fn("all", |x: Mask| column_error(columns::any_all(&x, true)));
+    engine.register_fn("sum", |ctx: NativeCallContext, x: Num| {
+        column_error(columns::sum(x, &site(&ctx)))
+    });
+    engine.register_fn("count", |ctx: NativeCallContext, x: Mask| {
+        column_error(columns::count(x, &site(&ctx)))
+    });
+    engine.register_fn("any", |ctx: NativeCallContext, x: Mask| {
+        column_error(columns::any_all(x, false, &site(&ctx)))
+    });
+    engine.register_fn("all", |ctx: NativeCallContext, x: Mask| {
+        column_error(columns::any_all(x, true, &site(&ctx)))
+    });
     // The law rounds half up (to whole euros for thresholds, to cents for amounts). For the
     // non-negative amounts of the law, half away from zero is half up. rhai's own round() on
     // decimals rounds half to even, so these are the ones to use.
-    engine.register_fn("round_cents", columns::round::<CENT, false>);
-    engine.register_fn("round_euros", columns::round::<SCALE, false>);
-    engine.register_fn("floor_cents", columns::round::<CENT, true>);
-    engine.register_fn("floor_euros", columns::round::<SCALE, true>);
+    for (name, how) in [
+        ("round_cents", Rounding::Cents),
+        ("round_euros", Rounding::Euros),
+        ("floor_cents", Rounding::FloorCents),
+        ("floor_euros", Rounding::FloorEuros),
+    ] {
+        engine.register_fn(name, move |ctx: NativeCallContext, x: Num| {
+            column_error(columns::round(x, how, &site(&ctx)))
+        });
+    }
     engine.register_fn("round_euros", |d: Decimal| round_dec(d, 0));
     engine.register_fn("round_cents", |d: Decimal| round_dec(d, 2));
     engine.register_fn("round_euros", |i: INT| Decimal::from(i));
@@ -592,9 +560,46 @@ pub struct TraceStep {
     pub locals: Vec<(String, Output)>,
 }
 
-/// The variables set by all scripts over one chunk, and the trace if asked for.
-pub struct Evaluation {
+/// A traced step before its columns are computed.
+struct PlannedStep {
+    script: String,
+    parameters: Vec<Arc<Leaf>>,
+    set: Vec<(String, Dynamic)>,
+    locals: Vec<(String, Dynamic)>,
+}
+
+/// What the scripts built for one municipality and date: every variable they set, as a value
+/// or a column not computed yet. Compile the columns wanted into a [`Program`] and run it over
+/// the municipality's households.
+pub struct Plan {
     vars: BTreeMap<ImmutableString, (Dynamic, Arc<str>)>,
+    trace: Vec<PlannedStep>,
+}
+
+impl Plan {
+    /// The names of the variables set, in name order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.vars.keys().map(|k| k.as_str())
+    }
+
+    /// A variable as a column (number or mask) and the script that set it; `Err(script)` if it
+    /// is something else.
+    pub fn column(&self, name: &str) -> Option<Result<(Column, &str), &str>> {
+        let (v, by) = self.vars.get(name)?;
+        Some(column_of(v).map(|c| (c, &**by)).ok_or(&**by))
+    }
+}
+
+fn column_of(v: &Dynamic) -> Option<Column> {
+    if let Some(n) = v.read_lock::<Num>() {
+        return Some(Column::Num(n.clone()));
+    }
+    v.read_lock::<Mask>().map(|m| Column::Mask(m.clone()))
+}
+
+/// The variables set by all scripts over some households, computed, and the trace if asked for.
+pub struct Evaluation {
+    vars: BTreeMap<String, (Output, Arc<str>)>,
     pub trace: Vec<TraceStep>,
 }
 
@@ -604,28 +609,9 @@ impl Evaluation {
         self.vars.keys().map(|k| k.as_str())
     }
 
-    /// A household-level number column and the script that set it; `Err(script)` if the
-    /// variable is something else.
-    pub fn household_num(&self, name: &str) -> Option<Result<(Num, &str), &str>> {
-        let (v, by) = self.vars.get(name)?;
-        Some(match v.clone().try_cast::<Num>() {
-            Some(n) if !n.level.is_person() => Ok((n, &**by)),
-            _ => Err(&**by),
-        })
-    }
-
-    /// A household-level mask and the script that set it; `Err(script)` if it is something else.
-    pub fn household_mask(&self, name: &str) -> Option<Result<(Mask, &str), &str>> {
-        let (v, by) = self.vars.get(name)?;
-        Some(match v.clone().try_cast::<Mask>() {
-            Some(m) if !m.level.is_person() => Ok((m, &**by)),
-            _ => Err(&**by),
-        })
-    }
-
-    /// A variable's value (copied out) and the script that set it.
+    /// A variable's value and the script that set it.
     pub fn get(&self, name: &str) -> Option<(Output, &str)> {
-        self.vars.get(name).map(|(v, by)| (output(v), &**by))
+        self.vars.get(name).map(|(v, by)| (v.clone(), &**by))
     }
 }
 
@@ -665,29 +651,33 @@ impl Rules {
         self.scripts.iter().map(|s| s.path.as_str())
     }
 
-    /// Runs every script over households `rows` of `population` (all of one municipality) with
-    /// the parameters `params`, and returns the variables they set. With `trace`, also records
-    /// each script's parameters, variables and locals (meant for small chunks: `explain`).
-    pub fn evaluate(
+    /// Runs every script once with the parameters `params` of one municipality and date, for a
+    /// population with the input columns of `population`, and returns what they built. With
+    /// `trace`, also records each script's parameters, variables and locals (for `explain`).
+    pub fn plan(
         &self,
-        population: &Arc<Population>,
-        rows: Range<usize>,
+        population: &Population,
         params: &Resolved,
         trace: bool,
-    ) -> Result<Evaluation, ScriptError> {
-        let mut chunk = Chunk::new(population.clone(), rows);
+    ) -> Result<Plan, ScriptError> {
+        let mut h = Households {
+            shape: Shape::of(population),
+            vars: BTreeMap::new(),
+            order: Vec::new(),
+            current: "".into(),
+        };
         let mut steps = Vec::new();
         let log = trace.then(|| Arc::new(Mutex::new(Vec::new())));
         for script in &self.scripts {
-            chunk.current = script.path.as_str().into();
+            h.current = script.path.as_str().into();
             let p = Params {
                 node: params.root.clone(),
                 path: "".into(),
                 trace: log.clone(),
             };
-            let before = chunk.order.len();
+            let before = h.order.len();
             let mut scope = Scope::new();
-            scope.push("h", chunk);
+            scope.push("h", h);
             scope.push_constant("p", p);
             let result = self
                 .engine
@@ -695,7 +685,7 @@ impl Rules {
             if let Err(e) = result {
                 return Err(script_error(&script.path, &e));
             }
-            chunk = match scope.remove::<Chunk>("h") {
+            h = match scope.remove::<Households>("h") {
                 Some(c) => c,
                 None => {
                     return Err(ScriptError {
@@ -711,9 +701,9 @@ impl Rules {
                 let params_read = log
                     .as_ref()
                     .map(|l| std::mem::take(&mut *l.lock().unwrap_or_else(|e| e.into_inner())));
-                let set = chunk.order[before..]
+                let set = h.order[before..]
                     .iter()
-                    .map(|k| (k.to_string(), output(&chunk.vars[k].0)))
+                    .map(|k| (k.to_string(), h.vars[k].0.clone()))
                     .collect();
                 // Locals that hold values (not `p`, `h` or views such as `h.members`).
                 let locals = scope
@@ -721,9 +711,9 @@ impl Rules {
                     .filter(|(name, _, v)| {
                         *name != "p" && *name != "h" && !v.is::<Members>() && !v.is::<Params>()
                     })
-                    .map(|(name, _, v)| (name.to_string(), output(&v)))
+                    .map(|(name, _, v)| (name.to_string(), v))
                     .collect();
-                steps.push(TraceStep {
+                steps.push(PlannedStep {
                     script: script.path.clone(),
                     parameters: params_read.unwrap_or_default(),
                     set,
@@ -731,27 +721,110 @@ impl Rules {
                 });
             }
         }
-        Ok(Evaluation {
-            vars: chunk.vars,
+        Ok(Plan {
+            vars: h.vars,
             trace: steps,
         })
     }
+
+    /// Plans and runs the rules over households `rows` of `population` (all of one
+    /// municipality), computing every variable (and, with `trace`, every step: meant for a few
+    /// households, as in `explain` and the case files).
+    pub fn evaluate(
+        &self,
+        population: &Population,
+        rows: Range<usize>,
+        params: &Resolved,
+        trace: bool,
+    ) -> Result<Evaluation, ScriptError> {
+        let plan = self.plan(population, params, trace)?;
+        // Every column anywhere in the plan is a root of one program.
+        let all = plan.vars.values().map(|(v, _)| v).chain(
+            plan.trace
+                .iter()
+                .flat_map(|s| s.set.iter().chain(&s.locals).map(|(_, v)| v)),
+        );
+        let roots: Vec<Column> = all.filter_map(column_of).collect();
+        let program = Program::compile(&roots).map_err(|message| ScriptError {
+            script: self
+                .scripts
+                .last()
+                .map(|s| s.path.clone())
+                .unwrap_or_default(),
+            line: None,
+            column: None,
+            message,
+        })?;
+        let persons = {
+            let fp = &population.households.first_person;
+            (fp[rows.end] - fp[rows.start]) as usize
+        };
+        let mut values: Vec<Vec<i64>> = roots
+            .iter()
+            .map(|r| match r.level() {
+                Level::Household => vec![0; rows.len()],
+                Level::Person => vec![0; persons],
+            })
+            .collect();
+        let mut sinks: Vec<Sink> = values.iter_mut().map(|v| Sink::Num(v)).collect();
+        program
+            .run(population, rows.clone(), &mut sinks)
+            .map_err(|e| run_error(e, population, rows.start))?;
+        // Hand the values out in the order the roots were collected.
+        let mut values = roots.iter().zip(values);
+        let mut output = |v: &Dynamic| -> Output {
+            match column_of(v) {
+                Some(c) => {
+                    let (root, values) = values.next().expect("one value per root");
+                    debug_assert_eq!(root.level(), c.level());
+                    let person = c.level() == Level::Person;
+                    match c {
+                        Column::Num(_) => Output::Num { person, values },
+                        Column::Mask(_) => Output::Mask {
+                            person,
+                            values: values.iter().map(|&v| v != 0).collect(),
+                        },
+                    }
+                }
+                None => Output::Scalar(scalar(v)),
+            }
+        };
+        let vars = plan
+            .vars
+            .iter()
+            .map(|(k, (v, by))| (k.to_string(), (output(v), by.clone())))
+            .collect();
+        let trace = plan
+            .trace
+            .into_iter()
+            .map(|s| TraceStep {
+                script: s.script,
+                parameters: s.parameters,
+                set: s.set.iter().map(|(k, v)| (k.clone(), output(v))).collect(),
+                locals: s
+                    .locals
+                    .iter()
+                    .map(|(k, v)| (k.clone(), output(v)))
+                    .collect(),
+            })
+            .collect();
+        Ok(Evaluation { vars, trace })
+    }
 }
 
-fn output(v: &Dynamic) -> Output {
-    if let Some(n) = v.read_lock::<Num>() {
-        return Output::Num {
-            person: n.level.is_person(),
-            values: n.values().to_vec(),
-        };
+/// An error found while a program ran (an overflow), as a script error naming the household.
+pub fn run_error(e: RunError, population: &Population, first_row: usize) -> ScriptError {
+    let id = population.households.id[first_row + e.row];
+    let (script, line, column) = match e.site {
+        Some(s) => (s.script.to_string(), s.line, s.column),
+        None => (String::new(), None, None),
+    };
+    ScriptError {
+        script,
+        line,
+        column,
+        message: format!("{} (household {id})", e.message),
     }
-    if let Some(m) = v.read_lock::<Mask>() {
-        return Output::Mask {
-            person: m.level.is_person(),
-            values: m.values().to_vec(),
-        };
-    }
-    Output::Scalar(scalar(v))
 }
 
 fn scalar(v: &Dynamic) -> Value {
@@ -787,7 +860,7 @@ fn script_error(path: &str, e: &EvalAltResult) -> ScriptError {
     };
     let message = match inner {
         EvalAltResult::ErrorTooManyOperations(_) => format!(
-            "stopped after {MAX_OPERATIONS} operations on one chunk: an endless loop? (rules work on whole columns and need no loops over households)"
+            "stopped after {MAX_OPERATIONS} operations: an endless loop? (rules work on whole columns and need no loops over households)"
         ),
         EvalAltResult::ErrorRuntime(v, _) => v.to_string(),
         other => strip_position(&other.to_string()),

@@ -1,8 +1,10 @@
-//! Running the rules over a whole population: chunks of one municipality each, evaluated in
-//! parallel on the current rayon pool, results in population order.
+//! Running the rules over a whole population.
 //!
-//! Every chunk is independent and every number is an integer, so the outcome is the same on one
-//! thread or many, byte for byte. The first failing chunk in population order is the error
+//! The scripts run once per municipality present (with its parameters at the simulated date)
+//! and build a column program; the program of each municipality then runs over its households in
+//! chunks, in parallel on the current rayon pool, each chunk writing its own slice of the
+//! outcome. Every chunk is independent and every number is an integer, so the outcome is the
+//! same on one thread or many, byte for byte. The first error in population order is the one
 //! reported, whatever finished first.
 
 use std::collections::BTreeMap;
@@ -10,17 +12,25 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::columns::{Column, Level, Program, Sink};
 use crate::date::Period;
 use crate::fixed::{self, CENT};
 use crate::parameters::{Leaf, ParameterSet, Resolved};
 use crate::policy::REQUIRED_OUTPUTS;
 use crate::population::Population;
-use crate::script::{Evaluation, Rules, ScriptError};
+use crate::script::{Rules, ScriptError, run_error};
 
-/// Households per chunk. The interpreter's cost is paid once per chunk; a few thousand rows keep
-/// every column in the 1 MB L2 cache. Measured with `cargo bench --bench rules -- chunk`: on
-/// this 2-core machine 16 384 beat 4 096 by about a fifth and 32 768 was slower again.
+/// Households per chunk, the unit of parallel work. Chunks only spread the work over threads
+/// (the program runs in cache-sized tiles inside each), so any size above a few thousand does;
+/// smaller populations are split so that every thread gets a share.
 pub const DEFAULT_CHUNK: usize = 16_384;
+
+/// The chunk size for `households` on `threads` threads: at most `largest`, and small enough
+/// that each thread gets about four chunks.
+pub fn chunk_size(households: usize, threads: usize, largest: usize) -> usize {
+    let share = households.div_ceil(threads.max(1) * 4);
+    share.clamp(1_024.min(largest.max(1)), largest.max(1))
+}
 
 /// Per-household results, in population order. Amounts in fixed units, whole cents.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -52,12 +62,11 @@ impl Outcome {
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SimulationError {
-    /// A script failed on the chunk that holds this household.
-    #[error("{error} (municipality {municipality}, households from id {first_household})")]
+    /// A script failed for this municipality.
+    #[error("{error} (municipality {municipality})")]
     Script {
         error: ScriptError,
         municipality: String,
-        first_household: u64,
     },
     /// A script produced something the engine cannot use.
     #[error("{message}")]
@@ -65,6 +74,7 @@ pub enum SimulationError {
 }
 
 /// Runs `rules` with `parameters` resolved at the first day of `period` over every household.
+/// `chunk_size` households at most go to one thread at a time (see [`chunk_size`]).
 pub fn simulate(
     rules: &Rules,
     parameters: &ParameterSet,
@@ -72,62 +82,212 @@ pub fn simulate(
     period: Period,
     chunk_size: usize,
 ) -> Result<Outcome, SimulationError> {
-    let chunk_size = chunk_size.max(1);
+    prepare(rules, parameters, population, period)?.run(population, chunk_size)
+}
+
+/// The rules planned and compiled for the municipalities of a population at one date: the
+/// fixed cost of a run (about 0.1 ms per municipality), paid once for any number of runs over
+/// populations with the same municipalities and input columns.
+pub struct Prepared {
+    by_municipality: BTreeMap<String, PerMunicipality>,
+    columns: [bool; 3],
+}
+
+/// A municipality's program and the parameters it was planned with.
+type PerMunicipality = (Planned, Resolved);
+
+/// Which optional input columns a population has: the scripts may depend on them.
+fn optional_columns(population: &Population) -> [bool; 3] {
+    [
+        population.households.vehicles.is_some(),
+        population.persons.employed.is_some(),
+        population.persons.nva_registered.is_some(),
+    ]
+}
+
+/// Plans and compiles the rules for every municipality of `population` at the first day of
+/// `period`, in parallel.
+pub fn prepare(
+    rules: &Rules,
+    parameters: &ParameterSet,
+    population: &Population,
+    period: Period,
+) -> Result<Prepared, SimulationError> {
     let date = period.first_day();
-    let mut resolved: BTreeMap<u16, Resolved> = BTreeMap::new();
-    let mut chunks = Vec::new();
-    for (m, start, end) in population.segments() {
-        resolved
-            .entry(m)
-            .or_insert_with(|| parameters.resolve(date, &population.municipalities[m as usize]));
-        let mut s = start;
-        while s < end {
-            let e = (s + chunk_size).min(end);
-            chunks.push((m, s, e));
-            s = e;
-        }
-    }
-    let n = population.household_count();
-    let mut out = Outcome::zeroed(n);
-    // Each chunk writes its own slice of the outcome: no copies, no locks.
-    let mut work = Vec::with_capacity(chunks.len());
-    {
-        let mut rest = Dest {
-            needy: &mut out.needy,
-            low_income: &mut out.low_income,
-            gmi_benefit: &mut out.gmi_benefit,
-            housing_benefit: &mut out.housing_benefit,
-            state_share: &mut out.state_share,
-            municipal_net: &mut out.municipal_net,
-        };
-        for &(m, s, e) in &chunks {
-            let (head, tail) = rest.split(e - s);
-            work.push((m, s, e, head));
-            rest = tail;
-        }
-    }
-    let results: Vec<Result<(), SimulationError>> = work
-        .into_par_iter()
-        .map(|(m, s, e, dest)| {
-            let evaluation = rules
-                .evaluate(population, s..e, &resolved[&m], false)
-                .map_err(|error| SimulationError::Script {
+    let mut present: Vec<u16> = population.households.municipality.clone();
+    present.dedup();
+    present.sort_unstable();
+    present.dedup();
+    let programs: Vec<Result<(String, PerMunicipality), SimulationError>> = present
+        .par_iter()
+        .map(|&m| {
+            let slug = &population.municipalities[m as usize];
+            let resolved = parameters.resolve(date, slug);
+            let planned = program_for(rules, population, &resolved).map_err(|e| match e {
+                Failure::Script(error) => SimulationError::Script {
                     error,
-                    municipality: population.municipalities[m as usize].clone(),
-                    first_household: population.households.id[s],
-                })?;
-            write_outputs(&evaluation, population, s, dest)
+                    municipality: slug.clone(),
+                },
+                Failure::Output(message) => SimulationError::Output { message },
+            })?;
+            Ok((slug.clone(), (planned, resolved)))
         })
         .collect();
-    // The first failure in population order, whatever finished first.
-    results.into_iter().collect::<Result<(), _>>()?;
-    for (m, r) in &resolved {
-        let assumed = r.assumed();
-        if !assumed.is_empty() {
-            out.assumed.insert(*m, assumed);
+    Ok(Prepared {
+        by_municipality: programs.into_iter().collect::<Result<_, _>>()?,
+        columns: optional_columns(population),
+    })
+}
+
+impl Prepared {
+    /// Runs the compiled rules over every household of `population`.
+    pub fn run(
+        &self,
+        population: &Arc<Population>,
+        chunk_size: usize,
+    ) -> Result<Outcome, SimulationError> {
+        let mismatch = |what: String| SimulationError::Output {
+            message: format!("the rules were prepared for another population: {what}"),
+        };
+        if optional_columns(population) != self.columns {
+            return Err(mismatch("its optional columns differ".into()));
+        }
+        let mut programs = Vec::with_capacity(population.municipalities.len());
+        for slug in &population.municipalities {
+            programs.push(self.by_municipality.get(slug));
+        }
+        let segments = population.segments();
+        for &(m, ..) in &segments {
+            if programs[m as usize].is_none() {
+                let slug = &population.municipalities[m as usize];
+                return Err(mismatch(format!("{slug} was not prepared")));
+            }
+        }
+        let chunk_size = self::chunk_size(
+            population.household_count(),
+            rayon::current_num_threads(),
+            chunk_size,
+        );
+        let mut chunks = Vec::new();
+        for &(m, start, end) in &segments {
+            let mut s = start;
+            while s < end {
+                let e = (s + chunk_size).min(end);
+                chunks.push((m, s, e));
+                s = e;
+            }
+        }
+        let n = population.household_count();
+        let mut out = Outcome::zeroed(n);
+        // Each chunk writes its own slice of the outcome: no copies, no locks.
+        let mut work = Vec::with_capacity(chunks.len());
+        {
+            let mut rest = Dest {
+                needy: &mut out.needy,
+                low_income: &mut out.low_income,
+                gmi_benefit: &mut out.gmi_benefit,
+                housing_benefit: &mut out.housing_benefit,
+                state_share: &mut out.state_share,
+                municipal_net: &mut out.municipal_net,
+            };
+            for &(m, s, e) in &chunks {
+                let (head, tail) = rest.split(e - s);
+                work.push((m, s, e, head));
+                rest = tail;
+            }
+        }
+        let results: Vec<Result<(), SimulationError>> = work
+            .into_par_iter()
+            .map(|(m, s, e, dest)| {
+                let (planned, _) = programs[m as usize].expect("checked above");
+                let mut sinks = [
+                    Sink::Mask(dest.needy),
+                    Sink::Mask(dest.low_income),
+                    Sink::Num(dest.gmi_benefit),
+                    Sink::Num(dest.housing_benefit),
+                    Sink::Num(dest.state_share),
+                    Sink::Num(dest.municipal_net),
+                ];
+                planned
+                    .program
+                    .run(population, s..e, &mut sinks)
+                    .map_err(|e| SimulationError::Script {
+                        error: run_error(e, population, s),
+                        municipality: population.municipalities[m as usize].clone(),
+                    })?;
+                check_outputs(&sinks, &planned.set_by, population, s)
+            })
+            .collect();
+        // The first failure in population order, whatever finished first.
+        results.into_iter().collect::<Result<(), _>>()?;
+        for &(m, ..) in &segments {
+            let (_, resolved) = programs[m as usize].expect("checked above");
+            let assumed = resolved.assumed();
+            if !assumed.is_empty() {
+                out.assumed.insert(m, assumed);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A municipality's program and the scripts that set each required output.
+struct Planned {
+    program: Program,
+    set_by: Vec<String>,
+}
+
+enum Failure {
+    Script(ScriptError),
+    Output(String),
+}
+
+/// Plans the rules for one municipality and compiles the program of the required outputs
+/// (`REQUIRED_OUTPUTS`, in that order), checking that each is a household column of the right
+/// kind.
+fn program_for(
+    rules: &Rules,
+    population: &Population,
+    resolved: &Resolved,
+) -> Result<Planned, Failure> {
+    let plan = rules
+        .plan(population, resolved, false)
+        .map_err(Failure::Script)?;
+    let mut roots = Vec::new();
+    let mut set_by = Vec::new();
+    for (k, name) in REQUIRED_OUTPUTS.iter().enumerate() {
+        let want_mask = k < 2;
+        let column = plan.column(name).ok_or_else(|| {
+            Failure::Output(format!(
+                "the policy never sets h.{name}; every policy must set {}",
+                REQUIRED_OUTPUTS.map(|o| format!("h.{o}")).join(", ")
+            ))
+        })?;
+        let kind_ok =
+            |c: &Column| c.level() == Level::Household && matches!(c, Column::Mask(_)) == want_mask;
+        match column {
+            Ok((c, by)) if kind_ok(&c) => {
+                roots.push(c);
+                set_by.push(by.to_string());
+            }
+            Ok((_, by)) | Err(by) => {
+                return Err(Failure::Output(if want_mask {
+                    format!("{by}: h.{name} must be a household mask (true/false per household)")
+                } else {
+                    format!("{by}: h.{name} must be a household column of amounts")
+                }));
+            }
         }
     }
-    Ok(out)
+    let program = Program::compile(&roots).map_err(|message| {
+        Failure::Script(ScriptError {
+            script: rules.scripts().last().unwrap_or_default().to_string(),
+            line: None,
+            column: None,
+            message,
+        })
+    })?;
+    Ok(Planned { program, set_by })
 }
 
 /// The outcome slices of one chunk.
@@ -169,42 +329,29 @@ impl<'a> Dest<'a> {
     }
 }
 
-/// Checks the required outputs of one chunk and copies them into its slices. `first` is the
-/// chunk's first row.
-fn write_outputs(
-    vars: &Evaluation,
+/// Checks the required outputs of one chunk, as written into its slices: amounts in whole
+/// cents and not negative, the two statuses exclusive, financing splitting every euro. `first`
+/// is the chunk's first row.
+fn check_outputs(
+    sinks: &[Sink; 6],
+    set_by: &[String],
     population: &Population,
     first: usize,
-    dest: Dest,
 ) -> Result<(), SimulationError> {
     let fail = |message: String| SimulationError::Output { message };
-    let missing = |name: &str| {
-        fail(format!(
-            "the policy never sets h.{name}; every policy must set {}",
-            REQUIRED_OUTPUTS.map(|o| format!("h.{o}")).join(", ")
-        ))
+    let [
+        Sink::Mask(needy),
+        Sink::Mask(low_income),
+        Sink::Num(gmi),
+        Sink::Num(housing),
+        Sink::Num(state),
+        Sink::Num(net),
+    ] = sinks
+    else {
+        unreachable!("the sinks are built in this order")
     };
-    let mask = |name: &str, to: &mut [bool]| -> Result<(), SimulationError> {
-        match vars.household_mask(name).ok_or_else(|| missing(name))? {
-            Ok((m, _)) => {
-                to.copy_from_slice(m.values());
-                Ok(())
-            }
-            Err(by) => Err(fail(format!(
-                "{by}: h.{name} must be a household mask (true/false per household)"
-            ))),
-        }
-    };
-    let money = |name: &str, to: &mut [i64]| -> Result<(), SimulationError> {
-        let (num, by) = match vars.household_num(name).ok_or_else(|| missing(name))? {
-            Ok(x) => x,
-            Err(by) => {
-                return Err(fail(format!(
-                    "{by}: h.{name} must be a household column of amounts"
-                )));
-            }
-        };
-        let values = num.values();
+    let amounts = REQUIRED_OUTPUTS[2..].iter().zip(&set_by[2..]);
+    for ((name, by), values) in amounts.zip([gmi, housing, state, net]) {
         // Every amount is whole cents and not negative; find the first that is not only if
         // some is not.
         if values
@@ -227,31 +374,24 @@ fn write_outputs(
                 population.households.id[first + i]
             )));
         }
-        to.copy_from_slice(values);
-        Ok(())
-    };
-    mask("needy", dest.needy)?;
-    mask("low_income", dest.low_income)?;
-    money("gmi_benefit", dest.gmi_benefit)?;
-    money("housing_benefit", dest.housing_benefit)?;
-    money("state_share", dest.state_share)?;
-    money("municipal_net", dest.municipal_net)?;
-    for i in 0..dest.needy.len() {
-        let id = || population.households.id[first + i];
-        if dest.needy[i] && dest.low_income[i] {
-            return Err(fail(format!(
-                "household {} is both needy and low-income: the status rules must exclude one another",
-                id()
-            )));
-        }
-        if dest.state_share[i] + dest.municipal_net[i]
-            != dest.gmi_benefit[i] + dest.housing_benefit[i]
-        {
-            return Err(fail(format!(
-                "household {}: state share + municipal net ≠ GMI + housing benefit; financing must split every euro",
-                id()
-            )));
-        }
+    }
+    // Both checks in one branch-free pass; the household is looked for only if one fails.
+    let both = |i: usize| needy[i] & low_income[i];
+    let unsplit = |i: usize| state[i] + net[i] != gmi[i] + housing[i];
+    if (0..needy.len()).fold(false, |bad, i| bad | both(i) | unsplit(i)) {
+        let i = (0..needy.len())
+            .find(|&i| both(i) || unsplit(i))
+            .expect("one is bad");
+        let id = population.households.id[first + i];
+        return Err(fail(if both(i) {
+            format!(
+                "household {id} is both needy and low-income: the status rules must exclude one another"
+            )
+        } else {
+            format!(
+                "household {id}: state share + municipal net ≠ GMI + housing benefit; financing must split every euro"
+            )
+        }));
     }
     Ok(())
 }
