@@ -6,10 +6,12 @@
 //! touches files, the terminal or exit codes: that is the CLI's job. It evaluates chunks of
 //! households in parallel on the current rayon pool; results never depend on the thread count.
 
+pub mod annual;
 pub mod cases;
 pub mod columns;
 pub mod csv_load;
 pub mod date;
+pub mod draw;
 pub mod explain;
 pub mod fixed;
 pub mod parameters;

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use crate::columns::{Column, Level, Program, Sink};
 use crate::date::Period;
-use crate::fixed::{self, CENT};
+use crate::fixed::{self, CENT, SCALE};
 use crate::parameters::{Leaf, ParameterSet, Resolved};
 use crate::policy::REQUIRED_OUTPUTS;
 use crate::population::Population;
@@ -41,6 +41,9 @@ pub struct Outcome {
     pub housing_benefit: Vec<i64>,
     pub state_share: Vec<i64>,
     pub municipal_net: Vec<i64>,
+    /// How many months a status granted now lasts (`h.status_months`), 0 where the policy does
+    /// not say. Annual projections use it.
+    pub status_months: Vec<u8>,
     /// Parameters that were assumed defaults, per municipality index.
     pub assumed: BTreeMap<u16, Vec<Arc<Leaf>>>,
 }
@@ -55,6 +58,7 @@ impl Outcome {
             housing_benefit: vec![0; n],
             state_share: vec![0; n],
             municipal_net: vec![0; n],
+            status_months: vec![0; n],
             assumed: BTreeMap::new(),
         }
     }
@@ -189,6 +193,7 @@ impl Prepared {
                 housing_benefit: &mut out.housing_benefit,
                 state_share: &mut out.state_share,
                 municipal_net: &mut out.municipal_net,
+                status_months: &mut out.status_months,
             };
             for &(m, s, e) in &chunks {
                 let (head, tail) = rest.split(e - s);
@@ -200,7 +205,8 @@ impl Prepared {
             .into_par_iter()
             .map(|(m, s, e, dest)| {
                 let (planned, _) = programs[m as usize].expect("checked above");
-                let mut sinks = [
+                let mut months = vec![0i64; if planned.has_months { e - s } else { 0 }];
+                let mut sinks = vec![
                     Sink::Mask(dest.needy),
                     Sink::Mask(dest.low_income),
                     Sink::Num(dest.gmi_benefit),
@@ -208,6 +214,9 @@ impl Prepared {
                     Sink::Num(dest.state_share),
                     Sink::Num(dest.municipal_net),
                 ];
+                if planned.has_months {
+                    sinks.push(Sink::Num(&mut months));
+                }
                 planned
                     .program
                     .run(population, s..e, &mut sinks)
@@ -215,7 +224,23 @@ impl Prepared {
                         error: run_error(e, population, s),
                         municipality: population.municipalities[m as usize].clone(),
                     })?;
-                check_outputs(&sinks, &planned.set_by, population, s)
+                check_outputs(&sinks[..6], &planned.set_by, population, s)?;
+            drop(sinks);
+            for (i, (to, &v)) in dest.status_months.iter_mut().zip(&months).enumerate() {
+                *to = match u8::try_from(v / SCALE) {
+                    Ok(m @ 1..=12) if v % SCALE == 0 => m,
+                    _ => {
+                        return Err(SimulationError::Output {
+                            message: format!(
+                                "h.status_months = {} for household {}: a status lasts 1 to 12 whole months",
+                                fixed::format_amount(v),
+                                population.households.id[s + i]
+                            ),
+                        });
+                    }
+                };
+            }
+            Ok(())
             })
             .collect();
         // The first failure in population order, whatever finished first.
@@ -235,6 +260,8 @@ impl Prepared {
 struct Planned {
     program: Program,
     set_by: Vec<String>,
+    /// The policy sets `h.status_months`: the program's seventh root.
+    has_months: bool,
 }
 
 enum Failure {
@@ -279,6 +306,19 @@ fn program_for(
             }
         }
     }
+    // Optional: how long a status lasts, for annual projections.
+    let has_months = match plan.column("status_months") {
+        Some(Ok((c @ Column::Num(_), _))) if c.level() == Level::Household => {
+            roots.push(c);
+            true
+        }
+        Some(Ok((_, by)) | Err(by)) => {
+            return Err(Failure::Output(format!(
+                "{by}: h.status_months must be a household column of whole months"
+            )));
+        }
+        None => false,
+    };
     let program = Program::compile(&roots).map_err(|message| {
         Failure::Script(ScriptError {
             script: rules.scripts().last().unwrap_or_default().to_string(),
@@ -287,7 +327,11 @@ fn program_for(
             message,
         })
     })?;
-    Ok(Planned { program, set_by })
+    Ok(Planned {
+        program,
+        set_by,
+        has_months,
+    })
 }
 
 /// The outcome slices of one chunk.
@@ -298,6 +342,7 @@ struct Dest<'a> {
     housing_benefit: &'a mut [i64],
     state_share: &'a mut [i64],
     municipal_net: &'a mut [i64],
+    status_months: &'a mut [u8],
 }
 
 impl<'a> Dest<'a> {
@@ -308,6 +353,7 @@ impl<'a> Dest<'a> {
         let (a4, b4) = self.housing_benefit.split_at_mut(len);
         let (a5, b5) = self.state_share.split_at_mut(len);
         let (a6, b6) = self.municipal_net.split_at_mut(len);
+        let (a7, b7) = self.status_months.split_at_mut(len);
         (
             Dest {
                 needy: a1,
@@ -316,6 +362,7 @@ impl<'a> Dest<'a> {
                 housing_benefit: a4,
                 state_share: a5,
                 municipal_net: a6,
+                status_months: a7,
             },
             Dest {
                 needy: b1,
@@ -324,6 +371,7 @@ impl<'a> Dest<'a> {
                 housing_benefit: b4,
                 state_share: b5,
                 municipal_net: b6,
+                status_months: b7,
             },
         )
     }
@@ -333,7 +381,7 @@ impl<'a> Dest<'a> {
 /// cents and not negative, the two statuses exclusive, financing splitting every euro. `first`
 /// is the chunk's first row.
 fn check_outputs(
-    sinks: &[Sink; 6],
+    sinks: &[Sink],
     set_by: &[String],
     population: &Population,
     first: usize,

@@ -2,7 +2,6 @@
 //! differences.
 
 use crate::fixed::CENT;
-use crate::outcome_status;
 use crate::population::Population;
 use crate::simulate::Outcome;
 
@@ -152,16 +151,14 @@ pub fn summarize(population: &Population, outcome: &Outcome) -> Summary {
             let persons = (fp[i + 1] - fp[i]) as i64;
             row.households += 1;
             row.persons += persons;
-            match outcome_status(outcome, i) {
-                "needy" => {
-                    row.needy_households += 1;
-                    row.needy_persons += persons;
-                }
-                "low_income" => {
-                    row.low_income_households += 1;
-                    row.low_income_persons += persons;
-                }
-                _ => {}
+            // Counted separately: in an annual outcome a household can hold both in a year.
+            if outcome.needy[i] {
+                row.needy_households += 1;
+                row.needy_persons += persons;
+            }
+            if outcome.low_income[i] {
+                row.low_income_households += 1;
+                row.low_income_persons += persons;
             }
             if outcome.gmi_benefit[i] > 0 {
                 row.gmi_households += 1;

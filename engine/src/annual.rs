@@ -1,0 +1,322 @@
+//! Annual projections: a year as twelve monthly assessments, as a council's annual report counts
+//! it — every household that received something during the year, and the year's payments.
+//!
+//! Each month the rules in force on its first day run over the households with that month's
+//! incomes (so a year in which a parameter changes, such as 2023 or 2026, is right). What happens
+//! around the rules is behaviour, with its parameters in [`Behaviour`]:
+//!
+//! - **Applying (take-up).** A household that is not in a grant period and qualifies for
+//!   something applies with the take-up rate of the best thing it qualifies for (GMI, else needy
+//!   status, else low-income status, else the housing benefit) and of its type (pensioners,
+//!   with children, other). One application is one assessment of the household's material
+//!   situation (MK 809): it is granted everything it qualifies for. Each household has one
+//!   take-up draw for the whole year, so a household that would not apply does not apply again
+//!   next month on a new coin toss.
+//! - **Grant periods.** What is granted — status, GMI and housing benefit, with the amounts of
+//!   the month of assessment — lasts the status period the rules give (`h.status_months`: 3
+//!   months with an able-bodied working-age adult, else 6), then the household is assessed again.
+//! - **Incomes change.** Working-age people in work lose their job with a monthly rate; then
+//!   their counted income is a share of it (the unemployment benefit). People registered as
+//!   unemployed, and those who lost their job, find one with the rate that keeps employment
+//!   stable over the year; a new job pays a set income. Without the `employed` column, incomes
+//!   stay as they are.
+//!
+//! All draws are counter-based (`crate::draw`): the projection is the same on any number of
+//! threads.
+
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+
+use crate::date::Period;
+use crate::draw::{self, MILLION, Purpose};
+use crate::fixed::{self, CENT, SCALE};
+use crate::parameters::ParameterSet;
+use crate::population::Population;
+use crate::script::Rules;
+use crate::simulate::{DEFAULT_CHUNK, Outcome, SimulationError, prepare};
+
+/// Take-up household types.
+pub const HOUSEHOLD_TYPES: [&str; 3] = ["pensioners", "with_children", "other"];
+/// What a household applies for, best first.
+pub const BENEFITS: [&str; 4] = ["gmi", "needy_status", "low_income_status", "housing_benefit"];
+
+/// Ages that define the take-up household types (a behavioural grouping, not the law's): with
+/// children if a member is under 18; pensioners if every member is 65 or older or disabled.
+const CHILD_BELOW: i64 = 18;
+const PENSIONER_FROM: i64 = 65;
+
+/// Take-up rates, millionths, by benefit ([`BENEFITS`]) and household type
+/// ([`HOUSEHOLD_TYPES`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TakeUp(pub [[u32; 3]; 4]);
+
+impl TakeUp {
+    /// Everyone who qualifies applies.
+    pub fn full() -> TakeUp {
+        TakeUp([[MILLION; 3]; 4])
+    }
+}
+
+/// Monthly income changes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dynamics {
+    /// Share of working-age people in work who lose their job in a month, millionths.
+    pub job_loss: u32,
+    /// Counted income after losing a job, as a share of the income before (the unemployment
+    /// benefit), in fixed units (`0.5` = 5 000).
+    pub benefit_share: i64,
+    /// Counted monthly income of a new job for someone who had none, fixed units.
+    pub new_job_income: i64,
+}
+
+impl Dynamics {
+    /// Incomes stay as they are.
+    pub fn none() -> Dynamics {
+        Dynamics {
+            job_loss: 0,
+            benefit_share: SCALE,
+            new_job_income: 0,
+        }
+    }
+}
+
+/// Everything an annual projection assumes about people, beyond the rules.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Behaviour {
+    pub take_up: TakeUp,
+    pub dynamics: Dynamics,
+    /// Seed of the draws.
+    pub seed: u64,
+}
+
+/// A rate in `0..=1` as millionths, exactly, or `None`.
+pub fn rate_millionths(rate: Decimal) -> Option<u32> {
+    use rust_decimal::prelude::ToPrimitive;
+    let m = rate * Decimal::from(MILLION);
+    if rate < Decimal::ZERO || rate > Decimal::ONE || !m.fract().is_zero() {
+        return None;
+    }
+    m.to_u32()
+}
+
+/// A year's results per household.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Annual {
+    /// `needy`/`low_income`: held that status in at least one month (a household can hold
+    /// both in a year); amounts: the year's payments. `status_months` is not used.
+    pub outcome: Outcome,
+    /// Months in which the household received something.
+    pub months: Vec<u8>,
+}
+
+/// What a household is granted for a period.
+#[derive(Clone, Copy, Default)]
+struct Grant {
+    needy: bool,
+    low_income: bool,
+    gmi: i64,
+    housing: i64,
+    state: i64,
+    net: i64,
+    months_left: u8,
+}
+
+/// Projects `year` over `population` (its January state), month by month.
+pub fn project(
+    rules: &Rules,
+    parameters: &ParameterSet,
+    population: &Arc<Population>,
+    year: i32,
+    behaviour: &Behaviour,
+) -> Result<Annual, SimulationError> {
+    let n = population.household_count();
+    let kinds = household_types(population);
+    let take_up: Vec<u32> = population
+        .households
+        .id
+        .par_iter()
+        .map(|&id| draw::millionths(behaviour.seed, Purpose::TakeUp, id, 0))
+        .collect();
+    let mut jobs = Jobs::new(population, &behaviour.dynamics);
+    let mut month_population = Arc::clone(population);
+    let mut grants = vec![Grant::default(); n];
+    let mut annual = Annual {
+        outcome: Outcome::zeroed(n),
+        months: vec![0; n],
+    };
+    for month in 1..=12u8 {
+        if month > 1 && jobs.active() {
+            let incomes = jobs.step(population, behaviour.seed, month);
+            Arc::make_mut(&mut month_population).persons.income = incomes;
+        }
+        let period = Period { year, month };
+        let prepared = prepare(rules, parameters, &month_population, period)?;
+        let now = prepared.run(&month_population, DEFAULT_CHUNK)?;
+        if month == 1 {
+            annual.outcome.assumed = now.assumed.clone();
+        }
+        let o = &mut annual.outcome;
+        grants
+            .par_iter_mut()
+            .zip(&kinds)
+            .zip(&take_up)
+            .zip(o.needy.par_iter_mut())
+            .zip(o.low_income.par_iter_mut())
+            .zip(o.gmi_benefit.par_iter_mut())
+            .zip(o.housing_benefit.par_iter_mut())
+            .zip(o.state_share.par_iter_mut())
+            .zip(o.municipal_net.par_iter_mut())
+            .zip(annual.months.par_iter_mut())
+            .enumerate()
+            .for_each(
+                |(i, (((((((((grant, &kind), &u), needy), low), gmi), housing), state), net), months))| {
+                    if grant.months_left == 0 {
+                        *grant = assess(&now, i, kind, u, &behaviour.take_up);
+                    }
+                    if grant.months_left > 0 {
+                        grant.months_left -= 1;
+                        *needy |= grant.needy;
+                        *low |= grant.low_income;
+                        *gmi += grant.gmi;
+                        *housing += grant.housing;
+                        *state += grant.state;
+                        *net += grant.net;
+                        *months += 1;
+                    }
+                },
+            );
+    }
+    Ok(annual)
+}
+
+/// The assessment of household `i` this month: what it is granted if it applies.
+fn assess(now: &Outcome, i: usize, kind: u8, draw: u32, take_up: &TakeUp) -> Grant {
+    let best = if now.gmi_benefit[i] > 0 {
+        Some(0)
+    } else if now.needy[i] {
+        Some(1)
+    } else if now.low_income[i] {
+        Some(2)
+    } else if now.housing_benefit[i] > 0 {
+        Some(3)
+    } else {
+        None
+    };
+    match best {
+        Some(b) if draw < take_up.0[b][kind as usize] => Grant {
+            needy: now.needy[i],
+            low_income: now.low_income[i],
+            gmi: now.gmi_benefit[i],
+            housing: now.housing_benefit[i],
+            state: now.state_share[i],
+            net: now.municipal_net[i],
+            // A policy that does not say how long a status lasts is assessed every month.
+            months_left: now.status_months[i].max(1),
+        },
+        _ => Grant::default(),
+    }
+}
+
+/// Each household's take-up type: 0 pensioners, 1 with children, 2 other.
+fn household_types(population: &Population) -> Vec<u8> {
+    let fp = &population.households.first_person;
+    let p = &population.persons;
+    (0..population.household_count())
+        .into_par_iter()
+        .map(|i| {
+            let members = fp[i] as usize..fp[i + 1] as usize;
+            if members.clone().any(|j| p.age[j] < CHILD_BELOW) {
+                1
+            } else if members.clone().all(|j| p.age[j] >= PENSIONER_FROM || p.disabled[j]) {
+                0
+            } else {
+                2
+            }
+        })
+        .collect()
+}
+
+/// Who has a job this month, and what everyone's counted income is.
+struct Jobs {
+    /// Working age (18–64) and in the labour force (employed, or registered as unemployed).
+    in_force: Vec<bool>,
+    employed: Vec<bool>,
+    /// Had a job in January.
+    employed_at_start: Vec<bool>,
+    income: Vec<i64>,
+    job_loss: u32,
+    job_found: u32,
+    benefit_share: i64,
+    new_job_income: i64,
+}
+
+impl Jobs {
+    fn new(population: &Population, d: &Dynamics) -> Jobs {
+        let p = &population.persons;
+        let n = population.person_count();
+        let employed = p.employed.clone().unwrap_or_else(|| vec![false; n]);
+        let registered = p.nva_registered.clone().unwrap_or_else(|| vec![false; n]);
+        let in_force: Vec<bool> = (0..n)
+            .map(|j| {
+                (CHILD_BELOW..PENSIONER_FROM).contains(&p.age[j]) && (employed[j] || registered[j])
+            })
+            .collect();
+        // Flows in and out of work balance: losing × employed = finding × unemployed.
+        let working = (0..n).filter(|&j| in_force[j] && employed[j]).count() as u64;
+        let looking = (0..n).filter(|&j| in_force[j] && !employed[j]).count() as u64;
+        let job_found = if p.employed.is_none() || looking == 0 {
+            0
+        } else {
+            (d.job_loss as u64 * working / looking).min(MILLION as u64) as u32
+        };
+        Jobs {
+            in_force,
+            employed_at_start: employed.clone(),
+            employed,
+            income: p.income.clone(),
+            job_loss: if p.employed.is_some() { d.job_loss } else { 0 },
+            job_found,
+            benefit_share: d.benefit_share,
+            new_job_income: d.new_job_income,
+        }
+    }
+
+    fn active(&self) -> bool {
+        self.job_loss > 0
+    }
+
+    /// Moves everyone one month on and returns the month's incomes.
+    fn step(&mut self, population: &Population, seed: u64, month: u8) -> Vec<i64> {
+        let p = &population.persons;
+        let (loss, found) = (self.job_loss, self.job_found);
+        let (share, new_job) = (self.benefit_share, self.new_job_income);
+        let (in_force, at_start) = (&self.in_force, &self.employed_at_start);
+        self.employed
+            .par_iter_mut()
+            .zip(self.income.par_iter_mut())
+            .enumerate()
+            .for_each(|(j, (employed, income))| {
+                if !in_force[j] {
+                    return;
+                }
+                let id = p.id[j];
+                if *employed {
+                    if draw::millionths(seed, Purpose::JobLoss, id, month) < loss {
+                        *employed = false;
+                        // The benefit is a share of the January wage, in cents.
+                        let wage = if at_start[j] { p.income[j] } else { new_job };
+                        // Incomes are at most `fixed::MAX_INPUT` and the share at most 1: the
+                        // product fits.
+                        let benefit = fixed::mul(wage, share).unwrap_or(wage);
+                        *income = fixed::round_to(benefit, CENT);
+                    }
+                } else if draw::millionths(seed, Purpose::JobFound, id, month) < found {
+                    *employed = true;
+                    *income = if at_start[j] { p.income[j] } else { new_job };
+                }
+            });
+        self.income.clone()
+    }
+}

@@ -1,0 +1,153 @@
+//! Annual projections checked by hand against the 2026 rules, in which the housing-benefit
+//! coefficients change on 1 May: grant periods, amounts fixed at assessment, take-up.
+
+use std::sync::Arc;
+
+use slieksnis_engine::annual::{Behaviour, Dynamics, TakeUp, project};
+use slieksnis_engine::draw::MILLION;
+use slieksnis_engine::fixed::SCALE;
+use slieksnis_engine::population::{HouseholdInput, PersonInput, Population};
+use slieksnis_engine::{Policy, policy, summarize};
+
+fn eur(cents: i64) -> i64 {
+    cents * SCALE / 100
+}
+
+fn person(id: u64, age: i64, income_eur: i64) -> PersonInput {
+    PersonInput {
+        id,
+        age,
+        disabled: false,
+        income: income_eur * SCALE,
+        employed: None,
+        nva_registered: None,
+    }
+}
+
+/// A: a pensioner alone with 500 EUR (low-income in Ogre, 2026: needy 425 < 500 ≤ 595) and
+/// 150 EUR housing costs. B: two working-age adults with no income and 200 EUR housing costs.
+fn population() -> Arc<Population> {
+    let households = [
+        HouseholdInput {
+            id: 1,
+            municipality: "ogres-novads".into(),
+            housing_costs: 150 * SCALE,
+            savings: 0,
+            vehicles: None,
+            persons: vec![person(1, 70, 500)],
+        },
+        HouseholdInput {
+            id: 2,
+            municipality: "ogres-novads".into(),
+            housing_costs: 200 * SCALE,
+            savings: 0,
+            vehicles: None,
+            persons: vec![person(2, 40, 0), person(3, 38, 0)],
+        },
+    ];
+    Arc::new(Population::from_households(&households, &["ogres-novads"], "test").unwrap())
+}
+
+fn everyone_applies() -> Behaviour {
+    Behaviour {
+        take_up: TakeUp::full(),
+        dynamics: Dynamics::none(),
+        seed: 1,
+    }
+}
+
+#[test]
+fn grant_periods_keep_the_amount_of_the_month_of_assessment() {
+    let policy = Policy::load(&policy::builtin()).unwrap();
+    let pop = population();
+    let a = project(&policy.rules, &policy.parameters, &pop, 2026, &everyone_applies()).unwrap();
+    let o = &a.outcome;
+
+    // A: no working-age adult, so 6-month periods: assessed in January (K = 2.5 for a pensioner
+    // alone: 2.5 × 187 + 150 − 500 = 117.50) and in July (K = 2.1 from May: 2.1 × 187 + 150 −
+    // 500 = 42.70). Six months of each: 961.20. State share 30 %: 6 × 35.25 + 6 × 12.81.
+    assert!(!o.needy[0] && o.low_income[0]);
+    assert_eq!(o.gmi_benefit[0], 0);
+    assert_eq!(o.housing_benefit[0], eur(96_120));
+    assert_eq!(o.state_share[0], eur(28_836));
+    assert_eq!(o.municipal_net[0], eur(96_120 - 28_836));
+    assert_eq!(a.months[0], 12);
+
+    // B: 3-month periods. GMI 187 + 131 = 318 every month; the housing benefit is capped at the
+    // 200 EUR of costs under both coefficients. State share 30 % of 518 = 155.40 a month.
+    assert!(o.needy[1] && !o.low_income[1]);
+    assert_eq!(o.gmi_benefit[1], eur(12 * 31_800));
+    assert_eq!(o.housing_benefit[1], eur(12 * 20_000));
+    assert_eq!(o.state_share[1], eur(12 * 15_540));
+    assert_eq!(a.months[1], 12);
+
+    let s = summarize(&pop, o);
+    assert_eq!(s.total.needy_households, 1);
+    assert_eq!(s.total.low_income_households, 1);
+    assert_eq!(s.total.gmi_cents, 12 * 31_800);
+    assert_eq!(s.total.housing_cents, 96_120 + 12 * 20_000);
+}
+
+#[test]
+fn a_household_that_does_not_apply_gets_nothing() {
+    let policy = Policy::load(&policy::builtin()).unwrap();
+    let pop = population();
+    // Nobody whose best benefit is the GMI applies; pensioners apply for everything.
+    let mut take_up = TakeUp::full();
+    take_up.0[0] = [MILLION, 0, 0];
+    let behaviour = Behaviour {
+        take_up,
+        ..everyone_applies()
+    };
+    let a = project(&policy.rules, &policy.parameters, &pop, 2026, &behaviour).unwrap();
+    assert_eq!(a.months, [12, 0]);
+    assert!(!a.outcome.needy[1]);
+    assert_eq!(a.outcome.gmi_benefit[1], 0);
+    assert_eq!(a.outcome.housing_benefit[1], 0);
+}
+
+#[test]
+fn a_year_is_the_same_on_one_thread_and_many() {
+    let policy = Policy::load(&policy::builtin()).unwrap();
+    let households: Vec<HouseholdInput> = (0..3_000u64)
+        .map(|i| HouseholdInput {
+            id: i,
+            municipality: "ogres-novads".into(),
+            housing_costs: (50 + i as i64 % 250) * SCALE,
+            savings: 0,
+            vehicles: None,
+            persons: (0..1 + i % 4)
+                .map(|k| PersonInput {
+                    id: i * 10 + k,
+                    age: (20 + (i * 7 + k * 31) % 70) as i64,
+                    disabled: false,
+                    income: ((i * 37 + k * 11) % 900) as i64 * SCALE,
+                    employed: Some((i + k) % 3 != 0),
+                    nva_registered: Some((i + k) % 3 == 0),
+                })
+                .collect(),
+        })
+        .collect();
+    let pop = Arc::new(Population::from_households(&households, &["ogres-novads"], "t").unwrap());
+    let behaviour = Behaviour {
+        take_up: TakeUp([[600_000; 3]; 4]),
+        dynamics: Dynamics {
+            job_loss: 20_000,
+            benefit_share: SCALE / 2,
+            new_job_income: 600 * SCALE,
+        },
+        seed: 2025,
+    };
+    let run = |threads| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| project(&policy.rules, &policy.parameters, &pop, 2025, &behaviour))
+            .unwrap()
+    };
+    let one = run(1);
+    assert_eq!(one, run(3));
+    // Incomes moved: some households were assisted for only part of the year.
+    assert!(one.months.iter().any(|&m| m > 0 && m < 12));
+}
