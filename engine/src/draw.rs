@@ -31,7 +31,7 @@ fn mix(mut z: u64) -> u64 {
 #[inline]
 pub fn millionths(seed: u64, purpose: Purpose, id: u64, month: u8) -> u32 {
     let z = mix(mix(mix(seed ^ (purpose as u64) << 56) ^ id) ^ month as u64);
-    ((z >> 32) * MILLION as u64 >> 32) as u32
+    (((z >> 32) * MILLION as u64) >> 32) as u32
 }
 
 #[cfg(test)]
