@@ -40,7 +40,12 @@ use crate::simulate::{DEFAULT_CHUNK, Outcome, SimulationError, prepare};
 /// Take-up household types.
 pub const HOUSEHOLD_TYPES: [&str; 3] = ["pensioners", "with_children", "other"];
 /// What a household applies for, best first.
-pub const BENEFITS: [&str; 4] = ["gmi", "needy_status", "low_income_status", "housing_benefit"];
+pub const BENEFITS: [&str; 4] = [
+    "gmi",
+    "needy_status",
+    "low_income_status",
+    "housing_benefit",
+];
 
 /// Ages that define the take-up household types (a behavioural grouping, not the law's): with
 /// children if a member is under 18; pensioners if every member is 65 or older or disabled.
@@ -171,7 +176,13 @@ pub fn project(
             .zip(annual.months.par_iter_mut())
             .enumerate()
             .for_each(
-                |(i, (((((((((grant, &kind), &u), needy), low), gmi), housing), state), net), months))| {
+                |(
+                    i,
+                    (
+                        ((((((((grant, &kind), &u), needy), low), gmi), housing), state), net),
+                        months,
+                    ),
+                )| {
                     if grant.months_left == 0 {
                         *grant = assess(&now, i, kind, u, &behaviour.take_up);
                     }
@@ -229,7 +240,10 @@ fn household_types(population: &Population) -> Vec<u8> {
             let members = fp[i] as usize..fp[i + 1] as usize;
             if members.clone().any(|j| p.age[j] < CHILD_BELOW) {
                 1
-            } else if members.clone().all(|j| p.age[j] >= PENSIONER_FROM || p.disabled[j]) {
+            } else if members
+                .clone()
+                .all(|j| p.age[j] >= PENSIONER_FROM || p.disabled[j])
+            {
                 0
             } else {
                 2

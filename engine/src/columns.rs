@@ -666,12 +666,13 @@ impl Program {
             static SLOTS: std::cell::RefCell<Vec<Vec<i64>>> = const { std::cell::RefCell::new(Vec::new()) };
         }
         let mut slots = SLOTS.with(|s| std::mem::take(&mut *s.borrow_mut()));
-        if slots.len() < self.slots {
-            slots.resize_with(self.slots, Vec::new);
+        // One more than the program needs: the scratch space of the aggregates.
+        if slots.len() < self.slots + 1 {
+            slots.resize_with(self.slots + 1, Vec::new);
         }
         for s in &mut slots {
-            if s.len() < cap {
-                s.resize(cap, 0);
+            if s.len() < cap + 1 {
+                s.resize(cap + 1, 0);
             }
         }
         let result = run_tiles(self, population, rows, sinks, &mut slots);
@@ -712,7 +713,8 @@ fn run_tiles(
         for instr in &program.instrs {
             let n = tile.len(instr.level);
             let mut out = std::mem::take(&mut slots[instr.out as usize]);
-            let bad = execute(instr, &tile, slots, &mut out[..n]);
+            let (slots, scratch) = slots.split_at_mut(program.slots);
+            let bad = execute(instr, &tile, slots, &mut out[..n], &mut scratch[0]);
             slots[instr.out as usize] = out;
             if let Some(at) = bad {
                 let row = match instr.level {
@@ -753,6 +755,19 @@ fn run_tiles(
         start = end;
     }
     Ok(())
+}
+
+#[inline(always)]
+/// Whether every value is a whole number of cents and not negative: what a policy must produce
+/// for an amount. Vectorised like the tile loop.
+#[multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+avx+bmi1+bmi2+fma+lzcnt+popcnt+sse3+sse4.1+sse4.2+ssse3",
+    "x86_64+avx2+avx+bmi1+bmi2+fma+lzcnt+popcnt+sse3+sse4.1+sse4.2+ssse3",
+))]
+pub fn amounts_ok(values: &[i64]) -> bool {
+    values
+        .iter()
+        .fold(true, |ok, &v| ok & (v >= 0) & fixed::is_whole::<true>(v))
 }
 
 #[inline(always)]
@@ -808,12 +823,18 @@ enum Arg<'a> {
 /// Runs one instruction for one tile into `out`; `Some(row)` if it overflowed, with the first row
 /// (of the instruction's level) where it did.
 #[inline(always)]
-fn execute(instr: &Instr, tile: &Tile, slots: &[Vec<i64>], out: &mut [i64]) -> Option<usize> {
+fn execute(
+    instr: &Instr,
+    tile: &Tile,
+    slots: &[Vec<i64>],
+    out: &mut [i64],
+    scratch: &mut [i64],
+) -> Option<usize> {
     let args = instr.args.map(|a| match a {
         Src::Slot(s) => Arg::S(&slots[s as usize]),
         Src::Imm(v) => Arg::I(v),
     });
-    if !kernel(instr.kind, args, tile, out) {
+    if !kernel(instr.kind, args, tile, out, scratch) {
         return None;
     }
     // Overflow is rare: look for the row only when there is one, one row at a time.
@@ -830,6 +851,7 @@ fn execute(instr: &Instr, tile: &Tile, slots: &[Vec<i64>], out: &mut [i64]) -> O
                 [members, args[1], args[2]],
                 &single,
                 &mut one,
+                scratch,
             )
         });
     }
@@ -838,13 +860,13 @@ fn execute(instr: &Instr, tile: &Tile, slots: &[Vec<i64>], out: &mut [i64]) -> O
             Arg::S(s) => Arg::S(&s[row..row + 1]),
             imm => imm,
         });
-        kernel(instr.kind, narrow, tile, &mut one)
+        kernel(instr.kind, narrow, tile, &mut one, scratch)
     })
 }
 
 /// The loop of one instruction over a tile; true if any row overflowed.
 #[inline(always)]
-fn kernel(kind: Kind, args: [Arg; 3], tile: &Tile, out: &mut [i64]) -> bool {
+fn kernel(kind: Kind, args: [Arg; 3], tile: &Tile, out: &mut [i64], scratch: &mut [i64]) -> bool {
     fn slot(a: Arg<'_>) -> &[i64] {
         match a {
             Arg::S(s) => s,
@@ -896,7 +918,7 @@ fn kernel(kind: Kind, args: [Arg; 3], tile: &Tile, out: &mut [i64]) -> bool {
             choose_rows(out, slot(a), b, c);
             false
         }
-        Kind::Aggregate(how) => aggregate_rows(out, slot(a), tile.offsets, how),
+        Kind::Aggregate(how) => aggregate_rows(out, slot(a), tile.offsets, how, scratch),
     }
 }
 
@@ -994,7 +1016,8 @@ fn unary(out: &mut [i64], x: &[i64], f: impl Fn(i64) -> (i64, bool)) -> bool {
 #[inline(always)]
 fn multiply(out: &mut [i64], a: Arg, b: Arg) -> bool {
     fn whole(x: &[i64]) -> bool {
-        x.iter().fold(0, |acc, &v| acc | (v % SCALE)) == 0
+        x.iter()
+            .fold(true, |acc, &v| acc & fixed::is_whole::<false>(v))
     }
     let by_whole = |x: i64, k: i64| x.overflowing_mul(k / SCALE);
     let general = |x: i64, y: i64| match fixed::mul(x, y) {
@@ -1063,13 +1086,17 @@ fn choose_rows(out: &mut [i64], cond: &[i64], yes: Arg, no: Arg) {
 }
 
 /// Per household of the tile, an aggregate of its members' values: prefix sums over the
-/// members, then differences at the household offsets. Two straight passes instead of a short
-/// loop per household, whose length the branch predictor cannot guess.
+/// members (in `prefix`, at least one longer than the members), then differences at the
+/// household offsets. Two straight passes instead of a short loop per household, whose length
+/// the branch predictor cannot guess.
 #[inline(always)]
-fn aggregate_rows(out: &mut [i64], values: &[i64], offsets: &[u32], how: Aggregate) -> bool {
-    thread_local! {
-        static PREFIX: std::cell::RefCell<Vec<i64>> = const { std::cell::RefCell::new(Vec::new()) };
-    }
+fn aggregate_rows(
+    out: &mut [i64],
+    values: &[i64],
+    offsets: &[u32],
+    how: Aggregate,
+    prefix: &mut [i64],
+) -> bool {
     let members = *offsets.last().unwrap_or(&0) as usize;
     let values = &values[..members];
     // Wrapping is harmless: a household's sum is exact whenever it fits, and it fits when the
@@ -1081,26 +1108,22 @@ fn aggregate_rows(out: &mut [i64], values: &[i64], offsets: &[u32], how: Aggrega
             .checked_mul(largest_household.max(1) as i64)
             .is_none()
     };
-    PREFIX.with(|prefix| {
-        let mut prefix = prefix.borrow_mut();
-        prefix.clear();
-        prefix.push(0);
-        let mut acc = 0i64;
-        prefix.extend(values.iter().map(|&v| {
-            acc = acc.wrapping_add(v);
-            acc
-        }));
-        let windows = out.iter_mut().zip(offsets.windows(2));
-        let total = |w: &[u32]| prefix[w[1] as usize].wrapping_sub(prefix[w[0] as usize]);
-        match how {
-            Aggregate::Sum => windows.for_each(|(o, w)| *o = total(w)),
-            Aggregate::Count => windows.for_each(|(o, w)| *o = total(w) * SCALE),
-            Aggregate::Any => windows.for_each(|(o, w)| *o = (total(w) > 0) as i64),
-            Aggregate::All => {
-                windows.for_each(|(o, w)| *o = (total(w) == (w[1] - w[0]) as i64) as i64)
-            }
-        }
-    });
+    let prefix = &mut prefix[..members + 1];
+    prefix[0] = 0;
+    let mut acc = 0i64;
+    for (p, &v) in prefix[1..].iter_mut().zip(values) {
+        acc = acc.wrapping_add(v);
+        *p = acc;
+    }
+    let prefix = &*prefix;
+    let total = |w: &[u32]| prefix[w[1] as usize].wrapping_sub(prefix[w[0] as usize]);
+    let windows = out.iter_mut().zip(offsets.windows(2));
+    match how {
+        Aggregate::Sum => windows.for_each(|(o, w)| *o = total(w)),
+        Aggregate::Count => windows.for_each(|(o, w)| *o = total(w) * SCALE),
+        Aggregate::Any => windows.for_each(|(o, w)| *o = (total(w) > 0) as i64),
+        Aggregate::All => windows.for_each(|(o, w)| *o = (total(w) == (w[1] - w[0]) as i64) as i64),
+    }
     bad
 }
 

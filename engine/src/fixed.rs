@@ -197,6 +197,27 @@ pub fn floor_to(v: i64, unit: i64) -> i64 {
     v.div_euclid(unit) * unit
 }
 
+/// Whether `v` is a whole number of cents (`CENTS = true`) or of euros, without a division: an
+/// odd factor `d` divides `a` exactly when `a × d⁻¹ (mod 2⁶⁴) ≤ (2⁶⁴ − 1) / d` (Granlund and
+/// Montgomery 1994), and the power of two is a mask. Loops of it vectorise; loops of `%` do not.
+#[inline(always)]
+pub fn is_whole<const CENTS: bool>(v: i64) -> bool {
+    // 100 = 4 × 25 and 10 000 = 16 × 625.
+    const fn inverse(d: u64) -> u64 {
+        // Newton's iteration doubles the correct low bits each step: 3, 6, 12, 24, 48, 96.
+        let mut x = d;
+        let mut i = 0;
+        while i < 5 {
+            x = x.wrapping_mul(2u64.wrapping_sub(d.wrapping_mul(x)));
+            i += 1;
+        }
+        x
+    }
+    let (odd, twos) = if CENTS { (25u64, 3u64) } else { (625, 15) };
+    let a = v.unsigned_abs();
+    (a & twos == 0) & (a.wrapping_mul(inverse(odd)) <= u64::MAX / odd)
+}
+
 /// Formats fixed units that are whole cents as `"1234.50"`; `None` if the value has a fraction
 /// of a cent (the caller forgot a rounding rule).
 pub fn format_cents(v: i64) -> Option<String> {
@@ -227,6 +248,23 @@ pub fn format_cents_i128(cents: i128) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_cents_and_euros_without_division() {
+        let mut values: Vec<i64> = (-30_000..30_000).collect();
+        values.extend([
+            i64::MIN,
+            i64::MAX,
+            i64::MIN + 1,
+            MAX_INPUT,
+            -MAX_INPUT,
+            9_999_990_000,
+        ]);
+        for v in values {
+            assert_eq!(is_whole::<true>(v), v % CENT == 0, "{v}");
+            assert_eq!(is_whole::<false>(v), v % SCALE == 0, "{v}");
+        }
+    }
 
     #[test]
     fn parses_amounts_exactly() {

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::columns::{Column, Level, Program, Sink};
+use crate::columns::{self, Column, Level, Program, Sink};
 use crate::date::Period;
 use crate::fixed::{self, CENT, SCALE};
 use crate::parameters::{Leaf, ParameterSet, Resolved};
@@ -402,10 +402,7 @@ fn check_outputs(
     for ((name, by), values) in amounts.zip([gmi, housing, state, net]) {
         // Every amount is whole cents and not negative; find the first that is not only if
         // some is not.
-        if values
-            .iter()
-            .fold(false, |bad, &v| bad | (v % CENT != 0) | (v < 0))
-        {
+        if !columns::amounts_ok(values) {
             let (i, &v) = values
                 .iter()
                 .enumerate()

@@ -60,7 +60,14 @@ fn everyone_applies() -> Behaviour {
 fn grant_periods_keep_the_amount_of_the_month_of_assessment() {
     let policy = Policy::load(&policy::builtin()).unwrap();
     let pop = population();
-    let a = project(&policy.rules, &policy.parameters, &pop, 2026, &everyone_applies()).unwrap();
+    let a = project(
+        &policy.rules,
+        &policy.parameters,
+        &pop,
+        2026,
+        &everyone_applies(),
+    )
+    .unwrap();
     let o = &a.outcome;
 
     // A: no working-age adult, so 6-month periods: assessed in January (K = 2.5 for a pensioner
