@@ -9,7 +9,8 @@ use std::time::Instant;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use slieksnis_engine::explain::{self, Lang};
-use slieksnis_engine::scenario::{self, Scenario};
+use slieksnis_engine::annual::{Behaviour, Dynamics, TakeUp};
+use slieksnis_engine::scenario::{self, PopulationSource, Scenario};
 use slieksnis_engine::simulate::DEFAULT_CHUNK;
 use slieksnis_engine::{Period, Population, cases, simulate, summarize};
 
@@ -125,10 +126,13 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
     let scenario = Scenario::parse(&origin, &text).map_err(|e| anyhow!("{e}"))?;
     let base_dir = a.scenario.parent().unwrap_or(Path::new("."));
     let policy = input::policy(a.policy.as_deref())?;
-    let population_dir = a
-        .population
-        .clone()
-        .unwrap_or_else(|| base_dir.join(&scenario.population));
+    let population_dir = match (&a.population, &scenario.population) {
+        (Some(dir), _) => dir.clone(),
+        (None, PopulationSource::Directory(dir)) => base_dir.join(dir),
+        (None, PopulationSource::Generated(slug)) => {
+            bail!("{origin}: municipality = \"{slug}\": generated populations are not wired yet")
+        }
+    };
     let population = input::population(&population_dir, a.quiet)?;
     let read_scripts = |side: &scenario::Side| -> Result<BTreeMap<String, String>> {
         side.scripts
@@ -155,14 +159,19 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
         &scenario,
         &population,
         [&rb, &rr],
+        &Behaviour {
+            take_up: TakeUp::full(),
+            dynamics: Dynamics::none(),
+            seed: 0,
+        },
         a.chunk,
         &origin,
     )
     .map_err(|e| anyhow!("{e}"))?;
     let difference = comparison.difference();
     let periods = [
-        scenario.baseline.period_or(scenario.period),
-        scenario.reform.period_or(scenario.period),
+        scenario.baseline.horizon(scenario.horizon),
+        scenario.reform.horizon(scenario.horizon),
     ];
     let names = [
         format!("{} ({})", scenario.baseline.name, periods[0]),

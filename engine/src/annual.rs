@@ -128,13 +128,15 @@ struct Grant {
     months_left: u8,
 }
 
-/// Projects `year` over `population` (its January state), month by month.
+/// Projects `year` over `population` (its January state), month by month; `done(month)` is
+/// called after each month (for a progress display).
 pub fn project(
     rules: &Rules,
     parameters: &ParameterSet,
     population: &Arc<Population>,
     year: i32,
     behaviour: &Behaviour,
+    done: &dyn Fn(u8),
 ) -> Result<Annual, SimulationError> {
     let n = population.household_count();
     let kinds = household_types(population);
@@ -198,6 +200,7 @@ pub fn project(
                     }
                 },
             );
+        done(month);
     }
     Ok(annual)
 }

@@ -1,11 +1,13 @@
-//! Scenarios: a population, a period, and a reform as an overlay on the baseline parameters
-//! (and, where a formula changes, replaced scripts). The result is baseline, reform and their
-//! difference per municipality.
+//! Scenarios: a population, a month or a year, and a reform as an overlay on the baseline
+//! parameters (and, where a formula changes, replaced scripts). The result is baseline, reform
+//! and their difference per municipality.
 //!
 //! ```toml
 //! name = "Ogre: low-income threshold 60 % instead of 70 % (2026)"
-//! population = "../populations/sample"       # relative to the scenario file
-//! period = "2026-01"
+//! municipality = "ogres-novads"               # generated from its profile; or "all"
+//! year = 2026                                 # an annual projection
+//! # population = "../populations/sample"     # or a population directory (relative to the file)
+//! # period = "2026-01"                        # or one month
 //!
 //! [baseline]                                  # optional: period, set, scripts
 //!
@@ -21,6 +23,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::annual::{Behaviour, project};
 use crate::date::Period;
 use crate::parameters::{ParameterSet, Value, from_toml};
 use crate::policy::{Policy, PolicyError};
@@ -40,14 +43,48 @@ pub struct Side {
     pub scripts: BTreeMap<String, String>,
 }
 
+/// Where a scenario's households come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PopulationSource {
+    /// A population directory as written (relative to the scenario file).
+    Directory(String),
+    /// Generated from the profile of a municipality (a slug, or `all`).
+    Generated(String),
+}
+
+/// What a scenario simulates: one month, or a year month by month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Horizon {
+    Month(Period),
+    Year(i32),
+}
+
+impl Horizon {
+    /// The year whose population is simulated.
+    pub fn year(self) -> i32 {
+        match self {
+            Horizon::Month(p) => p.year,
+            Horizon::Year(y) => y,
+        }
+    }
+}
+
+impl std::fmt::Display for Horizon {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Horizon::Month(p) => write!(f, "{p}"),
+            Horizon::Year(y) => write!(f, "{y}"),
+        }
+    }
+}
+
 /// A parsed scenario file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
     pub name: String,
     pub description: String,
-    /// The population directory as written (relative to the scenario file).
-    pub population: String,
-    pub period: Period,
+    pub population: PopulationSource,
+    pub horizon: Horizon,
     pub baseline: Side,
     pub reform: Side,
 }
@@ -66,8 +103,14 @@ struct File {
     name: String,
     #[serde(default)]
     description: String,
-    population: String,
-    period: String,
+    #[serde(default)]
+    population: Option<String>,
+    #[serde(default)]
+    municipality: Option<String>,
+    #[serde(default)]
+    period: Option<String>,
+    #[serde(default)]
+    year: Option<i32>,
     #[serde(default)]
     baseline: Option<SideFile>,
     reform: SideFile,
@@ -127,21 +170,59 @@ impl Scenario {
                 ..Side::default()
             },
         };
+        let population = match (file.population, file.municipality) {
+            (Some(dir), None) => PopulationSource::Directory(dir),
+            (None, Some(slug)) => PopulationSource::Generated(slug),
+            _ => {
+                return Err(fail(
+                    "give either population (a directory) or municipality (a slug, or \"all\")"
+                        .into(),
+                ));
+            }
+        };
+        let horizon = match (file.period, file.year) {
+            (Some(p), None) => Horizon::Month(period(&p, "period")?),
+            (None, Some(y)) if (2021..=2026).contains(&y) => Horizon::Year(y),
+            (None, Some(y)) => {
+                return Err(fail(format!(
+                    "year: {y} is outside the years the rules cover (2021–2026)"
+                )));
+            }
+            _ => {
+                return Err(fail(
+                    "give either period (one month, YYYY-MM) or year (an annual projection)".into(),
+                ));
+            }
+        };
+        let reform = side(file.reform, "reform", "reform")?;
+        if let Horizon::Year(_) = horizon {
+            for s in [&baseline, &reform] {
+                if s.period.is_some() {
+                    return Err(fail(format!(
+                        "{}.period: a side can change the month only in a one-month scenario",
+                        s.name
+                    )));
+                }
+            }
+        }
         Ok(Scenario {
             name: file.name,
             description: file.description,
-            population: file.population,
-            period: period(&file.period, "period")?,
+            population,
+            horizon,
             baseline,
-            reform: side(file.reform, "reform", "reform")?,
+            reform,
         })
     }
 }
 
 impl Side {
-    /// The month whose rules this side uses.
-    pub fn period_or(&self, default: Period) -> Period {
-        self.period.unwrap_or(default)
+    /// What this side simulates: the scenario's horizon, or its own month.
+    pub fn horizon(&self, scenario: Horizon) -> Horizon {
+        match (scenario, self.period) {
+            (Horizon::Month(_), Some(p)) => Horizon::Month(p),
+            (h, _) => h,
+        }
     }
 
     /// The policy's parameters with this side's overrides applied.
@@ -196,12 +277,13 @@ pub enum CompareError {
 }
 
 /// Runs both sides. `replaced` gives, per side, the texts of replaced scripts (read by the
-/// caller from the files `Side::scripts` names).
+/// caller from the files `Side::scripts` names); `behaviour` is used by annual projections.
 pub fn compare(
     policy: &Policy,
     scenario: &Scenario,
     population: &Arc<Population>,
     replaced: [&BTreeMap<String, String>; 2],
+    behaviour: &Behaviour,
     chunk_size: usize,
     origin: &str,
 ) -> Result<Comparison, CompareError> {
@@ -221,13 +303,12 @@ pub fn compare(
             Some(policy.rules_with(replaced).map_err(policy_err)?)
         };
         let rules = own_rules.as_ref().unwrap_or(&policy.rules);
-        let outcome = simulate(
-            rules,
-            &params,
-            population,
-            side.period_or(scenario.period),
-            chunk_size,
-        )
+        let outcome = match side.horizon(scenario.horizon) {
+            Horizon::Month(period) => simulate(rules, &params, population, period, chunk_size),
+            Horizon::Year(year) => {
+                project(rules, &params, population, year, behaviour, &|_| {}).map(|a| a.outcome)
+            }
+        }
         .map_err(|error| CompareError::Simulation {
             side: side.name.clone(),
             error: Box::new(error),

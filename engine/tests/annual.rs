@@ -66,6 +66,7 @@ fn grant_periods_keep_the_amount_of_the_month_of_assessment() {
         &pop,
         2026,
         &everyone_applies(),
+        &|_| {},
     )
     .unwrap();
     let o = &a.outcome;
@@ -106,7 +107,7 @@ fn a_household_that_does_not_apply_gets_nothing() {
         take_up,
         ..everyone_applies()
     };
-    let a = project(&policy.rules, &policy.parameters, &pop, 2026, &behaviour).unwrap();
+    let a = project(&policy.rules, &policy.parameters, &pop, 2026, &behaviour, &|_| {}).unwrap();
     assert_eq!(a.months, [12, 0]);
     assert!(!a.outcome.needy[1]);
     assert_eq!(a.outcome.gmi_benefit[1], 0);
@@ -150,7 +151,7 @@ fn a_year_is_the_same_on_one_thread_and_many() {
             .num_threads(threads)
             .build()
             .unwrap();
-        pool.install(|| project(&policy.rules, &policy.parameters, &pop, 2025, &behaviour))
+        pool.install(|| project(&policy.rules, &policy.parameters, &pop, 2025, &behaviour, &|_| {}))
             .unwrap()
     };
     let one = run(1);
