@@ -9,11 +9,14 @@
 pub mod cases;
 pub mod columns;
 pub mod csv_load;
+pub mod csv_write;
 pub mod date;
 pub mod explain;
 pub mod fixed;
+pub mod generate;
 pub mod parameters;
 pub mod population;
+pub mod profile;
 pub mod register;
 pub mod scenario;
 pub mod script;
