@@ -14,7 +14,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use slieksnis_engine::generate::{generate, marginals};
+use slieksnis_engine::generate::{generate, marginals_by_council};
 use slieksnis_engine::profile::{Profile, Profiles};
 
 fn usage() -> ! {
@@ -106,17 +106,12 @@ fn main() -> std::io::Result<()> {
             "wage",
             "size"
         );
-        let mut rows: Vec<Option<&str>> = population
-            .municipalities
-            .iter()
-            .map(|m| Some(m.as_str()))
-            .collect();
-        rows.push(None);
-        for council in rows {
-            let m = marginals(&population, council);
+        let (each, total) = marginals_by_council(&population);
+        let names = population.municipalities.iter().map(String::as_str);
+        for (council, m) in names.zip(&each).chain(std::iter::once(("TOTAL", &total))) {
             println!(
                 "{:<24} {:>8} {:>9} {:>6.1} {:>6.1} {:>6.1} {:>6.1} {:>6.1} {:>6.1} {:>6.1} {:>7.0} {:>6.2}",
-                council.unwrap_or("TOTAL"),
+                council,
                 m.households,
                 m.persons,
                 100.0 * m.household_sizes[0],

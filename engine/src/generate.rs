@@ -435,11 +435,8 @@ fn draw_block(plan: &Plan, job: Job) {
             income_total += person.income;
         }
         // A single parent may receive maintenance for the children (counted income).
-        if kind.adults == 1
-            && kind.old == 0
-            && kind.children > 0
-            && uniform(&mut rng) < pr.benefits.maintenance_share
-        {
+        let maintained = uniform(&mut rng) < pr.benefits.maintenance_share;
+        if kind.adults == 1 && kind.old == 0 && kind.children > 0 && maintained {
             let maintenance = cents(
                 kind.children as f64 * pr.benefits.maintenance_per_child * money.minimum_wage,
             );
@@ -457,20 +454,21 @@ fn draw_block(plan: &Plan, job: Job) {
             } else {
                 1.0
             };
-        let u = uniform(&mut rng);
+        let (u, amount) = (uniform(&mut rng), uniform(&mut rng));
         let savings = if u < near_zero {
-            uniform(&mut rng) * tail.near_zero_savings_max
+            amount * tail.near_zero_savings_max
         } else {
-            pr.savings.at(uniform(&mut rng)) * equivalent
+            pr.savings.at(amount) * equivalent
         };
         o.savings[i] = cents(savings);
-        let mut vehicles = 0;
-        if uniform(&mut rng) < pr.vehicles.owns_car.at(ratio) {
-            vehicles = 1;
-            if kind.adults + kind.old >= 2 && uniform(&mut rng) < pr.vehicles.second_car_share {
-                vehicles = 2;
-            }
-        }
+        let (car, second) = (uniform(&mut rng), uniform(&mut rng));
+        let vehicles = if car >= pr.vehicles.owns_car.at(ratio) {
+            0
+        } else if kind.adults + kind.old >= 2 && second < pr.vehicles.second_car_share {
+            2
+        } else {
+            1
+        };
         o.vehicles[i] = vehicles;
         let housing = money.housing_one_person
             * (1.0 + pr.housing_costs.extra_person * (n - 1) as f64)
@@ -546,41 +544,56 @@ struct Person {
     nva_registered: bool,
 }
 
+/// Uniform numbers drawn for every adult (18+), used or not, in this order; a child draws only
+/// the first. A fixed count keeps a person's numbers, and so every later household's, the same
+/// whatever the year: populations of two years from one seed are the same people, with the
+/// year's amounts.
+const PERSON_DRAWS: usize = 10;
+const U_DISABLED: usize = 0;
+const U_MONTH: usize = 1;
+const U_PENSION: usize = 2;
+const U_LEAVE: usize = 3;
+const U_WORK: usize = 4;
+const U_WAGE: usize = 5;
+const U_PART_TIME: usize = 6;
+const U_REGISTERED: usize = 7;
+const U_BENEFIT: usize = 8;
+const U_OTHER: usize = 9;
+
 fn draw_person(pr: &Profile, money: &Money, role: Role, age: i64, rng: &mut ChaCha8Rng) -> Person {
-    let disabled = uniform(rng) < pr.disability.at(age);
     if let Role::Child = role {
         // A child's earnings up to the minimum wage are not counted (SPSPL §5): none here.
         return Person {
-            disabled,
+            disabled: uniform(rng) < pr.disability.at(age),
             income: 0,
             employed: false,
             nva_registered: false,
         };
     }
-    // Pension age: whole months; a person of the pension age's year is past it in some months.
-    let months = age * 12
-        + if age == money.pension_age_months / 12 {
-            below(rng, 12) as i64
-        } else {
-            0
-        };
+    let u: [f64; PERSON_DRAWS] = std::array::from_fn(|_| uniform(rng));
+    let disabled = u[U_DISABLED] < pr.disability.at(age);
+    // Pension age in whole months: in the year of their birthday a person has passed it in some
+    // months and not in others (an even draw of the month).
+    let months = age * 12 + (u[U_MONTH] * 12.0) as i64;
     let pensioner = months >= money.pension_age_months || matches!(role, Role::Old);
     let mut income = 0.0;
     if pensioner {
-        income += money.pension_scale * pr.pensions.percentiles.at(uniform(rng));
+        income += money.pension_scale * pr.pensions.percentiles.at(u[U_PENSION]);
     } else if disabled {
-        income += money.disability_scale * pr.pensions.percentiles.at(uniform(rng));
+        income += money.disability_scale * pr.pensions.percentiles.at(u[U_PENSION]);
     }
-    let emp = &pr.employment;
-    let parental = matches!(
+    let full_time_wage = {
+        let wage = money.median_wage * pr.wages.by_age.at(age) * pr.wages.percentiles.at(u[U_WAGE]);
+        wage.max(money.minimum_wage_net)
+    };
+    let parent_of_infant = matches!(
         role,
         Role::Adult {
             parent_of_infant: true
         }
-    ) && !pensioner
-        && uniform(rng) < pr.benefits.parental_leave_share;
-    if parental {
-        let benefit = pr.benefits.parental_benefit_ratio * full_time_wage(pr, money, age, rng);
+    );
+    if parent_of_infant && !pensioner && u[U_LEAVE] < pr.benefits.parental_leave_share {
+        let benefit = pr.benefits.parental_benefit_ratio * full_time_wage;
         income += benefit.max(pr.benefits.parental_benefit_minimum);
         return Person {
             disabled,
@@ -589,19 +602,18 @@ fn draw_person(pr: &Profile, money: &Money, role: Role, age: i64, rng: &mut ChaC
             nva_registered: false,
         };
     }
+    let emp = &pr.employment;
     let rate = (emp.by_age.at(age) * emp.level * if disabled { emp.disabled_factor } else { 1.0 })
         .min(0.97);
-    let u = uniform(rng);
-    if u < rate {
+    if u[U_WORK] < rate {
         // Works: part-time (a share of a full-time wage) or full-time (at least the minimum).
-        let wage = full_time_wage(pr, money, age, rng);
-        let v = uniform(rng);
+        let v = u[U_PART_TIME];
         let wage = if v < emp.part_time_share {
             let fraction = emp.part_time_min
                 + (emp.part_time_max - emp.part_time_min) * (v / emp.part_time_share);
-            wage * fraction
+            full_time_wage * fraction
         } else {
-            wage
+            full_time_wage
         };
         return Person {
             disabled,
@@ -612,15 +624,18 @@ fn draw_person(pr: &Profile, money: &Money, role: Role, age: i64, rng: &mut ChaC
     }
     let mut nva_registered = false;
     if !pensioner && !disabled {
+        // Without work, disability or pension: unemployment benefit, other income or none.
         let tail = &pr.low_income_tail;
-        nva_registered = uniform(rng) < tail.nva_registered_share;
-        if nva_registered && uniform(rng) < tail.unemployment_benefit_share {
-            let wage =
-                money.median_wage * pr.wages.by_age.at(age) * pr.wages.percentiles.at(uniform(rng));
-            income += pr.benefits.unemployment_benefit_ratio * wage;
-        } else if uniform(rng) >= tail.zero_income_share {
-            income +=
-                money.minimum_wage_net * pr.benefits.other_income_percentiles.at(uniform(rng));
+        nva_registered = u[U_REGISTERED] < tail.nva_registered_share;
+        if nva_registered && u[U_BENEFIT] < tail.unemployment_benefit_share {
+            income += pr.benefits.unemployment_benefit_ratio * full_time_wage;
+        } else {
+            // The other-income draw decides both: its lowest `zero_income_share` means none.
+            let o = u[U_OTHER];
+            if o >= tail.zero_income_share {
+                let within = (o - tail.zero_income_share) / (1.0 - tail.zero_income_share);
+                income += money.minimum_wage_net * pr.benefits.other_income_percentiles.at(within);
+            }
         }
     }
     Person {
@@ -629,13 +644,6 @@ fn draw_person(pr: &Profile, money: &Money, role: Role, age: i64, rng: &mut ChaC
         employed: false,
         nva_registered,
     }
-}
-
-/// A full-time net wage: the wage distribution around the year's median, at least the net
-/// minimum wage.
-fn full_time_wage(pr: &Profile, money: &Money, age: i64, rng: &mut ChaCha8Rng) -> f64 {
-    let wage = money.median_wage * pr.wages.by_age.at(age) * pr.wages.percentiles.at(uniform(rng));
-    wage.max(money.minimum_wage_net)
 }
 
 /// Summary figures of a population (or of one council's households), to compare with a
@@ -663,60 +671,87 @@ pub struct Marginals {
 /// The marginals of `population`, or of the households of one council. The poverty line is
 /// always that of the whole population (as CSP's regional rates use the national median).
 pub fn marginals(population: &Population, council: Option<&str>) -> Marginals {
-    let h = &population.households;
-    let p = &population.persons;
-    let index = council.and_then(|c| {
+    let median = median_equivalised(population);
+    let index = council.map(|c| {
         population
             .municipalities
             .iter()
             .position(|m| m == c)
-            .map(|i| i as u16)
+            .map_or(u16::MAX, |i| i as u16)
     });
-    let selected = |i: usize| council.is_none() || Some(h.municipality[i]) == index;
-    // Equivalised income of every household, with its persons and whether it is selected.
-    let mut equivalised: Vec<(f64, usize, bool)> = (0..h.id.len())
+    summarise(population, index, median)
+}
+
+/// The marginals of each council of `population` (in the order of `municipalities`) and of the
+/// whole, with one poverty line.
+pub fn marginals_by_council(population: &Population) -> (Vec<Marginals>, Marginals) {
+    let median = median_equivalised(population);
+    let each = (0..population.municipalities.len())
+        .map(|m| summarise(population, Some(m as u16), median))
+        .collect();
+    (each, summarise(population, None, median))
+}
+
+/// Equivalised counted income of household `i`, on the EU's modified OECD scale (1 for the
+/// first person, 0.5 for each other aged 14+, 0.3 for each child under 14).
+fn equivalised(population: &Population, i: usize) -> f64 {
+    let h = &population.households;
+    let p = &population.persons;
+    let (a, b) = (h.first_person[i] as usize, h.first_person[i + 1] as usize);
+    let scale: f64 = (a..b)
+        .map(|j| {
+            if j == a {
+                1.0
+            } else if p.age[j] >= 14 {
+                0.5
+            } else {
+                0.3
+            }
+        })
+        .sum();
+    euros(p.income[a..b].iter().sum()) / scale
+}
+
+/// The median over persons of their household's equivalised income.
+fn median_equivalised(population: &Population) -> f64 {
+    let h = &population.households;
+    let mut all: Vec<(f64, u32)> = (0..h.id.len())
         .map(|i| {
-            let (a, b) = (h.first_person[i] as usize, h.first_person[i + 1] as usize);
-            let scale: f64 = (a..b)
-                .map(|j| {
-                    if j == a {
-                        1.0
-                    } else if p.age[j] >= 14 {
-                        0.5
-                    } else {
-                        0.3
-                    }
-                })
-                .sum();
-            let income: i64 = p.income[a..b].iter().sum();
-            (euros(income) / scale, b - a, selected(i))
+            (
+                equivalised(population, i),
+                h.first_person[i + 1] - h.first_person[i],
+            )
         })
         .collect();
-    equivalised.sort_by(|x, y| x.0.total_cmp(&y.0));
-    let all_persons = p.id.len();
+    all.sort_unstable_by(|x, y| x.0.total_cmp(&y.0));
+    let half = population.person_count() / 2;
     let mut seen = 0;
-    let median = equivalised
-        .iter()
+    all.iter()
         .find(|e| {
-            seen += e.1;
-            seen > all_persons / 2
+            seen += e.1 as usize;
+            seen > half
         })
-        .map_or(0.0, |e| e.0);
-    let poor: usize = equivalised
-        .iter()
-        .take_while(|e| e.0 < 0.6 * median)
-        .filter(|e| e.2)
-        .map(|e| e.1)
-        .sum();
+        .map_or(0.0, |e| e.0)
+}
 
+fn summarise(population: &Population, council: Option<u16>, median: f64) -> Marginals {
+    let h = &population.households;
+    let p = &population.persons;
     let mut sizes = [0usize; MAX_SIZE];
     let mut ages = [0usize; 3];
-    let (mut households, mut persons, mut disabled) = (0usize, 0usize, 0usize);
+    let (mut households, mut persons, mut disabled, mut poor) = (0usize, 0usize, 0usize, 0usize);
     let (mut working_age, mut working, mut wage_sum, mut wage_n) = (0usize, 0usize, 0i64, 0usize);
-    for i in (0..h.id.len()).filter(|&i| selected(i)) {
+    let employed = p.employed.as_deref();
+    for i in 0..h.id.len() {
+        if council.is_some_and(|c| h.municipality[i] != c) {
+            continue;
+        }
         households += 1;
         let (a, b) = (h.first_person[i] as usize, h.first_person[i + 1] as usize);
         sizes[(b - a).clamp(1, MAX_SIZE) - 1] += 1;
+        if equivalised(population, i) < 0.6 * median {
+            poor += b - a;
+        }
         for j in a..b {
             persons += 1;
             let age = p.age[j];
@@ -728,7 +763,7 @@ pub fn marginals(population: &Population, council: Option<&str>) -> Marginals {
                 2
             }] += 1;
             disabled += p.disabled[j] as usize;
-            let works = p.employed.as_ref().is_some_and(|e| e[j]);
+            let works = employed.is_some_and(|e| e[j]);
             if (15..=74).contains(&age) {
                 working_age += 1;
                 working += works as usize;

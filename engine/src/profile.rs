@@ -712,6 +712,36 @@ impl Profiles {
 
     /// The merged and checked profile of one municipality.
     pub fn get(&self, slug: &str) -> Result<Profile, ProfileError> {
+        self.get_with(slug, &mut Cache::new())
+    }
+
+    /// A shared layer (national, region, area), parsed and checked once per cache.
+    fn shared(
+        &self,
+        path: &str,
+        own: &str,
+        cache: &mut Cache,
+    ) -> Result<toml::Table, ProfileError> {
+        if let Some(done) = cache.get(path) {
+            return done.clone();
+        }
+        let parsed = match self.files.get(path) {
+            None => Err(ProfileError {
+                file: path.to_string(),
+                line: None,
+                field: None,
+                message: format!("missing: {own} needs this file"),
+            }),
+            Some(text) => parse_layer(path, text).and_then(|(layer, table)| {
+                check_shared_layer(path, &layer)?;
+                Ok(table)
+            }),
+        };
+        cache.insert(path.to_string(), parsed.clone());
+        parsed
+    }
+
+    fn get_with(&self, slug: &str, cache: &mut Cache) -> Result<Profile, ProfileError> {
         let own = format!("municipalities/{slug}.toml");
         let Some(text) = self.files.get(&own) else {
             let slugs = self.slugs();
@@ -756,17 +786,7 @@ impl Profiles {
         }
         let mut tables = Vec::new();
         for path in &paths {
-            let Some(text) = self.files.get(path) else {
-                return Err(ProfileError {
-                    file: path.clone(),
-                    line: None,
-                    field: None,
-                    message: format!("missing: {own} needs this file"),
-                });
-            };
-            let (layer, table) = parse_layer(path, text)?;
-            check_shared_layer(path, &layer)?;
-            tables.push(table);
+            tables.push(self.shared(path, &own, cache)?);
         }
         paths.push(own.clone());
         tables.push(own_table);
@@ -791,14 +811,19 @@ impl Profiles {
 
     /// Every municipality's profile, sorted by slug (the first error if any).
     pub fn all(&self) -> Result<Vec<Profile>, ProfileError> {
-        self.slugs().iter().map(|s| self.get(s)).collect()
+        let mut cache = Cache::new();
+        self.slugs()
+            .iter()
+            .map(|s| self.get_with(s, &mut cache))
+            .collect()
     }
 
     /// Every problem of every profile, for a report (empty when all are well).
     pub fn check(&self) -> Vec<ProfileError> {
         let mut out: Vec<ProfileError> = Vec::new();
+        let mut cache = Cache::new();
         for slug in self.slugs() {
-            if let Err(e) = self.get(&slug)
+            if let Err(e) = self.get_with(&slug, &mut cache)
                 && !out.contains(&e)
             {
                 out.push(e);
@@ -820,6 +845,9 @@ impl Profiles {
         Ok(out)
     }
 }
+
+/// Shared layers already parsed: path → table or error.
+type Cache = std::collections::HashMap<String, Result<toml::Table, ProfileError>>;
 
 /// The merged tables and which layer set each leaf.
 struct Merged {
@@ -1643,7 +1671,8 @@ fn resolve(
 /// type's share of all households.
 ///
 /// Solved by alternating bisection on the two factors (each share rises with its own factor),
-/// with geometric midpoints; only `+ − × ÷ √`, so every machine gets the same shares.
+/// with geometric midpoints, until neither factor moves; only `+ − × ÷ √`, so every machine gets
+/// the same shares.
 fn lean(
     c: &Checker,
     sizes: &[f64; MAX_SIZE],
@@ -1653,46 +1682,40 @@ fn lean(
     let mean_size: f64 = (0..MAX_SIZE).map(|i| sizes[i] * (i + 1) as f64).sum();
     let target_children = ages.share_children();
     let target_old = ages.share_65_plus;
-    let shares = |a: f64, b: f64| -> Vec<f64> {
-        let leaned: Vec<f64> = types
-            .iter()
-            .map(|t| t.weight * pow(a, t.children) * pow(b, t.aged_65_plus))
-            .collect();
+    let shape: Vec<(usize, u8, u8, f64)> = types
+        .iter()
+        .map(|t| (t.size() - 1, t.children, t.aged_65_plus, t.weight))
+        .collect();
+    // Each type's share of all households for factors a (per child) and b (per person 65+).
+    let shares = |a: f64, b: f64, out: &mut Vec<f64>| {
+        out.clear();
+        out.extend(shape.iter().map(|&(_, k, e, w)| w * pow(a, k) * pow(b, e)));
         let mut totals = [0.0; MAX_SIZE];
-        for (t, w) in types.iter().zip(&leaned) {
-            totals[t.size() - 1] += w;
+        for (t, w) in shape.iter().zip(out.iter()) {
+            totals[t.0] += w;
         }
-        types
-            .iter()
-            .zip(&leaned)
-            .map(|(t, w)| {
-                let total = totals[t.size() - 1];
-                if total > 0.0 {
-                    sizes[t.size() - 1] * w / total
-                } else {
-                    0.0
-                }
-            })
-            .collect()
+        for (t, w) in shape.iter().zip(out.iter_mut()) {
+            *w = if totals[t.0] > 0.0 {
+                sizes[t.0] * *w / totals[t.0]
+            } else {
+                0.0
+            };
+        }
     };
-    let achieved = |a: f64, b: f64| -> (f64, f64) {
-        let s = shares(a, b);
-        let children: f64 = types
-            .iter()
-            .zip(&s)
-            .map(|(t, s)| s * t.children as f64)
-            .sum();
-        let old: f64 = types
-            .iter()
-            .zip(&s)
-            .map(|(t, s)| s * t.aged_65_plus as f64)
-            .sum();
+    let mut buffer = Vec::with_capacity(shape.len());
+    let mut achieved = |a: f64, b: f64| -> (f64, f64) {
+        shares(a, b, &mut buffer);
+        let (mut children, mut old) = (0.0, 0.0);
+        for (t, s) in shape.iter().zip(&buffer) {
+            children += s * t.1 as f64;
+            old += s * t.2 as f64;
+        }
         (children / mean_size, old / mean_size)
     };
-    // Bisection for one factor, the other fixed; `pick` takes the share it moves.
-    let solve = |target: f64, f: &dyn Fn(f64) -> f64| -> f64 {
+    // Bisection for one factor, the other fixed.
+    fn solve(target: f64, mut f: impl FnMut(f64) -> f64) -> f64 {
         let (mut lo, mut hi) = (1e-6_f64, 1e6_f64);
-        for _ in 0..80 {
+        for _ in 0..64 {
             let mid = (lo * hi).sqrt();
             if f(mid) < target {
                 lo = mid;
@@ -1701,11 +1724,16 @@ fn lean(
             }
         }
         (lo * hi).sqrt()
-    };
+    }
     let (mut a, mut b) = (1.0, 1.0);
-    for _ in 0..40 {
-        a = solve(target_children, &|x| achieved(x, b).0);
-        b = solve(target_old, &|x| achieved(a, x).1);
+    for _ in 0..100 {
+        let a_next = solve(target_children, |x| achieved(x, b).0);
+        let b_next = solve(target_old, |x| achieved(a_next, x).1);
+        let settled = a_next == a && b_next == b;
+        (a, b) = (a_next, b_next);
+        if settled {
+            break;
+        }
     }
     let (children, old) = achieved(a, b);
     if (children - target_children).abs() > 0.002 || (old - target_old).abs() > 0.002 {
@@ -1722,7 +1750,8 @@ fn lean(
             ),
         ));
     }
-    let leaned = shares(a, b);
+    let mut leaned = Vec::new();
+    shares(a, b, &mut leaned);
     for (t, s) in types.iter_mut().zip(leaned) {
         t.share = s;
     }
