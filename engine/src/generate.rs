@@ -1,5 +1,5 @@
 //! A seeded synthetic population: households and persons of one or more municipalities for one
-//! year, drawn from their [profiles](crate::profile), ready for [`simulate`](crate::simulate).
+//! year, drawn from their [profiles](crate::profile), ready for [`simulate`](crate::simulate()).
 //!
 //! # The seed → population contract
 //!
@@ -69,6 +69,9 @@ const OTHER_PERSON_WEIGHT: f64 = 0.7;
 /// lists those councils, sorted. Within a council, each profile's households follow each other
 /// (profiles sorted by slug), in the profile's generated order. A profile given twice is
 /// generated once. The optional columns `vehicles`, `employed` and `nva_registered` are filled.
+///
+/// Limits (checked profiles keep within them): at most 255 household types per profile,
+/// 9 000 000 persons per municipality (ids), and 2³² − 1 persons in all.
 pub fn generate(profiles: &[&Profile], year: i32, seed: u64) -> Population {
     let mut order: Vec<&Profile> = profiles.to_vec();
     order.sort_by(|a, b| (a.council(year), &a.slug).cmp(&(b.council(year), &b.slug)));
@@ -203,7 +206,11 @@ impl<'a> Plan<'a> {
             types.swap(i, j);
         }
         let persons = types.iter().map(|&t| kinds[t as usize].size as usize).sum();
-        let atvk: u64 = profile.atvk[2..].parse().unwrap_or(0);
+        let atvk: u64 = profile
+            .atvk
+            .get(2..)
+            .and_then(|d| d.parse().ok())
+            .unwrap_or(0);
         Plan {
             profile,
             key,

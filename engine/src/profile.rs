@@ -1280,11 +1280,9 @@ fn resolve(
     }
     let region = c.text("region", layer.region)?;
     let population = c.need("population", layer.population)?;
-    if population == 0 || population > 10_000_000 {
-        return Err(c.fail(
-            "population",
-            format!("{population} is outside 1–10 000 000"),
-        ));
+    // Ids leave room for 10 000 000 persons per municipality (see `generate`).
+    if population == 0 || population > 9_000_000 {
+        return Err(c.fail("population", format!("{population} is outside 1–9 000 000")));
     }
     let population_date = c.need("population_date", layer.population_date)?;
     if !is_date(&population_date) {
@@ -1355,6 +1353,12 @@ fn resolve(
     sizes.iter_mut().for_each(|s| *s /= total);
 
     let types_in = c.need("household_types", layer.household_types)?;
+    if types_in.len() > 255 {
+        return Err(c.fail(
+            "household_types",
+            format!("{} types; at most 255", types_in.len()),
+        ));
+    }
     let mut types = Vec::new();
     for (i, t) in types_in.into_iter().enumerate() {
         let f = format!("household_types[{}] ({})", i + 1, t.name);

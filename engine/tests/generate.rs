@@ -556,6 +556,26 @@ fn other_bad_profiles_are_refused_with_a_reason() {
     assert!(Profiles::new().get("riga").is_err());
 }
 
+#[test]
+fn tiny_and_user_given_municipalities_work() {
+    // A user's own municipality file, added over the shipped profiles.
+    let mut profiles = Profiles::builtin();
+    for population in [1, 2, 3, 7] {
+        let text = shipped("municipalities/valkas-novads.toml")
+            .replace("population = 7501", &format!("population = {population}"));
+        profiles
+            .add_file("municipalities/valkas-novads.toml", text)
+            .unwrap();
+        let valka = profiles.get("valkas-novads").unwrap();
+        let pop = generate(&[&valka], 2025, 1);
+        // Household counts follow the size shares, so a handful of persons cannot always be
+        // matched exactly.
+        assert!(pop.person_count().abs_diff(population) <= 1, "{population}");
+        assert!(pop.household_count() >= 1);
+    }
+    assert_eq!(generate(&[], 2025, 1).household_count(), 0);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Opt-in: the whole country.
 
