@@ -1,5 +1,6 @@
-//! Embeds the default policy (policies/policy.toml, rules/, parameters/) into the engine, so the
-//! `slieksnis` binary works from any directory with no files beside it.
+//! Embeds the default policy (policies/policy.toml, rules/, parameters/) and the population
+//! profiles (populations/profiles/**/*.toml) into the engine, so the `slieksnis` binary works
+//! from any directory with no files beside it.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -19,6 +20,47 @@ fn main() {
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("builtin_policy.rs");
     std::fs::write(dest, out).unwrap();
     println!("cargo:rerun-if-changed={}", root.display());
+
+    // Population profiles: latvia.toml, regions/, areas/, municipalities/.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../populations/profiles");
+    let mut files = Vec::new();
+    collect_profiles(&root, &root, &mut files);
+    files.sort();
+    let mut out = String::from(
+        "/// The shipped profiles, as `(path inside populations/profiles/, text)`.\npub static FILES: &[(&str, &str)] = &[\n",
+    );
+    for (rel, abs) in &files {
+        writeln!(out, "    ({rel:?}, include_str!({abs:?})),").unwrap();
+    }
+    out.push_str("];\n");
+    let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("builtin_profiles.rs");
+    std::fs::write(dest, out).unwrap();
+    println!("cargo:rerun-if-changed={}", root.display());
+}
+
+fn collect_profiles(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let rel = path
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        println!("cargo:rerun-if-changed={}", path.display());
+        if path.is_dir() {
+            if matches!(rel.as_str(), "regions" | "areas" | "municipalities") {
+                collect_profiles(root, &path, out);
+            }
+        } else if rel.ends_with(".toml") {
+            out.push((
+                rel,
+                path.canonicalize().unwrap().to_string_lossy().into_owned(),
+            ));
+        }
+    }
 }
 
 fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
