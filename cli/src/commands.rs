@@ -8,9 +8,9 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
+use slieksnis_engine::annual::{self, Behaviour};
 use slieksnis_engine::explain::{self, Lang};
-use slieksnis_engine::annual::{Behaviour, Dynamics, TakeUp};
-use slieksnis_engine::scenario::{self, PopulationSource, Scenario};
+use slieksnis_engine::scenario::{self, Horizon, PopulationSource, Scenario};
 use slieksnis_engine::simulate::DEFAULT_CHUNK;
 use slieksnis_engine::{Period, Population, cases, simulate, summarize};
 
@@ -20,26 +20,50 @@ fn parse_period(s: &str) -> Result<Period, String> {
     Period::parse(s).ok_or_else(|| format!("'{s}' is not a month: write YYYY-MM, e.g. 2025-01"))
 }
 
-/// Run the rules over a population for one month and write per-household results and
-/// per-municipality totals.
+fn parse_year(s: &str) -> Result<i32, String> {
+    match s.parse::<i32>() {
+        Ok(y) if (2021..=2026).contains(&y) => Ok(y),
+        Ok(y) => Err(format!(
+            "{y} is outside the years the rules cover (2021–2026)"
+        )),
+        Err(_) => Err(format!("'{s}' is not a year: write YYYY, e.g. 2026")),
+    }
+}
+
+/// Run the rules over a population for one month, or project a year month by month, and write
+/// per-household results and per-municipality totals.
 #[derive(Args)]
 #[command(after_help = "\
 Examples:
+  slieksnis run --municipality ogres-novads --year 2025 --out out/ogre-2025
+  slieksnis run --municipality all --year 2026 --out out/latvia-2026
   slieksnis run --population populations/sample --period 2026-01 --out out/run
   slieksnis run --population populations/sample --period 2025-06 --out out/gmi20 --set gmi.pct=0.20
-  slieksnis run --population populations/small --period 2026-01 --out out/ogre60 \\
-      --set 'municipalities.ogres-novads.low_income={ pct = 0.60 }'
+  slieksnis run --municipality tukuma-novads --year 2026 --out out/tukums \\
+      --set 'municipalities.tukuma-novads.low_income={ pct = 0.50 }'
+
+--municipality generates the households from the profiles in populations/profiles (or
+--profiles DIR); --population reads households.csv and persons.csv.
+
+--period YYYY-MM: one month, everyone who qualifies counted (entitlement), monthly EUR.
+--year YYYY: twelve months with the rules in force in each; statuses granted for 3 or 6 months;
+for generated households the profile's take-up and job changes apply (for a population from
+files, everyone who qualifies applies and incomes stay put). Counts are households and persons
+that received something at least once in the year; EUR are the year's payments.
 
 Writes OUT/households.csv (household_id,municipality,status,gmi_benefit,housing_benefit,
-state_share,municipal_net) and OUT/summary.csv (one row per municipality and a TOTAL row;
-monthly EUR), and prints the summary as a table.")]
+state_share,municipal_net) and OUT/summary.csv (one row per municipality and a TOTAL row),
+and prints the summary as a table. The assumed column names council values that are not known
+and profiles not yet fitted to reported figures (profile-uncalibrated).")]
 pub struct RunArgs {
-    /// Directory with households.csv and persons.csv.
-    #[arg(long, value_name = "DIR")]
-    population: PathBuf,
-    /// The month simulated (its rules are those in force on its first day).
-    #[arg(long, value_name = "YYYY-MM", value_parser = parse_period)]
-    period: Period,
+    #[command(flatten)]
+    source: input::PopulationArgs,
+    /// One month (its rules are those in force on its first day).
+    #[arg(long, value_name = "YYYY-MM", value_parser = parse_period, required_unless_present = "year", conflicts_with = "year")]
+    period: Option<Period>,
+    /// A whole year, month by month (annual figures).
+    #[arg(long, value_name = "YYYY", value_parser = parse_year)]
+    year: Option<i32>,
     /// Output directory (created if missing).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
@@ -61,30 +85,110 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
     let policy = input::policy(a.policy.as_deref())?;
     let mut params = policy.parameters.clone();
     input::apply_overrides(&mut params, &a.sets)?;
-    let population = input::population(&a.population, a.quiet)?;
+    let horizon = match (a.period, a.year) {
+        (Some(p), _) => Horizon::Month(p),
+        (None, Some(y)) => Horizon::Year(y),
+        (None, None) => unreachable!("clap requires one"),
+    };
+    let households = input::households(&a.source, horizon.year(), a.quiet)?;
+    let population = &households.population;
     let started = Instant::now();
-    let outcome = simulate(&policy.rules, &params, &population, a.period, a.chunk)
-        .map_err(|e| anyhow!("{e}"))?;
-    let summary = summarize(&population, &outcome);
+    let outcome = match horizon {
+        Horizon::Month(period) => simulate(&policy.rules, &params, population, period, a.chunk),
+        Horizon::Year(year) => {
+            let behaviour = households.behaviour(year, a.source.seed);
+            let bar = output::months_bar(a.quiet);
+            let annual = annual::project(
+                &policy.rules,
+                &params,
+                population,
+                year,
+                &behaviour,
+                &|_| bar.inc(1),
+            );
+            bar.finish_and_clear();
+            annual.map(|a| a.outcome)
+        }
+    }
+    .map_err(|e| anyhow!("{e}"))?;
+    let mut summary = summarize(population, &outcome);
+    households.label_uncalibrated(&mut summary);
     let computed = started.elapsed();
     std::fs::create_dir_all(&a.out)
         .with_context(|| format!("{}: cannot create", a.out.display()))?;
-    output::write_households(&a.out.join("households.csv"), &population, &outcome)?;
+    output::write_households(&a.out.join("households.csv"), population, &outcome)?;
     output::write_summary(&a.out.join("summary.csv"), &summary)?;
     if !a.quiet {
         eprintln!(
-            "rules for {} computed in {:.3} s; results written in {:.3} s",
-            a.period,
+            "rules for {horizon} computed in {:.3} s; results written in {:.3} s",
             computed.as_secs_f64(),
             (started.elapsed() - computed).as_secs_f64()
         );
-        println!("{} — {}, monthly EUR\n", policy.name, a.period);
+        let unit = match horizon {
+            Horizon::Month(_) => "monthly EUR",
+            Horizon::Year(_) => "annual EUR; households and persons that received at least once",
+        };
+        println!("{} — {horizon}, {unit}", policy.name);
+        println!("{}\n", households.label);
         print!("{}", output::summary_table(&summary));
         println!(
             "\nwrote {} and {}",
             a.out.join("households.csv").display(),
             a.out.join("summary.csv").display()
         );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Generate a synthetic population from the profiles and write it as CSV.
+#[derive(Args)]
+#[command(after_help = "\
+Examples:
+  slieksnis generate --municipality ogres-novads --year 2025 --out populations/ogre-2025
+  slieksnis generate --municipality all --year 2026 --seed 7 --out /tmp/latvia-2026
+
+Writes OUT/households.csv and OUT/persons.csv in the format `run --population` reads (see
+populations/README.md). The same profiles, year and seed give the same files, byte for byte,
+on any machine and any number of threads.")]
+pub struct GenerateArgs {
+    /// A municipality slug, or `all`.
+    #[arg(long, value_name = "SLUG|all")]
+    municipality: String,
+    /// The year whose wages, pensions and minimum wage the population has.
+    #[arg(long, value_name = "YYYY", value_parser = parse_year)]
+    year: i32,
+    /// Seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Profiles directory (default: the embedded populations/profiles).
+    #[arg(long, value_name = "DIR")]
+    profiles: Option<PathBuf>,
+    /// Output directory (created if missing).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+pub fn generate(a: GenerateArgs) -> Result<ExitCode> {
+    let source = input::PopulationArgs {
+        population: None,
+        municipality: Some(a.municipality.clone()),
+        seed: a.seed,
+        profiles: a.profiles.clone(),
+    };
+    let households = input::households(&source, a.year, a.quiet)?;
+    let (h, p) =
+        slieksnis_engine::csv_write::to_csv(&households.population).map_err(|e| anyhow!("{e}"))?;
+    std::fs::create_dir_all(&a.out)
+        .with_context(|| format!("{}: cannot create", a.out.display()))?;
+    for (name, text) in [("households.csv", h), ("persons.csv", p)] {
+        let path = a.out.join(name);
+        std::fs::write(&path, text).with_context(|| format!("{}: cannot write", path.display()))?;
+    }
+    if !a.quiet {
+        println!("wrote {}/households.csv and persons.csv", a.out.display());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -159,11 +263,7 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
         &scenario,
         &population,
         [&rb, &rr],
-        &Behaviour {
-            take_up: TakeUp::full(),
-            dynamics: Dynamics::none(),
-            seed: 0,
-        },
+        &Behaviour::entitlement(0),
         a.chunk,
         &origin,
     )

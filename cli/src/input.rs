@@ -6,9 +6,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
+use slieksnis_engine::annual::Behaviour;
 use slieksnis_engine::csv_load::{LoadReport, Source};
+use slieksnis_engine::generate::generate;
 use slieksnis_engine::parameters::{ParameterSet, Value};
-use slieksnis_engine::{Policy, Population, policy, register};
+use slieksnis_engine::profile::{Profile, Profiles};
+use slieksnis_engine::{Policy, Population, Summary, policy, register};
 
 /// The policy in `dir`, or the embedded default.
 pub fn policy(dir: Option<&Path>) -> Result<Policy> {
@@ -145,4 +148,172 @@ pub fn apply_overrides(params: &mut ParameterSet, sets: &[String]) -> Result<()>
             .map_err(|e| anyhow!("{e}"))?;
     }
     Ok(())
+}
+
+/// Where the households come from: a population directory, or generated from the profiles.
+#[derive(clap::Args, Clone, Debug)]
+#[group(id = "source", required = true, multiple = false)]
+pub struct PopulationArgs {
+    /// Directory with households.csv and persons.csv.
+    #[arg(long, value_name = "DIR", group = "source")]
+    pub population: Option<PathBuf>,
+    /// Generate the households of a municipality from its profile (a slug as in
+    /// populations/municipalities.csv), or of every local government with `all`.
+    #[arg(long, value_name = "SLUG|all", group = "source")]
+    pub municipality: Option<String>,
+    /// Seed of the generated population and of the annual draws (take-up, job changes).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Profiles directory laid out like populations/profiles (its files replace the embedded
+    /// ones of the same name).
+    #[arg(long, value_name = "DIR")]
+    pub profiles: Option<PathBuf>,
+}
+
+/// The households of a run, and the profiles they were generated from (none for a directory).
+pub struct Households {
+    pub population: Arc<Population>,
+    pub profiles: Vec<Profile>,
+    /// Where they come from, for report headers.
+    pub label: String,
+}
+
+impl Households {
+    /// The behaviour of an annual projection: the profiles' for generated households;
+    /// everyone applies and incomes stay put for a population from files.
+    pub fn behaviour(&self, year: i32, seed: u64) -> Behaviour {
+        if self.profiles.is_empty() {
+            Behaviour::entitlement(seed)
+        } else {
+            let profiles: Vec<&Profile> = self.profiles.iter().collect();
+            Behaviour::from_profiles(&profiles, year, seed)
+        }
+    }
+
+    /// Marks the summary rows of councils whose profile is not calibrated.
+    pub fn label_uncalibrated(&self, summary: &mut Summary) {
+        for row in &mut summary.rows {
+            let uncalibrated = self
+                .profiles
+                .iter()
+                .any(|p| p.slug == row.municipality && !p.calibrated);
+            if uncalibrated {
+                row.assumed.push(crate::output::UNCALIBRATED.into());
+            }
+        }
+    }
+}
+
+/// The embedded profiles, with the files of `dir` over them.
+pub fn profiles(dir: Option<&Path>) -> Result<Profiles> {
+    let mut profiles = Profiles::builtin();
+    if let Some(dir) = dir {
+        if !dir.is_dir() {
+            bail!("{}: no such profiles directory", dir.display());
+        }
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for entry in
+                std::fs::read_dir(&d).with_context(|| format!("reading {}", d.display()))?
+            {
+                let path = entry?.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "toml") {
+                    let rel = path
+                        .strip_prefix(dir)
+                        .expect("under dir")
+                        .to_string_lossy()
+                        .replace('\\', "/");
+                    let text = std::fs::read_to_string(&path)
+                        .with_context(|| format!("reading {}", path.display()))?;
+                    profiles
+                        .add_file(&rel, text)
+                        .map_err(|e| anyhow!("{}: {e}", dir.display()))?;
+                }
+            }
+        }
+    }
+    Ok(profiles)
+}
+
+/// The profiles whose households belong to `which` (a council slug, or `all`) in `year`.
+pub fn select_profiles(profiles: &Profiles, which: &str, year: i32) -> Result<Vec<Profile>> {
+    let all = profiles.all().map_err(|e| anyhow!("{e}"))?;
+    if which == "all" {
+        return Ok(all);
+    }
+    let Some(own) = all.iter().find(|p| p.slug == which) else {
+        let slugs = profiles.slugs();
+        let known: Vec<&str> = slugs.iter().map(String::as_str).collect();
+        bail!(
+            "{}",
+            slieksnis_engine::population::unknown_municipality(which, &known)
+        );
+    };
+    if own.council(year) != which {
+        bail!(
+            "{which} merged into {} (valid to {}): in {year} its households are in {}; run that",
+            own.council(year),
+            own.valid_to.as_deref().unwrap_or("?"),
+            own.council(year)
+        );
+    }
+    Ok(all
+        .into_iter()
+        .filter(|p| p.council(year) == which)
+        .collect())
+}
+
+/// The households of a run for `year`: loaded from a directory, or generated.
+pub fn households(args: &PopulationArgs, year: i32, quiet: bool) -> Result<Households> {
+    if let Some(dir) = &args.population {
+        return Ok(Households {
+            population: population(dir, quiet)?,
+            profiles: Vec::new(),
+            label: format!("population {}", dir.display()),
+        });
+    }
+    let which = args
+        .municipality
+        .as_deref()
+        .expect("clap requires one source");
+    let started = Instant::now();
+    let profiles = profiles(args.profiles.as_deref())?;
+    let selected = select_profiles(&profiles, which, year)?;
+    let refs: Vec<&Profile> = selected.iter().collect();
+    let population = generate(&refs, year, args.seed);
+    if !quiet {
+        eprintln!(
+            "generated {} households, {} persons of {} for {year} (seed {}) in {:.2} s",
+            population.household_count(),
+            population.person_count(),
+            if which == "all" {
+                "all of Latvia"
+            } else {
+                which
+            },
+            args.seed,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let calibrated = selected.iter().filter(|p| p.calibrated).count();
+    Ok(Households {
+        population: Arc::new(population),
+        label: format!(
+            "generated from the profiles of {} for {year}, seed {} ({})",
+            if which == "all" {
+                "every local government"
+            } else {
+                which
+            },
+            args.seed,
+            match calibrated {
+                0 => "uncalibrated".to_string(),
+                n if n == selected.len() => "calibrated".to_string(),
+                n => format!("{n} of {} calibrated", selected.len()),
+            }
+        ),
+        profiles: selected,
+    })
 }

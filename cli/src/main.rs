@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand};
 
 const AFTER_HELP: &str = "\
 Examples:
+  slieksnis run --municipality ogres-novads --year 2026 --out out/ogre-2026
   slieksnis run --population populations/sample --period 2026-01 --out out/run
   slieksnis compare scenarios/ogre-low-income-60.toml
   slieksnis explain --population populations/small --id 3 --period 2025-03 --lang lv
@@ -38,6 +39,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Run(commands::RunArgs),
+    Generate(commands::GenerateArgs),
     Compare(commands::CompareArgs),
     Explain(commands::ExplainArgs),
     Test(commands::TestArgs),
@@ -57,6 +59,7 @@ fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::Run(a) => commands::run(a),
+        Command::Generate(a) => commands::generate(a),
         Command::Compare(a) => commands::compare(a),
         Command::Explain(a) => commands::explain(a),
         Command::Test(a) => commands::test(a),

@@ -165,16 +165,17 @@ pub fn summary_table(summary: &Summary) -> String {
         "municipal EUR",
     ];
     let mut lines: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
-    let mut notes = Vec::new();
+    // Footnotes grouped by what is assumed, each listing its municipalities.
+    let mut notes: std::collections::BTreeMap<String, Vec<&str>> = Default::default();
     for r in summary.all_rows() {
         let mut name = r.municipality.clone();
         if !r.assumed.is_empty() {
             name.push('*');
-            notes.push(format!(
-                "* {}: assumed {} (the council's own value is not known)",
-                r.municipality,
-                r.assumed.join(", ")
-            ));
+            let all: Vec<&str> = r.assumed.iter().map(String::as_str).collect();
+            notes
+                .entry(assumed_note(&all))
+                .or_default()
+                .push(&r.municipality);
         }
         lines.push(vec![
             name,
@@ -190,9 +191,8 @@ pub fn summary_table(summary: &Summary) -> String {
         ]);
     }
     let mut out = render(&lines, summary.rows.len() + 1);
-    for n in notes {
-        out.push_str(&n);
-        out.push('\n');
+    for (note, municipalities) in notes {
+        out.push_str(&format!("* {}: {note}\n", municipalities.join(", ")));
     }
     out
 }
@@ -244,14 +244,16 @@ pub fn comparison_table(
             lines.push(vec![format!("  {label}"), f(b), f(r), f(d)]);
         }
         out.push_str(&render(&lines, usize::MAX));
-        let assumed: Vec<&String> = b.assumed.iter().chain(&r.assumed).collect();
+        let mut assumed: Vec<&str> = b
+            .assumed
+            .iter()
+            .chain(&r.assumed)
+            .map(String::as_str)
+            .collect();
+        assumed.sort_unstable();
+        assumed.dedup();
         if !assumed.is_empty() {
-            let mut a: Vec<&str> = assumed.iter().map(|s| s.as_str()).collect();
-            a.dedup();
-            out.push_str(&format!(
-                "  * assumed: {} (the council's own value is not known)\n",
-                a.join(", ")
-            ));
+            out.push_str(&format!("  * {}\n", assumed_note(&assumed)));
         }
         out.push('\n');
     }
@@ -290,4 +292,45 @@ fn render(lines: &[Vec<String>], rule_before: usize) -> String {
         out.push('\n');
     }
     out
+}
+
+/// How a summary row says that its population's profile was not fitted to reported figures.
+pub const UNCALIBRATED: &str = "profile-uncalibrated";
+
+/// The footnote of a row with assumptions: council values not known, an uncalibrated profile.
+fn assumed_note(assumed: &[&str]) -> String {
+    let params: Vec<&str> = assumed
+        .iter()
+        .copied()
+        .filter(|a| *a != UNCALIBRATED)
+        .collect();
+    let mut parts = Vec::new();
+    if !params.is_empty() {
+        parts.push(format!(
+            "assumed {} (the council's own value is not known)",
+            params.join(", ")
+        ));
+    }
+    if assumed.contains(&UNCALIBRATED) {
+        parts.push(
+            "households generated from a profile not yet fitted to the council's reported caseload"
+                .to_string(),
+        );
+    }
+    parts.join("; ")
+}
+
+/// A progress bar over the twelve months of an annual projection, on the terminal only.
+pub fn months_bar(quiet: bool) -> indicatif::ProgressBar {
+    if quiet {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(12);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:24}] {pos}/{len} months, {elapsed}")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_message("projecting the year");
+    bar
 }

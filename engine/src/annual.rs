@@ -24,6 +24,7 @@
 //! All draws are counter-based (`crate::draw`): the projection is the same on any number of
 //! threads.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -34,6 +35,7 @@ use crate::draw::{self, MILLION, Purpose};
 use crate::fixed::{self, CENT, SCALE};
 use crate::parameters::ParameterSet;
 use crate::population::Population;
+use crate::profile::{Profile, TakeUpRates};
 use crate::script::Rules;
 use crate::simulate::{DEFAULT_CHUNK, Outcome, SimulationError, prepare};
 
@@ -47,8 +49,9 @@ pub const BENEFITS: [&str; 4] = [
     "housing_benefit",
 ];
 
-/// Ages that define the take-up household types (a behavioural grouping, not the law's): with
-/// children if a member is under 18; pensioners if every member is 65 or older or disabled.
+/// Ages that define the take-up household types (a behavioural grouping, not the law's, as in
+/// the profiles): with children if a member is under 18; pensioners if every member is 65 or
+/// older.
 const CHILD_BELOW: i64 = 18;
 const PENSIONER_FROM: i64 = 65;
 
@@ -90,10 +93,63 @@ impl Dynamics {
 /// Everything an annual projection assumes about people, beyond the rules.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Behaviour {
-    pub take_up: TakeUp,
+    /// Take-up by council slug; councils not listed take `default_take_up`.
+    pub take_up: BTreeMap<String, TakeUp>,
+    pub default_take_up: TakeUp,
     pub dynamics: Dynamics,
     /// Seed of the draws.
     pub seed: u64,
+}
+
+impl Behaviour {
+    /// Everyone who qualifies applies, and incomes stay as they are: entitlement, not caseload.
+    pub fn entitlement(seed: u64) -> Behaviour {
+        Behaviour {
+            take_up: BTreeMap::new(),
+            default_take_up: TakeUp::full(),
+            dynamics: Dynamics::none(),
+            seed,
+        }
+    }
+
+    /// The behaviour the profiles give for `year`: each council's take-up from its own profile,
+    /// job changes from the national layer (the same in every profile), the unemployment
+    /// benefit ratio and the net minimum wage of the year. Rates are rounded to millionths.
+    pub fn from_profiles(profiles: &[&Profile], year: i32, seed: u64) -> Behaviour {
+        let millionths = |r: f64| (r * MILLION as f64).round().clamp(0.0, MILLION as f64) as u32;
+        let rates = |r: &TakeUpRates| [r.pensioners, r.with_children, r.other].map(millionths);
+        let mut take_up = BTreeMap::new();
+        for p in profiles {
+            // A merged council's households take the take-up of the council they joined.
+            if p.council(year) == p.slug {
+                let t = &p.take_up;
+                take_up.insert(
+                    p.slug.clone(),
+                    TakeUp([
+                        rates(&t.gmi),
+                        rates(&t.needy_status),
+                        rates(&t.low_income_status),
+                        rates(&t.housing_benefit),
+                    ]),
+                );
+            }
+        }
+        let dynamics = match profiles.first() {
+            Some(p) => Dynamics {
+                job_loss: millionths(p.income_changes.job_loss_per_month),
+                benefit_share: (p.benefits.unemployment_benefit_ratio * SCALE as f64).round()
+                    as i64,
+                new_job_income: p.year(year).minimum_wage_net,
+            },
+            None => Dynamics::none(),
+        };
+        Behaviour {
+            take_up,
+            default_take_up: TakeUp::full(),
+            dynamics,
+            seed,
+        }
+    }
 }
 
 /// A rate in `0..=1` as millionths, exactly, or `None`.
@@ -146,6 +202,17 @@ pub fn project(
         .par_iter()
         .map(|&id| draw::millionths(behaviour.seed, Purpose::TakeUp, id, 0))
         .collect();
+    let rates: Vec<&TakeUp> = population
+        .municipalities
+        .iter()
+        .map(|slug| {
+            behaviour
+                .take_up
+                .get(slug)
+                .unwrap_or(&behaviour.default_take_up)
+        })
+        .collect();
+    let council = &population.households.municipality;
     let mut jobs = Jobs::new(population, &behaviour.dynamics);
     let mut month_population = Arc::clone(population);
     let mut grants = vec![Grant::default(); n];
@@ -186,7 +253,7 @@ pub fn project(
                     ),
                 )| {
                     if grant.months_left == 0 {
-                        *grant = assess(&now, i, kind, u, &behaviour.take_up);
+                        *grant = assess(&now, i, kind, u, rates[council[i] as usize]);
                     }
                     if grant.months_left > 0 {
                         grant.months_left -= 1;

@@ -126,7 +126,14 @@ struct Layer {
     housing_costs: Option<HousingLayer>,
     by_year: Option<ByYearLayer>,
     take_up: Option<BTreeMap<String, BTreeMap<String, f64>>>,
+    income_changes: Option<IncomeChangesLayer>,
     reference: Option<ReferenceLayer>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IncomeChangesLayer {
+    job_loss_per_month: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -580,7 +587,15 @@ pub struct Profile {
     /// Pension age in years by year.
     pub pension_age: BTreeMap<i32, f64>,
     pub take_up: TakeUp,
+    pub income_changes: IncomeChanges,
     pub reference: Reference,
+}
+
+/// Income changes during a year (annual projections).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncomeChanges {
+    /// Share of working-age people in work who lose their job in a month.
+    pub job_loss_per_month: f64,
 }
 
 impl Profile {
@@ -1613,6 +1628,27 @@ fn resolve(
         housing_benefit: c.rates("take_up", Some(take_up_map), "housing_benefit")?,
     };
 
+    // One labour market for the whole country: annual projections use one rate.
+    if merged
+        .origin
+        .get("income_changes.job_loss_per_month")
+        .is_some_and(|&i| i != 0)
+    {
+        return Err(c.fail(
+            "income_changes.job_loss_per_month",
+            format!("is national: set it in {NATIONAL} only"),
+        ));
+    }
+    let changes = c.need("income_changes", layer.income_changes)?;
+    let income_changes = IncomeChanges {
+        job_loss_per_month: c.range(
+            "income_changes.job_loss_per_month",
+            changes.job_loss_per_month,
+            0.0,
+            0.2,
+        )?,
+    };
+
     let reference = match layer.reference {
         Some(r) => Reference {
             poverty_rate: match r.poverty_rate {
@@ -1667,6 +1703,7 @@ fn resolve(
         )?,
         pension_age,
         take_up,
+        income_changes,
         reference,
     })
 }

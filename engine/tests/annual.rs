@@ -49,11 +49,7 @@ fn population() -> Arc<Population> {
 }
 
 fn everyone_applies() -> Behaviour {
-    Behaviour {
-        take_up: TakeUp::full(),
-        dynamics: Dynamics::none(),
-        seed: 1,
-    }
+    Behaviour::entitlement(1)
 }
 
 #[test]
@@ -103,11 +99,17 @@ fn a_household_that_does_not_apply_gets_nothing() {
     // Nobody whose best benefit is the GMI applies; pensioners apply for everything.
     let mut take_up = TakeUp::full();
     take_up.0[0] = [MILLION, 0, 0];
-    let behaviour = Behaviour {
-        take_up,
-        ..everyone_applies()
-    };
-    let a = project(&policy.rules, &policy.parameters, &pop, 2026, &behaviour, &|_| {}).unwrap();
+    let mut behaviour = everyone_applies();
+    behaviour.default_take_up = take_up;
+    let a = project(
+        &policy.rules,
+        &policy.parameters,
+        &pop,
+        2026,
+        &behaviour,
+        &|_| {},
+    )
+    .unwrap();
     assert_eq!(a.months, [12, 0]);
     assert!(!a.outcome.needy[1]);
     assert_eq!(a.outcome.gmi_benefit[1], 0);
@@ -138,7 +140,8 @@ fn a_year_is_the_same_on_one_thread_and_many() {
         .collect();
     let pop = Arc::new(Population::from_households(&households, &["ogres-novads"], "t").unwrap());
     let behaviour = Behaviour {
-        take_up: TakeUp([[600_000; 3]; 4]),
+        take_up: Default::default(),
+        default_take_up: TakeUp([[600_000; 3]; 4]),
         dynamics: Dynamics {
             job_loss: 20_000,
             benefit_share: SCALE / 2,
@@ -151,8 +154,17 @@ fn a_year_is_the_same_on_one_thread_and_many() {
             .num_threads(threads)
             .build()
             .unwrap();
-        pool.install(|| project(&policy.rules, &policy.parameters, &pop, 2025, &behaviour, &|_| {}))
-            .unwrap()
+        pool.install(|| {
+            project(
+                &policy.rules,
+                &policy.parameters,
+                &pop,
+                2025,
+                &behaviour,
+                &|_| {},
+            )
+        })
+        .unwrap()
     };
     let one = run(1);
     assert_eq!(one, run(3));
