@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
-use slieksnis_engine::annual::{self, Behaviour};
+use slieksnis_engine::annual;
 use slieksnis_engine::explain::{self, Lang};
 use slieksnis_engine::scenario::{self, Horizon, PopulationSource, Scenario};
 use slieksnis_engine::simulate::DEFAULT_CHUNK;
@@ -197,19 +197,26 @@ pub fn generate(a: GenerateArgs) -> Result<ExitCode> {
 #[derive(Args)]
 #[command(after_help = "\
 Examples:
+  slieksnis compare scenarios/ogre-2026-low-income-60.toml
+  slieksnis compare scenarios/latvia-2026-gmi-20.toml --out out/gmi
   slieksnis compare scenarios/ogre-low-income-60.toml
-  slieksnis compare scenarios/gmi-20-vs-22.toml --out out/gmi
   slieksnis compare scenarios/rules-2025-vs-2026.toml --population populations/small
 
-A scenario file names a population, a period and a reform (parameter overrides, replaced
-scripts); see scenarios/README.md. With --out, writes OUT/comparison.csv (rows baseline, reform
+A scenario file names a population (a municipality to generate, or a directory), a month or a
+year, and a reform (parameter overrides, replaced scripts); see scenarios/README.md. With --out, writes OUT/comparison.csv (rows baseline, reform
 and difference per municipality and for the total) and OUT/{baseline,reform}/households.csv.")]
 pub struct CompareArgs {
     /// The scenario file.
     scenario: PathBuf,
-    /// Use this population instead of the scenario's.
+    /// Use this population directory instead of the scenario's.
     #[arg(long, value_name = "DIR")]
     population: Option<PathBuf>,
+    /// Seed of a generated population and of the annual draws.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Profiles directory for a generated population (default: the embedded ones).
+    #[arg(long, value_name = "DIR")]
+    profiles: Option<PathBuf>,
     /// Output directory for CSV files.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -230,14 +237,22 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
     let scenario = Scenario::parse(&origin, &text).map_err(|e| anyhow!("{e}"))?;
     let base_dir = a.scenario.parent().unwrap_or(Path::new("."));
     let policy = input::policy(a.policy.as_deref())?;
-    let population_dir = match (&a.population, &scenario.population) {
-        (Some(dir), _) => dir.clone(),
-        (None, PopulationSource::Directory(dir)) => base_dir.join(dir),
-        (None, PopulationSource::Generated(slug)) => {
-            bail!("{origin}: municipality = \"{slug}\": generated populations are not wired yet")
-        }
+    let year = scenario.horizon.year();
+    let source = input::PopulationArgs {
+        population: match (&a.population, &scenario.population) {
+            (Some(dir), _) => Some(dir.clone()),
+            (None, PopulationSource::Directory(dir)) => Some(base_dir.join(dir)),
+            (None, PopulationSource::Generated(_)) => None,
+        },
+        municipality: match (&a.population, &scenario.population) {
+            (None, PopulationSource::Generated(slug)) => Some(slug.clone()),
+            _ => None,
+        },
+        seed: a.seed,
+        profiles: a.profiles.clone(),
     };
-    let population = input::population(&population_dir, a.quiet)?;
+    let households = input::households(&source, year, a.quiet)?;
+    let population = &households.population;
     let read_scripts = |side: &scenario::Side| -> Result<BTreeMap<String, String>> {
         side.scripts
             .iter()
@@ -263,11 +278,14 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
         &scenario,
         &population,
         [&rb, &rr],
-        &Behaviour::entitlement(0),
+        &households.behaviour(year, a.seed),
         a.chunk,
         &origin,
     )
     .map_err(|e| anyhow!("{e}"))?;
+    let mut comparison = comparison;
+    households.label_uncalibrated(&mut comparison.baseline);
+    households.label_uncalibrated(&mut comparison.reform);
     let difference = comparison.difference();
     let periods = [
         scenario.baseline.horizon(scenario.horizon),
@@ -293,7 +311,7 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
             let dir = out.join(side);
             std::fs::create_dir_all(&dir)
                 .with_context(|| format!("{}: cannot create", dir.display()))?;
-            output::write_households(&dir.join("households.csv"), &population, outcome)?;
+            output::write_households(&dir.join("households.csv"), population, outcome)?;
         }
     }
     if !a.quiet {
@@ -301,14 +319,22 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
         if !scenario.description.is_empty() {
             println!("{}", scenario.description.trim());
         }
-        println!("population {}; monthly EUR\n", population_dir.display());
+        let unit = match scenario.horizon {
+            Horizon::Month(_) => "monthly EUR",
+            Horizon::Year(_) => "annual EUR; households that received at least once",
+        };
+        println!("{}; {unit}\n", households.label);
         print!(
             "{}",
             output::comparison_table(
                 &comparison.baseline,
                 &comparison.reform,
                 &difference,
-                [&names[0], &names[1]]
+                [&names[0], &names[1]],
+                match scenario.horizon {
+                    Horizon::Month(_) => "month",
+                    Horizon::Year(_) => "year",
+                }
             )
         );
         if let Some(out) = &a.out {

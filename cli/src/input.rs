@@ -152,14 +152,19 @@ pub fn apply_overrides(params: &mut ParameterSet, sets: &[String]) -> Result<()>
 
 /// Where the households come from: a population directory, or generated from the profiles.
 #[derive(clap::Args, Clone, Debug)]
-#[group(id = "source", required = true, multiple = false)]
+#[group(skip)]
 pub struct PopulationArgs {
     /// Directory with households.csv and persons.csv.
-    #[arg(long, value_name = "DIR", group = "source")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        required_unless_present = "municipality",
+        conflicts_with = "municipality"
+    )]
     pub population: Option<PathBuf>,
     /// Generate the households of a municipality from its profile (a slug as in
     /// populations/municipalities.csv), or of every local government with `all`.
-    #[arg(long, value_name = "SLUG|all", group = "source")]
+    #[arg(long, value_name = "SLUG|all")]
     pub municipality: Option<String>,
     /// Seed of the generated population and of the annual draws (take-up, job changes).
     #[arg(long, default_value_t = 1)]

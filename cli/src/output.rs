@@ -203,6 +203,7 @@ pub fn comparison_table(
     reform: &Summary,
     difference: &Summary,
     names: [&str; 2],
+    per: &str,
 ) -> String {
     type Measure = (&'static str, fn(&Row) -> String);
     let measures: [Measure; 11] = [
@@ -212,13 +213,13 @@ pub fn comparison_table(
         ("low-income households", |r| count(r.low_income_households)),
         ("low-income persons", |r| count(r.low_income_persons)),
         ("GMI households", |r| count(r.gmi_households)),
-        ("GMI EUR / month", |r| eur(r.gmi_cents)),
+        ("GMI EUR", |r| eur(r.gmi_cents)),
         ("housing-benefit households", |r| {
             count(r.housing_households)
         }),
-        ("housing benefit EUR / month", |r| eur(r.housing_cents)),
-        ("state share EUR / month", |r| eur(r.state_share_cents)),
-        ("municipal net EUR / month", |r| eur(r.municipal_net_cents)),
+        ("housing benefit EUR", |r| eur(r.housing_cents)),
+        ("state share EUR", |r| eur(r.state_share_cents)),
+        ("municipal net EUR", |r| eur(r.municipal_net_cents)),
     ];
     let mut out = String::new();
     for ((b, r), d) in baseline
@@ -241,7 +242,12 @@ pub fn comparison_table(
             "difference".to_string(),
         ]];
         for (label, f) in &measures {
-            lines.push(vec![format!("  {label}"), f(b), f(r), f(d)]);
+            let label = if label.ends_with("EUR") {
+                format!("  {label} / {per}")
+            } else {
+                format!("  {label}")
+            };
+            lines.push(vec![label, f(b), f(r), f(d)]);
         }
         out.push_str(&render(&lines, usize::MAX));
         let mut assumed: Vec<&str> = b

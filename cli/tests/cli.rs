@@ -345,3 +345,109 @@ fn the_boundary_set_equals_openfisca() {
         assert_eq!(a, b);
     }
 }
+
+#[test]
+fn a_generated_year_is_the_same_on_one_thread_and_two_and_changes_with_the_seed() {
+    let run = |threads: &str, seed: &str| {
+        let out = temp(&format!("year-{threads}-{seed}"));
+        let o = slieksnis(&[
+            "--threads",
+            threads,
+            "run",
+            "--municipality",
+            "ogres-novads",
+            "--year",
+            "2025",
+            "--seed",
+            seed,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", text(&o));
+        let t = text(&o);
+        assert!(t.contains("annual EUR"), "{t}");
+        assert!(
+            t.contains("uncalibrated") || t.contains("calibrated"),
+            "{t}"
+        );
+        (
+            std::fs::read(out.join("households.csv")).unwrap(),
+            std::fs::read(out.join("summary.csv")).unwrap(),
+        )
+    };
+    let one = run("1", "7");
+    assert_eq!(one, run("2", "7"));
+    assert_ne!(one.1, run("2", "8").1);
+}
+
+#[test]
+fn a_generated_population_written_and_read_back_gives_the_same_results() {
+    let dir = temp("generated");
+    let pop = dir.join("pop");
+    let o = slieksnis(&[
+        "generate",
+        "--municipality",
+        "tukuma-novads",
+        "--year",
+        "2026",
+        "--out",
+        pop.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let run = |source: &[&str], out: &Path| {
+        let mut args = vec!["run", "--period", "2026-03", "--out", out.to_str().unwrap()];
+        args.extend_from_slice(source);
+        let o = slieksnis(&args);
+        assert!(o.status.success(), "{}", text(&o));
+        std::fs::read(out.join("households.csv")).unwrap()
+    };
+    let from_files = run(&["--population", pop.to_str().unwrap()], &dir.join("a"));
+    let generated = run(&["--municipality", "tukuma-novads"], &dir.join("b"));
+    assert_eq!(from_files, generated);
+}
+
+#[test]
+fn unknown_and_merged_municipalities_are_refused() {
+    let out = temp("bad-municipality");
+    let o = out.to_str().unwrap();
+    fails(
+        &[
+            "run",
+            "--municipality",
+            "ogre",
+            "--year",
+            "2025",
+            "--out",
+            o,
+        ],
+        &["ogre", "ogres-novads"],
+    );
+    fails(
+        &[
+            "run",
+            "--municipality",
+            "varaklanu-novads",
+            "--year",
+            "2025",
+            "--out",
+            o,
+        ],
+        &["madonas-novads"],
+    );
+    // A year the rules do not cover is a usage error (exit code 2, like any bad argument).
+    let bad_year = slieksnis(&[
+        "run",
+        "--municipality",
+        "ogres-novads",
+        "--year",
+        "2019",
+        "--out",
+        o,
+    ]);
+    assert_eq!(bad_year.status.code(), Some(2));
+    assert!(
+        text(&bad_year).contains("2019 is outside"),
+        "{}",
+        text(&bad_year)
+    );
+}
