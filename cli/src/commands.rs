@@ -276,7 +276,7 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
     let comparison = scenario::compare(
         &policy,
         &scenario,
-        &population,
+        population,
         [&rb, &rr],
         &households.behaviour(year, a.seed),
         a.chunk,
