@@ -21,7 +21,7 @@ fn main() {
     std::fs::write(dest, out).unwrap();
     println!("cargo:rerun-if-changed={}", root.display());
 
-    // Population profiles: latvia.toml, regions/, areas/, municipalities/.
+    // Population profiles: latvia.toml, regions/, areas/, municipalities/, calibrated/.
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../populations/profiles");
     let mut files = Vec::new();
     collect_profiles(&root, &root, &mut files);
@@ -51,7 +51,10 @@ fn collect_profiles(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
             .replace('\\', "/");
         println!("cargo:rerun-if-changed={}", path.display());
         if path.is_dir() {
-            if matches!(rel.as_str(), "regions" | "areas" | "municipalities") {
+            if matches!(
+                rel.as_str(),
+                "regions" | "areas" | "municipalities" | "calibrated"
+            ) {
                 collect_profiles(root, &path, out);
             }
         } else if rel.ends_with(".toml") {

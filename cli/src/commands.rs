@@ -193,6 +193,150 @@ pub fn generate(a: GenerateArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Fit a municipality's profile to the caseload its council reported for a year.
+#[derive(Args)]
+#[command(after_help = "\
+Examples:
+  slieksnis calibrate --municipality ogres-novads --reported populations/reported/ogre-2025-caseload.csv
+  slieksnis calibrate --municipality tukuma-novads --reported tukums-2024.csv --out /tmp/tukums.toml
+
+The reported file is a CSV with municipality,year,measure,households,persons,eur and the rows
+needy_status, low_income_status, gmi_benefit and housing_benefit (other rows are ignored), as
+populations/reported/ogre-2025-caseload.csv. Calibration fits the take-up of each benefit and
+the low-income tail (households with next to no savings, working-age adults with no counted
+income, the level of housing costs) so that the baseline year reproduces those figures, prints
+reported against simulated, and writes the fitted values as a profile layer (default:
+populations/profiles/calibrated/SLUG.toml; rebuild to embed it, or pass --profiles).")]
+pub struct CalibrateArgs {
+    /// The municipality (slug).
+    #[arg(long, value_name = "SLUG")]
+    municipality: String,
+    /// The council's reported caseload (CSV).
+    #[arg(long, value_name = "FILE")]
+    reported: PathBuf,
+    /// Seed of the generated population and of the draws.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Most simulated years to spend on the fit.
+    #[arg(long, default_value_t = 400)]
+    budget: usize,
+    /// Profiles directory (default: the embedded ones).
+    #[arg(long, value_name = "DIR")]
+    profiles: Option<PathBuf>,
+    /// Where to write the calibration layer.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Policy directory (default: the embedded policy).
+    #[arg(long, value_name = "DIR")]
+    policy: Option<PathBuf>,
+}
+
+pub fn calibrate(a: CalibrateArgs) -> Result<ExitCode> {
+    use slieksnis_engine::calibrate::{self, Reported};
+    let origin = a.reported.display().to_string();
+    let text =
+        std::fs::read_to_string(&a.reported).map_err(|e| anyhow!("{origin}: cannot read: {e}"))?;
+    let reported = Reported::parse(&origin, &text).map_err(|e| anyhow!("{e}"))?;
+    parse_year(&reported.year.to_string()).map_err(|e| anyhow!("{origin}: {e}"))?;
+    let policy = input::policy(a.policy.as_deref())?;
+    let profiles = input::profiles(a.profiles.as_deref())?;
+    let selected = input::select_profiles(&profiles, &a.municipality, reported.year)?;
+    // Always from the profile without an earlier calibration: a fit does not drift on itself.
+    let base = &profiles
+        .uncalibrated(&a.municipality)
+        .map_err(|e| anyhow!("{e}"))?;
+    if selected.len() > 1 {
+        bail!(
+            "{} absorbed {} in {}: calibrate a year after the merger's population settles, or each council before it",
+            a.municipality,
+            selected
+                .iter()
+                .filter(|p| p.slug != a.municipality)
+                .map(|p| p.slug.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            reported.year
+        );
+    }
+    let started = Instant::now();
+    let before = calibrate::simulate_year(
+        &policy.rules,
+        &policy.parameters,
+        base,
+        reported.year,
+        a.seed,
+    )
+    .map_err(|e| anyhow!("{e}"))?;
+    let fit = calibrate::calibrate(
+        &policy.rules,
+        &policy.parameters,
+        base,
+        &reported,
+        a.seed,
+        a.budget,
+        &|years, gap| {
+            eprint!(
+                "\r{years} years simulated: largest gap {:.1} %   ",
+                gap * 100.0
+            )
+        },
+    )
+    .map_err(|e| anyhow!("{e}"))?;
+    eprintln!();
+    println!(
+        "{} {}: reported ({origin}) against simulated, seed {}; {} improving steps, {:.1} s\n",
+        base.name,
+        reported.year,
+        a.seed,
+        fit.rounds,
+        started.elapsed().as_secs_f64()
+    );
+    println!(
+        "{:<28} {:>14} {:>16} {:>14} {:>8}",
+        "", "reported", "uncalibrated", "calibrated", "gap"
+    );
+    let before_rows = reported.against(&before);
+    for ((what, r, s, eur), (_, _, b, _)) in reported
+        .against(&fit.simulated)
+        .into_iter()
+        .zip(before_rows)
+    {
+        let show = |v: i64| {
+            if eur {
+                slieksnis_engine::fixed::format_cents_i128(v as i128)
+            } else {
+                v.to_string()
+            }
+        };
+        println!(
+            "{what:<28} {:>14} {:>16} {:>14} {:>+7.1}%",
+            show(r),
+            show(b),
+            show(s),
+            (s as f64 - r as f64) / (r as f64).max(1.0) * 100.0
+        );
+    }
+    let out = a.out.clone().unwrap_or_else(|| {
+        PathBuf::from(format!(
+            "populations/profiles/calibrated/{}.toml",
+            a.municipality
+        ))
+    });
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("{}: cannot create", dir.display()))?;
+    }
+    let source = a
+        .reported
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or(origin.clone());
+    std::fs::write(&out, calibrate::layer(&fit, &reported, a.seed, &source))
+        .with_context(|| format!("{}: cannot write", out.display()))?;
+    println!("\nwrote {}", out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Compare a reform with the baseline, per municipality, from a scenario file.
 #[derive(Args)]
 #[command(after_help = "\

@@ -40,6 +40,7 @@ struct Cli {
 enum Command {
     Run(commands::RunArgs),
     Generate(commands::GenerateArgs),
+    Calibrate(commands::CalibrateArgs),
     Compare(commands::CompareArgs),
     Explain(commands::ExplainArgs),
     Test(commands::TestArgs),
@@ -60,6 +61,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(a) => commands::run(a),
         Command::Generate(a) => commands::generate(a),
+        Command::Calibrate(a) => commands::calibrate(a),
         Command::Compare(a) => commands::compare(a),
         Command::Explain(a) => commands::explain(a),
         Command::Test(a) => commands::test(a),

@@ -15,6 +15,8 @@
 //! - **Grant periods.** What is granted — status, GMI and housing benefit, with the amounts of
 //!   the month of assessment — lasts the status period the rules give (`h.status_months`: 3
 //!   months with an able-bodied working-age adult, else 6), then the household is assessed again.
+//! - **Housing costs follow the seasons.** Each month's costs are the population's (a yearly
+//!   average) times the month's factor from the profile: heating is paid in winter.
 //! - **Incomes change.** Working-age people in work lose their job with a monthly rate; then
 //!   their counted income is a share of it (the unemployment benefit). People registered as
 //!   unemployed, and those who lost their job, find one with the rate that keeps employment
@@ -70,22 +72,29 @@ impl TakeUp {
 /// Monthly income changes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Dynamics {
-    /// Share of working-age people in work who lose their job in a month, millionths.
-    pub job_loss: u32,
+    /// Share of working-age people in work who lose their job in a month, millionths, by council
+    /// slug; councils not listed take `default_job_loss`.
+    pub job_loss: BTreeMap<String, u32>,
+    pub default_job_loss: u32,
     /// Counted income after losing a job, as a share of the income before (the unemployment
     /// benefit), in fixed units (`0.5` = 5 000).
     pub benefit_share: i64,
     /// Counted monthly income of a new job for someone who had none, fixed units.
     pub new_job_income: i64,
+    /// Each month's housing costs as a multiple of the population's (the yearly average),
+    /// fixed units, January first, by council slug; councils not listed keep their costs.
+    pub housing_by_month: BTreeMap<String, [i64; 12]>,
 }
 
 impl Dynamics {
     /// Incomes stay as they are.
     pub fn none() -> Dynamics {
         Dynamics {
-            job_loss: 0,
+            job_loss: BTreeMap::new(),
+            default_job_loss: 0,
             benefit_share: SCALE,
             new_job_income: 0,
+            housing_by_month: BTreeMap::new(),
         }
     }
 }
@@ -112,16 +121,28 @@ impl Behaviour {
         }
     }
 
-    /// The behaviour the profiles give for `year`: each council's take-up from its own profile,
-    /// job changes from the national layer (the same in every profile), the unemployment
-    /// benefit ratio and the net minimum wage of the year. Rates are rounded to millionths.
+    /// The behaviour the profiles give for `year`: each council's take-up and rate of job loss
+    /// from its own profile; the unemployment benefit ratio and the net minimum wage of the year
+    /// from the national layer. Rates are rounded to millionths.
     pub fn from_profiles(profiles: &[&Profile], year: i32, seed: u64) -> Behaviour {
         let millionths = |r: f64| (r * MILLION as f64).round().clamp(0.0, MILLION as f64) as u32;
         let rates = |r: &TakeUpRates| [r.pensioners, r.with_children, r.other].map(millionths);
         let mut take_up = BTreeMap::new();
+        let mut job_loss = BTreeMap::new();
+        let mut housing_by_month = BTreeMap::new();
         for p in profiles {
-            // A merged council's households take the take-up of the council they joined.
+            // A merged council's households take the behaviour of the council they joined.
             if p.council(year) == p.slug {
+                housing_by_month.insert(
+                    p.slug.clone(),
+                    p.housing_costs
+                        .by_month
+                        .map(|f| (f * SCALE as f64).round() as i64),
+                );
+                job_loss.insert(
+                    p.slug.clone(),
+                    millionths(p.income_changes.job_loss_per_month),
+                );
                 let t = &p.take_up;
                 take_up.insert(
                     p.slug.clone(),
@@ -136,10 +157,12 @@ impl Behaviour {
         }
         let dynamics = match profiles.first() {
             Some(p) => Dynamics {
-                job_loss: millionths(p.income_changes.job_loss_per_month),
+                job_loss,
+                default_job_loss: millionths(p.income_changes.job_loss_per_month),
                 benefit_share: (p.benefits.unemployment_benefit_ratio * SCALE as f64).round()
                     as i64,
                 new_job_income: p.year(year).minimum_wage_net,
+                housing_by_month,
             },
             None => Dynamics::none(),
         };
@@ -220,10 +243,22 @@ pub fn project(
         outcome: Outcome::zeroed(n),
         months: vec![0; n],
     };
+    let seasons: Vec<Option<&[i64; 12]>> = population
+        .municipalities
+        .iter()
+        .map(|slug| behaviour.dynamics.housing_by_month.get(slug))
+        .collect();
+    let seasonal = seasons.iter().any(Option::is_some);
     for month in 1..=12u8 {
         if month > 1 && jobs.active() {
             let incomes = jobs.step(population, behaviour.seed, month);
             Arc::make_mut(&mut month_population).persons.income = incomes;
+        }
+        if seasonal {
+            let costs = month_costs(population, &seasons, month);
+            Arc::make_mut(&mut month_population)
+                .households
+                .housing_costs = costs;
         }
         let period = Period { year, month };
         let prepared = prepare(rules, parameters, &month_population, period)?;
@@ -270,6 +305,24 @@ pub fn project(
         done(month);
     }
     Ok(annual)
+}
+
+/// Every household's housing costs in `month`: its yearly average times its council's factor for
+/// the month, rounded half up to cents.
+fn month_costs(population: &Population, seasons: &[Option<&[i64; 12]>], month: u8) -> Vec<i64> {
+    let h = &population.households;
+    h.housing_costs
+        .par_iter()
+        .zip(&h.municipality)
+        .map(|(&cost, &m)| match seasons[m as usize] {
+            // Costs are at most `fixed::MAX_INPUT` and factors at most 5: the product fits.
+            Some(f) => fixed::round_to(
+                fixed::mul(cost, f[month as usize - 1]).unwrap_or(cost),
+                CENT,
+            ),
+            None => cost,
+        })
+        .collect()
 }
 
 /// The assessment of household `i` this month: what it is granted if it applies.
@@ -330,8 +383,11 @@ struct Jobs {
     /// Had a job in January.
     employed_at_start: Vec<bool>,
     income: Vec<i64>,
-    job_loss: u32,
-    job_found: u32,
+    /// Each person's council (index into the population's municipalities).
+    council: Vec<u16>,
+    /// Monthly rates of losing and of finding a job, millionths, by council.
+    job_loss: Vec<u32>,
+    job_found: Vec<u32>,
     benefit_share: i64,
     new_job_income: i64,
 }
@@ -347,20 +403,45 @@ impl Jobs {
                 (CHILD_BELOW..PENSIONER_FROM).contains(&p.age[j]) && (employed[j] || registered[j])
             })
             .collect();
-        // Flows in and out of work balance: losing × employed = finding × unemployed.
-        let working = (0..n).filter(|&j| in_force[j] && employed[j]).count() as u64;
-        let looking = (0..n).filter(|&j| in_force[j] && !employed[j]).count() as u64;
-        let job_found = if p.employed.is_none() || looking == 0 {
-            0
-        } else {
-            (d.job_loss as u64 * working / looking).min(MILLION as u64) as u32
-        };
+        let fp = &population.households.first_person;
+        let mut council = vec![0u16; n];
+        for (i, &m) in population.households.municipality.iter().enumerate() {
+            council[fp[i] as usize..fp[i + 1] as usize].fill(m);
+        }
+        let councils = population.municipalities.len();
+        let job_loss: Vec<u32> = population
+            .municipalities
+            .iter()
+            .map(|slug| match p.employed {
+                None => 0,
+                Some(_) => d.job_loss.get(slug).copied().unwrap_or(d.default_job_loss),
+            })
+            .collect();
+        // In each council, flows in and out of work balance:
+        // losing × employed = finding × unemployed.
+        let mut working = vec![0u64; councils];
+        let mut looking = vec![0u64; councils];
+        for j in (0..n).filter(|&j| in_force[j]) {
+            let c = council[j] as usize;
+            if employed[j] {
+                working[c] += 1;
+            } else {
+                looking[c] += 1;
+            }
+        }
+        let job_found = (0..councils)
+            .map(|c| match looking[c] {
+                0 => 0,
+                l => (job_loss[c] as u64 * working[c] / l).min(MILLION as u64) as u32,
+            })
+            .collect();
         Jobs {
             in_force,
             employed_at_start: employed.clone(),
             employed,
             income: p.income.clone(),
-            job_loss: if p.employed.is_some() { d.job_loss } else { 0 },
+            council,
+            job_loss,
             job_found,
             benefit_share: d.benefit_share,
             new_job_income: d.new_job_income,
@@ -368,15 +449,15 @@ impl Jobs {
     }
 
     fn active(&self) -> bool {
-        self.job_loss > 0
+        self.job_loss.iter().any(|&r| r > 0)
     }
 
     /// Moves everyone one month on and returns the month's incomes.
     fn step(&mut self, population: &Population, seed: u64, month: u8) -> Vec<i64> {
         let p = &population.persons;
-        let (loss, found) = (self.job_loss, self.job_found);
         let (share, new_job) = (self.benefit_share, self.new_job_income);
         let (in_force, at_start) = (&self.in_force, &self.employed_at_start);
+        let (council, loss, found) = (&self.council, &self.job_loss, &self.job_found);
         self.employed
             .par_iter_mut()
             .zip(self.income.par_iter_mut())
@@ -386,8 +467,9 @@ impl Jobs {
                     return;
                 }
                 let id = p.id[j];
+                let c = council[j] as usize;
                 if *employed {
-                    if draw::millionths(seed, Purpose::JobLoss, id, month) < loss {
+                    if draw::millionths(seed, Purpose::JobLoss, id, month) < loss[c] {
                         *employed = false;
                         // The benefit is a share of the January wage, in cents.
                         let wage = if at_start[j] { p.income[j] } else { new_job };
@@ -396,7 +478,7 @@ impl Jobs {
                         let benefit = fixed::mul(wage, share).unwrap_or(wage);
                         *income = fixed::round_to(benefit, CENT);
                     }
-                } else if draw::millionths(seed, Purpose::JobFound, id, month) < found {
+                } else if draw::millionths(seed, Purpose::JobFound, id, month) < found[c] {
                     *employed = true;
                     *income = if at_start[j] { p.income[j] } else { new_job };
                 }

@@ -1,13 +1,17 @@
 //! Population profiles: what a synthetic population of one municipality looks like, as layered
 //! TOML data files that a non-programmer can read and edit (`populations/profiles/`).
 //!
-//! A municipality's profile is four layers, each a TOML file; a later layer wins:
+//! A municipality's profile is up to five layers, each a TOML file; a later layer wins:
 //!
 //! 1. `latvia.toml` — every number, for Latvia as a whole, each with its source;
 //! 2. `regions/<region>.toml` — the planning region's changes (`riga`, `vidzeme`, `kurzeme`,
 //!    `zemgale`, `latgale`, from the municipality's `region`);
 //! 3. `areas/<area>.toml` — optional, if the municipality names an `area` (`pieriga`);
-//! 4. `municipalities/<slug>.toml` — the municipality: name, code, population, its own changes.
+//! 4. `municipalities/<slug>.toml` — the municipality: name, code, population, its own changes;
+//! 5. `calibrated/<slug>.toml` — optional, written by `slieksnis calibrate`: take-up, the
+//!    low-income tail, housing costs, churn and the pension level fitted to the council's
+//!    reported caseload
+//!    (`calibrated = true`).
 //!
 //! Merging is by name: a table written in a later layer replaces only the entries it names, so a
 //! region can change `wages.level` and keep the rest. A table keyed by numbers (percentile points
@@ -232,6 +236,7 @@ struct HousingLayer {
     extra_person: Option<f64>,
     percentiles: Option<BTreeMap<String, f64>>,
     level: Option<f64>,
+    by_month: Option<BTreeMap<String, f64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -462,6 +467,9 @@ pub struct HousingCosts {
     pub extra_person: f64,
     pub percentiles: Percentiles,
     pub level: f64,
+    /// Each month's costs as a multiple of the yearly average (heating), January first;
+    /// they average 1.
+    pub by_month: [f64; 12],
 }
 
 /// A yearly series: known values, and growth rates to work out the other years.
@@ -692,18 +700,20 @@ impl Profiles {
         let path = path.replace('\\', "/");
         let path = path.trim_start_matches("./").to_string();
         let ok = path == NATIONAL
-            || ["regions/", "areas/", "municipalities/"].iter().any(|dir| {
-                path.strip_prefix(dir).is_some_and(|rest| {
-                    rest.len() > ".toml".len() && rest.ends_with(".toml") && !rest.contains('/')
-                })
-            });
+            || ["regions/", "areas/", "municipalities/", "calibrated/"]
+                .iter()
+                .any(|dir| {
+                    path.strip_prefix(dir).is_some_and(|rest| {
+                        rest.len() > ".toml".len() && rest.ends_with(".toml") && !rest.contains('/')
+                    })
+                });
         if !ok {
             return Err(ProfileError {
                 file: path,
                 line: None,
                 field: None,
                 message: "not a profile file: expected latvia.toml, regions/<name>.toml, \
-                          areas/<name>.toml or municipalities/<slug>.toml"
+                          areas/<name>.toml, municipalities/<slug>.toml or calibrated/<slug>.toml"
                     .into(),
             });
         }
@@ -712,6 +722,13 @@ impl Profiles {
     }
 
     /// The files, by path.
+    /// The profile of `slug` without its calibration layer: what calibration starts from.
+    pub fn uncalibrated(&self, slug: &str) -> Result<Profile, ProfileError> {
+        let mut without = self.clone();
+        without.files.remove(&format!("calibrated/{slug}.toml"));
+        without.get(slug)
+    }
+
     pub fn files(&self) -> impl Iterator<Item = (&str, &str)> {
         self.files.iter().map(|(p, t)| (p.as_str(), t.as_str()))
     }
@@ -805,6 +822,14 @@ impl Profiles {
         }
         paths.push(own.clone());
         tables.push(own_table);
+        // A calibration's layer: the fitted parameters only.
+        let fitted = format!("calibrated/{slug}.toml");
+        if let Some(text) = self.files.get(&fitted) {
+            let (layer, table) = parse_layer(&fitted, text)?;
+            check_calibrated_layer(&fitted, &layer, &table)?;
+            paths.push(fitted);
+            tables.push(table);
+        }
         let mut merged = Merged {
             files: paths,
             table: toml::Table::new(),
@@ -965,6 +990,41 @@ fn parse_layer(path: &str, text: &str) -> Result<(Layer, toml::Table), ProfileEr
     let layer: Layer = toml::from_str(text).map_err(located)?;
     let table: toml::Table = text.parse().map_err(located)?;
     Ok((layer, table))
+}
+
+/// A calibration changes take-up, the low-income tail, housing costs, churn and the pension
+/// level, nothing else.
+fn check_calibrated_layer(
+    path: &str,
+    layer: &Layer,
+    table: &toml::Table,
+) -> Result<(), ProfileError> {
+    const ALLOWED: [&str; 7] = [
+        "about",
+        "calibrated",
+        "take_up",
+        "low_income_tail",
+        "housing_costs",
+        "income_changes",
+        "pensions",
+    ];
+    if let Some(key) = table.keys().find(|k| !ALLOWED.contains(&k.as_str())) {
+        return Err(ProfileError {
+            file: path.to_string(),
+            line: None,
+            field: Some(key.clone()),
+            message: format!("a calibration layer sets only {}", ALLOWED[1..].join(", ")),
+        });
+    }
+    if layer.calibrated != Some(true) {
+        return Err(ProfileError {
+            file: path.to_string(),
+            line: None,
+            field: Some("calibrated".into()),
+            message: "a calibration layer says calibrated = true".into(),
+        });
+    }
+    Ok(())
 }
 
 /// National, region and area layers describe many municipalities: they cannot name one.
@@ -1589,6 +1649,32 @@ fn resolve(
         extra_person: c.range("housing_costs.extra_person", h.extra_person, 0.0, 5.0)?,
         percentiles: c.percentiles("housing_costs.percentiles", h.percentiles)?,
         level: c.range("housing_costs.level", h.level, 0.01, 5.0)?,
+        by_month: {
+            let field = "housing_costs.by_month";
+            let months = c.need(field, h.by_month)?;
+            let mut by_month = [0.0; 12];
+            for (k, v) in &months {
+                let m = k
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|m| (1..=12).contains(m))
+                    .ok_or_else(|| c.fail(&format!("{field}.{k}"), "is not a month (1–12)"))?;
+                by_month[m - 1] = c.range(&format!("{field}.{k}"), Some(*v), 0.0, 5.0)?;
+            }
+            if months.len() != 12 {
+                return Err(c.fail(field, "give all twelve months, 1 = January"));
+            }
+            let mean = by_month.iter().sum::<f64>() / 12.0;
+            if (mean - 1.0).abs() > 0.005 {
+                return Err(c.fail(
+                    field,
+                    format!(
+                        "average {mean:.4}: the months must average 1 (the year's level is `level`)"
+                    ),
+                ));
+            }
+            by_month
+        },
     };
 
     let y = c.need("by_year", layer.by_year)?;
@@ -1628,17 +1714,6 @@ fn resolve(
         housing_benefit: c.rates("take_up", Some(take_up_map), "housing_benefit")?,
     };
 
-    // One labour market for the whole country: annual projections use one rate.
-    if merged
-        .origin
-        .get("income_changes.job_loss_per_month")
-        .is_some_and(|&i| i != 0)
-    {
-        return Err(c.fail(
-            "income_changes.job_loss_per_month",
-            format!("is national: set it in {NATIONAL} only"),
-        ));
-    }
     let changes = c.need("income_changes", layer.income_changes)?;
     let income_changes = IncomeChanges {
         job_loss_per_month: c.range(

@@ -143,9 +143,11 @@ fn a_year_is_the_same_on_one_thread_and_many() {
         take_up: Default::default(),
         default_take_up: TakeUp([[600_000; 3]; 4]),
         dynamics: Dynamics {
-            job_loss: 20_000,
+            job_loss: Default::default(),
+            default_job_loss: 20_000,
             benefit_share: SCALE / 2,
             new_job_income: 600 * SCALE,
+            housing_by_month: Default::default(),
         },
         seed: 2025,
     };
