@@ -146,6 +146,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
 Examples:
   slieksnis generate --municipality ogres-novads --year 2025 --out populations/ogre-2025
   slieksnis generate --municipality all --year 2026 --seed 7 --out /tmp/latvia-2026
+  slieksnis generate --municipality all --year 2025 --stats     # marginals per council, no files
 
 Writes OUT/households.csv and OUT/persons.csv in the format `run --population` reads (see
 populations/README.md). The same profiles, year and seed give the same files, byte for byte,
@@ -164,8 +165,12 @@ pub struct GenerateArgs {
     #[arg(long, value_name = "DIR")]
     profiles: Option<PathBuf>,
     /// Output directory (created if missing).
-    #[arg(long, value_name = "DIR")]
-    out: PathBuf,
+    #[arg(long, value_name = "DIR", required_unless_present = "stats")]
+    out: Option<PathBuf>,
+    /// Print each council's marginals (households, sizes, ages, employment, disability, an
+    /// approximate poverty rate, mean wage) to check the population against its profile.
+    #[arg(long)]
+    stats: bool,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
@@ -179,16 +184,22 @@ pub fn generate(a: GenerateArgs) -> Result<ExitCode> {
         profiles: a.profiles.clone(),
     };
     let households = input::households(&source, a.year, a.quiet)?;
-    let (h, p) =
-        slieksnis_engine::csv_write::to_csv(&households.population).map_err(|e| anyhow!("{e}"))?;
-    std::fs::create_dir_all(&a.out)
-        .with_context(|| format!("{}: cannot create", a.out.display()))?;
-    for (name, text) in [("households.csv", h), ("persons.csv", p)] {
-        let path = a.out.join(name);
-        std::fs::write(&path, text).with_context(|| format!("{}: cannot write", path.display()))?;
+    let population = &households.population;
+    if a.stats {
+        print!("{}", output::marginals_table(population));
     }
-    if !a.quiet {
-        println!("wrote {}/households.csv and persons.csv", a.out.display());
+    if let Some(out) = &a.out {
+        let (h, p) = slieksnis_engine::csv_write::to_csv(population).map_err(|e| anyhow!("{e}"))?;
+        std::fs::create_dir_all(out)
+            .with_context(|| format!("{}: cannot create", out.display()))?;
+        for (name, text) in [("households.csv", h), ("persons.csv", p)] {
+            let path = out.join(name);
+            std::fs::write(&path, text)
+                .with_context(|| format!("{}: cannot write", path.display()))?;
+        }
+        if !a.quiet {
+            println!("wrote {}/households.csv and persons.csv", out.display());
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -493,6 +504,7 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
 #[command(after_help = "\
 Examples:
   slieksnis explain --population populations/small --id 3 --period 2025-03
+  slieksnis explain --municipality ogres-novads --id 400000000015 --period 2025-02
   slieksnis explain --household household.toml --period 2026-01 --lang lv
   slieksnis explain --period 2021-08 --household 'municipality = \"kuldigas-novads\"
       persons = [{ age = 40, income = 300 }, { age = 38 }, { age = 10 }, { age = 5 }]'
@@ -504,10 +516,22 @@ pub struct ExplainArgs {
     #[arg(long, value_name = "FILE|TOML", conflicts_with_all = ["population", "id"])]
     household: Option<String>,
     /// A population directory to take the household from (with --id).
-    #[arg(long, value_name = "DIR", requires = "id")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        requires = "id",
+        conflicts_with = "municipality"
+    )]
     population: Option<PathBuf>,
+    /// Or a municipality whose households are generated for the period's year (with --id; see
+    /// `slieksnis generate` for the ids).
+    #[arg(long, value_name = "SLUG", requires = "id")]
+    municipality: Option<String>,
+    /// Seed of the generated population.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
     /// The household_id in the population.
-    #[arg(long, value_name = "ID", requires = "population")]
+    #[arg(long, value_name = "ID")]
     id: Option<u64>,
     /// The month whose rules apply.
     #[arg(long, value_name = "YYYY-MM", value_parser = parse_period)]
@@ -547,14 +571,23 @@ pub fn explain(a: ExplainArgs) -> Result<ExitCode> {
                 .map_err(|e| anyhow!("{e}"))?;
             (Arc::new(pop), 0)
         }
-        (None, Some(dir), Some(id)) => {
-            let pop = input::population(dir, true)?;
-            let row = pop
-                .find(id)
-                .ok_or_else(|| anyhow!("{}: no household with household_id {id}", dir.display()))?;
+        (None, _, Some(id)) if a.population.is_some() || a.municipality.is_some() => {
+            let source = input::PopulationArgs {
+                population: a.population.clone(),
+                municipality: a.municipality.clone(),
+                seed: a.seed,
+                profiles: None,
+            };
+            let households = input::households(&source, a.period.year, true)?;
+            let pop = households.population;
+            let row = pop.find(id).ok_or_else(|| {
+                anyhow!("{}: no household with household_id {id}", households.label)
+            })?;
             (pop, row)
         }
-        _ => bail!("give a household: --household FILE|TOML, or --population DIR --id ID"),
+        _ => bail!(
+            "give a household: --household FILE|TOML, or --population DIR --id ID, or --municipality SLUG --id ID"
+        ),
     };
     let lang = if a.lang == "lv" { Lang::Lv } else { Lang::En };
     let e = explain::explain(&policy.rules, &params, &population, row, a.period)

@@ -340,3 +340,44 @@ pub fn months_bar(quiet: bool) -> indicatif::ProgressBar {
     bar.set_message("projecting the year");
     bar
 }
+
+/// Each council's marginals and the total, to check a generated population against its profile.
+pub fn marginals_table(population: &Population) -> String {
+    use slieksnis_engine::generate::marginals_by_council;
+    let mut out = format!(
+        "{:<24} {:>8} {:>9} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>7} {:>6}\n",
+        "council",
+        "hh",
+        "persons",
+        "1p%",
+        "2p%",
+        "0-14%",
+        "65+%",
+        "emp%",
+        "dis%",
+        "AROP%",
+        "wage",
+        "size"
+    );
+    let (each, total) = marginals_by_council(population);
+    let names = population.municipalities.iter().map(String::as_str);
+    for (council, m) in names.zip(&each).chain(std::iter::once(("TOTAL", &total))) {
+        out.push_str(&format!(
+            "{:<24} {:>8} {:>9} {:>6.1} {:>6.1} {:>6.1} {:>6.1} {:>6.1} {:>6.1} {:>6.1} {:>7.0} {:>6.2}\n",
+            council,
+            m.households,
+            m.persons,
+            100.0 * m.household_sizes[0],
+            100.0 * m.household_sizes[1],
+            100.0 * m.ages[0],
+            100.0 * m.ages[2],
+            100.0 * m.employment_15_74,
+            100.0 * m.disabled,
+            100.0 * m.poverty_rate,
+            m.mean_wage,
+            m.persons as f64 / m.households.max(1) as f64
+        ));
+    }
+    out.push_str("(AROP: share of persons below 60 % of the median equivalised counted income, an approximation)\n");
+    out
+}
