@@ -770,6 +770,23 @@ pub fn amounts_ok(values: &[i64]) -> bool {
         .fold(true, |ok, &v| ok & (v >= 0) & fixed::is_whole::<true>(v))
 }
 
+/// Whole months from 1 to 12 (fixed units) as plain numbers into `out`; `Err(row)` at the first
+/// value that is not one. Vectorised like the tile loop: the values fit 32 bits once checked.
+#[multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+avx+bmi1+bmi2+fma+lzcnt+popcnt+sse3+sse4.1+sse4.2+ssse3",
+    "x86_64+avx2+avx+bmi1+bmi2+fma+lzcnt+popcnt+sse3+sse4.1+sse4.2+ssse3",
+))]
+pub fn whole_months(values: &[i64], out: &mut [u8]) -> Result<(), usize> {
+    let month = |v: i64| (SCALE..=12 * SCALE).contains(&v) & fixed::is_whole::<false>(v);
+    if !values.iter().fold(true, |ok, &v| ok & month(v)) {
+        return Err(values.iter().position(|&v| !month(v)).unwrap_or(0));
+    }
+    for (o, &v) in out.iter_mut().zip(values) {
+        *o = (v as u32 / SCALE as u32) as u8;
+    }
+    Ok(())
+}
+
 #[inline(always)]
 fn write(sink: &mut Sink, at: usize, values: &[i64]) {
     match sink {

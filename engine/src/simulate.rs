@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use crate::columns::{self, Column, Level, Program, Sink};
 use crate::date::Period;
-use crate::fixed::{self, CENT, SCALE};
+use crate::fixed::{self, CENT};
 use crate::parameters::{Leaf, ParameterSet, Resolved};
 use crate::policy::REQUIRED_OUTPUTS;
 use crate::population::Population;
@@ -226,19 +226,14 @@ impl Prepared {
                     })?;
                 check_outputs(&sinks[..6], &planned.set_by, population, s)?;
             drop(sinks);
-            for (i, (to, &v)) in dest.status_months.iter_mut().zip(&months).enumerate() {
-                *to = match u8::try_from(v / SCALE) {
-                    Ok(m @ 1..=12) if v % SCALE == 0 => m,
-                    _ => {
-                        return Err(SimulationError::Output {
-                            message: format!(
-                                "h.status_months = {} for household {}: a status lasts 1 to 12 whole months",
-                                fixed::format_amount(v),
-                                population.households.id[s + i]
-                            ),
-                        });
-                    }
-                };
+            if let Err(i) = columns::whole_months(&months, dest.status_months) {
+                return Err(SimulationError::Output {
+                    message: format!(
+                        "h.status_months = {} for household {}: a status lasts 1 to 12 whole months",
+                        fixed::format_amount(months[i]),
+                        population.households.id[s + i]
+                    ),
+                });
             }
             Ok(())
             })
