@@ -83,13 +83,6 @@ impl Input {
             _ => Level::Person,
         }
     }
-
-    pub fn is_mask(self) -> bool {
-        matches!(
-            self,
-            Input::Disabled | Input::Employed | Input::NvaRegistered
-        )
-    }
 }
 
 /// The arithmetic operators.
@@ -235,17 +228,11 @@ impl Num {
     pub fn level(&self) -> Level {
         self.0.level
     }
-    pub fn node(&self) -> &Arc<Node> {
-        &self.0
-    }
 }
 
 impl Mask {
     pub fn level(&self) -> Level {
         self.0.level
-    }
-    pub fn node(&self) -> &Arc<Node> {
-        &self.0
     }
 }
 
