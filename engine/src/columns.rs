@@ -899,8 +899,8 @@ fn kernel(kind: Kind, args: [Arg; 3], tile: &Tile, out: &mut [i64], scratch: &mu
         },
         Kind::Neg => unary(out, slot(a), |x| x.overflowing_neg()),
         Kind::Round(how) => match how {
-            Rounding::Cents => unary(out, slot(a), round_half_up::<CENT>),
-            Rounding::Euros => unary(out, slot(a), round_half_up::<SCALE>),
+            Rounding::Cents => round_column::<CENT>(out, slot(a)),
+            Rounding::Euros => round_column::<SCALE>(out, slot(a)),
             Rounding::FloorCents => unary(out, slot(a), |v| (v.div_euclid(CENT) * CENT, false)),
             Rounding::FloorEuros => unary(out, slot(a), |v| (v.div_euclid(SCALE) * SCALE, false)),
         },
@@ -1043,6 +1043,28 @@ fn multiply(out: &mut [i64], a: Arg, b: Arg) -> bool {
         (Arg::S(x), Arg::S(y)) if whole(x) => binary(out, Arg::S(y), Arg::S(x), by_whole),
         (a, b) => binary(out, a, b, general),
     }
+}
+
+/// [`round_half_up`] over a column. Amounts below 2³¹ fixed units (214 748 EUR), which is every
+/// monthly amount of the law, take a 32-bit path: a 32-bit division by a constant vectorises,
+/// a 64-bit one does not. Both paths give the same numbers.
+#[inline(always)]
+fn round_column<const UNIT: i64>(out: &mut [i64], x: &[i64]) -> bool {
+    let small = x
+        .iter()
+        .take(out.len())
+        .fold(true, |ok, &v| ok & (v.unsigned_abs() < 1 << 31));
+    if !small {
+        return unary(out, x, round_half_up::<UNIT>);
+    }
+    let (unit, half) = (UNIT as u32, (UNIT / 2) as u32);
+    for (o, &v) in out.iter_mut().zip(x) {
+        let magnitude = (((v.unsigned_abs() as u32) + half) / unit * unit) as i64;
+        // Branch-free sign: all ones where v is negative.
+        let negative = v >> 63;
+        *o = (magnitude ^ negative) - negative;
+    }
+    false
 }
 
 /// Half away from zero (half up for the law's non-negative amounts) to a multiple of `UNIT`.
@@ -1323,6 +1345,30 @@ mod tests {
             }
         }
         assert!(refused);
+    }
+
+    #[test]
+    fn the_32_bit_rounding_path_equals_the_64_bit_one() {
+        let values: Vec<i64> = (-300_000..300_000)
+            .step_by(7)
+            .chain([
+                (1 << 31) - 1,
+                -(1 << 31) + 1,
+                12_350,
+                -12_350,
+                5_000,
+                -5_000,
+            ])
+            .collect();
+        let mut fast = vec![0; values.len()];
+        assert!(!round_column::<CENT>(&mut fast, &values));
+        for (&v, &r) in values.iter().zip(&fast) {
+            assert_eq!(r, round_half_up::<CENT>(v).0, "{v}");
+        }
+        assert!(!round_column::<SCALE>(&mut fast, &values));
+        for (&v, &r) in values.iter().zip(&fast) {
+            assert_eq!(r, round_half_up::<SCALE>(v).0, "{v}");
+        }
     }
 
     #[test]
