@@ -171,19 +171,18 @@ impl Handwritten {
             .zip(out.housing_benefit.par_chunks_mut(c))
             .zip(out.state_share.par_chunks_mut(c))
             .zip(out.municipal_net.par_chunks_mut(c))
-            .zip(out.status_months.par_chunks_mut(c))
             .enumerate()
-            .for_each(|(k, ((((((needy, low), gmi), hb), state), net), months))| {
+            .for_each(|(k, (((((needy, low), gmi), hb), state), net))| {
                 for i in 0..needy.len() {
                     let r = self.household(pop, k * c + i);
-                    (needy[i], low[i], gmi[i], hb[i], state[i], net[i], months[i]) = r;
+                    (needy[i], low[i], gmi[i], hb[i], state[i], net[i]) = r;
                 }
             });
         out
     }
 
     #[inline]
-    fn household(&self, pop: &Population, i: usize) -> (bool, bool, i64, i64, i64, i64, u8) {
+    fn household(&self, pop: &Population, i: usize) -> (bool, bool, i64, i64, i64, i64) {
         let h = &pop.households;
         let p = &pop.persons;
         let (a, b) = (h.first_person[i] as usize, h.first_person[i + 1] as usize);
@@ -191,7 +190,6 @@ impl Handwritten {
         let mut income = 0;
         let (mut all_covered, mut adults_covered, mut child, mut adult) =
             (true, true, false, false);
-        let mut able_worker = false;
         for j in a..b {
             income += p.income[j];
             let is_child = p.age[j] < self.age_of_majority;
@@ -200,7 +198,6 @@ impl Handwritten {
             adults_covered &= covered || is_child;
             child |= is_child;
             adult |= !is_child;
-            able_worker |= !is_child && p.age[j] < self.pension_age && !p.disabled[j];
         }
         let sum = |(first, other): (i64, i64)| (first + other * (size - 1)) * SCALE;
         let (gmi_level, needy_t, low_t) = (sum(self.gmi), sum(self.needy), sum(self.low_income));
@@ -228,8 +225,7 @@ impl Handwritten {
             0
         };
         let state = fixed::round_to((gmi + hb) * self.state_percent / 100, CENT);
-        let months = if able_worker { 3 } else { 6 };
-        (needy, low, gmi, hb, state, gmi + hb - state, months)
+        (needy, low, gmi, hb, state, gmi + hb - state)
     }
 }
 

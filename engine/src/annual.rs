@@ -261,7 +261,7 @@ pub fn project(
                 .housing_costs = costs;
         }
         let period = Period { year, month };
-        let prepared = prepare(rules, parameters, &month_population, period)?;
+        let prepared = prepare(rules, parameters, &month_population, period, true)?;
         let now = prepared.run(&month_population, DEFAULT_CHUNK)?;
         if month == 1 {
             annual.outcome.assumed = now.assumed.clone();

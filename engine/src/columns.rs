@@ -1019,10 +1019,12 @@ fn unary(out: &mut [i64], x: &[i64], f: impl Fn(i64) -> (i64, bool)) -> bool {
 /// half away from zero (`fixed::mul`).
 #[inline(always)]
 fn multiply(out: &mut [i64], a: Arg, b: Arg) -> bool {
-    fn whole(x: &[i64]) -> bool {
+    let n = out.len();
+    let whole = |x: &[i64]| {
         x.iter()
+            .take(n)
             .fold(true, |acc, &v| acc & fixed::is_whole::<false>(v))
-    }
+    };
     let by_whole = |x: i64, k: i64| x.overflowing_mul(k / SCALE);
     let general = |x: i64, y: i64| match fixed::mul(x, y) {
         Some(v) => (v, false),
@@ -1036,13 +1038,83 @@ fn multiply(out: &mut [i64], a: Arg, b: Arg) -> bool {
     };
     match (a, b) {
         (x, Arg::I(k)) | (Arg::I(k), x) if k % SCALE == 0 => binary(out, x, Arg::I(k), by_whole),
+        (Arg::S(x), Arg::I(k)) | (Arg::I(k), Arg::S(x)) if rate_fast(out, x, k) => false,
         (x, Arg::I(k)) | (Arg::I(k), x) => {
             binary(out, x, Arg::I(k), by_rate) && binary(out, x, Arg::I(k), general)
         }
-        (Arg::S(x), Arg::S(y)) if whole(y) => binary(out, Arg::S(x), Arg::S(y), by_whole),
-        (Arg::S(x), Arg::S(y)) if whole(x) => binary(out, Arg::S(y), Arg::S(x), by_whole),
+        (Arg::S(x), Arg::S(y)) if whole(y) => times_whole(out, x, y),
+        (Arg::S(x), Arg::S(y)) if whole(x) => times_whole(out, y, x),
         (a, b) => binary(out, a, b, general),
     }
+}
+
+/// `x × k` for a rate `k` (30 % = 3 000 units) in lowest terms `num / den` with a common `den`
+/// (2, 4, 5, 8, 10, 16, 20, 25, 40, 50, 100), when every `|x × num|` stays below 2³¹: the rounding
+/// division takes a 32-bit path by a constant, which vectorises. Same result as
+/// `fixed::mul`; `false` (nothing written) when it does not apply.
+#[inline(always)]
+fn rate_fast(out: &mut [i64], x: &[i64], k: i64) -> bool {
+    #[inline(always)]
+    fn run<const DEN: u32>(out: &mut [i64], x: &[i64], num: i64) {
+        for (o, &v) in out.iter_mut().zip(x) {
+            let p = v * num;
+            let negative = p >> 63;
+            let q = ((p.unsigned_abs() as u32 + DEN / 2) / DEN) as i64;
+            *o = (q ^ negative) - negative;
+        }
+    }
+    const fn gcd(a: i64, b: i64) -> i64 {
+        if b == 0 { a } else { gcd(b, a % b) }
+    }
+    let g = gcd(k.abs(), SCALE);
+    let (num, den) = (k / g, SCALE / g);
+    let limit = (1u64 << 31) / num.unsigned_abs().max(1);
+    if !x
+        .iter()
+        .take(out.len())
+        .fold(true, |ok, &v| ok & (v.unsigned_abs() < limit))
+    {
+        return false;
+    }
+    match den {
+        2 => run::<2>(out, x, num),
+        4 => run::<4>(out, x, num),
+        5 => run::<5>(out, x, num),
+        8 => run::<8>(out, x, num),
+        10 => run::<10>(out, x, num),
+        16 => run::<16>(out, x, num),
+        20 => run::<20>(out, x, num),
+        40 => run::<40>(out, x, num),
+        25 => run::<25>(out, x, num),
+        50 => run::<50>(out, x, num),
+        100 => run::<100>(out, x, num),
+        _ => return false,
+    }
+    true
+}
+
+/// `x × y` where every `y` is a whole number in fixed units (a GMI level): `x` times `y / SCALE`,
+/// exact. Below 2³¹ units the division takes a 32-bit path that vectorises.
+#[inline(always)]
+fn times_whole(out: &mut [i64], x: &[i64], y: &[i64]) -> bool {
+    let small = y
+        .iter()
+        .take(out.len())
+        .fold(true, |ok, &v| ok & (v.unsigned_abs() < 1 << 31));
+    if !small {
+        return binary(out, Arg::S(x), Arg::S(y), |x, k| {
+            x.overflowing_mul(k / SCALE)
+        });
+    }
+    let mut bad = false;
+    for ((o, &x), &y) in out.iter_mut().zip(x).zip(y) {
+        let negative = y >> 63;
+        let k = (((y.unsigned_abs() as u32) / SCALE as u32) as i64 ^ negative) - negative;
+        let (r, ov) = x.overflowing_mul(k);
+        *o = r;
+        bad |= ov;
+    }
+    bad
 }
 
 /// [`round_half_up`] over a column. Amounts below 2³¹ fixed units (214 748 EUR), which is every
@@ -1345,6 +1417,37 @@ mod tests {
             }
         }
         assert!(refused);
+    }
+
+    #[test]
+    fn products_with_rates_are_exact_on_the_fast_path() {
+        let x: Vec<i64> = (-200_000..200_000).step_by(13).collect();
+        for k in [3_000, 5_000, 2_500, 700, 1_250, -3_000, 9_999] {
+            let mut out = vec![0; x.len()];
+            let fast = rate_fast(&mut out, &x, k);
+            assert_eq!(fast, k != 9_999, "{k}");
+            if fast {
+                for (i, &v) in x.iter().enumerate() {
+                    assert_eq!(Some(out[i]), fixed::mul(v, k), "{v} × {k}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn products_with_whole_columns_are_exact_on_both_paths() {
+        let x: Vec<i64> = vec![17_000, -13_000, 5, 0, 21_000];
+        let small: Vec<i64> = vec![1_660_000, 1_160_000, -30_000, 0, 2_140_000];
+        let mut out = vec![0; 5];
+        assert!(!times_whole(&mut out, &x, &small));
+        for i in 0..5 {
+            assert_eq!(Some(out[i]), fixed::mul(x[i], small[i]), "{i}");
+        }
+        let large: Vec<i64> = small.iter().map(|v| v * 10_000).collect();
+        assert!(!times_whole(&mut out, &x, &large));
+        for i in 0..5 {
+            assert_eq!(Some(out[i]), fixed::mul(x[i], large[i]), "{i}");
+        }
     }
 
     #[test]

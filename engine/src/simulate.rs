@@ -86,7 +86,7 @@ pub fn simulate(
     period: Period,
     chunk_size: usize,
 ) -> Result<Outcome, SimulationError> {
-    prepare(rules, parameters, population, period)?.run(population, chunk_size)
+    prepare(rules, parameters, population, period, false)?.run(population, chunk_size)
 }
 
 /// The rules planned and compiled for the municipalities of a population at one date: the
@@ -110,12 +110,15 @@ fn optional_columns(population: &Population) -> [bool; 3] {
 }
 
 /// Plans and compiles the rules for every municipality of `population` at the first day of
-/// `period`, in parallel.
+/// `period`, in parallel. With `status_months`, the outcome also says how long a status granted
+/// now lasts (`h.status_months`, if the policy sets it: annual projections need it, a month's
+/// run does not).
 pub fn prepare(
     rules: &Rules,
     parameters: &ParameterSet,
     population: &Population,
     period: Period,
+    status_months: bool,
 ) -> Result<Prepared, SimulationError> {
     let date = period.first_day();
     let mut present: Vec<u16> = population.households.municipality.clone();
@@ -127,13 +130,14 @@ pub fn prepare(
         .map(|&m| {
             let slug = &population.municipalities[m as usize];
             let resolved = parameters.resolve(date, slug);
-            let planned = program_for(rules, population, &resolved).map_err(|e| match e {
-                Failure::Script(error) => SimulationError::Script {
-                    error,
-                    municipality: slug.clone(),
-                },
-                Failure::Output(message) => SimulationError::Output { message },
-            })?;
+            let planned =
+                program_for(rules, population, &resolved, status_months).map_err(|e| match e {
+                    Failure::Script(error) => SimulationError::Script {
+                        error,
+                        municipality: slug.clone(),
+                    },
+                    Failure::Output(message) => SimulationError::Output { message },
+                })?;
             Ok((slug.clone(), (planned, resolved)))
         })
         .collect();
@@ -271,6 +275,7 @@ fn program_for(
     rules: &Rules,
     population: &Population,
     resolved: &Resolved,
+    status_months: bool,
 ) -> Result<Planned, Failure> {
     let plan = rules
         .plan(population, resolved, false)
@@ -302,7 +307,12 @@ fn program_for(
         }
     }
     // Optional: how long a status lasts, for annual projections.
-    let has_months = match plan.column("status_months") {
+    let wanted = if status_months {
+        plan.column("status_months")
+    } else {
+        None
+    };
+    let has_months = match wanted {
         Some(Ok((c @ Column::Num(_), _))) if c.level() == Level::Household => {
             roots.push(c);
             true
