@@ -428,7 +428,7 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
         read_scripts(&scenario.baseline)?,
         read_scripts(&scenario.reform)?,
     );
-    let comparison = scenario::compare(
+    let mut comparison = scenario::compare(
         &policy,
         &scenario,
         population,
@@ -438,7 +438,6 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
         &origin,
     )
     .map_err(|e| anyhow!("{e}"))?;
-    let mut comparison = comparison;
     households.label_uncalibrated(&mut comparison.baseline);
     households.label_uncalibrated(&mut comparison.reform);
     let difference = comparison.difference();
