@@ -9,31 +9,34 @@ fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
     let mut files = Vec::new();
     collect(&root, &root, &mut files);
-    files.sort();
-    let mut out = String::from(
-        "/// The default policy's files, as `(path inside policies/, text)`.\npub static FILES: &[(&str, &str)] = &[\n",
+    embed(
+        &root,
+        files,
+        "builtin_policy.rs",
+        "The default policy's files, as `(path inside policies/, text)`.",
     );
-    for (rel, abs) in &files {
-        writeln!(out, "    ({rel:?}, include_str!({abs:?})),").unwrap();
-    }
-    out.push_str("];\n");
-    let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("builtin_policy.rs");
-    std::fs::write(dest, out).unwrap();
-    println!("cargo:rerun-if-changed={}", root.display());
 
     // Population profiles: latvia.toml, regions/, areas/, municipalities/, calibrated/.
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../populations/profiles");
     let mut files = Vec::new();
     collect_profiles(&root, &root, &mut files);
-    files.sort();
-    let mut out = String::from(
-        "/// The shipped profiles, as `(path inside populations/profiles/, text)`.\npub static FILES: &[(&str, &str)] = &[\n",
+    embed(
+        &root,
+        files,
+        "builtin_profiles.rs",
+        "The shipped profiles, as `(path inside populations/profiles/, text)`.",
     );
+}
+
+/// Writes `OUT_DIR/name` with `pub static FILES`, the files included at compile time.
+fn embed(root: &Path, mut files: Vec<(String, String)>, name: &str, doc: &str) {
+    files.sort();
+    let mut out = format!("/// {doc}\npub static FILES: &[(&str, &str)] = &[\n");
     for (rel, abs) in &files {
         writeln!(out, "    ({rel:?}, include_str!({abs:?})),").unwrap();
     }
     out.push_str("];\n");
-    let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("builtin_profiles.rs");
+    let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join(name);
     std::fs::write(dest, out).unwrap();
     println!("cargo:rerun-if-changed={}", root.display());
 }

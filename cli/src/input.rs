@@ -36,6 +36,11 @@ pub fn read_policy_dir(dir: &Path) -> Result<BTreeMap<String, String>> {
             dir.display()
         );
     }
+    read_tree(dir, &["toml", "rhai"])
+}
+
+/// Every file under `dir` with one of `extensions`, by path relative to `dir` (with `/`).
+fn read_tree(dir: &Path, extensions: &[&str]) -> Result<BTreeMap<String, String>> {
     let mut files = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -43,7 +48,10 @@ pub fn read_policy_dir(dir: &Path) -> Result<BTreeMap<String, String>> {
             let path = entry?.path();
             if path.is_dir() {
                 stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "toml" || e == "rhai") {
+            } else if path
+                .extension()
+                .is_some_and(|e| extensions.iter().any(|x| e == *x))
+            {
                 let rel = path
                     .strip_prefix(dir)
                     .expect("under dir")
@@ -216,27 +224,10 @@ pub fn profiles(dir: Option<&Path>) -> Result<Profiles> {
         if !dir.is_dir() {
             bail!("{}: no such profiles directory", dir.display());
         }
-        let mut stack = vec![dir.to_path_buf()];
-        while let Some(d) = stack.pop() {
-            for entry in
-                std::fs::read_dir(&d).with_context(|| format!("reading {}", d.display()))?
-            {
-                let path = entry?.path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else if path.extension().is_some_and(|e| e == "toml") {
-                    let rel = path
-                        .strip_prefix(dir)
-                        .expect("under dir")
-                        .to_string_lossy()
-                        .replace('\\', "/");
-                    let text = std::fs::read_to_string(&path)
-                        .with_context(|| format!("reading {}", path.display()))?;
-                    profiles
-                        .add_file(&rel, text)
-                        .map_err(|e| anyhow!("{}: {e}", dir.display()))?;
-                }
-            }
+        for (rel, text) in read_tree(dir, &["toml"])? {
+            profiles
+                .add_file(&rel, text)
+                .map_err(|e| anyhow!("{}: {e}", dir.display()))?;
         }
     }
     Ok(profiles)

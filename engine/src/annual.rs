@@ -30,7 +30,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use rust_decimal::Decimal;
 
 use crate::date::Period;
 use crate::draw::{self, MILLION, Purpose};
@@ -173,16 +172,6 @@ impl Behaviour {
             seed,
         }
     }
-}
-
-/// A rate in `0..=1` as millionths, exactly, or `None`.
-pub fn rate_millionths(rate: Decimal) -> Option<u32> {
-    use rust_decimal::prelude::ToPrimitive;
-    let m = rate * Decimal::from(MILLION);
-    if rate < Decimal::ZERO || rate > Decimal::ONE || !m.fract().is_zero() {
-        return None;
-    }
-    m.to_u32()
 }
 
 /// A year's results per household.
