@@ -97,7 +97,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         Horizon::Month(period) => simulate(&policy.rules, &params, population, period, a.chunk),
         Horizon::Year(year) => {
             let behaviour = households.behaviour(year, a.source.seed);
-            let bar = output::months_bar(a.quiet);
+            let bar = output::months_bar(a.quiet, 12);
             let annual = annual::project(
                 &policy.rules,
                 &params,
@@ -428,7 +428,11 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
         read_scripts(&scenario.baseline)?,
         read_scripts(&scenario.reform)?,
     );
-    let mut comparison = scenario::compare(
+    let bar = match scenario.horizon {
+        Horizon::Year(_) => output::months_bar(a.quiet, 24),
+        Horizon::Month(_) => indicatif::ProgressBar::hidden(),
+    };
+    let comparison = scenario::compare(
         &policy,
         &scenario,
         population,
@@ -436,8 +440,10 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
         &households.behaviour(year, a.seed),
         a.chunk,
         &origin,
-    )
-    .map_err(|e| anyhow!("{e}"))?;
+        &|_| bar.inc(1),
+    );
+    bar.finish_and_clear();
+    let mut comparison = comparison.map_err(|e| anyhow!("{e}"))?;
     households.label_uncalibrated(&mut comparison.baseline);
     households.label_uncalibrated(&mut comparison.reform);
     let difference = comparison.difference();

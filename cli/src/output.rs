@@ -326,18 +326,19 @@ fn assumed_note(assumed: &[&str]) -> String {
     parts.join("; ")
 }
 
-/// A progress bar over the twelve months of an annual projection, on the terminal only.
-pub fn months_bar(quiet: bool) -> indicatif::ProgressBar {
+/// A progress bar over the `months` simulated by annual projections (12 a year), on the
+/// terminal only.
+pub fn months_bar(quiet: bool, months: u64) -> indicatif::ProgressBar {
     if quiet {
         return indicatif::ProgressBar::hidden();
     }
-    let bar = indicatif::ProgressBar::new(12);
+    let bar = indicatif::ProgressBar::new(months);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{msg} [{bar:24}] {pos}/{len} months, {elapsed}")
             .expect("a valid template")
             .progress_chars("=> "),
     );
-    bar.set_message("projecting the year");
+    bar.set_message("projecting");
     bar
 }
 

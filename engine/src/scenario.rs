@@ -277,7 +277,9 @@ pub enum CompareError {
 }
 
 /// Runs both sides. `replaced` gives, per side, the texts of replaced scripts (read by the
-/// caller from the files `Side::scripts` names); `behaviour` is used by annual projections.
+/// caller from the files `Side::scripts` names); `behaviour` is used by annual projections,
+/// which call `done` after each month simulated (24 for a year's comparison).
+#[allow(clippy::too_many_arguments)]
 pub fn compare(
     policy: &Policy,
     scenario: &Scenario,
@@ -286,6 +288,7 @@ pub fn compare(
     behaviour: &Behaviour,
     chunk_size: usize,
     origin: &str,
+    done: &dyn Fn(u8),
 ) -> Result<Comparison, CompareError> {
     let run = |side: &Side,
                replaced: &BTreeMap<String, String>|
@@ -306,7 +309,7 @@ pub fn compare(
         let outcome = match side.horizon(scenario.horizon) {
             Horizon::Month(period) => simulate(rules, &params, population, period, chunk_size),
             Horizon::Year(year) => {
-                project(rules, &params, population, year, behaviour, &|_| {}).map(|a| a.outcome)
+                project(rules, &params, population, year, behaviour, done).map(|a| a.outcome)
             }
         }
         .map_err(|error| CompareError::Simulation {
