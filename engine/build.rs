@@ -6,9 +6,17 @@ use std::fmt::Write;
 use std::path::Path;
 
 fn main() {
+    // The policy: policy.toml, rules/*.rhai, parameters/*.toml.
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
-    let mut files = Vec::new();
-    collect(&root, &root, &mut files);
+    let files = collect(
+        &root,
+        |dir| dir == "rules" || dir == "parameters",
+        |file| {
+            file == "policy.toml"
+                || file.ends_with(".rhai")
+                || (file.starts_with("parameters/") && file.ends_with(".toml"))
+        },
+    );
     embed(
         &root,
         files,
@@ -18,8 +26,11 @@ fn main() {
 
     // Population profiles: latvia.toml, regions/, areas/, municipalities/, calibrated/.
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../populations/profiles");
-    let mut files = Vec::new();
-    collect_profiles(&root, &root, &mut files);
+    let files = collect(
+        &root,
+        |dir| matches!(dir, "regions" | "areas" | "municipalities" | "calibrated"),
+        |file| file.ends_with(".toml"),
+    );
     embed(
         &root,
         files,
@@ -41,58 +52,32 @@ fn embed(root: &Path, mut files: Vec<(String, String)>, name: &str, doc: &str) {
     println!("cargo:rerun-if-changed={}", root.display());
 }
 
-fn collect_profiles(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let rel = path
-            .strip_prefix(root)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
-        println!("cargo:rerun-if-changed={}", path.display());
-        if path.is_dir() {
-            if matches!(
-                rel.as_str(),
-                "regions" | "areas" | "municipalities" | "calibrated"
-            ) {
-                collect_profiles(root, &path, out);
+/// The files under `root` that `file` keeps, in the directories `dir` keeps, as (path relative
+/// to `root` with `/`, absolute path); every path is a rerun trigger.
+fn collect(root: &Path, dir: fn(&str) -> bool, file: fn(&str) -> bool) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let rel = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            println!("cargo:rerun-if-changed={}", path.display());
+            if path.is_dir() {
+                if dir(&rel) {
+                    stack.push(path);
+                }
+            } else if file(&rel) {
+                let abs = path.canonicalize().unwrap().to_string_lossy().into_owned();
+                out.push((rel, abs));
             }
-        } else if rel.ends_with(".toml") {
-            out.push((
-                rel,
-                path.canonicalize().unwrap().to_string_lossy().into_owned(),
-            ));
         }
     }
-}
-
-fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let rel = path
-            .strip_prefix(root)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
-        println!("cargo:rerun-if-changed={}", path.display());
-        if path.is_dir() {
-            if rel == "rules" || rel == "parameters" {
-                collect(root, &path, out);
-            }
-        } else if rel == "policy.toml"
-            || rel.ends_with(".rhai")
-            || (rel.starts_with("parameters/") && rel.ends_with(".toml"))
-        {
-            out.push((
-                rel,
-                path.canonicalize().unwrap().to_string_lossy().into_owned(),
-            ));
-        }
-    }
+    out
 }

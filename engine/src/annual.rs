@@ -240,14 +240,14 @@ pub fn project(
     let seasonal = seasons.iter().any(Option::is_some);
     for month in 1..=12u8 {
         if month > 1 && jobs.active() {
-            let incomes = jobs.step(population, behaviour.seed, month);
-            Arc::make_mut(&mut month_population).persons.income = incomes;
+            let incomes = &mut Arc::make_mut(&mut month_population).persons.income;
+            jobs.step(population, behaviour.seed, month, incomes);
         }
         if seasonal {
-            let costs = month_costs(population, &seasons, month);
-            Arc::make_mut(&mut month_population)
+            let costs = &mut Arc::make_mut(&mut month_population)
                 .households
-                .housing_costs = costs;
+                .housing_costs;
+            month_costs(population, &seasons, month, costs);
         }
         let period = Period { year, month };
         let prepared = prepare(rules, parameters, &month_population, period, true)?;
@@ -296,22 +296,28 @@ pub fn project(
     Ok(annual)
 }
 
-/// Every household's housing costs in `month`: its yearly average times its council's factor for
-/// the month, rounded half up to cents.
-fn month_costs(population: &Population, seasons: &[Option<&[i64; 12]>], month: u8) -> Vec<i64> {
+/// Writes every household's housing costs in `month` into `out`: its yearly average (in
+/// `population`) times its council's factor for the month, rounded half up to cents.
+fn month_costs(
+    population: &Population,
+    seasons: &[Option<&[i64; 12]>],
+    month: u8,
+    out: &mut [i64],
+) {
     let h = &population.households;
-    h.housing_costs
-        .par_iter()
+    out.par_iter_mut()
+        .zip(&h.housing_costs)
         .zip(&h.municipality)
-        .map(|(&cost, &m)| match seasons[m as usize] {
-            // Costs are at most `fixed::MAX_INPUT` and factors at most 5: the product fits.
-            Some(f) => fixed::round_to(
-                fixed::mul(cost, f[month as usize - 1]).unwrap_or(cost),
-                CENT,
-            ),
-            None => cost,
-        })
-        .collect()
+        .for_each(|((o, &cost), &m)| {
+            *o = match seasons[m as usize] {
+                // Costs are at most `fixed::MAX_INPUT` and factors at most 5: the product fits.
+                Some(f) => fixed::round_to(
+                    fixed::mul(cost, f[month as usize - 1]).unwrap_or(cost),
+                    CENT,
+                ),
+                None => cost,
+            }
+        });
 }
 
 /// The assessment of household `i` this month: what it is granted if it applies.
@@ -364,14 +370,13 @@ fn household_types(population: &Population) -> Vec<u8> {
         .collect()
 }
 
-/// Who has a job this month, and what everyone's counted income is.
+/// Who has a job this month (the month's incomes live in the month's population).
 struct Jobs {
     /// Working age (18–64) and in the labour force (employed, or registered as unemployed).
     in_force: Vec<bool>,
     employed: Vec<bool>,
     /// Had a job in January.
     employed_at_start: Vec<bool>,
-    income: Vec<i64>,
     /// Each person's council (index into the population's municipalities).
     council: Vec<u16>,
     /// Monthly rates of losing and of finding a job, millionths, by council.
@@ -428,7 +433,6 @@ impl Jobs {
             in_force,
             employed_at_start: employed.clone(),
             employed,
-            income: p.income.clone(),
             council,
             job_loss,
             job_found,
@@ -441,15 +445,16 @@ impl Jobs {
         self.job_loss.iter().any(|&r| r > 0)
     }
 
-    /// Moves everyone one month on and returns the month's incomes.
-    fn step(&mut self, population: &Population, seed: u64, month: u8) -> Vec<i64> {
+    /// Moves everyone one month on, changing the incomes of those whose job changes (`income`:
+    /// last month's incomes; `population`: January's).
+    fn step(&mut self, population: &Population, seed: u64, month: u8, income: &mut [i64]) {
         let p = &population.persons;
         let (share, new_job) = (self.benefit_share, self.new_job_income);
         let (in_force, at_start) = (&self.in_force, &self.employed_at_start);
         let (council, loss, found) = (&self.council, &self.job_loss, &self.job_found);
         self.employed
             .par_iter_mut()
-            .zip(self.income.par_iter_mut())
+            .zip(income.par_iter_mut())
             .enumerate()
             .for_each(|(j, (employed, income))| {
                 if !in_force[j] {
@@ -472,6 +477,5 @@ impl Jobs {
                     *income = if at_start[j] { p.income[j] } else { new_job };
                 }
             });
-        self.income.clone()
     }
 }
