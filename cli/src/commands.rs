@@ -70,6 +70,13 @@ pub struct RunArgs {
     /// Change a parameter for this run: PATH=VALUE (see `slieksnis params`). Repeatable.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     sets: Vec<String>,
+    #[command(flatten)]
+    options: Options,
+}
+
+/// What `run` and `compare` share: the policy, and how to run it.
+#[derive(Args)]
+struct Options {
     /// Policy directory (default: the policy embedded in the binary).
     #[arg(long, value_name = "DIR")]
     policy: Option<PathBuf>,
@@ -82,7 +89,7 @@ pub struct RunArgs {
 }
 
 pub fn run(a: RunArgs) -> Result<ExitCode> {
-    let policy = input::policy(a.policy.as_deref())?;
+    let policy = input::policy(a.options.policy.as_deref())?;
     let mut params = policy.parameters.clone();
     input::apply_overrides(&mut params, &a.sets)?;
     let horizon = match (a.period, a.year) {
@@ -90,14 +97,16 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         (None, Some(y)) => Horizon::Year(y),
         (None, None) => unreachable!("clap requires one"),
     };
-    let households = input::households(&a.source, horizon.year(), a.quiet)?;
+    let households = input::households(&a.source, horizon.year(), a.options.quiet)?;
     let population = &households.population;
     let started = Instant::now();
     let outcome = match horizon {
-        Horizon::Month(period) => simulate(&policy.rules, &params, population, period, a.chunk),
+        Horizon::Month(period) => {
+            simulate(&policy.rules, &params, population, period, a.options.chunk)
+        }
         Horizon::Year(year) => {
             let behaviour = households.behaviour(year, a.source.seed);
-            let bar = output::months_bar(a.quiet, 12);
+            let bar = output::months_bar(a.options.quiet, 12);
             let annual = annual::project(
                 &policy.rules,
                 &params,
@@ -118,7 +127,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         .with_context(|| format!("{}: cannot create", a.out.display()))?;
     output::write_households(&a.out.join("households.csv"), population, &outcome)?;
     output::write_summary(&a.out.join("summary.csv"), &summary)?;
-    if !a.quiet {
+    if !a.options.quiet {
         eprintln!(
             "rules for {horizon} computed in {:.3} s; results written in {:.3} s",
             computed.as_secs_f64(),
@@ -375,14 +384,8 @@ pub struct CompareArgs {
     /// Output directory for CSV files.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Policy directory (default: the embedded policy).
-    #[arg(long, value_name = "DIR")]
-    policy: Option<PathBuf>,
-    #[arg(long, default_value_t = DEFAULT_CHUNK, hide = true)]
-    chunk: usize,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    quiet: bool,
+    #[command(flatten)]
+    options: Options,
 }
 
 pub fn compare(a: CompareArgs) -> Result<ExitCode> {
@@ -391,7 +394,7 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
         std::fs::read_to_string(&a.scenario).map_err(|e| anyhow!("{origin}: cannot read: {e}"))?;
     let scenario = Scenario::parse(&origin, &text).map_err(|e| anyhow!("{e}"))?;
     let base_dir = a.scenario.parent().unwrap_or(Path::new("."));
-    let policy = input::policy(a.policy.as_deref())?;
+    let policy = input::policy(a.options.policy.as_deref())?;
     let year = scenario.horizon.year();
     let source = input::PopulationArgs {
         population: match (&a.population, &scenario.population) {
@@ -406,7 +409,7 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
         seed: a.seed,
         profiles: a.profiles.clone(),
     };
-    let households = input::households(&source, year, a.quiet)?;
+    let households = input::households(&source, year, a.options.quiet)?;
     let population = &households.population;
     let read_scripts = |side: &scenario::Side| -> Result<BTreeMap<String, String>> {
         side.scripts
@@ -429,7 +432,7 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
         read_scripts(&scenario.reform)?,
     );
     let bar = match scenario.horizon {
-        Horizon::Year(_) => output::months_bar(a.quiet, 24),
+        Horizon::Year(_) => output::months_bar(a.options.quiet, 24),
         Horizon::Month(_) => indicatif::ProgressBar::hidden(),
     };
     let comparison = scenario::compare(
@@ -438,7 +441,7 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
         population,
         [&rb, &rr],
         &households.behaviour(year, a.seed),
-        a.chunk,
+        a.options.chunk,
         &origin,
         &|_| bar.inc(1),
     );
@@ -474,7 +477,7 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
             output::write_households(&dir.join("households.csv"), population, outcome)?;
         }
     }
-    if !a.quiet {
+    if !a.options.quiet {
         println!("{}", scenario.name);
         if !scenario.description.is_empty() {
             println!("{}", scenario.description.trim());
