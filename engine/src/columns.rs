@@ -422,11 +422,18 @@ pub fn any_all(x: Mask, all: bool, site: &Option<Arc<Site>>) -> ColumnResult<Mas
 // ---------------------------------------------------------------------------------------------
 // Compiling a graph into a program
 
-/// An operand of an instruction: a slot, or the same value for every row.
+/// An operand of an instruction: a slot, the same value for every row, or a population column
+/// read in place (one stored in fixed units already, so no instruction copies it).
 #[derive(Clone, Copy, Debug)]
 enum Src {
     Slot(u32),
     Imm(i64),
+    Col(Input),
+}
+
+/// The input columns kept in fixed units, which instructions read where they are.
+fn in_place(which: Input) -> bool {
+    matches!(which, Input::HousingCosts | Input::Savings | Input::Income)
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -568,6 +575,10 @@ impl Program {
                     continue;
                 }
                 Op::Const(_) => Kind::Fill,
+                Op::Input(which) if in_place(*which) => {
+                    src[i] = Some(Src::Col(*which));
+                    continue;
+                }
                 Op::Input(which) => Kind::Load(*which),
                 Op::Arith(op, ..) => Kind::Arith(*op),
                 Op::Neg(_) => Kind::Neg,
@@ -727,16 +738,16 @@ fn run_tiles(
             }
         }
         for (r, root) in program.roots.iter().enumerate() {
-            if let Src::Imm(v) = root.src {
-                let n = tile.len(root.level);
-                let at = match root.level {
-                    Level::Household => start - rows.start,
-                    Level::Person => fp[start] as usize - person_base,
-                };
-                match &mut sinks[r] {
-                    Sink::Num(s) => s[at..at + n].fill(v),
-                    Sink::Mask(s) => s[at..at + n].fill(v != 0),
-                }
+            let n = tile.len(root.level);
+            let at = match root.level {
+                Level::Household => start - rows.start,
+                Level::Person => fp[start] as usize - person_base,
+            };
+            match (root.src, &mut sinks[r]) {
+                (Src::Slot(_), _) => {}
+                (Src::Imm(v), Sink::Num(s)) => s[at..at + n].fill(v),
+                (Src::Imm(v), Sink::Mask(s)) => s[at..at + n].fill(v != 0),
+                (Src::Col(which), sink) => write(sink, at, tile.column(which)),
             }
         }
         start = end;
@@ -807,11 +818,28 @@ struct Tile<'a> {
     offsets: &'a [u32],
 }
 
-impl Tile<'_> {
+impl<'a> Tile<'a> {
     fn len(&self, level: Level) -> usize {
         match level {
             Level::Household => self.households.1 - self.households.0,
             Level::Person => self.persons.1 - self.persons.0,
+        }
+    }
+
+    /// The tile's rows of an input read in place (see [`in_place`]).
+    #[inline(always)]
+    fn column(&self, which: Input) -> &'a [i64] {
+        let h = &self.population.households;
+        let p = &self.population.persons;
+        let (hr, pr) = (
+            self.households.0..self.households.1,
+            self.persons.0..self.persons.1,
+        );
+        match which {
+            Input::HousingCosts => &h.housing_costs[hr],
+            Input::Savings => &h.savings[hr],
+            Input::Income => &p.income[pr],
+            _ => unreachable!("only inputs kept in fixed units are read in place"),
         }
     }
 }
@@ -837,6 +865,7 @@ fn execute(
     let args = instr.args.map(|a| match a {
         Src::Slot(s) => Arg::S(&slots[s as usize]),
         Src::Imm(v) => Arg::I(v),
+        Src::Col(which) => Arg::S(tile.column(which)),
     });
     if !kernel(instr.kind, args, tile, out, scratch) {
         return None;
@@ -891,13 +920,13 @@ fn kernel(kind: Kind, args: [Arg; 3], tile: &Tile, out: &mut [i64], scratch: &mu
             false
         }
         Kind::Arith(op) => match op {
-            Arith::Add => binary(out, a, b, |x, y| x.overflowing_add(y)),
-            Arith::Sub => binary(out, a, b, |x, y| x.overflowing_sub(y)),
+            Arith::Add => binary(out, a, b, add_checked),
+            Arith::Sub => binary(out, a, b, sub_checked),
             Arith::Max => binary(out, a, b, |x, y| (x.max(y), false)),
             Arith::Min => binary(out, a, b, |x, y| (x.min(y), false)),
             Arith::Mul => multiply(out, a, b),
         },
-        Kind::Neg => unary(out, slot(a), |x| x.overflowing_neg()),
+        Kind::Neg => unary(out, slot(a), |x| (x.wrapping_neg(), x == i64::MIN)),
         Kind::Round(how) => match how {
             Rounding::Cents => round_column::<CENT>(out, slot(a)),
             Rounding::Euros => round_column::<SCALE>(out, slot(a)),
@@ -941,8 +970,9 @@ fn load(which: Input, tile: &Tile, out: &mut [i64]) {
                 *o = (w[1] - w[0]) as i64 * SCALE;
             }
         }
-        Input::HousingCosts => out.copy_from_slice(&h.housing_costs[hr]),
-        Input::Savings => out.copy_from_slice(&h.savings[hr]),
+        Input::HousingCosts | Input::Savings | Input::Income => {
+            unreachable!("read in place, never loaded")
+        }
         Input::Vehicles => {
             let v = h.vehicles.as_ref().expect(missing);
             for (o, &x) in out.iter_mut().zip(&v[hr]) {
@@ -954,7 +984,6 @@ fn load(which: Input, tile: &Tile, out: &mut [i64]) {
                 *o = x * SCALE;
             }
         }
-        Input::Income => out.copy_from_slice(&p.income[pr]),
         Input::Disabled => flags(out, &p.disabled[pr]),
         Input::Employed => flags(out, &p.employed.as_ref().expect(missing)[pr]),
         Input::NvaRegistered => flags(out, &p.nva_registered.as_ref().expect(missing)[pr]),
@@ -1003,6 +1032,33 @@ fn binary(out: &mut [i64], a: Arg, b: Arg, f: impl Fn(i64, i64) -> (i64, bool)) 
     bad
 }
 
+/// `x + y` and whether it overflowed, in bit operations: the vectoriser does not handle the
+/// overflow flag that `overflowing_add` compiles to, and the loop would stay scalar.
+#[inline(always)]
+fn add_checked(x: i64, y: i64) -> (i64, bool) {
+    let r = x.wrapping_add(y);
+    // Overflow: both operands have the sign opposite to the result's.
+    (r, ((x ^ r) & (y ^ r)) < 0)
+}
+
+/// `x - y` and whether it overflowed; see [`add_checked`].
+#[inline(always)]
+fn sub_checked(x: i64, y: i64) -> (i64, bool) {
+    let r = x.wrapping_sub(y);
+    // Overflow: the operands' signs differ and the result's differs from x's.
+    (r, ((x ^ y) & (x ^ r)) < 0)
+}
+
+/// `x × m` for a whole `m`, and whether it overflowed, with a bound instead of the overflow
+/// flag (see [`add_checked`]): `|x × m|` fits when `|x| ≤ i64::MAX / |m|`. A product of exactly
+/// `i64::MIN` counts as an overflow.
+#[inline(always)]
+fn times_checked(m: i64) -> impl Fn(i64) -> (i64, bool) {
+    let limit = i64::MAX as u64 / m.unsigned_abs().max(1);
+    let limit = if m == 0 { u64::MAX } else { limit };
+    move |x| (x.wrapping_mul(m), x.unsigned_abs() > limit)
+}
+
 #[inline(always)]
 fn unary(out: &mut [i64], x: &[i64], f: impl Fn(i64) -> (i64, bool)) -> bool {
     let mut bad = false;
@@ -1025,7 +1081,6 @@ fn multiply(out: &mut [i64], a: Arg, b: Arg) -> bool {
             .take(n)
             .fold(true, |acc, &v| acc & fixed::is_whole::<false>(v))
     };
-    let by_whole = |x: i64, k: i64| x.overflowing_mul(k / SCALE);
     let general = |x: i64, y: i64| match fixed::mul(x, y) {
         Some(v) => (v, false),
         None => (0, true),
@@ -1037,7 +1092,14 @@ fn multiply(out: &mut [i64], a: Arg, b: Arg) -> bool {
         (fixed::div_round(p, SCALE), o)
     };
     match (a, b) {
-        (x, Arg::I(k)) | (Arg::I(k), x) if k % SCALE == 0 => binary(out, x, Arg::I(k), by_whole),
+        (Arg::S(x), Arg::I(k)) | (Arg::I(k), Arg::S(x)) if k % SCALE == 0 => {
+            unary(out, x, times_checked(k / SCALE))
+        }
+        (Arg::I(x), Arg::I(k)) if k % SCALE == 0 => {
+            let (r, bad) = times_checked(k / SCALE)(x);
+            out.fill(r);
+            bad
+        }
         (Arg::S(x), Arg::I(k)) | (Arg::I(k), Arg::S(x)) if rate_fast(out, x, k) => false,
         (x, Arg::I(k)) | (Arg::I(k), x) => {
             binary(out, x, Arg::I(k), by_rate) && binary(out, x, Arg::I(k), general)
@@ -1106,15 +1168,19 @@ fn times_whole(out: &mut [i64], x: &[i64], y: &[i64]) -> bool {
             x.overflowing_mul(k / SCALE)
         });
     }
-    let mut bad = false;
+    // |k| < 2³¹ / SCALE < 2¹⁸, so the product fits whenever |x| < 2⁴⁵; only a column with a
+    // larger x needs the exact check, one row at a time.
+    let mut maybe = false;
     for ((o, &x), &y) in out.iter_mut().zip(x).zip(y) {
         let negative = y >> 63;
         let k = (((y.unsigned_abs() as u32) / SCALE as u32) as i64 ^ negative) - negative;
-        let (r, ov) = x.overflowing_mul(k);
-        *o = r;
-        bad |= ov;
+        *o = x.wrapping_mul(k);
+        maybe |= x.unsigned_abs() >= 1 << 45;
     }
-    bad
+    maybe
+        && binary(out, Arg::S(x), Arg::S(y), |x, k| {
+            x.overflowing_mul(k / SCALE)
+        })
 }
 
 /// [`round_half_up`] over a column. Amounts below 2³¹ fixed units (214 748 EUR), which is every
@@ -1417,6 +1483,67 @@ mod tests {
             }
         }
         assert!(refused);
+    }
+
+    /// Inputs read in place work as operands, as aggregate arguments and as roots themselves.
+    #[test]
+    fn inputs_read_in_place_are_operands_and_roots() {
+        let pop = population();
+        let none = None;
+        let costs = input(Input::HousingCosts);
+        let income = sum(input(Input::Income), &none).unwrap();
+        let left = arith(
+            Operand::Col(costs.clone()),
+            Operand::Col(income),
+            Arith::Sub,
+            &none,
+        );
+        let out = run(&pop, &[Column::Num(left.unwrap()), Column::Num(costs)]).unwrap();
+        assert_eq!(out[0], [-200 * SCALE, -200 * SCALE, 77 * SCALE]);
+        assert_eq!(out[1], [100 * SCALE, 50 * SCALE, 80 * SCALE]);
+    }
+
+    /// The branch-free overflow checks agree with Rust's own at the edges of i64.
+    #[test]
+    fn vectorisable_overflow_checks_equal_the_flag() {
+        let edges = [
+            i64::MIN,
+            i64::MIN + 1,
+            -(1 << 62),
+            -3,
+            -1,
+            0,
+            1,
+            2,
+            1 << 45,
+            (1 << 62) + 7,
+            i64::MAX - 1,
+            i64::MAX,
+        ];
+        for &x in &edges {
+            for &y in &edges {
+                assert_eq!(add_checked(x, y), x.overflowing_add(y), "{x} + {y}");
+                assert_eq!(sub_checked(x, y), x.overflowing_sub(y), "{x} - {y}");
+            }
+            for m in [0, 1, -1, 2, -2, 7, 1 << 20, -(1 << 40), i64::MAX] {
+                let (r, bad) = times_checked(m)(x);
+                let (want, overflow) = x.overflowing_mul(m);
+                // Exactly i64::MIN is refused too: the one product the bound cannot tell.
+                assert_eq!(bad, overflow || want == i64::MIN && m != 0, "{x} × {m}");
+                if !bad {
+                    assert_eq!(r, want, "{x} × {m}");
+                }
+            }
+        }
+        // Whole-number columns above the 2⁴⁵ bound take the exact path and still find overflow.
+        let mut out = vec![0; 2];
+        assert!(times_whole(
+            &mut out,
+            &[1 << 55, 3],
+            &[1_000 * SCALE, SCALE]
+        ));
+        assert!(!times_whole(&mut out, &[1 << 46, 3], &[2 * SCALE, SCALE]));
+        assert_eq!(out, [1 << 47, 3]);
     }
 
     #[test]

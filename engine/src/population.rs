@@ -67,11 +67,24 @@ impl Population {
         let m = &self.households.municipality;
         let mut out = Vec::new();
         let mut start = 0;
-        for i in 1..=m.len() {
-            if i == m.len() || m[i] != m[start] {
-                out.push((m[start], start, i));
-                start = i;
+        while start < m.len() {
+            let here = m[start];
+            // Whole blocks of the same council first: a branch-free test per block vectorises,
+            // and a run usually spans many blocks (a council's households are together).
+            const BLOCK: usize = 64;
+            let mut end = start + 1;
+            while end + BLOCK <= m.len()
+                && m[end..end + BLOCK]
+                    .iter()
+                    .fold(true, |same, &x| same & (x == here))
+            {
+                end += BLOCK;
             }
+            while end < m.len() && m[end] == here {
+                end += 1;
+            }
+            out.push((here, start, end));
+            start = end;
         }
         out
     }
@@ -332,5 +345,30 @@ pub fn unknown_municipality(slug: &str, known: &[&str]) -> String {
             "unknown municipality '{slug}' (did you mean {}?)",
             close.join(" or ")
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs across the 64-household blocks of the fast path, and runs of one.
+    #[test]
+    fn segments_are_the_maximal_runs() {
+        let runs: [(u16, usize); 6] = [(0, 100), (1, 3), (0, 64), (2, 1), (1, 129), (3, 1)];
+        let mut pop = Population::default();
+        for &(m, n) in &runs {
+            pop.households
+                .municipality
+                .extend(std::iter::repeat_n(m, n));
+        }
+        let mut want = Vec::new();
+        let mut at = 0;
+        for &(m, n) in &runs {
+            want.push((m, at, at + n));
+            at += n;
+        }
+        assert_eq!(pop.segments(), want);
+        assert!(Population::default().segments().is_empty());
     }
 }
