@@ -213,12 +213,14 @@ pub fn generate(a: GenerateArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Fit a municipality's profile to the caseload its council reported for a year.
+/// Fit a municipality's profile to the caseload its council reported for a year, or every
+/// uncalibrated profile at once to the national caseload.
 #[derive(Args)]
 #[command(after_help = "\
 Examples:
   slieksnis calibrate --municipality ogres-novads --reported populations/reported/ogre-2025-caseload.csv
   slieksnis calibrate --municipality tukuma-novads --reported tukums-2024.csv --out /tmp/tukums.toml
+  slieksnis calibrate --municipality all --reported populations/reported/latvia-2025.csv
 
 The reported file is a CSV with municipality,year,measure,households,persons,eur and the rows
 needy_status, low_income_status, gmi_benefit and housing_benefit (other rows are ignored), as
@@ -226,9 +228,17 @@ populations/reported/ogre-2025-caseload.csv. Calibration fits the take-up of eac
 the low-income tail (households with next to no savings, working-age adults with no counted
 income, the level of housing costs) so that the baseline year reproduces those figures, prints
 reported against simulated, and writes the fitted values as a profile layer (default:
-populations/profiles/calibrated/SLUG.toml; rebuild to embed it, or pass --profiles).")]
+populations/profiles/calibrated/SLUG.toml; rebuild to embed it, or pass --profiles).
+
+With --municipality all, the reported file is the national caseload (rows for latvia, each a
+count in households or persons and a basis: year = received during the year, month = in an
+average month), as populations/reported/latvia-2025.csv. The national calibration fits factors
+on take-up, the low-income tail, housing costs and pensions that every municipality without a
+calibration of its own shares, so that all of Latvia reproduces those figures, and writes them
+to populations/profiles/calibrated/latvia.toml. Those municipalities stay labelled
+profile-uncalibrated: nothing of their own caseload went into the fit.")]
 pub struct CalibrateArgs {
-    /// The municipality (slug).
+    /// The municipality (slug), or all for the national calibration.
     #[arg(long, value_name = "SLUG")]
     municipality: String,
     /// The council's reported caseload (CSV).
@@ -256,6 +266,9 @@ pub fn calibrate(a: CalibrateArgs) -> Result<ExitCode> {
     let origin = a.reported.display().to_string();
     let text =
         std::fs::read_to_string(&a.reported).map_err(|e| anyhow!("{origin}: cannot read: {e}"))?;
+    if a.municipality == "all" {
+        return calibrate_national(&a, &origin, &text);
+    }
     let reported = Reported::parse(&origin, &text).map_err(|e| anyhow!("{e}"))?;
     parse_year(&reported.year.to_string()).map_err(|e| anyhow!("{origin}: {e}"))?;
     let policy = input::policy(a.policy.as_deref())?;
@@ -336,25 +349,103 @@ pub fn calibrate(a: CalibrateArgs) -> Result<ExitCode> {
             (s as f64 - r as f64) / (r as f64).max(1.0) * 100.0
         );
     }
-    let out = a.out.clone().unwrap_or_else(|| {
-        PathBuf::from(format!(
-            "populations/profiles/calibrated/{}.toml",
-            a.municipality
-        ))
-    });
+    let layer = calibrate::layer(&fit, &reported, a.seed, &source_name(&a.reported));
+    write_layer(&a, &a.municipality, &layer)
+}
+
+/// The file name of a reported caseload, as the layers cite it.
+fn source_name(reported: &Path) -> String {
+    reported
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| reported.display().to_string())
+}
+
+/// Writes a calibration layer to `--out`, by default `populations/profiles/calibrated/NAME.toml`.
+fn write_layer(a: &CalibrateArgs, name: &str, layer: &str) -> Result<ExitCode> {
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("populations/profiles/calibrated/{name}.toml")));
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("{}: cannot create", dir.display()))?;
     }
-    let source = a
-        .reported
-        .file_name()
-        .map(|f| f.to_string_lossy().into_owned())
-        .unwrap_or(origin.clone());
-    std::fs::write(&out, calibrate::layer(&fit, &reported, a.seed, &source))
-        .with_context(|| format!("{}: cannot write", out.display()))?;
+    std::fs::write(&out, layer).with_context(|| format!("{}: cannot write", out.display()))?;
     println!("\nwrote {}", out.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// `calibrate --municipality all`: the national factors.
+fn calibrate_national(a: &CalibrateArgs, origin: &str, text: &str) -> Result<ExitCode> {
+    use slieksnis_engine::calibrate::{self, National};
+    let national = National::parse(origin, text).map_err(|e| anyhow!("{e}"))?;
+    parse_year(&national.year.to_string()).map_err(|e| anyhow!("{origin}: {e}"))?;
+    let policy = input::policy(a.policy.as_deref())?;
+    let profiles = input::profiles(a.profiles.as_deref())?;
+    // From statistics, except councils with their own fit: the factors do not drift on an
+    // earlier national fit.
+    let base = profiles
+        .without_national_fit()
+        .all()
+        .map_err(|e| anyhow!("{e}"))?;
+    let own = base.iter().filter(|p| p.calibrated).count();
+    eprintln!(
+        "fitting {} municipalities ({own} with their own calibration keep it) to {origin}; \
+         each step simulates all of Latvia for {}",
+        base.len() - own,
+        national.year
+    );
+    let started = Instant::now();
+    let fit = calibrate::calibrate_national(
+        &policy.rules,
+        &policy.parameters,
+        &base,
+        &national,
+        a.seed,
+        a.budget,
+        &|years, gap| {
+            eprint!(
+                "\r{years} years of Latvia simulated: largest gap {:.1} %   ",
+                gap * 100.0
+            )
+        },
+    )
+    .map_err(|e| anyhow!("{e}"))?;
+    eprintln!();
+    println!(
+        "Latvia {}: reported ({origin}) against simulated, seed {}; {} improving steps, {:.1} s\n",
+        national.year,
+        a.seed,
+        fit.rounds,
+        started.elapsed().as_secs_f64()
+    );
+    println!(
+        "{:<36} {:>10} {:>14} {:>10} {:>8}",
+        "", "reported", "uncalibrated", "simulated", "gap"
+    );
+    for ((figure, s), u) in national
+        .figures
+        .iter()
+        .zip(&fit.simulated)
+        .zip(&fit.uncalibrated)
+    {
+        let r = figure.value;
+        println!(
+            "{:<36} {r:>10} {u:>14} {s:>10} {:>+7.1}%",
+            figure.label(),
+            (*s as f64 - r as f64) / (r as f64).max(1.0) * 100.0
+        );
+    }
+    println!("\nfactors (1 = the profile's own value):");
+    let names = slieksnis_engine::profile::Factors::NAMES;
+    for (name, v) in names.iter().zip(fit.factors.to_array()) {
+        if v != 1.0 {
+            println!("  {name:<44} {v:.3}");
+        }
+    }
+    let layer = calibrate::national_layer(&fit, &national, a.seed, &source_name(&a.reported));
+    write_layer(a, "latvia", &layer)
 }
 
 /// Compare a reform with the baseline, per municipality, from a scenario file.

@@ -319,7 +319,7 @@ fn assumed_note(assumed: &[&str]) -> String {
     }
     if assumed.contains(&UNCALIBRATED) {
         parts.push(
-            "households generated from a profile not yet fitted to the council's reported caseload"
+            "households generated from a profile not fitted to the council's own reported caseload"
                 .to_string(),
         );
     }

@@ -278,6 +278,27 @@ fn bad_input_names_the_place_and_exits_1() {
         &["params", "--period", "2025-01", "--municipality", "ogre"],
         &["unknown municipality 'ogre'", "ogres-novads"],
     );
+    // A national caseload with a basis that is not one: refused before anything is simulated.
+    let national = temp("bad-national").join("latvia.csv");
+    std::fs::write(
+        &national,
+        "municipality,year,measure,households,persons,eur,basis\n\
+         latvia,2025,needy_status,,39000,,year\n\
+         latvia,2025,housing_benefit,,33400,,weekly\n",
+    )
+    .unwrap();
+    fails(
+        &[
+            "calibrate",
+            "--municipality",
+            "all",
+            "--reported",
+            national.to_str().unwrap(),
+            "--out",
+            "/tmp/x.toml",
+        ],
+        &["latvia.csv:3:", "weekly"],
+    );
 }
 
 #[test]

@@ -182,6 +182,44 @@ pub struct Annual {
     pub outcome: Outcome,
     /// Months in which the household received something.
     pub months: Vec<u8>,
+    /// Who received what in each month, January first: the point-in-time caseloads that
+    /// monthly statistics count.
+    pub by_month: [MonthCounts; 12],
+}
+
+/// Households and persons receiving each thing in one month (holding a status, paid a benefit).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MonthCounts {
+    pub needy: Counted,
+    pub low_income: Counted,
+    pub gmi: Counted,
+    pub housing: Counted,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counted {
+    pub households: i64,
+    pub persons: i64,
+}
+
+impl Counted {
+    fn add(self, other: Counted) -> Counted {
+        Counted {
+            households: self.households + other.households,
+            persons: self.persons + other.persons,
+        }
+    }
+}
+
+impl MonthCounts {
+    fn add(self, o: MonthCounts) -> MonthCounts {
+        MonthCounts {
+            needy: self.needy.add(o.needy),
+            low_income: self.low_income.add(o.low_income),
+            gmi: self.gmi.add(o.gmi),
+            housing: self.housing.add(o.housing),
+        }
+    }
 }
 
 /// What a household is granted for a period.
@@ -231,7 +269,10 @@ pub fn project(
     let mut annual = Annual {
         outcome: Outcome::zeroed(n),
         months: vec![0; n],
+        by_month: [MonthCounts::default(); 12],
     };
+    let fp = &population.households.first_person;
+    let sizes: Vec<i64> = fp.windows(2).map(|w| (w[1] - w[0]) as i64).collect();
     let seasons: Vec<Option<&[i64; 12]>> = population
         .municipalities
         .iter()
@@ -256,7 +297,7 @@ pub fn project(
             annual.outcome.assumed = now.assumed.clone();
         }
         let o = &mut annual.outcome;
-        grants
+        annual.by_month[month as usize - 1] = grants
             .par_iter_mut()
             .zip(&kinds)
             .zip(&take_up)
@@ -268,7 +309,7 @@ pub fn project(
             .zip(o.municipal_net.par_iter_mut())
             .zip(annual.months.par_iter_mut())
             .enumerate()
-            .for_each(
+            .map(
                 |(
                     i,
                     (
@@ -279,18 +320,31 @@ pub fn project(
                     if grant.months_left == 0 {
                         *grant = assess(&now, i, kind, u, rates[council[i] as usize]);
                     }
-                    if grant.months_left > 0 {
-                        grant.months_left -= 1;
-                        *needy |= grant.needy;
-                        *low |= grant.low_income;
-                        *gmi += grant.gmi;
-                        *housing += grant.housing;
-                        *state += grant.state;
-                        *net += grant.net;
-                        *months += 1;
+                    if grant.months_left == 0 {
+                        return MonthCounts::default();
+                    }
+                    grant.months_left -= 1;
+                    *needy |= grant.needy;
+                    *low |= grant.low_income;
+                    *gmi += grant.gmi;
+                    *housing += grant.housing;
+                    *state += grant.state;
+                    *net += grant.net;
+                    *months += 1;
+                    let count = |yes: bool| Counted {
+                        households: yes as i64,
+                        persons: yes as i64 * sizes[i],
+                    };
+                    MonthCounts {
+                        needy: count(grant.needy),
+                        low_income: count(grant.low_income),
+                        gmi: count(grant.gmi > 0),
+                        housing: count(grant.housing > 0),
                     }
                 },
-            );
+            )
+            // Integer sums: the same total in any order, on any number of threads.
+            .reduce(MonthCounts::default, MonthCounts::add);
         done(month);
     }
     Ok(annual)

@@ -1,6 +1,8 @@
 //! Calibration: fitting a municipality's profile so that its baseline year reproduces the
 //! caseload its council reported — households with needy and with low-income status, GMI
-//! households and euros, housing-benefit households and euros.
+//! households and euros, housing-benefit households and euros. For the councils without a
+//! report, the national calibration fits one set of [`Factors`] that all their profiles share,
+//! so that all of Latvia reproduces the national caseload ([`calibrate_national`]).
 //!
 //! What is fitted, and why these (the rest of the profile comes from statistics and stays):
 //! - **take-up** of each benefit (one factor per benefit on the profile's rates by household
@@ -24,11 +26,11 @@
 
 use std::sync::Arc;
 
-use crate::annual::{Behaviour, project};
+use crate::annual::{Behaviour, MonthCounts, project};
 use crate::fixed::{self, CENT};
 use crate::generate::generate;
 use crate::parameters::ParameterSet;
-use crate::profile::{Profile, TakeUpRates};
+use crate::profile::{Factors, Profile, TakeUpRates};
 use crate::script::Rules;
 use crate::simulate::SimulationError;
 use crate::summary::{Row, summarize};
@@ -165,59 +167,12 @@ impl Reported {
     }
 }
 
-/// What calibration adjusts, as factors on the profile's own values: take-up of gmi,
-/// needy_status, low_income_status, housing_benefit; the share with next to no savings in the
-/// three lowest income bands and how much more often households of 65+ have next to none; the
-/// share of working-age adults with no counted income; the level of housing costs; the monthly
-/// rate of job loss (how much incomes churn during the year); the level of old-age pensions (how
-/// many pensioners live just below the housing-benefit line); how much housing costs rise in
-/// winter (how many households pass through the housing benefit in a year).
-const KNOBS: usize = 13;
+/// What calibration adjusts: the [`Factors`] on the profile's own values, searched as their
+/// logarithms (so a factor of 2 and one of ½ are the same distance from 1).
+const KNOBS: usize = Factors::COUNT;
 
-fn apply(knobs: &[f64; KNOBS], base: &Profile) -> Profile {
-    let mut p = base.clone();
-    let share = |v: &mut f64, f: f64| *v = round6((*v * f).clamp(0.0, 1.0));
-    let scale = |r: &mut TakeUpRates, f: f64| {
-        for v in [&mut r.pensioners, &mut r.with_children, &mut r.other] {
-            share(v, f);
-        }
-    };
-    scale(&mut p.take_up.gmi, knobs[0]);
-    scale(&mut p.take_up.needy_status, knobs[1]);
-    scale(&mut p.take_up.low_income_status, knobs[2]);
-    scale(&mut p.take_up.housing_benefit, knobs[3]);
-    let bands = &mut p.low_income_tail.savings_near_zero;
-    share(&mut bands.below_half_minimum_wage, knobs[4]);
-    share(&mut bands.below_minimum_wage, knobs[5]);
-    share(&mut bands.below_twice_minimum_wage, knobs[6]);
-    share(&mut p.low_income_tail.zero_income_share, knobs[7]);
-    p.housing_costs.level =
-        round6((p.housing_costs.level * knobs[8].clamp(0.4, 1.5)).clamp(0.01, 5.0));
-    let older = &mut p.low_income_tail.savings_near_zero_factor_65_plus;
-    *older = round6((*older * knobs[9]).clamp(0.1, 10.0));
-    let churn = &mut p.income_changes.job_loss_per_month;
-    *churn = round6((*churn * knobs[10]).clamp(0.0, 0.05));
-    p.pensions.level = round6((p.pensions.level * knobs[11].clamp(0.8, 1.2)).clamp(0.01, 5.0));
-    // The winter/summer contrast, scaled about the yearly average (which stays 1); no month
-    // below a twentieth of the average.
-    let months = &mut p.housing_costs.by_month;
-    let lowest = months.iter().copied().fold(f64::MAX, f64::min);
-    let most = if lowest < 1.0 {
-        0.95 / (1.0 - lowest)
-    } else {
-        1.0
-    };
-    let contrast = knobs[12].min(2.5).min(most);
-    for f in months.iter_mut() {
-        *f = round6(1.0 + (*f - 1.0) * contrast);
-    }
-    p.calibrated = true;
-    p
-}
-
-/// Six decimals: what the calibrated layer writes, so the profile read back is the one fitted.
-fn round6(x: f64) -> f64 {
-    (x * 1e6).round() / 1e6
+fn factors(x: &[f64; KNOBS]) -> Factors {
+    Factors::from_array(x.map(f64::exp))
 }
 
 /// The result of a calibration.
@@ -247,12 +202,8 @@ pub fn simulate_year(
 }
 
 /// Fits `base` to `reported` with at most `budget` simulated years, stopping once every figure
-/// is within 2 %, and keeps the best simulation seen. First Levenberg–Marquardt on the
-/// logarithms of the factors (each round: the effect of each factor, measured by simulating
-/// with it 15 % higher, then a damped least-squares step), while it improves; then a pattern
-/// search on the largest gap itself (each factor up and down by a step that halves when no
-/// move helps), because the aim is every figure within a tolerance and the simulated figures
-/// move in steps of whole households. `progress(simulations, worst gap)` as it goes.
+/// is within 2 %, and keeps the best simulation seen (see [`search`]). `progress(simulations,
+/// worst gap)` as it goes.
 pub fn calibrate(
     rules: &Rules,
     parameters: &ParameterSet,
@@ -262,83 +213,149 @@ pub fn calibrate(
     budget: usize,
     progress: &dyn Fn(usize, f64),
 ) -> Result<Fit, SimulationError> {
-    let used = std::cell::Cell::new(0usize);
     let targets = reported.against(&Row::default()).map(|(_, r, _, _)| r);
+    let found = search(
+        &targets,
+        &(0..KNOBS).collect::<Vec<_>>(),
+        budget,
+        &mut |x| {
+            let mut profile = factors(x).apply(base);
+            profile.calibrated = true;
+            let row = simulate_year(rules, parameters, &profile, reported.year, seed)?;
+            let figures = reported.against(&row).map(|(_, _, s, _)| s).to_vec();
+            Ok((figures, (profile, row)))
+        },
+        progress,
+    )?;
+    let (profile, simulated) = found.best;
+    Ok(Fit {
+        profile,
+        simulated,
+        rounds: found.rounds,
+    })
+}
+
+/// What [`search`] found: the best simulation's output and figures, and how many steps improved.
+struct Found<T> {
+    best: T,
+    figures: Vec<i64>,
+    rounds: usize,
+    /// The figures before any change (every factor 1).
+    start: Vec<i64>,
+}
+
+/// One simulation for a search: the figures for knobs `x`, and what to keep if they are the
+/// best.
+type Simulate<'a, T> = dyn FnMut(&[f64; KNOBS]) -> Result<(Vec<i64>, T), SimulationError> + 'a;
+
+/// The largest relative gap between `figures` and `targets`.
+fn worst_gap(targets: &[i64], figures: &[i64]) -> f64 {
+    targets
+        .iter()
+        .zip(figures)
+        .map(|(&r, &s)| ((s as f64 - r as f64) / (r as f64).max(1.0)).abs())
+        .fold(0.0, f64::max)
+}
+
+/// Searches the knobs in `active` (the others stay at factor 1) so that `simulate`'s figures
+/// come close to `targets`, with at most `budget` simulations, and keeps the best seen.
+///
+/// First Levenberg–Marquardt on the logarithms of the factors (each round: the effect of each
+/// factor, measured by simulating with it 15 % higher, then a damped least-squares step), while
+/// it improves; then a pattern search on the largest gap itself (each factor up and down by a
+/// step that halves when no move helps), because the aim is every figure within a tolerance
+/// and the simulated figures move in steps of whole households. It stops once every figure is
+/// within 2 %.
+fn search<T>(
+    targets: &[i64],
+    active: &[usize],
+    budget: usize,
+    simulate: &mut Simulate<T>,
+    progress: &dyn Fn(usize, f64),
+) -> Result<Found<T>, SimulationError> {
+    let mut used = 0usize;
+    let mut run = |x: &[f64; KNOBS]| {
+        used += 1;
+        simulate(x).map(|r| (r, used))
+    };
     // Residuals: signed squares of the log gaps, so that least squares weighs the largest gap
     // most (the aim is every figure within a tolerance, not a small average).
-    let gaps = |row: &Row| -> [f64; 6] {
-        let sim = reported.against(row);
-        std::array::from_fn(|i| {
-            let g = ((sim[i].2.max(1)) as f64 / targets[i].max(1) as f64).ln();
-            g * g.abs()
-        })
+    let gaps = |figures: &[i64]| -> Vec<f64> {
+        targets
+            .iter()
+            .zip(figures)
+            .map(|(&r, &s)| {
+                let g = (s.max(1) as f64 / r.max(1) as f64).ln();
+                g * g.abs()
+            })
+            .collect()
     };
-    let cost = |g: &[f64; 6]| g.iter().map(|x| x * x).sum::<f64>();
-    let run = |x: &[f64; KNOBS]| -> Result<(Profile, Row), SimulationError> {
-        used.set(used.get() + 1);
-        let profile = apply(&x.map(f64::exp), base);
-        let row = simulate_year(rules, parameters, &profile, reported.year, seed)?;
-        Ok((profile, row))
-    };
+    let cost = |g: &[f64]| g.iter().map(|x| x * x).sum::<f64>();
+    let (m, k) = (targets.len(), active.len());
     let mut x = [0.0f64; KNOBS];
-    let (profile, row) = run(&x)?;
-    let mut g = gaps(&row);
-    let mut best = Fit {
-        profile,
-        simulated: row,
+    let ((figures, output), mut used_now) = run(&x)?;
+    let mut g = gaps(&figures);
+    let start = figures.clone();
+    let mut best = Found {
+        best: output,
+        figures,
         rounds: 0,
+        start: start.clone(),
     };
     let mut best_x = x;
     let mut lambda = 1.0;
     const STEP: f64 = 0.15;
     const GOOD: f64 = 0.02;
     for round in 1.. {
-        if reported.worst_gap(&best.simulated) < GOOD || used.get() + KNOBS + 6 > budget {
+        if worst_gap(targets, &best.figures) < GOOD || used_now + k + 6 > budget {
             break;
         }
-        // The effect of each factor on each log gap.
-        let mut jacobian = [[0.0f64; KNOBS]; 6];
-        for k in 0..KNOBS {
+        // The effect of each active factor on each log gap.
+        let mut jacobian = vec![vec![0.0f64; k]; m];
+        for (j, &knob) in active.iter().enumerate() {
             let mut probe = x;
-            probe[k] += STEP;
-            let (_, row) = run(&probe)?;
-            let moved = gaps(&row);
-            for i in 0..6 {
-                jacobian[i][k] = (moved[i] - g[i]) / STEP;
+            probe[knob] += STEP;
+            let ((figures, _), n) = run(&probe)?;
+            used_now = n;
+            let moved = gaps(&figures);
+            for i in 0..m {
+                jacobian[i][j] = (moved[i] - g[i]) / STEP;
             }
         }
         // Damped normal equations: (JᵀJ + λ·diag(JᵀJ) + 10⁻⁶) δ = −Jᵀg; retry with more
         // damping until the step helps (or give up on this round).
         let mut improved = false;
         for _ in 0..6 {
-            let mut a = [[0.0f64; KNOBS]; KNOBS];
-            let mut rhs = [0.0f64; KNOBS];
-            for r in 0..KNOBS {
-                for c in 0..KNOBS {
-                    a[r][c] = (0..6).map(|i| jacobian[i][r] * jacobian[i][c]).sum();
+            let mut a = vec![vec![0.0f64; k]; k];
+            let mut rhs = vec![0.0f64; k];
+            for r in 0..k {
+                for c in 0..k {
+                    a[r][c] = (0..m).map(|i| jacobian[i][r] * jacobian[i][c]).sum();
                 }
-                rhs[r] = -(0..6).map(|i| jacobian[i][r] * g[i]).sum::<f64>();
+                rhs[r] = -(0..m).map(|i| jacobian[i][r] * g[i]).sum::<f64>();
             }
             for (d, row) in a.iter_mut().enumerate() {
                 row[d] += lambda * row[d] + 1e-6;
             }
-            let step = solve(a, rhs).map(|d| d.clamp(-1.0, 1.0));
+            let step = solve(a, rhs);
             let mut trial = x;
-            for k in 0..KNOBS {
-                trial[k] = (trial[k] + step[k]).clamp(-4.0, 4.0);
+            for (j, &knob) in active.iter().enumerate() {
+                trial[knob] = (trial[knob] + step[j].clamp(-1.0, 1.0)).clamp(-4.0, 4.0);
             }
-            let (profile, row) = run(&trial)?;
-            let tg = gaps(&row);
+            let ((figures, output), n) = run(&trial)?;
+            used_now = n;
+            let tg = gaps(&figures);
             if cost(&tg) < cost(&g) {
                 x = trial;
                 g = tg;
                 lambda = (lambda / 3.0).max(1e-3);
-                if reported.worst_gap(&row) < reported.worst_gap(&best.simulated) {
+                if worst_gap(targets, &figures) < worst_gap(targets, &best.figures) {
                     best_x = x;
-                    best = Fit {
-                        profile,
-                        simulated: row,
+                    best = Found {
+                        best: output,
+                        figures,
                         rounds: round,
+                        start: start.clone(),
                     };
                 }
                 improved = true;
@@ -346,34 +363,36 @@ pub fn calibrate(
             }
             lambda *= 4.0;
         }
-        progress(used.get(), reported.worst_gap(&best.simulated));
+        progress(used_now, worst_gap(targets, &best.figures));
         if !improved {
             break;
         }
     }
     // Pattern search from the best point.
     let mut x = best_x;
-    let mut worst = reported.worst_gap(&best.simulated);
+    let mut worst = worst_gap(targets, &best.figures);
     let mut step = 0.2;
     'search: while step > 0.005 && worst >= GOOD {
         let mut moved = false;
-        for k in 0..KNOBS {
+        for &knob in active {
             for direction in [1.0, -1.0] {
-                if used.get() >= budget {
+                if used_now >= budget {
                     break 'search;
                 }
                 let mut trial = x;
-                trial[k] = (trial[k] + direction * step).clamp(-4.0, 4.0);
-                let (profile, row) = run(&trial)?;
-                let w = reported.worst_gap(&row);
+                trial[knob] = (trial[knob] + direction * step).clamp(-4.0, 4.0);
+                let ((figures, output), n) = run(&trial)?;
+                used_now = n;
+                let w = worst_gap(targets, &figures);
                 if w < worst {
                     (x, worst, moved) = (trial, w, true);
-                    best = Fit {
-                        profile,
-                        simulated: row,
+                    best = Found {
+                        best: output,
+                        figures,
                         rounds: best.rounds + 1,
+                        start: start.clone(),
                     };
-                    progress(used.get(), worst);
+                    progress(used_now, worst);
                     break;
                 }
             }
@@ -386,9 +405,10 @@ pub fn calibrate(
 }
 
 /// Solves `a x = b` by Gaussian elimination with partial pivoting; a singular direction gets 0.
-fn solve<const N: usize>(mut a: [[f64; N]; N], mut b: [f64; N]) -> [f64; N] {
-    for col in 0..N {
-        let pivot = (col..N)
+fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
+    let n = b.len();
+    for col in 0..n {
+        let pivot = (col..n)
             .max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))
             .unwrap_or(col);
         a.swap(col, pivot);
@@ -396,21 +416,21 @@ fn solve<const N: usize>(mut a: [[f64; N]; N], mut b: [f64; N]) -> [f64; N] {
         if a[col][col].abs() < 1e-12 {
             continue;
         }
-        for r in col + 1..N {
+        for r in col + 1..n {
             let f = a[r][col] / a[col][col];
-            let pivot_row = a[col];
+            let pivot_row = a[col].clone();
             for (x, p) in a[r][col..].iter_mut().zip(&pivot_row[col..]) {
                 *x -= f * p;
             }
             b[r] -= f * b[col];
         }
     }
-    let mut x = [0.0; N];
-    for r in (0..N).rev() {
+    let mut x = vec![0.0; n];
+    for r in (0..n).rev() {
         if a[r][r].abs() < 1e-12 {
             continue;
         }
-        let s: f64 = (r + 1..N).map(|c| a[r][c] * x[c]).sum();
+        let s: f64 = (r + 1..n).map(|c| a[r][c] * x[c]).sum();
         x[r] = (b[r] - s) / a[r][r];
     }
     x
@@ -498,4 +518,346 @@ pub fn layer(fit: &Fit, reported: &Reported, seed: u64, source: &str) -> String 
         p.pensions.level,
     ));
     out
+}
+
+// ---------------------------------------------------------------------------------------------
+// The national calibration: what calibration learns for the councils without a report.
+
+/// What a national figure counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    Needy,
+    LowIncome,
+    Gmi,
+    Housing,
+}
+
+/// Households or persons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Households,
+    Persons,
+}
+
+/// Over which time a figure counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    /// Received at least once during the year (what annual reports count).
+    Year,
+    /// Received in a month, averaged over the twelve months (monthly statistics).
+    Month,
+}
+
+/// One reported national figure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NationalFigure {
+    pub measure: Measure,
+    pub unit: Unit,
+    pub basis: Basis,
+    pub value: i64,
+    /// The row's `source` column.
+    pub source: String,
+}
+
+impl NationalFigure {
+    /// "needy persons (year)".
+    pub fn label(&self) -> String {
+        let what = match self.measure {
+            Measure::Needy => "needy",
+            Measure::LowIncome => "low-income",
+            Measure::Gmi => "GMI",
+            Measure::Housing => "housing-benefit",
+        };
+        let unit = match self.unit {
+            Unit::Households => "households",
+            Unit::Persons => "persons",
+        };
+        let basis = match self.basis {
+            Basis::Year => "during the year",
+            Basis::Month => "a month",
+        };
+        format!("{what} {unit}, {basis}")
+    }
+
+    /// This figure in a simulated year: the year's row of all of Latvia and its months.
+    pub fn simulated(&self, total: &Row, by_month: &[MonthCounts; 12]) -> i64 {
+        match self.basis {
+            Basis::Year => match (self.measure, self.unit) {
+                (Measure::Needy, Unit::Households) => total.needy_households,
+                (Measure::Needy, Unit::Persons) => total.needy_persons,
+                (Measure::LowIncome, Unit::Households) => total.low_income_households,
+                (Measure::LowIncome, Unit::Persons) => total.low_income_persons,
+                (Measure::Gmi, _) => total.gmi_households,
+                (Measure::Housing, _) => total.housing_households,
+            },
+            Basis::Month => {
+                let one = |m: &MonthCounts| {
+                    let c = match self.measure {
+                        Measure::Needy => m.needy,
+                        Measure::LowIncome => m.low_income,
+                        Measure::Gmi => m.gmi,
+                        Measure::Housing => m.housing,
+                    };
+                    match self.unit {
+                        Unit::Households => c.households,
+                        Unit::Persons => c.persons,
+                    }
+                };
+                // The average month, rounded half up to a whole count.
+                (by_month.iter().map(one).sum::<i64>() + 6) / 12
+            }
+        }
+    }
+}
+
+/// A national caseload for a year (what the national calibration aims at).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct National {
+    pub year: i32,
+    pub figures: Vec<NationalFigure>,
+}
+
+impl National {
+    /// Parses a national caseload CSV: `municipality,year,measure,households,persons,eur,basis,
+    /// source` with `municipality` = `latvia`, `measure` one of `needy_status`,
+    /// `low_income_status`, `gmi_benefit`, `housing_benefit`, a count in exactly one of
+    /// `households` and `persons`, and `basis` `year` or `month` (as
+    /// `populations/reported/latvia-2025.csv`). Errors name the line and column.
+    pub fn parse(origin: &str, text: &str) -> Result<National, String> {
+        let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+        let headers = reader
+            .headers()
+            .map_err(|e| format!("{origin}: {e}"))?
+            .clone();
+        let column = |name: &str| {
+            headers
+                .iter()
+                .position(|h| h.trim() == name)
+                .ok_or_else(|| format!("{origin}:1: no '{name}' column"))
+        };
+        let (where_c, year_c, measure_c) =
+            (column("municipality")?, column("year")?, column("measure")?);
+        let (households_c, persons_c, basis_c) =
+            (column("households")?, column("persons")?, column("basis")?);
+        let source_c = headers.iter().position(|h| h.trim() == "source");
+        let mut year = None;
+        let mut figures = Vec::new();
+        for (i, record) in reader.records().enumerate() {
+            let line = i + 2;
+            let record = record.map_err(|e| format!("{origin}:{line}: {e}"))?;
+            let field = |c: usize| record.get(c).unwrap_or("").trim();
+            if field(where_c) != "latvia" {
+                return Err(format!(
+                    "{origin}:{line}: municipality '{}': a national caseload is for 'latvia'",
+                    field(where_c)
+                ));
+            }
+            let measure = match field(measure_c) {
+                "needy_status" => Measure::Needy,
+                "low_income_status" => Measure::LowIncome,
+                "gmi_benefit" => Measure::Gmi,
+                "housing_benefit" => Measure::Housing,
+                other => {
+                    return Err(format!(
+                        "{origin}:{line}: measure '{other}' is not one of needy_status, \
+                         low_income_status, gmi_benefit, housing_benefit"
+                    ));
+                }
+            };
+            let y: i32 = field(year_c)
+                .parse()
+                .map_err(|_| format!("{origin}:{line}: year '{}' is not a year", field(year_c)))?;
+            if *year.get_or_insert(y) != y {
+                return Err(format!("{origin}:{line}: a second year ({y}) in one file"));
+            }
+            let (unit, count) = match (field(households_c), field(persons_c)) {
+                (h, "") if !h.is_empty() => (Unit::Households, h),
+                ("", p) if !p.is_empty() => (Unit::Persons, p),
+                _ => {
+                    return Err(format!(
+                        "{origin}:{line}: give the count in households or in persons (one of them)"
+                    ));
+                }
+            };
+            let value = fixed::parse_int(count.as_bytes())
+                .ok()
+                .filter(|v| *v > 0)
+                .ok_or_else(|| format!("{origin}:{line}: '{count}' is not a count"))?;
+            let basis = match field(basis_c) {
+                "year" => Basis::Year,
+                "month" => Basis::Month,
+                other => {
+                    return Err(format!(
+                        "{origin}:{line}: basis '{other}' is not 'year' (received during the \
+                         year) or 'month' (received in an average month)"
+                    ));
+                }
+            };
+            if basis == Basis::Year
+                && unit == Unit::Persons
+                && matches!(measure, Measure::Gmi | Measure::Housing)
+            {
+                return Err(format!(
+                    "{origin}:{line}: persons receiving a benefit are counted by month only; \
+                     give households for the year"
+                ));
+            }
+            if figures
+                .iter()
+                .any(|f: &NationalFigure| (f.measure, f.unit, f.basis) == (measure, unit, basis))
+            {
+                return Err(format!("{origin}:{line}: the same figure twice"));
+            }
+            figures.push(NationalFigure {
+                measure,
+                unit,
+                basis,
+                value,
+                source: source_c.map(field).unwrap_or("").to_string(),
+            });
+        }
+        Ok(National {
+            year: year.ok_or_else(|| format!("{origin}: no rows"))?,
+            figures,
+        })
+    }
+
+    fn targets(&self) -> Vec<i64> {
+        self.figures.iter().map(|f| f.value).collect()
+    }
+}
+
+/// The knobs the national calibration moves: take-up, the savings of the low-income tail and
+/// of 65+, the level of housing costs and of pensions. Churn, the zero-income share and the
+/// winter contrast stay: national figures of three or four counts cannot tell them apart.
+pub const NATIONAL_KNOBS: [usize; 10] = [0, 1, 2, 3, 4, 5, 6, 8, 9, 11];
+
+/// The result of a national calibration.
+#[derive(Debug, Clone)]
+pub struct NationalFit {
+    pub factors: Factors,
+    /// The simulated figures with the fitted factors, in the order of the report's figures.
+    pub simulated: Vec<i64>,
+    /// The simulated figures from statistics alone (every factor 1).
+    pub uncalibrated: Vec<i64>,
+    pub rounds: usize,
+}
+
+/// All of Latvia in `year` with the national factors `factors` applied to every profile that
+/// has no calibration of its own (`calibrated = false`); councils with their own fit keep it.
+/// Returns the national row and the months.
+pub fn simulate_latvia(
+    rules: &Rules,
+    parameters: &ParameterSet,
+    profiles: &[Profile],
+    factors: &Factors,
+    year: i32,
+    seed: u64,
+) -> Result<(Row, [MonthCounts; 12]), SimulationError> {
+    let scaled: Vec<Profile> = profiles
+        .iter()
+        .map(|p| {
+            if p.calibrated {
+                p.clone()
+            } else {
+                let mut q = factors.apply(p);
+                q.national_fit = true;
+                q
+            }
+        })
+        .collect();
+    let refs: Vec<&Profile> = scaled.iter().collect();
+    let population = Arc::new(generate(&refs, year, seed));
+    let behaviour = Behaviour::from_profiles(&refs, year, seed);
+    let annual = project(rules, parameters, &population, year, &behaviour, &|_| {})?;
+    Ok((
+        summarize(&population, &annual.outcome).total,
+        annual.by_month,
+    ))
+}
+
+/// Fits the national factors so that all of Latvia (`profiles`: every municipality, from
+/// statistics alone except those with their own calibration) reproduces `national`, with at
+/// most `budget` simulated years of the whole country (see [`search`]).
+pub fn calibrate_national(
+    rules: &Rules,
+    parameters: &ParameterSet,
+    profiles: &[Profile],
+    national: &National,
+    seed: u64,
+    budget: usize,
+    progress: &dyn Fn(usize, f64),
+) -> Result<NationalFit, SimulationError> {
+    let found = search(
+        &national.targets(),
+        &NATIONAL_KNOBS,
+        budget,
+        &mut |x| {
+            // Rounded as the layer writes them, so the profile read back is the one fitted.
+            let f = Factors::from_array(factors(x).to_array().map(round6));
+            let (row, months) =
+                simulate_latvia(rules, parameters, profiles, &f, national.year, seed)?;
+            let figures = national
+                .figures
+                .iter()
+                .map(|n| n.simulated(&row, &months))
+                .collect();
+            Ok((figures, f))
+        },
+        progress,
+    )?;
+    Ok(NationalFit {
+        factors: found.best,
+        simulated: found.figures,
+        uncalibrated: found.start,
+        rounds: found.rounds,
+    })
+}
+
+/// The national calibration layer (`populations/profiles/calibrated/latvia.toml`): the fitted
+/// factors, with reported and simulated figures in the comments.
+pub fn national_layer(fit: &NationalFit, national: &National, seed: u64, source: &str) -> String {
+    let mut out = format!(
+        "# Latvia — national calibration layer, written by `slieksnis calibrate --municipality all`;\n\
+         # do not edit by hand, run it again.\n\
+         #\n\
+         # Factors on the values of every municipality's profile that has no calibration of its\n\
+         # own (calibrated/<slug>.toml): take-up, the low-income tail, housing costs, pensions.\n\
+         # Each council keeps its own statistics; the factors move all of them alike, so that\n\
+         # all of Latvia reproduces the national caseload. Councils with their own fit keep it\n\
+         # and count in the totals as fitted.\n\
+         #\n\
+         # Fitted to {source} ({year}), seed {seed}, in {rounds} improving steps:\n\
+         #   {:<36} {:>10} {:>14} {:>10} {:>8}\n",
+        "",
+        "reported",
+        "uncalibrated",
+        "simulated",
+        "gap",
+        year = national.year,
+        rounds = fit.rounds,
+    );
+    for ((figure, s), u) in national
+        .figures
+        .iter()
+        .zip(&fit.simulated)
+        .zip(&fit.uncalibrated)
+    {
+        let r = figure.value;
+        out.push_str(&format!(
+            "#   {:<36} {r:>10} {u:>14} {s:>10} {:>+7.1}%\n",
+            figure.label(),
+            (*s as f64 - r as f64) / (r as f64).max(1.0) * 100.0
+        ));
+    }
+    out.push_str("\n[factors]\n");
+    for (name, v) in Factors::NAMES.iter().zip(fit.factors.to_array()) {
+        out.push_str(&format!("{name} = {}\n", round6(v)));
+    }
+    out
+}
+
+/// Six decimals: what a layer writes.
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
 }

@@ -13,6 +13,14 @@
 //!    reported caseload
 //!    (`calibrated = true`).
 //!
+//! A municipality without a layer 5 gets what calibration learned nationally instead:
+//! `calibrated/latvia.toml` ([`NATIONAL_FIT`], written by `slieksnis calibrate --municipality
+//! all`) holds [`Factors`] on those same values, fitted so that all of Latvia reproduces the
+//! national caseload. They scale each council's own values, so the differences between councils
+//! that come from statistics stay. Such a profile is still uncalibrated (`calibrated = false`):
+//! nothing of its own council's caseload went into it; `national_fit` says the factors were
+//! applied.
+//!
 //! Merging is by name: a table written in a later layer replaces only the entries it names, so a
 //! region can change `wages.level` and keep the rest. A table keyed by numbers (percentile points
 //! `{ 0 = …, 50 = … }`, age bands `{ "18-24" = … }`, years `{ 2024 = … }`) and a list (household
@@ -46,6 +54,8 @@ mod embedded {
 
 /// The national layer's path.
 pub const NATIONAL: &str = "latvia.toml";
+/// The national calibration's path: [`Factors`] for every municipality without its own fit.
+pub const NATIONAL_FIT: &str = "calibrated/latvia.toml";
 /// Largest household size a profile can describe.
 pub const MAX_SIZE: usize = 8;
 /// Names of the size shares in `[household_sizes]`, for 1 … [`MAX_SIZE`] persons.
@@ -569,7 +579,10 @@ pub struct Profile {
     pub population: u64,
     pub population_date: String,
     pub median_age: Option<f64>,
+    /// Fitted to the council's own reported caseload (a `calibrated/<slug>.toml` layer).
     pub calibrated: bool,
+    /// Not fitted to its own caseload, but scaled by the national calibration's factors.
+    pub national_fit: bool,
     /// The layers, national first.
     pub files: Vec<String>,
     /// Shares of households of 1 … 8 persons, adding up to exactly 1.
@@ -668,6 +681,200 @@ fn nearest(map: &BTreeMap<i32, f64>, year: i32) -> Option<f64> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Factors: what calibration adjusts.
+
+/// Factors on a profile's own values (1 = unchanged): what calibration adjusts, and what the
+/// national calibration layer ([`NATIONAL_FIT`]) holds. Shares stay within 0–1 and levels within
+/// the bounds in [`Factors::apply`], whatever the factor.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Factors {
+    /// Take-up of each benefit, every household type alike.
+    pub take_up_gmi: f64,
+    pub take_up_needy_status: f64,
+    pub take_up_low_income_status: f64,
+    pub take_up_housing_benefit: f64,
+    /// The shares with next to no savings in the three lowest income bands.
+    pub savings_near_zero_below_half_minimum_wage: f64,
+    pub savings_near_zero_below_minimum_wage: f64,
+    pub savings_near_zero_below_twice_minimum_wage: f64,
+    /// The share of working-age adults with no counted income.
+    pub zero_income_share: f64,
+    /// The level of housing costs (0.4–1.5 of the profile's).
+    pub housing_costs_level: f64,
+    /// How much more often households of 65+ have next to no savings.
+    pub savings_near_zero_factor_65_plus: f64,
+    /// The monthly rate of job loss (churn during the year).
+    pub job_loss_per_month: f64,
+    /// The level of old-age pensions (0.8–1.2 of the profile's).
+    pub pensions_level: f64,
+    /// The winter/summer contrast of housing costs about their yearly average.
+    pub housing_costs_winter_contrast: f64,
+}
+
+impl Default for Factors {
+    fn default() -> Factors {
+        Factors::from_array([1.0; Factors::COUNT])
+    }
+}
+
+impl Factors {
+    pub const COUNT: usize = 13;
+    /// The names, in the order of [`Factors::to_array`], as the national layer writes them.
+    pub const NAMES: [&str; Factors::COUNT] = [
+        "take_up_gmi",
+        "take_up_needy_status",
+        "take_up_low_income_status",
+        "take_up_housing_benefit",
+        "savings_near_zero_below_half_minimum_wage",
+        "savings_near_zero_below_minimum_wage",
+        "savings_near_zero_below_twice_minimum_wage",
+        "zero_income_share",
+        "housing_costs_level",
+        "savings_near_zero_factor_65_plus",
+        "job_loss_per_month",
+        "pensions_level",
+        "housing_costs_winter_contrast",
+    ];
+
+    pub fn from_array(f: [f64; Factors::COUNT]) -> Factors {
+        Factors {
+            take_up_gmi: f[0],
+            take_up_needy_status: f[1],
+            take_up_low_income_status: f[2],
+            take_up_housing_benefit: f[3],
+            savings_near_zero_below_half_minimum_wage: f[4],
+            savings_near_zero_below_minimum_wage: f[5],
+            savings_near_zero_below_twice_minimum_wage: f[6],
+            zero_income_share: f[7],
+            housing_costs_level: f[8],
+            savings_near_zero_factor_65_plus: f[9],
+            job_loss_per_month: f[10],
+            pensions_level: f[11],
+            housing_costs_winter_contrast: f[12],
+        }
+    }
+
+    pub fn to_array(&self) -> [f64; Factors::COUNT] {
+        [
+            self.take_up_gmi,
+            self.take_up_needy_status,
+            self.take_up_low_income_status,
+            self.take_up_housing_benefit,
+            self.savings_near_zero_below_half_minimum_wage,
+            self.savings_near_zero_below_minimum_wage,
+            self.savings_near_zero_below_twice_minimum_wage,
+            self.zero_income_share,
+            self.housing_costs_level,
+            self.savings_near_zero_factor_65_plus,
+            self.job_loss_per_month,
+            self.pensions_level,
+            self.housing_costs_winter_contrast,
+        ]
+    }
+
+    /// `profile` with its values scaled, each rounded to six decimals (what a calibration
+    /// layer writes, so the profile read back is the one fitted). `calibrated` and
+    /// `national_fit` are left as they are: the caller says which fit this is.
+    pub fn apply(&self, profile: &Profile) -> Profile {
+        let mut p = profile.clone();
+        let share = |v: &mut f64, f: f64| *v = round6((*v * f).clamp(0.0, 1.0));
+        let scale = |r: &mut TakeUpRates, f: f64| {
+            for v in [&mut r.pensioners, &mut r.with_children, &mut r.other] {
+                share(v, f);
+            }
+        };
+        scale(&mut p.take_up.gmi, self.take_up_gmi);
+        scale(&mut p.take_up.needy_status, self.take_up_needy_status);
+        scale(
+            &mut p.take_up.low_income_status,
+            self.take_up_low_income_status,
+        );
+        scale(&mut p.take_up.housing_benefit, self.take_up_housing_benefit);
+        let bands = &mut p.low_income_tail.savings_near_zero;
+        share(
+            &mut bands.below_half_minimum_wage,
+            self.savings_near_zero_below_half_minimum_wage,
+        );
+        share(
+            &mut bands.below_minimum_wage,
+            self.savings_near_zero_below_minimum_wage,
+        );
+        share(
+            &mut bands.below_twice_minimum_wage,
+            self.savings_near_zero_below_twice_minimum_wage,
+        );
+        share(
+            &mut p.low_income_tail.zero_income_share,
+            self.zero_income_share,
+        );
+        let level = &mut p.housing_costs.level;
+        *level = round6((*level * self.housing_costs_level.clamp(0.4, 1.5)).clamp(0.01, 5.0));
+        let older = &mut p.low_income_tail.savings_near_zero_factor_65_plus;
+        *older = round6((*older * self.savings_near_zero_factor_65_plus).clamp(0.1, 10.0));
+        let churn = &mut p.income_changes.job_loss_per_month;
+        *churn = round6((*churn * self.job_loss_per_month).clamp(0.0, 0.05));
+        let pensions = &mut p.pensions.level;
+        *pensions = round6((*pensions * self.pensions_level.clamp(0.8, 1.2)).clamp(0.01, 5.0));
+        // The winter/summer contrast, scaled about the yearly average (which stays 1); no month
+        // below a twentieth of the average.
+        let months = &mut p.housing_costs.by_month;
+        let lowest = months.iter().copied().fold(f64::MAX, f64::min);
+        let most = if lowest < 1.0 {
+            0.95 / (1.0 - lowest)
+        } else {
+            1.0
+        };
+        let contrast = self.housing_costs_winter_contrast.min(2.5).min(most);
+        for f in months.iter_mut() {
+            *f = round6(1.0 + (*f - 1.0) * contrast);
+        }
+        p
+    }
+}
+
+/// Six decimals.
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+/// The national calibration layer as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NationalFitLayer {
+    #[allow(dead_code)]
+    about: Option<String>,
+    factors: Factors,
+}
+
+/// Parses and checks [`NATIONAL_FIT`]: every factor a positive number.
+fn parse_national_fit(text: &str) -> Result<Factors, ProfileError> {
+    let fail = |line: Option<usize>, field: Option<String>, message: String| ProfileError {
+        file: NATIONAL_FIT.to_string(),
+        line,
+        field,
+        message,
+    };
+    let layer: NationalFitLayer = toml::from_str(text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        fail(line, None, e.message().trim().to_string())
+    })?;
+    let f = layer.factors;
+    for (name, v) in Factors::NAMES.iter().zip(f.to_array()) {
+        if !(v.is_finite() && v > 0.0 && v <= 100.0) {
+            return Err(fail(
+                None,
+                Some(format!("factors.{name}")),
+                format!("{v} is not a factor: a number above 0 and at most 100"),
+            ));
+        }
+    }
+    Ok(f)
+}
+
+// ---------------------------------------------------------------------------------------------
 // The set of profile files.
 
 /// The profile files: the shipped ones ([`Profiles::builtin`]) and any the user adds.
@@ -694,8 +901,9 @@ impl Profiles {
     }
 
     /// Adds a file, or replaces the file of the same path. `path` is relative to the profiles
-    /// directory: `latvia.toml`, `regions/<name>.toml`, `areas/<name>.toml` or
-    /// `municipalities/<slug>.toml` (`\` is read as `/`). Other paths are refused.
+    /// directory: `latvia.toml`, `regions/<name>.toml`, `areas/<name>.toml`,
+    /// `municipalities/<slug>.toml`, `calibrated/<slug>.toml` or `calibrated/latvia.toml`
+    /// (`\` is read as `/`). Other paths are refused.
     pub fn add_file(&mut self, path: &str, text: impl Into<String>) -> Result<(), ProfileError> {
         let path = path.replace('\\', "/");
         let path = path.trim_start_matches("./").to_string();
@@ -713,7 +921,8 @@ impl Profiles {
                 line: None,
                 field: None,
                 message: "not a profile file: expected latvia.toml, regions/<name>.toml, \
-                          areas/<name>.toml, municipalities/<slug>.toml or calibrated/<slug>.toml"
+                          areas/<name>.toml, municipalities/<slug>.toml, calibrated/<slug>.toml \
+                          or calibrated/latvia.toml"
                     .into(),
             });
         }
@@ -721,14 +930,38 @@ impl Profiles {
         Ok(())
     }
 
-    /// The files, by path.
-    /// The profile of `slug` without its calibration layer: what calibration starts from.
+    /// The profile of `slug` from statistics alone, without its own calibration layer and
+    /// without the national one: what calibration starts from, so that a fit does not drift on
+    /// an earlier fit.
     pub fn uncalibrated(&self, slug: &str) -> Result<Profile, ProfileError> {
         let mut without = self.clone();
         without.files.remove(&format!("calibrated/{slug}.toml"));
+        without.files.remove(NATIONAL_FIT);
         without.get(slug)
     }
 
+    /// These files without the national calibration layer: what the national calibration
+    /// starts from (councils with their own fit keep it).
+    pub fn without_national_fit(&self) -> Profiles {
+        let mut without = self.clone();
+        without.files.remove(NATIONAL_FIT);
+        without
+    }
+
+    /// The national calibration's factors, if there is one.
+    pub fn national_fit(&self) -> Result<Option<Factors>, ProfileError> {
+        self.files
+            .get(NATIONAL_FIT)
+            .map(|text| parse_national_fit(text))
+            .transpose()
+    }
+
+    /// Whether `slug` has a calibration layer of its own.
+    pub fn has_own_fit(&self, slug: &str) -> bool {
+        self.files.contains_key(&format!("calibrated/{slug}.toml"))
+    }
+
+    /// The files, by path.
     pub fn files(&self) -> impl Iterator<Item = (&str, &str)> {
         self.files.iter().map(|(p, t)| (p.as_str(), t.as_str()))
     }
@@ -824,12 +1057,17 @@ impl Profiles {
         tables.push(own_table);
         // A calibration's layer: the fitted parameters only.
         let fitted = format!("calibrated/{slug}.toml");
-        if let Some(text) = self.files.get(&fitted) {
+        let own_fit = self.files.get(&fitted);
+        if let Some(text) = own_fit {
             let (layer, table) = parse_layer(&fitted, text)?;
             check_calibrated_layer(&fitted, &layer, &table)?;
             paths.push(fitted);
             tables.push(table);
         }
+        let national_fit = match (own_fit, self.files.get(NATIONAL_FIT)) {
+            (None, Some(text)) => Some(parse_national_fit(text)?),
+            _ => None,
+        };
         let mut merged = Merged {
             files: paths,
             table: toml::Table::new(),
@@ -846,7 +1084,16 @@ impl Profiles {
                 field: None,
                 message: format!("the merged profile: {}", e.message().trim()),
             })?;
-        resolve(slug, layer, &merged, &self.slugs())
+        let profile = resolve(slug, layer, &merged, &self.slugs())?;
+        Ok(match national_fit {
+            Some(factors) => {
+                let mut p = factors.apply(&profile);
+                p.national_fit = true;
+                p.files.push(NATIONAL_FIT.to_string());
+                p
+            }
+            None => profile,
+        })
     }
 
     /// Every municipality's profile, sorted by slug (the first error if any).
@@ -1753,6 +2000,7 @@ fn resolve(
         population_date: population_date.to_string(),
         median_age,
         calibrated,
+        national_fit: false,
         files: merged.files.clone(),
         household_sizes: sizes,
         household_types: types,

@@ -85,6 +85,15 @@ fn grant_periods_keep_the_amount_of_the_month_of_assessment() {
     assert_eq!(o.state_share[1], eur(12 * 15_540));
     assert_eq!(a.months[1], 12);
 
+    // Every month: A low-income with a housing benefit (1 person), B needy with GMI and a
+    // housing benefit (2 persons).
+    for m in &a.by_month {
+        assert_eq!((m.needy.households, m.needy.persons), (1, 2));
+        assert_eq!((m.low_income.households, m.low_income.persons), (1, 1));
+        assert_eq!((m.gmi.households, m.gmi.persons), (1, 2));
+        assert_eq!((m.housing.households, m.housing.persons), (2, 3));
+    }
+
     let s = summarize(&pop, o);
     assert_eq!(s.total.needy_households, 1);
     assert_eq!(s.total.low_income_households, 1);
@@ -111,6 +120,11 @@ fn a_household_that_does_not_apply_gets_nothing() {
     )
     .unwrap();
     assert_eq!(a.months, [12, 0]);
+    assert!(
+        a.by_month
+            .iter()
+            .all(|m| m.needy.households == 0 && m.housing.persons == 1)
+    );
     assert!(!a.outcome.needy[1]);
     assert_eq!(a.outcome.gmi_benefit[1], 0);
     assert_eq!(a.outcome.housing_benefit[1], 0);

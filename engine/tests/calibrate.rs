@@ -85,3 +85,223 @@ fn fitting_moves_the_uncalibrated_profile_towards_the_report() {
         assert!(gap_after <= 0.10, "{gap_after}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The national calibration: factors for every council without a report of its own.
+
+use slieksnis_engine::annual::{Counted, MonthCounts};
+use slieksnis_engine::calibrate::{
+    Basis, Measure, National, NationalFigure, Unit, calibrate_national, simulate_latvia,
+};
+use slieksnis_engine::profile::{Factors, NATIONAL_FIT};
+
+const NATIONAL_REPORT: &str = include_str!("../../populations/reported/latvia-2025.csv");
+
+fn national() -> National {
+    National::parse("latvia-2025.csv", NATIONAL_REPORT).expect("the shipped report parses")
+}
+
+fn figure(measure: Measure, unit: Unit, basis: Basis, value: i64) -> NationalFigure {
+    NationalFigure {
+        measure,
+        unit,
+        basis,
+        value,
+        source: String::new(),
+    }
+}
+
+#[test]
+fn the_national_report_is_read_as_written() {
+    let n = national();
+    assert_eq!(n.year, 2025);
+    let read: Vec<_> = n
+        .figures
+        .iter()
+        .map(|f| (f.measure, f.unit, f.basis, f.value))
+        .collect();
+    assert_eq!(
+        read,
+        [
+            (Measure::Needy, Unit::Persons, Basis::Year, 39_000),
+            (Measure::LowIncome, Unit::Persons, Basis::Year, 18_500),
+            (Measure::Housing, Unit::Persons, Basis::Month, 33_400),
+        ]
+    );
+    assert!(n.figures[0].source.contains("domain notes"));
+}
+
+#[test]
+fn a_bad_national_report_names_the_line() {
+    let bad = |from: &str, to: &str| {
+        let text = NATIONAL_REPORT.replacen(from, to, 1);
+        assert_ne!(text, NATIONAL_REPORT, "{from}");
+        National::parse("n.csv", &text).unwrap_err()
+    };
+    let e = bad("latvia,2025,needy", "riga,2025,needy");
+    assert!(e.starts_with("n.csv:2:") && e.contains("'latvia'"), "{e}");
+    let e = bad(",33400,,month", ",33400,,week");
+    assert!(e.starts_with("n.csv:4:") && e.contains("week"), "{e}");
+    let e = bad(",,18500,", ",7400,18500,");
+    assert!(
+        e.starts_with("n.csv:3:") && e.contains("one of them"),
+        "{e}"
+    );
+    let e = bad(",33400,,month", ",33400,,year");
+    assert!(e.starts_with("n.csv:4:") && e.contains("by month"), "{e}");
+    let e = bad(",,39000,", ",,lots,");
+    assert!(e.starts_with("n.csv:2:") && e.contains("lots"), "{e}");
+    let e = bad(
+        "low_income_status,,18500,,year",
+        "needy_status,,18500,,year",
+    );
+    assert!(e.starts_with("n.csv:3:") && e.contains("twice"), "{e}");
+}
+
+#[test]
+fn a_monthly_figure_is_the_average_month_rounded_half_up() {
+    let mut months = [MonthCounts::default(); 12];
+    for (m, month) in months.iter_mut().enumerate() {
+        // Winter months 201 persons in 140 households, summer months 100 in 70.
+        let winter = !(3..9).contains(&m);
+        month.housing = Counted {
+            households: if winter { 140 } else { 70 },
+            persons: if winter { 201 } else { 100 },
+        };
+    }
+    let row = slieksnis_engine::summary::Row::default();
+    let persons = figure(Measure::Housing, Unit::Persons, Basis::Month, 1);
+    // (6 × 201 + 6 × 100) / 12 = 150.5 → 151.
+    assert_eq!(persons.simulated(&row, &months), 151);
+    let households = figure(Measure::Housing, Unit::Households, Basis::Month, 1);
+    assert_eq!(households.simulated(&row, &months), 105);
+}
+
+#[test]
+fn councils_without_their_own_fit_take_the_national_factors() {
+    let profiles = Profiles::builtin();
+    let factors = profiles
+        .national_fit()
+        .unwrap()
+        .expect("a national fit is shipped");
+    let raw = profiles.uncalibrated("tukuma-novads").unwrap();
+    assert!(!raw.calibrated && !raw.national_fit);
+    // Factors of 1 change nothing.
+    assert_eq!(Factors::default().apply(&raw), raw);
+
+    let tukums = profiles.get("tukuma-novads").unwrap();
+    assert!(!tukums.calibrated && tukums.national_fit);
+    let mut want = factors.apply(&raw);
+    want.national_fit = true;
+    want.files.push(NATIONAL_FIT.to_string());
+    assert_eq!(tukums, want);
+    // By hand: a take-up rate times its factor, at most 1, to six decimals.
+    let by_hand = (raw.take_up.needy_status.other * factors.take_up_needy_status).min(1.0);
+    assert_eq!(
+        tukums.take_up.needy_status.other,
+        (by_hand * 1e6).round() / 1e6
+    );
+
+    // A council with its own fit keeps it.
+    let ogre = profiles.get("ogres-novads").unwrap();
+    assert!(ogre.calibrated && !ogre.national_fit);
+    assert!(!ogre.files.iter().any(|f| f == NATIONAL_FIT));
+}
+
+#[test]
+fn a_bad_national_layer_names_the_file_and_field() {
+    let with = |text: &str| {
+        let mut p = Profiles::builtin();
+        p.add_file(NATIONAL_FIT, text).unwrap();
+        p.get("tukuma-novads").unwrap_err()
+    };
+    let e = with("[factors]\ntake_up_gmi = -1\n");
+    assert_eq!(e.file, NATIONAL_FIT);
+    assert_eq!(e.field.as_deref(), Some("factors.take_up_gmi"));
+    let e = with("[factors]\ntake_up = 2\n");
+    assert_eq!((e.file.as_str(), e.line), (NATIONAL_FIT, Some(2)));
+    assert!(e.message.contains("take_up"), "{e}");
+}
+
+/// Two small councils stand in for Latvia, and the figures to reach are what they give with
+/// known factors: the fit, starting from factors of 1, gets there.
+#[test]
+fn the_national_fit_converges() {
+    let policy = Policy::load(&policy::builtin()).unwrap();
+    let profiles = Profiles::builtin().without_national_fit();
+    let base = ["valkas-novads", "saulkrastu-novads"].map(|s| profiles.get(s).unwrap());
+    let truth = Factors {
+        take_up_needy_status: 0.6,
+        take_up_housing_benefit: 0.7,
+        ..Factors::default()
+    };
+    let (row, months) =
+        simulate_latvia(&policy.rules, &policy.parameters, &base, &truth, 2025, 2).unwrap();
+    let needy = figure(
+        Measure::Needy,
+        Unit::Persons,
+        Basis::Year,
+        row.needy_persons,
+    );
+    let mut housing = figure(Measure::Housing, Unit::Persons, Basis::Month, 0);
+    housing.value = housing.simulated(&row, &months);
+    let target = National {
+        year: 2025,
+        figures: vec![needy, housing],
+    };
+    let fit = calibrate_national(
+        &policy.rules,
+        &policy.parameters,
+        &base,
+        &target,
+        2,
+        40,
+        &|_, _| {},
+    )
+    .unwrap();
+    let gap = |got: &[i64]| {
+        got.iter()
+            .zip(&target.figures)
+            .map(|(&s, f)| ((s - f.value) as f64 / f.value as f64).abs())
+            .fold(0.0, f64::max)
+    };
+    let (before, after) = (gap(&fit.uncalibrated), gap(&fit.simulated));
+    assert!(before > 0.25, "the start is off: {before}");
+    assert!(after < 0.05, "{before} → {after}: {:?}", fit.factors);
+}
+
+/// The shipped national layer reproduces the national figures it was fitted to: a year of all
+/// of Latvia, so only with SLIEKSNIS_SLOW=1 (about 2 s in a release build).
+#[test]
+fn the_national_baseline_is_within_five_percent_of_the_national_figures() {
+    if std::env::var_os("SLIEKSNIS_SLOW").is_none() {
+        return;
+    }
+    let policy = Policy::load(&policy::builtin()).unwrap();
+    let profiles = Profiles::builtin();
+    let all = profiles.all().unwrap();
+    assert!(all.iter().all(|p| p.calibrated != p.national_fit));
+    let n = national();
+    // The factors are in the profiles already: simulate with factors of 1 on top of nothing.
+    let statistical = profiles.without_national_fit().all().unwrap();
+    let factors = profiles.national_fit().unwrap().unwrap();
+    let (row, months) = simulate_latvia(
+        &policy.rules,
+        &policy.parameters,
+        &statistical,
+        &factors,
+        n.year,
+        1,
+    )
+    .unwrap();
+    for f in &n.figures {
+        let got = f.simulated(&row, &months);
+        let gap = (got - f.value) as f64 / f.value as f64;
+        assert!(
+            gap.abs() <= 0.05,
+            "{}: reported {}, simulated {got}",
+            f.label(),
+            f.value
+        );
+    }
+}
