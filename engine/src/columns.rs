@@ -668,10 +668,15 @@ impl Program {
         if slots.len() < self.slots + 1 {
             slots.resize_with(self.slots + 1, Vec::new);
         }
-        for s in &mut slots {
-            if s.len() < cap + 1 {
-                s.resize(cap + 1, 0);
+        for s in &mut slots[..self.slots] {
+            if s.len() < cap {
+                s.resize(cap, 0);
             }
+        }
+        // The aggregates' prefix sums (members + 1) and household ends (households).
+        let scratch = &mut slots[self.slots];
+        if scratch.len() < 2 * cap + 1 {
+            scratch.resize(2 * cap + 1, 0);
         }
         let result = run_tiles(self, population, rows, sinks, &mut slots);
         SLOTS.with(|s| *s.borrow_mut() = slots);
@@ -862,11 +867,13 @@ fn execute(
     out: &mut [i64],
     scratch: &mut [i64],
 ) -> Option<usize> {
-    let args = instr.args.map(|a| match a {
+    // Written out rather than `instr.args.map(…)`, which the compiler does not inline here.
+    let arg = |a: Src| match a {
         Src::Slot(s) => Arg::S(&slots[s as usize]),
         Src::Imm(v) => Arg::I(v),
         Src::Col(which) => Arg::S(tile.column(which)),
-    });
+    };
+    let args = [arg(instr.args[0]), arg(instr.args[1]), arg(instr.args[2])];
     if !kernel(instr.kind, args, tile, out, scratch) {
         return None;
     }
@@ -1250,17 +1257,18 @@ fn choose_rows(out: &mut [i64], cond: &[i64], yes: Arg, no: Arg) {
 }
 
 /// Per household of the tile, an aggregate of its members' values: prefix sums over the
-/// members (in `prefix`, at least one longer than the members), then differences at the
-/// household offsets. Two straight passes instead of a short loop per household, whose length
-/// the branch predictor cannot guess.
+/// members (in `scratch`), the prefix at each household's end, then differences of those. Three
+/// straight passes instead of a short loop per household, whose length the branch predictor
+/// cannot guess; the last two vectorise. `scratch` holds at least members + households + 1.
 #[inline(always)]
 fn aggregate_rows(
     out: &mut [i64],
     values: &[i64],
     offsets: &[u32],
     how: Aggregate,
-    prefix: &mut [i64],
+    scratch: &mut [i64],
 ) -> bool {
+    let n = out.len();
     let members = *offsets.last().unwrap_or(&0) as usize;
     let values = &values[..members];
     // Wrapping is harmless: a household's sum is exact whenever it fits, and it fits when the
@@ -1272,21 +1280,36 @@ fn aggregate_rows(
             .checked_mul(largest_household.max(1) as i64)
             .is_none()
     };
-    let prefix = &mut prefix[..members + 1];
+    let (prefix, ends) = scratch.split_at_mut(members + 1);
     prefix[0] = 0;
     let mut acc = 0i64;
     for (p, &v) in prefix[1..].iter_mut().zip(values) {
         acc = acc.wrapping_add(v);
         *p = acc;
     }
-    let prefix = &*prefix;
-    let total = |w: &[u32]| prefix[w[1] as usize].wrapping_sub(prefix[w[0] as usize]);
-    let windows = out.iter_mut().zip(offsets.windows(2));
+    // ends[i]: the prefix after household i. Offsets never pass the members (the `min` only
+    // tells the compiler so, which lets it drop the bounds check and gather).
+    let ends = &mut ends[..n];
+    for (e, &o) in ends.iter_mut().zip(&offsets[1..]) {
+        *e = prefix[(o as usize).min(members)];
+    }
+    // Each household's total: its end minus the previous household's end.
+    if n > 0 {
+        out[0] = ends[0];
+        for ((o, &b), &a) in out[1..].iter_mut().zip(&ends[1..]).zip(&ends[..n - 1]) {
+            *o = b.wrapping_sub(a);
+        }
+    }
     match how {
-        Aggregate::Sum => windows.for_each(|(o, w)| *o = total(w)),
-        Aggregate::Count => windows.for_each(|(o, w)| *o = total(w) * SCALE),
-        Aggregate::Any => windows.for_each(|(o, w)| *o = (total(w) > 0) as i64),
-        Aggregate::All => windows.for_each(|(o, w)| *o = (total(w) == (w[1] - w[0]) as i64) as i64),
+        Aggregate::Sum => {}
+        Aggregate::Count => out.iter_mut().for_each(|o| *o *= SCALE),
+        Aggregate::Any => out.iter_mut().for_each(|o| *o = (*o > 0) as i64),
+        Aggregate::All => {
+            let sizes = offsets[1..].iter().zip(offsets);
+            for (o, (&b, &a)) in out.iter_mut().zip(sizes) {
+                *o = (*o == (b - a) as i64) as i64;
+            }
+        }
     }
     bad
 }
