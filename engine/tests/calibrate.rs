@@ -91,7 +91,8 @@ fn fitting_moves_the_uncalibrated_profile_towards_the_report() {
 
 use slieksnis_engine::annual::{Counted, MonthCounts};
 use slieksnis_engine::calibrate::{
-    Basis, Measure, National, NationalFigure, Unit, calibrate_national, simulate_latvia,
+    Basis, Measure, National, NationalFigure, Unit, calibrate_national, national_layer,
+    simulate_latvia,
 };
 use slieksnis_engine::profile::{Factors, NATIONAL_FIT};
 
@@ -268,6 +269,30 @@ fn the_national_fit_converges() {
     let (before, after) = (gap(&fit.uncalibrated), gap(&fit.simulated));
     assert!(before > 0.25, "the start is off: {before}");
     assert!(after < 0.05, "{before} → {after}: {:?}", fit.factors);
+
+    // The layer it writes reads back to the same factors, and profiles read through it give
+    // the same figures: what is written is what was fitted.
+    let layer = national_layer(&fit, &target, 2, "test.csv");
+    let mut with_layer = profiles.clone();
+    with_layer.add_file(NATIONAL_FIT, layer).unwrap();
+    assert_eq!(with_layer.national_fit().unwrap(), Some(fit.factors));
+    let read_back = ["valkas-novads", "saulkrastu-novads"].map(|s| with_layer.get(s).unwrap());
+    assert!(read_back.iter().all(|p| p.national_fit));
+    let (row, months) = simulate_latvia(
+        &policy.rules,
+        &policy.parameters,
+        &read_back,
+        &Factors::default(),
+        2025,
+        2,
+    )
+    .unwrap();
+    let again: Vec<i64> = target
+        .figures
+        .iter()
+        .map(|f| f.simulated(&row, &months))
+        .collect();
+    assert_eq!(again, fit.simulated);
 }
 
 /// The shipped national layer reproduces the national figures it was fitted to: a year of all
