@@ -420,22 +420,8 @@ fn calibrate_national(a: &CalibrateArgs, origin: &str, text: &str) -> Result<Exi
         fit.rounds,
         started.elapsed().as_secs_f64()
     );
-    println!(
-        "{:<36} {:>10} {:>14} {:>10} {:>8}",
-        "", "reported", "uncalibrated", "simulated", "gap"
-    );
-    for ((figure, s), u) in national
-        .figures
-        .iter()
-        .zip(&fit.simulated)
-        .zip(&fit.uncalibrated)
-    {
-        let r = figure.value;
-        println!(
-            "{:<36} {r:>10} {u:>14} {s:>10} {:>+7.1}%",
-            figure.label(),
-            (*s as f64 - r as f64) / (r as f64).max(1.0) * 100.0
-        );
+    for line in fit.table(&national) {
+        println!("{line}");
     }
     println!("\nfactors (1 = the profile's own value):");
     let names = slieksnis_engine::profile::Factors::NAMES;

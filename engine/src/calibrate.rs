@@ -47,6 +47,27 @@ pub struct Reported {
     pub housing_cents: i64,
 }
 
+/// A caseload CSV's reader and header row.
+fn open_csv<'a>(
+    origin: &str,
+    text: &'a str,
+) -> Result<(csv::Reader<&'a [u8]>, csv::StringRecord), String> {
+    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| format!("{origin}: {e}"))?
+        .clone();
+    Ok((reader, headers))
+}
+
+/// The position of column `name`, or an error naming the file's header line.
+fn column(origin: &str, headers: &csv::StringRecord, name: &str) -> Result<usize, String> {
+    headers
+        .iter()
+        .position(|h| h.trim() == name)
+        .ok_or_else(|| format!("{origin}:1: no '{name}' column"))
+}
+
 /// The measures of a caseload file that calibration uses (`needy_status`, …), with the columns
 /// they need.
 const MEASURES: [(&str, bool); 4] = [
@@ -61,17 +82,8 @@ impl Reported {
     /// measure, as `populations/reported/ogre-2025-caseload.csv`). Other measures are ignored;
     /// errors name the line and column.
     pub fn parse(origin: &str, text: &str) -> Result<Reported, String> {
-        let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-        let headers = reader
-            .headers()
-            .map_err(|e| format!("{origin}: {e}"))?
-            .clone();
-        let column = |name: &str| {
-            headers
-                .iter()
-                .position(|h| h.trim() == name)
-                .ok_or_else(|| format!("{origin}:1: no '{name}' column"))
-        };
+        let (mut reader, headers) = open_csv(origin, text)?;
+        let column = |name: &str| column(origin, &headers, name);
         let (year_c, measure_c) = (column("year")?, column("measure")?);
         let (households_c, eur_c) = (column("households")?, column("eur")?);
         let mut year = None;
@@ -624,17 +636,8 @@ impl National {
     /// `households` and `persons`, and `basis` `year` or `month` (as
     /// `populations/reported/latvia-2025.csv`). Errors name the line and column.
     pub fn parse(origin: &str, text: &str) -> Result<National, String> {
-        let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-        let headers = reader
-            .headers()
-            .map_err(|e| format!("{origin}: {e}"))?
-            .clone();
-        let column = |name: &str| {
-            headers
-                .iter()
-                .position(|h| h.trim() == name)
-                .ok_or_else(|| format!("{origin}:1: no '{name}' column"))
-        };
+        let (mut reader, headers) = open_csv(origin, text)?;
+        let column = |name: &str| column(origin, &headers, name);
         let (where_c, year_c, measure_c) =
             (column("municipality")?, column("year")?, column("measure")?);
         let (households_c, persons_c, basis_c) =
@@ -814,6 +817,31 @@ pub fn calibrate_national(
     })
 }
 
+impl NationalFit {
+    /// Reported against simulated, a line per figure under a header line: what `calibrate`
+    /// prints and the layer keeps in its comments.
+    pub fn table(&self, national: &National) -> Vec<String> {
+        let mut lines = vec![format!(
+            "{:<36} {:>10} {:>14} {:>10} {:>8}",
+            "", "reported", "uncalibrated", "simulated", "gap"
+        )];
+        let rows = national
+            .figures
+            .iter()
+            .zip(&self.simulated)
+            .zip(&self.uncalibrated);
+        for ((figure, s), u) in rows {
+            let r = figure.value;
+            lines.push(format!(
+                "{:<36} {r:>10} {u:>14} {s:>10} {:>+7.1}%",
+                figure.label(),
+                (*s as f64 - r as f64) / (r as f64).max(1.0) * 100.0
+            ));
+        }
+        lines
+    }
+}
+
 /// The national calibration layer (`populations/profiles/calibrated/latvia.toml`): the fitted
 /// factors, with reported and simulated figures in the comments.
 pub fn national_layer(fit: &NationalFit, national: &National, seed: u64, source: &str) -> String {
@@ -827,28 +855,12 @@ pub fn national_layer(fit: &NationalFit, national: &National, seed: u64, source:
          # all of Latvia reproduces the national caseload. Councils with their own fit keep it\n\
          # and count in the totals as fitted.\n\
          #\n\
-         # Fitted to {source} ({year}), seed {seed}, in {rounds} improving steps:\n\
-         #   {:<36} {:>10} {:>14} {:>10} {:>8}\n",
-        "",
-        "reported",
-        "uncalibrated",
-        "simulated",
-        "gap",
+         # Fitted to {source} ({year}), seed {seed}, in {rounds} improving steps:\n",
         year = national.year,
         rounds = fit.rounds,
     );
-    for ((figure, s), u) in national
-        .figures
-        .iter()
-        .zip(&fit.simulated)
-        .zip(&fit.uncalibrated)
-    {
-        let r = figure.value;
-        out.push_str(&format!(
-            "#   {:<36} {r:>10} {u:>14} {s:>10} {:>+7.1}%\n",
-            figure.label(),
-            (*s as f64 - r as f64) / (r as f64).max(1.0) * 100.0
-        ));
+    for line in fit.table(national) {
+        out.push_str(&format!("#   {line}\n"));
     }
     out.push_str("\n[factors]\n");
     for (name, v) in Factors::NAMES.iter().zip(fit.factors.to_array()) {
