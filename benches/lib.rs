@@ -7,21 +7,19 @@
 
 use rayon::prelude::*;
 use slieksnis_engine::Population;
+use slieksnis_engine::draw::SplitMix64;
 use slieksnis_engine::fixed::{self, CENT, SCALE};
 use slieksnis_engine::population::{Households, Persons};
 use slieksnis_engine::simulate::{DEFAULT_CHUNK, chunk_size};
 use slieksnis_engine::{Outcome, register};
 
-/// A small, fast, seedable generator (SplitMix64): enough for benchmark data.
-struct Rng(u64);
+/// A small, fast, seedable generator (SplitMix64, `slieksnis_engine::draw`): enough for
+/// benchmark data.
+struct Rng(SplitMix64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
     /// Uniform in `lo..hi`.
     fn range(&mut self, lo: i64, hi: i64) -> i64 {
@@ -37,7 +35,7 @@ impl Rng {
 /// with 41 % singles, pensioners living alone, children, 8 % of adults disabled, 10 % of
 /// working-age adults without income). Deterministic for a seed.
 pub fn synthetic(n: usize, municipality: &str, seed: u64) -> Population {
-    let mut rng = Rng(seed);
+    let mut rng = Rng(SplitMix64(seed));
     let slugs = register::slugs();
     let mut municipalities = slugs.clone();
     municipalities.sort();

@@ -18,6 +18,8 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
+use slieksnis_engine::draw::SplitMix64;
+
 const DEFAULT_MUNICIPALITIES: &[(&str, f64)] = &[
     ("riga", 0.40),
     ("ogres-novads", 0.20),
@@ -33,16 +35,12 @@ enum Kind {
     Pensioner,
 }
 
-/// splitmix64: tiny, fast, and good enough for synthetic data.
-struct Rng(u64);
+/// splitmix64 (`slieksnis_engine::draw`): tiny, fast, and good enough for synthetic data.
+struct Rng(SplitMix64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// Uniform in [0, 1).
@@ -182,7 +180,7 @@ fn main() -> std::io::Result<()> {
 
     let slugs: Vec<&str> = DEFAULT_MUNICIPALITIES.iter().map(|m| m.0).collect();
     let p: Vec<f64> = DEFAULT_MUNICIPALITIES.iter().map(|m| m.1).collect();
-    let mut rng = Rng(seed);
+    let mut rng = Rng(SplitMix64(seed));
     let mut hw = BufWriter::new(File::create(out.join("households.csv"))?);
     let mut pw = BufWriter::new(File::create(out.join("persons.csv"))?);
     writeln!(hw, "household_id,municipality,housing_costs,savings")?;

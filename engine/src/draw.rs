@@ -19,9 +19,12 @@ pub enum Purpose {
     JobFound = 3,
 }
 
+/// SplitMix64's step: the golden ratio in 64 bits.
+const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
+
 #[inline]
 fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = z.wrapping_add(GOLDEN);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
@@ -34,9 +37,33 @@ pub fn millionths(seed: u64, purpose: Purpose, id: u64, month: u8) -> u32 {
     (((z >> 32) * MILLION as u64) >> 32) as u32
 }
 
+/// SplitMix64 as a plain sequential generator, for data made up for examples and benchmarks
+/// (`engine/examples/make_sample.rs`, `benches/lib.rs`), where one stream is enough. Its numbers
+/// are the reference SplitMix64's for the same seed.
+#[derive(Clone, Debug)]
+pub struct SplitMix64(pub u64);
+
+impl SplitMix64 {
+    #[inline]
+    pub fn next_u64(&mut self) -> u64 {
+        let z = mix(self.0);
+        self.0 = self.0.wrapping_add(GOLDEN);
+        z
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The reference SplitMix64 (Vigna's `splitmix64.c`) seeded with 0 starts with these.
+    #[test]
+    fn the_sequential_generator_is_splitmix64() {
+        let mut g = SplitMix64(0);
+        assert_eq!(g.next_u64(), 0xE220_A839_7B1D_CDAF);
+        assert_eq!(g.next_u64(), 0x6E78_9E6A_A1B9_65F4);
+        assert_eq!(g.next_u64(), 0x06C4_5D18_8009_454F);
+    }
 
     #[test]
     fn draws_are_pure_and_spread_evenly() {
