@@ -105,7 +105,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
             simulate(&policy.rules, &params, population, period, a.options.chunk)
         }
         Horizon::Year(year) => {
-            let behaviour = households.behaviour(year, a.source.seed);
+            let behaviour = households.behaviour(year, a.source.generation.seed);
             let bar = output::months_bar(a.options.quiet, 12);
             let annual = annual::project(
                 &policy.rules,
@@ -167,12 +167,8 @@ pub struct GenerateArgs {
     /// The year whose wages, pensions and minimum wage the population has.
     #[arg(long, value_name = "YYYY", value_parser = parse_year)]
     year: i32,
-    /// Seed.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// Profiles directory (default: the embedded populations/profiles).
-    #[arg(long, value_name = "DIR")]
-    profiles: Option<PathBuf>,
+    #[command(flatten)]
+    generation: input::GenerationArgs,
     /// Output directory (created if missing).
     #[arg(long, value_name = "DIR", required_unless_present = "stats")]
     out: Option<PathBuf>,
@@ -189,8 +185,7 @@ pub fn generate(a: GenerateArgs) -> Result<ExitCode> {
     let source = input::PopulationArgs {
         population: None,
         municipality: Some(a.municipality.clone()),
-        seed: a.seed,
-        profiles: a.profiles.clone(),
+        generation: a.generation.clone(),
     };
     let households = input::households(&source, a.year, a.quiet)?;
     let population = &households.population;
@@ -244,15 +239,11 @@ pub struct CalibrateArgs {
     /// The council's reported caseload (CSV).
     #[arg(long, value_name = "FILE")]
     reported: PathBuf,
-    /// Seed of the generated population and of the draws.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
+    #[command(flatten)]
+    generation: input::GenerationArgs,
     /// Most simulated years to spend on the fit.
     #[arg(long, default_value_t = 400)]
     budget: usize,
-    /// Profiles directory (default: the embedded ones).
-    #[arg(long, value_name = "DIR")]
-    profiles: Option<PathBuf>,
     /// Where to write the calibration layer.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
@@ -272,7 +263,7 @@ pub fn calibrate(a: CalibrateArgs) -> Result<ExitCode> {
     let reported = Reported::parse(&origin, &text).map_err(|e| anyhow!("{e}"))?;
     parse_year(&reported.year.to_string()).map_err(|e| anyhow!("{origin}: {e}"))?;
     let policy = input::policy(a.policy.as_deref())?;
-    let profiles = input::profiles(a.profiles.as_deref())?;
+    let profiles = input::profiles(a.generation.profiles.as_deref())?;
     let selected = input::select_profiles(&profiles, &a.municipality, reported.year)?;
     // Always from the profile without an earlier calibration: a fit does not drift on itself.
     let base = &profiles
@@ -297,7 +288,7 @@ pub fn calibrate(a: CalibrateArgs) -> Result<ExitCode> {
         &policy.parameters,
         base,
         reported.year,
-        a.seed,
+        a.generation.seed,
     )
     .map_err(|e| anyhow!("{e}"))?;
     let fit = calibrate::calibrate(
@@ -305,7 +296,7 @@ pub fn calibrate(a: CalibrateArgs) -> Result<ExitCode> {
         &policy.parameters,
         base,
         &reported,
-        a.seed,
+        a.generation.seed,
         a.budget,
         &|years, gap| {
             eprint!(
@@ -320,7 +311,7 @@ pub fn calibrate(a: CalibrateArgs) -> Result<ExitCode> {
         "{} {}: reported ({origin}) against simulated, seed {}; {} improving steps, {:.1} s\n",
         base.name,
         reported.year,
-        a.seed,
+        a.generation.seed,
         fit.rounds,
         started.elapsed().as_secs_f64()
     );
@@ -349,7 +340,12 @@ pub fn calibrate(a: CalibrateArgs) -> Result<ExitCode> {
             (s as f64 - r as f64) / (r as f64).max(1.0) * 100.0
         );
     }
-    let layer = calibrate::layer(&fit, &reported, a.seed, &source_name(&a.reported));
+    let layer = calibrate::layer(
+        &fit,
+        &reported,
+        a.generation.seed,
+        &source_name(&a.reported),
+    );
     write_layer(&a, &a.municipality, &layer)
 }
 
@@ -382,7 +378,7 @@ fn calibrate_national(a: &CalibrateArgs, origin: &str, text: &str) -> Result<Exi
     let national = National::parse(origin, text).map_err(|e| anyhow!("{e}"))?;
     parse_year(&national.year.to_string()).map_err(|e| anyhow!("{origin}: {e}"))?;
     let policy = input::policy(a.policy.as_deref())?;
-    let profiles = input::profiles(a.profiles.as_deref())?;
+    let profiles = input::profiles(a.generation.profiles.as_deref())?;
     // From statistics, except councils with their own fit: the factors do not drift on an
     // earlier national fit.
     let base = profiles
@@ -402,7 +398,7 @@ fn calibrate_national(a: &CalibrateArgs, origin: &str, text: &str) -> Result<Exi
         &policy.parameters,
         &base,
         &national,
-        a.seed,
+        a.generation.seed,
         a.budget,
         &|years, gap| {
             eprint!(
@@ -416,7 +412,7 @@ fn calibrate_national(a: &CalibrateArgs, origin: &str, text: &str) -> Result<Exi
     println!(
         "Latvia {}: reported ({origin}) against simulated, seed {}; {} improving steps, {:.1} s\n",
         national.year,
-        a.seed,
+        a.generation.seed,
         fit.rounds,
         started.elapsed().as_secs_f64()
     );
@@ -430,7 +426,12 @@ fn calibrate_national(a: &CalibrateArgs, origin: &str, text: &str) -> Result<Exi
             println!("  {name:<44} {v:.3}");
         }
     }
-    let layer = calibrate::national_layer(&fit, &national, a.seed, &source_name(&a.reported));
+    let layer = calibrate::national_layer(
+        &fit,
+        &national,
+        a.generation.seed,
+        &source_name(&a.reported),
+    );
     write_layer(a, "latvia", &layer)
 }
 
@@ -452,12 +453,8 @@ pub struct CompareArgs {
     /// Use this population directory instead of the scenario's.
     #[arg(long, value_name = "DIR")]
     population: Option<PathBuf>,
-    /// Seed of a generated population and of the annual draws.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// Profiles directory for a generated population (default: the embedded ones).
-    #[arg(long, value_name = "DIR")]
-    profiles: Option<PathBuf>,
+    #[command(flatten)]
+    generation: input::GenerationArgs,
     /// Output directory for CSV files.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -483,8 +480,7 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
             (None, PopulationSource::Generated(slug)) => Some(slug.clone()),
             _ => None,
         },
-        seed: a.seed,
-        profiles: a.profiles.clone(),
+        generation: a.generation.clone(),
     };
     let households = input::households(&source, year, a.options.quiet)?;
     let population = &households.population;
@@ -517,9 +513,8 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
         &scenario,
         population,
         [&rb, &rr],
-        &households.behaviour(year, a.seed),
+        &households.behaviour(year, a.generation.seed),
         a.options.chunk,
-        &origin,
         &|_| bar.inc(1),
     );
     bar.finish_and_clear();
@@ -612,9 +607,8 @@ pub struct ExplainArgs {
     /// `slieksnis generate` for the ids).
     #[arg(long, value_name = "SLUG", requires = "id")]
     municipality: Option<String>,
-    /// Seed of the generated population.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
+    #[command(flatten)]
+    generation: input::GenerationArgs,
     /// The household_id in the population.
     #[arg(long, value_name = "ID")]
     id: Option<u64>,
@@ -660,8 +654,7 @@ pub fn explain(a: ExplainArgs) -> Result<ExitCode> {
             let source = input::PopulationArgs {
                 population: a.population.clone(),
                 municipality: a.municipality.clone(),
-                seed: a.seed,
-                profiles: None,
+                generation: a.generation.clone(),
             };
             let households = input::households(&source, a.period.year, true)?;
             let pop = households.population;

@@ -174,6 +174,14 @@ pub struct PopulationArgs {
     /// populations/municipalities.csv), or of every local government with `all`.
     #[arg(long, value_name = "SLUG|all")]
     pub municipality: Option<String>,
+    #[command(flatten)]
+    pub generation: GenerationArgs,
+}
+
+/// How households are generated from the profiles: the arguments every command that generates
+/// shares.
+#[derive(clap::Args, Clone, Debug)]
+pub struct GenerationArgs {
     /// Seed of the generated population and of the annual draws (take-up, job changes).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -275,10 +283,10 @@ pub fn households(args: &PopulationArgs, year: i32, quiet: bool) -> Result<House
         .as_deref()
         .expect("clap requires one source");
     let started = Instant::now();
-    let profiles = profiles(args.profiles.as_deref())?;
+    let profiles = profiles(args.generation.profiles.as_deref())?;
     let selected = select_profiles(&profiles, which, year)?;
     let refs: Vec<&Profile> = selected.iter().collect();
-    let population = generate(&refs, year, args.seed);
+    let population = generate(&refs, year, args.generation.seed);
     if !quiet {
         eprintln!(
             "generated {} households, {} persons of {} for {year} (seed {}) in {:.2} s",
@@ -289,7 +297,7 @@ pub fn households(args: &PopulationArgs, year: i32, quiet: bool) -> Result<House
             } else {
                 which
             },
-            args.seed,
+            args.generation.seed,
             started.elapsed().as_secs_f64()
         );
     }
@@ -309,7 +317,7 @@ pub fn households(args: &PopulationArgs, year: i32, quiet: bool) -> Result<House
             } else {
                 which
             },
-            args.seed,
+            args.generation.seed,
             match calibrated {
                 0 => "uncalibrated".to_string(),
                 n if n == selected.len() => "calibrated".to_string(),

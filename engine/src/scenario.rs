@@ -81,6 +81,8 @@ impl std::fmt::Display for Horizon {
 /// A parsed scenario file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
+    /// Where it was read from (the name [`Scenario::parse`] was given), for errors.
+    pub origin: String,
     pub name: String,
     pub description: String,
     pub population: PopulationSource,
@@ -206,6 +208,7 @@ impl Scenario {
             }
         }
         Ok(Scenario {
+            origin: origin.to_string(),
             name: file.name,
             description: file.description,
             population,
@@ -279,7 +282,6 @@ pub enum CompareError {
 /// Runs both sides. `replaced` gives, per side, the texts of replaced scripts (read by the
 /// caller from the files `Side::scripts` names); `behaviour` is used by annual projections,
 /// which call `done` after each month simulated (24 for a year's comparison).
-#[allow(clippy::too_many_arguments)]
 pub fn compare(
     policy: &Policy,
     scenario: &Scenario,
@@ -287,9 +289,9 @@ pub fn compare(
     replaced: [&BTreeMap<String, String>; 2],
     behaviour: &Behaviour,
     chunk_size: usize,
-    origin: &str,
     done: &dyn Fn(u8),
 ) -> Result<Comparison, CompareError> {
+    let origin = scenario.origin.as_str();
     let run = |side: &Side,
                replaced: &BTreeMap<String, String>|
      -> Result<(Summary, Outcome), CompareError> {
