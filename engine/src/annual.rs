@@ -196,6 +196,7 @@ pub struct MonthCounts {
     pub housing: Counted,
 }
 
+/// A count of households and of the persons in them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counted {
     pub households: i64,

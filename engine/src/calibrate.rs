@@ -30,7 +30,7 @@ use crate::annual::{Behaviour, MonthCounts, project};
 use crate::fixed::{self, CENT};
 use crate::generate::generate;
 use crate::parameters::ParameterSet;
-use crate::profile::{Factors, Profile, TakeUpRates};
+use crate::profile::{Factors, Profile, TakeUpRates, round6};
 use crate::script::Rules;
 use crate::simulate::SimulationError;
 use crate::summary::{Row, summarize};
@@ -867,9 +867,4 @@ pub fn national_layer(fit: &NationalFit, national: &National, seed: u64, source:
         out.push_str(&format!("{name} = {}\n", round6(v)));
     }
     out
-}
-
-/// Six decimals: what a layer writes.
-fn round6(x: f64) -> f64 {
-    (x * 1e6).round() / 1e6
 }

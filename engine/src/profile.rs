@@ -833,8 +833,8 @@ impl Factors {
     }
 }
 
-/// Six decimals.
-fn round6(x: f64) -> f64 {
+/// Six decimals: what calibration layers write.
+pub(crate) fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 
