@@ -187,7 +187,33 @@ pub struct Annual {
     pub by_month: [MonthCounts; 12],
 }
 
-/// Households and persons receiving each thing in one month (holding a status, paid a benefit).
+impl Annual {
+    /// Households and persons that received each thing at least once in the year (the counts
+    /// of annual reports), over all of `population` (the one projected).
+    pub fn year_counts(&self, population: &Population) -> MonthCounts {
+        let o = &self.outcome;
+        let fp = &population.households.first_person;
+        (0..population.household_count())
+            .into_par_iter()
+            .map(|i| {
+                let persons = (fp[i + 1] - fp[i]) as i64;
+                let count = |yes: bool| Counted {
+                    households: yes as i64,
+                    persons: yes as i64 * persons,
+                };
+                MonthCounts {
+                    needy: count(o.needy[i]),
+                    low_income: count(o.low_income[i]),
+                    gmi: count(o.gmi_benefit[i] > 0),
+                    housing: count(o.housing_benefit[i] > 0),
+                }
+            })
+            .reduce(MonthCounts::default, MonthCounts::add)
+    }
+}
+
+/// Households and persons receiving each thing in one month (holding a status, paid a
+/// benefit), or in a year ([`Annual::year_counts`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct MonthCounts {
     pub needy: Counted,

@@ -572,7 +572,7 @@ pub struct NationalFigure {
 }
 
 impl NationalFigure {
-    /// "needy persons (year)".
+    /// "needy persons, during the year".
     pub fn label(&self) -> String {
         let what = match self.measure {
             Measure::Needy => "needy",
@@ -591,35 +591,33 @@ impl NationalFigure {
         format!("{what} {unit}, {basis}")
     }
 
-    /// This figure in a simulated year: the year's row of all of Latvia and its months.
-    pub fn simulated(&self, total: &Row, by_month: &[MonthCounts; 12]) -> i64 {
-        match self.basis {
-            Basis::Year => match (self.measure, self.unit) {
-                (Measure::Needy, Unit::Households) => total.needy_households,
-                (Measure::Needy, Unit::Persons) => total.needy_persons,
-                (Measure::LowIncome, Unit::Households) => total.low_income_households,
-                (Measure::LowIncome, Unit::Persons) => total.low_income_persons,
-                (Measure::Gmi, _) => total.gmi_households,
-                (Measure::Housing, _) => total.housing_households,
-            },
-            Basis::Month => {
-                let one = |m: &MonthCounts| {
-                    let c = match self.measure {
-                        Measure::Needy => m.needy,
-                        Measure::LowIncome => m.low_income,
-                        Measure::Gmi => m.gmi,
-                        Measure::Housing => m.housing,
-                    };
-                    match self.unit {
-                        Unit::Households => c.households,
-                        Unit::Persons => c.persons,
-                    }
-                };
-                // The average month, rounded half up to a whole count.
-                (by_month.iter().map(one).sum::<i64>() + 6) / 12
+    /// This figure in a simulated year: its counts over the year and by month.
+    pub fn simulated(&self, caseload: &Caseload) -> i64 {
+        let pick = |m: &MonthCounts| {
+            let c = match self.measure {
+                Measure::Needy => m.needy,
+                Measure::LowIncome => m.low_income,
+                Measure::Gmi => m.gmi,
+                Measure::Housing => m.housing,
+            };
+            match self.unit {
+                Unit::Households => c.households,
+                Unit::Persons => c.persons,
             }
+        };
+        match self.basis {
+            Basis::Year => pick(&caseload.year),
+            // The average month, rounded half up to a whole count.
+            Basis::Month => (caseload.by_month.iter().map(pick).sum::<i64>() + 6) / 12,
         }
     }
+}
+
+/// A simulated year's caseload: who received what during the year, and in each month.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Caseload {
+    pub year: MonthCounts,
+    pub by_month: [MonthCounts; 12],
 }
 
 /// A national caseload for a year (what the national calibration aims at).
@@ -696,15 +694,6 @@ impl National {
                     ));
                 }
             };
-            if basis == Basis::Year
-                && unit == Unit::Persons
-                && matches!(measure, Measure::Gmi | Measure::Housing)
-            {
-                return Err(format!(
-                    "{origin}:{line}: persons receiving a benefit are counted by month only; \
-                     give households for the year"
-                ));
-            }
             if figures
                 .iter()
                 .any(|f: &NationalFigure| (f.measure, f.unit, f.basis) == (measure, unit, basis))
@@ -748,7 +737,6 @@ pub struct NationalFit {
 
 /// All of Latvia in `year` with the national factors `factors` applied to every profile that
 /// has no calibration of its own (`calibrated = false`); councils with their own fit keep it.
-/// Returns the national row and the months.
 pub fn simulate_latvia(
     rules: &Rules,
     parameters: &ParameterSet,
@@ -756,7 +744,7 @@ pub fn simulate_latvia(
     factors: &Factors,
     year: i32,
     seed: u64,
-) -> Result<(Row, [MonthCounts; 12]), SimulationError> {
+) -> Result<Caseload, SimulationError> {
     let scaled: Vec<Profile> = profiles
         .iter()
         .map(|p| {
@@ -773,10 +761,10 @@ pub fn simulate_latvia(
     let population = Arc::new(generate(&refs, year, seed));
     let behaviour = Behaviour::from_profiles(&refs, year, seed);
     let annual = project(rules, parameters, &population, year, &behaviour, &|_| {})?;
-    Ok((
-        summarize(&population, &annual.outcome).total,
-        annual.by_month,
-    ))
+    Ok(Caseload {
+        year: annual.year_counts(&population),
+        by_month: annual.by_month,
+    })
 }
 
 /// Fits the national factors so that all of Latvia (`profiles`: every municipality, from
@@ -798,12 +786,11 @@ pub fn calibrate_national(
         &mut |x| {
             // Rounded as the layer writes them, so the profile read back is the one fitted.
             let f = Factors::from_array(factors(x).to_array().map(round6));
-            let (row, months) =
-                simulate_latvia(rules, parameters, profiles, &f, national.year, seed)?;
+            let caseload = simulate_latvia(rules, parameters, profiles, &f, national.year, seed)?;
             let figures = national
                 .figures
                 .iter()
-                .map(|n| n.simulated(&row, &months))
+                .map(|n| n.simulated(&caseload))
                 .collect();
             Ok((figures, f))
         },

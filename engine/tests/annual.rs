@@ -94,6 +94,16 @@ fn grant_periods_keep_the_amount_of_the_month_of_assessment() {
         assert_eq!((m.housing.households, m.housing.persons), (2, 3));
     }
 
+    // Over the year: the same households, counted once.
+    let year = a.year_counts(&pop);
+    assert_eq!((year.needy.households, year.needy.persons), (1, 2));
+    assert_eq!(
+        (year.low_income.households, year.low_income.persons),
+        (1, 1)
+    );
+    assert_eq!((year.gmi.households, year.gmi.persons), (1, 2));
+    assert_eq!((year.housing.households, year.housing.persons), (2, 3));
+
     let s = summarize(&pop, o);
     assert_eq!(s.total.needy_households, 1);
     assert_eq!(s.total.low_income_households, 1);

@@ -89,9 +89,9 @@ fn fitting_moves_the_uncalibrated_profile_towards_the_report() {
 // ---------------------------------------------------------------------------------------------
 // The national calibration: factors for every council without a report of its own.
 
-use slieksnis_engine::annual::{Counted, MonthCounts};
+use slieksnis_engine::annual::Counted;
 use slieksnis_engine::calibrate::{
-    Basis, Measure, National, NationalFigure, Unit, calibrate_national, national_layer,
+    Basis, Caseload, Measure, National, NationalFigure, Unit, calibrate_national, national_layer,
     simulate_latvia,
 };
 use slieksnis_engine::profile::{Factors, NATIONAL_FIT};
@@ -148,8 +148,11 @@ fn a_bad_national_report_names_the_line() {
         e.starts_with("n.csv:3:") && e.contains("one of them"),
         "{e}"
     );
-    let e = bad(",33400,,month", ",33400,,year");
-    assert!(e.starts_with("n.csv:4:") && e.contains("by month"), "{e}");
+    let e = bad("housing_benefit,,33400", "crisis_benefit,,33400");
+    assert!(
+        e.starts_with("n.csv:4:") && e.contains("crisis_benefit"),
+        "{e}"
+    );
     let e = bad(",,39000,", ",,lots,");
     assert!(e.starts_with("n.csv:2:") && e.contains("lots"), "{e}");
     let e = bad(
@@ -161,8 +164,8 @@ fn a_bad_national_report_names_the_line() {
 
 #[test]
 fn a_monthly_figure_is_the_average_month_rounded_half_up() {
-    let mut months = [MonthCounts::default(); 12];
-    for (m, month) in months.iter_mut().enumerate() {
+    let mut caseload = Caseload::default();
+    for (m, month) in caseload.by_month.iter_mut().enumerate() {
         // Winter months 201 persons in 140 households, summer months 100 in 70.
         let winter = !(3..9).contains(&m);
         month.housing = Counted {
@@ -170,12 +173,17 @@ fn a_monthly_figure_is_the_average_month_rounded_half_up() {
             persons: if winter { 201 } else { 100 },
         };
     }
-    let row = slieksnis_engine::summary::Row::default();
+    caseload.year.housing = Counted {
+        households: 180,
+        persons: 260,
+    };
     let persons = figure(Measure::Housing, Unit::Persons, Basis::Month, 1);
     // (6 × 201 + 6 × 100) / 12 = 150.5 → 151.
-    assert_eq!(persons.simulated(&row, &months), 151);
+    assert_eq!(persons.simulated(&caseload), 151);
     let households = figure(Measure::Housing, Unit::Households, Basis::Month, 1);
-    assert_eq!(households.simulated(&row, &months), 105);
+    assert_eq!(households.simulated(&caseload), 105);
+    let in_the_year = figure(Measure::Housing, Unit::Persons, Basis::Year, 1);
+    assert_eq!(in_the_year.simulated(&caseload), 260);
 }
 
 #[test]
@@ -236,16 +244,16 @@ fn the_national_fit_converges() {
         take_up_housing_benefit: 0.7,
         ..Factors::default()
     };
-    let (row, months) =
+    let caseload =
         simulate_latvia(&policy.rules, &policy.parameters, &base, &truth, 2025, 2).unwrap();
     let needy = figure(
         Measure::Needy,
         Unit::Persons,
         Basis::Year,
-        row.needy_persons,
+        caseload.year.needy.persons,
     );
     let mut housing = figure(Measure::Housing, Unit::Persons, Basis::Month, 0);
-    housing.value = housing.simulated(&row, &months);
+    housing.value = housing.simulated(&caseload);
     let target = National {
         year: 2025,
         figures: vec![needy, housing],
@@ -278,7 +286,7 @@ fn the_national_fit_converges() {
     assert_eq!(with_layer.national_fit().unwrap(), Some(fit.factors));
     let read_back = ["valkas-novads", "saulkrastu-novads"].map(|s| with_layer.get(s).unwrap());
     assert!(read_back.iter().all(|p| p.national_fit));
-    let (row, months) = simulate_latvia(
+    let caseload = simulate_latvia(
         &policy.rules,
         &policy.parameters,
         &read_back,
@@ -290,7 +298,7 @@ fn the_national_fit_converges() {
     let again: Vec<i64> = target
         .figures
         .iter()
-        .map(|f| f.simulated(&row, &months))
+        .map(|f| f.simulated(&caseload))
         .collect();
     assert_eq!(again, fit.simulated);
 }
@@ -310,7 +318,7 @@ fn the_national_baseline_is_within_five_percent_of_the_national_figures() {
     // The factors are in the profiles already: simulate with factors of 1 on top of nothing.
     let statistical = profiles.without_national_fit().all().unwrap();
     let factors = profiles.national_fit().unwrap().unwrap();
-    let (row, months) = simulate_latvia(
+    let caseload = simulate_latvia(
         &policy.rules,
         &policy.parameters,
         &statistical,
@@ -320,7 +328,7 @@ fn the_national_baseline_is_within_five_percent_of_the_national_figures() {
     )
     .unwrap();
     for f in &n.figures {
-        let got = f.simulated(&row, &months);
+        let got = f.simulated(&caseload);
         let gap = (got - f.value) as f64 / f.value as f64;
         assert!(
             gap.abs() <= 0.05,
