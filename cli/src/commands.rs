@@ -283,14 +283,6 @@ pub fn calibrate(a: CalibrateArgs) -> Result<ExitCode> {
         );
     }
     let started = Instant::now();
-    let before = calibrate::simulate_year(
-        &policy.rules,
-        &policy.parameters,
-        base,
-        reported.year,
-        a.generation.seed,
-    )
-    .map_err(|e| anyhow!("{e}"))?;
     let fit = calibrate::calibrate(
         &policy.rules,
         &policy.parameters,
@@ -319,11 +311,10 @@ pub fn calibrate(a: CalibrateArgs) -> Result<ExitCode> {
         "{:<28} {:>14} {:>16} {:>14} {:>8}",
         "", "reported", "uncalibrated", "calibrated", "gap"
     );
-    let before_rows = reported.against(&before);
-    for ((what, r, s, eur), (_, _, b, _)) in reported
+    for ((what, r, s, eur), &b) in reported
         .against(&fit.simulated)
         .into_iter()
-        .zip(before_rows)
+        .zip(&fit.uncalibrated)
     {
         let show = |v: i64| {
             if eur {

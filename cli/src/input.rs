@@ -302,7 +302,7 @@ pub fn households(args: &PopulationArgs, year: i32, quiet: bool) -> Result<House
         );
     }
     let calibrated = selected.iter().filter(|p| p.calibrated).count();
-    let national = selected.iter().filter(|p| p.national_fit).count();
+    let national = selected.iter().filter(|p| p.national_fit()).count();
     let national = match national {
         0 => String::new(),
         n if n == selected.len() => "; scaled to the national caseload".to_string(),

@@ -196,6 +196,9 @@ pub struct Fit {
     pub simulated: Row,
     /// Steps that improved the fit.
     pub rounds: usize,
+    /// The figures of the profile before the fit (every factor 1), in the order of
+    /// [`Reported::against`].
+    pub uncalibrated: Vec<i64>,
 }
 
 /// Simulates `profile`'s municipality for `year`: generated households, the profile's
@@ -226,7 +229,7 @@ pub fn calibrate(
     progress: &dyn Fn(usize, f64),
 ) -> Result<Fit, SimulationError> {
     let targets = reported.against(&Row::default()).map(|(_, r, _, _)| r);
-    let found = search(
+    let (found, start) = search(
         &targets,
         &(0..KNOBS).collect::<Vec<_>>(),
         budget,
@@ -244,6 +247,7 @@ pub fn calibrate(
         profile,
         simulated,
         rounds: found.rounds,
+        uncalibrated: start,
     })
 }
 
@@ -252,8 +256,6 @@ struct Found<T> {
     best: T,
     figures: Vec<i64>,
     rounds: usize,
-    /// The figures before any change (every factor 1).
-    start: Vec<i64>,
 }
 
 /// One simulation for a search: the figures for knobs `x`, and what to keep if they are the
@@ -270,7 +272,8 @@ fn worst_gap(targets: &[i64], figures: &[i64]) -> f64 {
 }
 
 /// Searches the knobs in `active` (the others stay at factor 1) so that `simulate`'s figures
-/// come close to `targets`, with at most `budget` simulations, and keeps the best seen.
+/// come close to `targets`, with at most `budget` simulations, and keeps the best seen. Returns
+/// it with the figures it started from (every factor 1).
 ///
 /// First Levenberg–Marquardt on the logarithms of the factors (each round: the effect of each
 /// factor, measured by simulating with it 15 % higher, then a damped least-squares step), while
@@ -284,7 +287,7 @@ fn search<T>(
     budget: usize,
     simulate: &mut Simulate<T>,
     progress: &dyn Fn(usize, f64),
-) -> Result<Found<T>, SimulationError> {
+) -> Result<(Found<T>, Vec<i64>), SimulationError> {
     let mut used = 0usize;
     let mut run = |x: &[f64; KNOBS]| {
         used += 1;
@@ -312,7 +315,6 @@ fn search<T>(
         best: output,
         figures,
         rounds: 0,
-        start: start.clone(),
     };
     let mut best_x = x;
     let mut lambda = 1.0;
@@ -367,7 +369,6 @@ fn search<T>(
                         best: output,
                         figures,
                         rounds: round,
-                        start: start.clone(),
                     };
                 }
                 improved = true;
@@ -402,7 +403,6 @@ fn search<T>(
                         best: output,
                         figures,
                         rounds: best.rounds + 1,
-                        start: start.clone(),
                     };
                     progress(used_now, worst);
                     break;
@@ -413,7 +413,7 @@ fn search<T>(
             step /= 2.0;
         }
     }
-    Ok(best)
+    Ok((best, start))
 }
 
 /// Solves `a x = b` by Gaussian elimination with partial pivoting; a singular direction gets 0.
@@ -751,9 +751,7 @@ pub fn simulate_latvia(
             if p.calibrated {
                 p.clone()
             } else {
-                let mut q = factors.apply(p);
-                q.national_fit = true;
-                q
+                factors.apply(p)
             }
         })
         .collect();
@@ -779,7 +777,7 @@ pub fn calibrate_national(
     budget: usize,
     progress: &dyn Fn(usize, f64),
 ) -> Result<NationalFit, SimulationError> {
-    let found = search(
+    let (found, start) = search(
         &national.targets(),
         &NATIONAL_KNOBS,
         budget,
@@ -799,7 +797,7 @@ pub fn calibrate_national(
     Ok(NationalFit {
         factors: found.best,
         simulated: found.figures,
-        uncalibrated: found.start,
+        uncalibrated: start,
         rounds: found.rounds,
     })
 }

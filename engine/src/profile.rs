@@ -18,8 +18,8 @@
 //! all`) holds [`Factors`] on those same values, fitted so that all of Latvia reproduces the
 //! national caseload. They scale each council's own values, so the differences between councils
 //! that come from statistics stay. Such a profile is still uncalibrated (`calibrated = false`):
-//! nothing of its own council's caseload went into it; `national_fit` says the factors were
-//! applied.
+//! nothing of its own council's caseload went into it; [`Profile::national_fit`] says the
+//! factors were applied (the layer is among its `files`).
 //!
 //! Merging is by name: a table written in a later layer replaces only the entries it names, so a
 //! region can change `wages.level` and keep the rest. A table keyed by numbers (percentile points
@@ -581,8 +581,6 @@ pub struct Profile {
     pub median_age: Option<f64>,
     /// Fitted to the council's own reported caseload (a `calibrated/<slug>.toml` layer).
     pub calibrated: bool,
-    /// Not fitted to its own caseload, but scaled by the national calibration's factors.
-    pub national_fit: bool,
     /// The layers, national first.
     pub files: Vec<String>,
     /// Shares of households of 1 … 8 persons, adding up to exactly 1.
@@ -620,6 +618,12 @@ pub struct IncomeChanges {
 }
 
 impl Profile {
+    /// Not fitted to its own caseload, but scaled by the national calibration's factors
+    /// ([`NATIONAL_FIT`] is among its layers).
+    pub fn national_fit(&self) -> bool {
+        self.files.iter().any(|f| f == NATIONAL_FIT)
+    }
+
     /// The money of `year`, rounded half away from zero to cents. Years outside the series take
     /// the nearest year's figures.
     pub fn year(&self, year: i32) -> YearFigures {
@@ -774,8 +778,8 @@ impl Factors {
     }
 
     /// `profile` with its values scaled, each rounded to six decimals (what a calibration
-    /// layer writes, so the profile read back is the one fitted). `calibrated` and
-    /// `national_fit` are left as they are: the caller says which fit this is.
+    /// layer writes, so the profile read back is the one fitted). `calibrated` and `files` are
+    /// left as they are: the caller says which fit this is.
     pub fn apply(&self, profile: &Profile) -> Profile {
         let mut p = profile.clone();
         let share = |v: &mut f64, f: f64| *v = round6((*v * f).clamp(0.0, 1.0));
@@ -1088,7 +1092,6 @@ impl Profiles {
         Ok(match national_fit {
             Some(factors) => {
                 let mut p = factors.apply(&profile);
-                p.national_fit = true;
                 p.files.push(NATIONAL_FIT.to_string());
                 p
             }
@@ -2000,7 +2003,6 @@ fn resolve(
         population_date: population_date.to_string(),
         median_age,
         calibrated,
-        national_fit: false,
         files: merged.files.clone(),
         household_sizes: sizes,
         household_types: types,
