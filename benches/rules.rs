@@ -64,7 +64,8 @@ fn rules(c: &mut Criterion) {
         b.iter(|| {
             let resolved = policy
                 .parameters
-                .resolve(period.first_day(), "ogres-novads");
+                .resolve(period.first_day(), "ogres-novads")
+                .unwrap();
             let plan = policy.rules.plan(&pop, &resolved, false).unwrap();
             black_box(plan)
         })

@@ -786,7 +786,9 @@ pub fn params(a: ParamsArgs) -> Result<ExitCode> {
     }
     let mut params = policy.parameters.clone();
     input::apply_overrides(&mut params, &a.sets)?;
-    let resolved = params.resolve(a.period.first_day(), &a.municipality);
+    let resolved = params
+        .resolve(a.period.first_day(), &a.municipality)
+        .map_err(|e| anyhow!("{e}"))?;
     println!(
         "Parameters in force on {} for {}\n",
         a.period.first_day(),

@@ -145,7 +145,9 @@ fn run_case(policy: &Policy, known: &[&str], case: &toml::Value) -> Result<Vec<S
                 .map_err(|e| e.message)?;
         }
     }
-    let resolved = parameters.resolve(period.first_day(), &municipality);
+    let resolved = parameters
+        .resolve(period.first_day(), &municipality)
+        .map_err(|e| e.to_string())?;
     let evaluation = policy.rules.evaluate(&population, 0..1, &resolved, false);
     match (evaluation, t.get("expect_error")) {
         (Err(e), Some(expected)) => {

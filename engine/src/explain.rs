@@ -11,9 +11,9 @@ use std::sync::Arc;
 use crate::date::Period;
 use crate::fixed;
 use crate::parameters::{Leaf, ParameterSet, Value};
-use crate::policy::{Policy, VariableInfo};
+use crate::policy::{Policy, PolicyError, VariableInfo};
 use crate::population::Population;
-use crate::script::{Output, Rules, ScriptError, TraceStep};
+use crate::script::{Output, Rules, TraceStep};
 
 /// The language of an explanation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,10 +39,10 @@ pub fn explain(
     population: &Population,
     row: usize,
     period: Period,
-) -> Result<Explanation, ScriptError> {
+) -> Result<Explanation, PolicyError> {
     let one = Arc::new(population.select(&[row]));
     let slug = one.municipalities[one.households.municipality[0] as usize].clone();
-    let resolved = parameters.resolve(period.first_day(), &slug);
+    let resolved = parameters.resolve(period.first_day(), &slug)?;
     let evaluation = rules.evaluate(&one, 0..1, &resolved, true)?;
     Ok(Explanation {
         household_id: one.households.id[0],

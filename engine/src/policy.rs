@@ -117,6 +117,10 @@ impl Policy {
                 .ok_or_else(|| PolicyError::MissingFile(path.clone()))?;
             parameters.add_file(path, text)?;
         }
+        // A policy for Latvia: its council entries name Latvian local governments, and every
+        // shipped value is within its parameter's legal range.
+        parameters.set_councils(crate::register::slugs());
+        parameters.check()?;
         let mut scripts = Vec::new();
         for path in &manifest.scripts {
             let text = files

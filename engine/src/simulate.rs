@@ -75,6 +75,9 @@ pub enum SimulationError {
     /// A script produced something the engine cannot use.
     #[error("{message}")]
     Output { message: String },
+    /// A parameter cannot be resolved at the date (an override that does not apply then).
+    #[error(transparent)]
+    Parameter(#[from] crate::parameters::ParameterError),
 }
 
 /// Runs `rules` with `parameters` resolved at the first day of `period` over every household.
@@ -129,7 +132,7 @@ pub fn prepare(
         .par_iter()
         .map(|&m| {
             let slug = &population.municipalities[m as usize];
-            let resolved = parameters.resolve(date, slug);
+            let resolved = parameters.resolve(date, slug)?;
             let planned =
                 program_for(rules, population, &resolved, status_months).map_err(|e| match e {
                     Failure::Script(error) => SimulationError::Script {

@@ -78,7 +78,9 @@ fn run_all(scripts: &[(&str, &str)]) -> (Result<(), ScriptError>, Duration) {
             parameters
                 .add_file("parameters/test.toml", PARAMETERS)
                 .expect("the test parameters are valid");
-            let resolved = parameters.resolve(Date::parse("2025-03-01").unwrap(), "ogres-novads");
+            let resolved = parameters
+                .resolve(Date::parse("2025-03-01").unwrap(), "ogres-novads")
+                .expect("the policy's parameters resolve");
             let population = population();
             let rows = 0..population.household_count();
             rules

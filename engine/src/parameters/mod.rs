@@ -18,7 +18,16 @@
 //! council whose own choice is not known, and a council's value `"default"` means exactly that; a
 //! resolved leaf remembers that it was assumed so every report can say so.
 //!
+//! Every number declares its legal range beside its values (`bounds`), and [`ParameterSet::check`]
+//! holds the shipped files to it; overrides (`--set`, a scenario's `set`, a case's `set`) are
+//! resolved against the parameters and their ranges before any rule runs (`overrides`).
+//!
 //! This module knows nothing about scripts: it produces a plain tree that `script` exposes as `p`.
+
+mod bounds;
+mod overrides;
+
+pub use bounds::{Bounds, Range, Shape};
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -39,7 +48,7 @@ pub enum Value {
 }
 
 impl Value {
-    fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Value::Number(_) => "a number",
             Value::Bool(_) => "true or false",
@@ -97,13 +106,47 @@ pub struct Meta {
     pub unit: String,
     /// The file it was read from (or the scenario that set it).
     pub origin: String,
+    /// The line of the file where its table starts (0: not from a file).
+    pub line: usize,
+    /// Its legal values.
+    pub bounds: Bounds,
+}
+
+impl Meta {
+    /// `file:line` where the parameter is written, or the override that set it.
+    pub fn place(&self) -> String {
+        if self.line > 0 {
+            format!("{}:{}", self.origin, self.line)
+        } else {
+            self.origin.clone()
+        }
+    }
+}
+
+/// What a parameter says from a date on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Entry {
+    /// The value in force.
+    Value(Value),
+    /// An override that cannot apply at these dates, and why: resolving there is an error, so a
+    /// what-if never runs on a value nobody asked for.
+    Refused(String),
+}
+
+impl Entry {
+    pub fn value(&self) -> Option<&Value> {
+        match self {
+            Entry::Value(v) => Some(v),
+            Entry::Refused(_) => None,
+        }
+    }
 }
 
 /// One parameter: its dated values and what it is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Parameter {
     /// Values in force from each date, sorted by date. `None` as the date: in force always.
-    pub values: Vec<(Option<Date>, Value)>,
+    pub values: Vec<(Option<Date>, Entry)>,
     pub meta: Arc<Meta>,
 }
 
@@ -138,9 +181,15 @@ fn err(origin: &str, message: impl Into<String>) -> ParameterError {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ParameterSet {
     root: Group,
+    /// The councils a `municipalities.SLUG` entry may name; empty: any (unit tests).
+    councils: Vec<String>,
 }
 
 const META_KEYS: [&str; 5] = ["description", "description_lv", "reference", "unit", "note"];
+
+/// The group of per-council parameters, and its entry for councils whose own value is not known.
+const COUNCILS: &str = "municipalities";
+const DEFAULT: &str = "default";
 
 impl ParameterSet {
     /// Adds the parameters of one TOML file. `origin` names the file in errors.
@@ -152,9 +201,115 @@ impl ParameterSet {
                 .unwrap_or_default();
             err(&format!("{origin}{at}"), e.message().to_string())
         })?;
-        let origin_arc: Arc<str> = origin.into();
-        let group = read_group(&origin_arc, "", table)?;
+        let file = File { origin, text };
+        let group = read_group(&file, "", table)?;
         merge_group(&mut self.root, group, origin, "")
+    }
+
+    /// Names the councils that `municipalities.SLUG` may name (checked by [`ParameterSet::check`]
+    /// and by overrides).
+    pub fn set_councils(&mut self, slugs: Vec<String>) {
+        self.councils = slugs;
+    }
+
+    /// Checks every value of every file against its parameter's legal values, once all files
+    /// are added: each number within its declared range (and each declares one), texts among
+    /// their choices, a share of another parameter only where that one is in force, and every
+    /// council entry naming a known council and a parameter of `municipalities.default`.
+    pub fn check(&self) -> Result<(), ParameterError> {
+        for (path, p) in self.parameters() {
+            let fail = |m: String| err(&p.meta.place(), format!("{path}: {m}"));
+            let (template, council) = match self.council_of(&path) {
+                Some((slug, name)) => {
+                    self.check_council(slug).map_err(&fail)?;
+                    let template = self
+                        .parameter(&format!("{COUNCILS}.{DEFAULT}.{name}"))
+                        .ok_or_else(|| {
+                            fail(format!(
+                                "{COUNCILS}.{DEFAULT} has no parameter '{name}' for a council to set"
+                            ))
+                        })?;
+                    (template, true)
+                }
+                None => (p, false),
+            };
+            let shapes = bounds::shapes(template);
+            for (date, entry) in &p.values {
+                let Some(value) = entry.value() else { continue };
+                let at = date.map(|d| format!(" (from {d})")).unwrap_or_default();
+                if council && *value == Value::Text(DEFAULT.into()) {
+                    continue;
+                }
+                if council && !shapes.contains(&Shape::of(value)) {
+                    return Err(fail(format!(
+                        "{value}{at} is {}, but {COUNCILS}.{DEFAULT}.… is {}",
+                        Shape::of(value),
+                        shapes_text(&shapes)
+                    )));
+                }
+                template
+                    .meta
+                    .bounds
+                    .check(value, &template.meta.unit)
+                    .map_err(|m| fail(format!("{m}{at}")))?;
+                self.check_requires(&template.meta.bounds, value, *date)
+                    .map_err(|m| fail(format!("{m}{at}")))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `Some((slug, name))` for `municipalities.SLUG.NAME` with SLUG not `default`.
+    fn council_of<'a>(&self, path: &'a str) -> Option<(&'a str, &'a str)> {
+        let rest = path.strip_prefix(COUNCILS)?.strip_prefix('.')?;
+        let (slug, name) = rest.split_once('.')?;
+        (slug != DEFAULT).then_some((slug, name))
+    }
+
+    fn check_council(&self, slug: &str) -> Result<(), String> {
+        if self.councils.is_empty() || self.councils.iter().any(|c| c == slug) {
+            return Ok(());
+        }
+        Err(format!(
+            "'{slug}' is not a Latvian local government{}",
+            bounds::did_you_mean(slug, self.councils.iter().map(String::as_str))
+        ))
+    }
+
+    /// A value with a key that is a share of another parameter (`pct` of `median_income`) is
+    /// only valid from where that parameter has a value.
+    fn check_requires(
+        &self,
+        bounds: &Bounds,
+        value: &Value,
+        from: Option<Date>,
+    ) -> Result<(), String> {
+        let Value::Table(keys) = value else {
+            return Ok(());
+        };
+        for (key, needed) in &bounds.requires {
+            if !keys.contains_key(key) {
+                continue;
+            }
+            let start = self.first_date(needed).ok_or_else(|| {
+                format!("'{key}' is a share of {needed}, which is not a parameter")
+            })?;
+            if let Some(start) = start {
+                if from.is_none_or(|f| f < start) {
+                    return Err(format!(
+                        "'{key}' is a share of {needed}, which is in force only from {start}"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The first date a parameter has a value: `Some(None)` if it is in force always, `None` if
+    /// there is no such parameter.
+    fn first_date(&self, path: &str) -> Option<Option<Date>> {
+        let p = self.parameter(path)?;
+        Some(p.values.first().and_then(|(d, _)| *d))
     }
 
     /// The parameter at a dotted path, if there is one.
@@ -190,115 +345,6 @@ impl ParameterSet {
         }
     }
 
-    /// Replaces a parameter's value at every date (a reform overlay). `path` names a parameter,
-    /// or a key of a table-valued parameter: `gmi.pct = 0.20` on a parameter `gmi` whose values
-    /// are tables replaces `gmi` by `{ pct = 0.20 }` from the first date on.
-    /// A council without an entry of its own gets one (`municipalities.SLUG.low_income`).
-    pub fn set(&mut self, path: &str, value: Value, origin: &str) -> Result<(), ParameterError> {
-        let (target, value) = self.override_target(path, value, origin)?;
-        let existing = self.parameter(&target).cloned();
-        let template = match existing {
-            Some(p) => p,
-            None => {
-                // A council's own value where it had none: copy the default's description.
-                let rest = target
-                    .strip_prefix("municipalities.")
-                    .and_then(|r| r.split_once('.'))
-                    .map(|(_, r)| r);
-                match rest.and_then(|r| self.parameter(&format!("municipalities.default.{r}"))) {
-                    Some(p) => p.clone(),
-                    None => {
-                        return Err(err(
-                            origin,
-                            format!("unknown parameter '{path}'{}", self.suggest(path)),
-                        ));
-                    }
-                }
-            }
-        };
-        check_same_kind(&template, &value).map_err(|m| err(origin, format!("{path}: {m}")))?;
-        let meta = Arc::new(Meta {
-            description: template.meta.description.clone(),
-            description_lv: template.meta.description_lv.clone(),
-            reference: template.meta.reference.clone(),
-            unit: template.meta.unit.clone(),
-            origin: origin.to_string(),
-        });
-        let new = Parameter {
-            values: vec![(None, value)],
-            meta,
-        };
-        insert_parameter(&mut self.root, &target, new);
-        Ok(())
-    }
-
-    /// Decides which parameter an override path replaces, and with what value.
-    fn override_target(
-        &self,
-        path: &str,
-        value: Value,
-        origin: &str,
-    ) -> Result<(String, Value), ParameterError> {
-        if path.is_empty() || path.split('.').any(str::is_empty) {
-            return Err(err(
-                origin,
-                format!("'{path}' is not a parameter path (names separated by dots)"),
-            ));
-        }
-        let council_param = |p: &str| -> bool {
-            // municipalities.SLUG.NAME where the default has NAME
-            let mut parts = p.splitn(3, '.');
-            parts.next() == Some("municipalities")
-                && parts.next().is_some()
-                && parts.next().is_some_and(|rest| {
-                    self.parameter(&format!("municipalities.default.{rest}"))
-                        .is_some()
-                })
-        };
-        if self.parameter(path).is_some() || council_param(path) {
-            return Ok((path.to_string(), value));
-        }
-        if let Some((parent, key)) = path.rsplit_once('.') {
-            if self.parameter(parent).is_some() || council_param(parent) {
-                let mut table = BTreeMap::new();
-                table.insert(key.to_string(), value);
-                return Ok((parent.to_string(), Value::Table(table)));
-            }
-        }
-        Err(err(
-            origin,
-            format!("unknown parameter '{path}'{}", self.suggest(path)),
-        ))
-    }
-
-    fn suggest(&self, path: &str) -> String {
-        let parent = path.rsplit_once('.').map(|(p, _)| p).unwrap_or("");
-        let names: Vec<String> = match if parent.is_empty() {
-            Some(&self.root)
-        } else {
-            self.group(parent)
-        } {
-            Some(g) => g
-                .children
-                .keys()
-                .map(|k| {
-                    if parent.is_empty() {
-                        k.clone()
-                    } else {
-                        format!("{parent}.{k}")
-                    }
-                })
-                .collect(),
-            None => self.root.children.keys().cloned().collect(),
-        };
-        let names: Vec<String> = names.into_iter().take(12).collect();
-        if names.is_empty() {
-            String::new()
-        } else {
-            format!(" (known here: {})", names.join(", "))
-        }
-    }
-
     fn group(&self, path: &str) -> Option<&Group> {
         match self.node(path)? {
             Node::Group(g) => Some(g),
@@ -315,13 +361,15 @@ impl ParameterSet {
 
     /// The values in force at `date` for one municipality: the national parameters, and under
     /// `municipality` the council's own values over `municipalities.default`.
-    pub fn resolve(&self, date: Date, slug: &str) -> Resolved {
+    ///
+    /// Fails where an override cannot apply at `date` ([`Entry::Refused`]).
+    pub fn resolve(&self, date: Date, slug: &str) -> Result<Resolved, ParameterError> {
         let mut root = BTreeMap::new();
         for (name, node) in &self.root.children {
-            if name == "municipalities" {
+            if name == COUNCILS {
                 continue;
             }
-            if let Some(n) = resolve_node(node, date, name, false) {
+            if let Some(n) = resolve_node(node, date, name, false)? {
                 root.insert(name.clone(), n);
             }
         }
@@ -331,7 +379,7 @@ impl ParameterSet {
         if let Some(d) = default {
             for (name, node) in &d.children {
                 if let Some(n) =
-                    resolve_node(node, date, &format!("municipalities.default.{name}"), true)
+                    resolve_node(node, date, &format!("municipalities.default.{name}"), true)?
                 {
                     council.insert(name.clone(), n);
                 }
@@ -340,7 +388,7 @@ impl ParameterSet {
         if let Some(o) = own {
             for (name, node) in &o.children {
                 if let Some(n) =
-                    resolve_node(node, date, &format!("municipalities.{slug}.{name}"), false)
+                    resolve_node(node, date, &format!("municipalities.{slug}.{name}"), false)?
                 {
                     // "default" keeps the default's (assumed) value.
                     if let ResolvedNode::Leaf(l) = &n {
@@ -369,11 +417,16 @@ impl ParameterSet {
             "municipality".into(),
             ResolvedNode::Group(Arc::new(council)),
         );
-        Resolved {
+        Ok(Resolved {
             date,
             root: Arc::new(root),
-        }
+        })
     }
+}
+
+fn shapes_text(shapes: &[Shape]) -> String {
+    let texts: Vec<String> = shapes.iter().map(Shape::to_string).collect();
+    texts.join(" or ")
 }
 
 fn collect<'a>(group: &'a Group, prefix: &str, out: &mut Vec<(String, &'a Parameter)>) {
@@ -387,47 +440,6 @@ fn collect<'a>(group: &'a Group, prefix: &str, out: &mut Vec<(String, &'a Parame
             Node::Group(g) => collect(g, &path, out),
             Node::Parameter(p) => out.push((path, p)),
         }
-    }
-}
-
-fn check_same_kind(template: &Parameter, value: &Value) -> Result<(), String> {
-    let Some((_, example)) = template.values.last() else {
-        return Ok(());
-    };
-    match (example, value) {
-        (Value::Table(_), Value::Table(new)) => {
-            // Every key must be one the parameter uses at some date.
-            let known: Vec<&String> = template
-                .values
-                .iter()
-                .filter_map(|(_, v)| {
-                    if let Value::Table(t) = v {
-                        Some(t.keys())
-                    } else {
-                        None
-                    }
-                })
-                .flatten()
-                .collect();
-            for key in new.keys() {
-                if !known.contains(&key) {
-                    let mut names: Vec<&str> = known.iter().map(|s| s.as_str()).collect();
-                    names.sort();
-                    names.dedup();
-                    return Err(format!(
-                        "'{key}' is not one of its keys ({})",
-                        names.join(", ")
-                    ));
-                }
-            }
-            Ok(())
-        }
-        (Value::Text(_), Value::Text(_))
-        | (Value::Bool(_), Value::Bool(_))
-        | (Value::Number(_), Value::Number(_)) => Ok(()),
-        // The kind of any of its dated values will do ("default" text before a table).
-        (_, b) if template.values.iter().any(|(_, v)| v.kind() == b.kind()) => Ok(()),
-        (a, b) => Err(format!("expected {}, got {} ({b})", a.kind(), b.kind())),
     }
 }
 
@@ -453,11 +465,28 @@ fn insert_parameter(root: &mut Group, path: &str, parameter: Parameter) {
         .insert(last.to_string(), Node::Parameter(parameter));
 }
 
-fn read_group(
-    origin: &Arc<str>,
-    prefix: &str,
-    table: toml::Table,
-) -> Result<Group, ParameterError> {
+/// A parameter file being read: its name for errors, its text for line numbers.
+struct File<'a> {
+    origin: &'a str,
+    text: &'a str,
+}
+
+impl File<'_> {
+    /// The line where the table of `path` starts (`[path]` or `[path.values]`), else 0.
+    fn line_of_table(&self, path: &str) -> usize {
+        for (i, line) in self.text.lines().enumerate() {
+            let l = line.trim_start();
+            if let Some(rest) = l.strip_prefix('[').and_then(|r| r.strip_prefix(path)) {
+                if rest.starts_with(']') || rest.starts_with('.') {
+                    return i + 1;
+                }
+            }
+        }
+        0
+    }
+}
+
+fn read_group(origin: &File, prefix: &str, table: toml::Table) -> Result<Group, ParameterError> {
     let mut group = Group::default();
     for (name, value) in table {
         let path = if prefix.is_empty() {
@@ -467,7 +496,7 @@ fn read_group(
         };
         let toml::Value::Table(t) = value else {
             return Err(err(
-                origin,
+                origin.origin,
                 format!(
                     "{path}: expected a table with `values` or `value` (and description, reference, unit), found a bare value"
                 ),
@@ -484,12 +513,22 @@ fn read_group(
 }
 
 fn read_parameter(
-    origin: &Arc<str>,
+    file: &File,
     path: &str,
     mut t: toml::Table,
 ) -> Result<Parameter, ParameterError> {
+    let line = file.line_of_table(path);
+    let place = if line > 0 {
+        format!("{}:{line}", file.origin)
+    } else {
+        file.origin.to_string()
+    };
+    let origin = place.as_str();
+    let bounds = Bounds::read(path, &mut t).map_err(|m| err(origin, m))?;
     let mut meta = Meta {
-        origin: origin.to_string(),
+        origin: file.origin.to_string(),
+        line,
+        bounds,
         ..Meta::default()
     };
     for key in META_KEYS {
@@ -510,7 +549,7 @@ fn read_parameter(
     if let Some(v) = t.remove("value") {
         values.push((
             None,
-            from_toml(v).map_err(|m| err(origin, format!("{path}.value: {m}")))?,
+            Entry::Value(from_toml(v).map_err(|m| err(origin, format!("{path}.value: {m}")))?),
         ));
     }
     if let Some(v) = t.remove("values") {
@@ -534,7 +573,7 @@ fn read_parameter(
                 )
             })?;
             let v = from_toml(v).map_err(|m| err(origin, format!("{path}.values.{date}: {m}")))?;
-            values.push((Some(d), v));
+            values.push((Some(d), Entry::Value(v)));
         }
         values.sort_by_key(|(d, _)| *d);
         if values.is_empty() {
@@ -545,7 +584,7 @@ fn read_parameter(
         return Err(err(
             origin,
             format!(
-                "{path}: unknown key '{key}' (a parameter has values or value, and description, description_lv, reference, unit, note)"
+                "{path}: unknown key '{key}' (a parameter has values or value, and description, description_lv, reference, unit, note, range, choices, requires)"
             ),
         ));
     }
@@ -695,12 +734,17 @@ impl Resolved {
     }
 }
 
-fn resolve_node(node: &Node, date: Date, path: &str, assumed: bool) -> Option<ResolvedNode> {
-    match node {
+fn resolve_node(
+    node: &Node,
+    date: Date,
+    path: &str,
+    assumed: bool,
+) -> Result<Option<ResolvedNode>, ParameterError> {
+    Ok(match node {
         Node::Group(g) => {
             let mut map = BTreeMap::new();
             for (name, child) in &g.children {
-                if let Some(n) = resolve_node(child, date, &format!("{path}.{name}"), assumed) {
+                if let Some(n) = resolve_node(child, date, &format!("{path}.{name}"), assumed)? {
                     map.insert(name.clone(), n);
                 }
             }
@@ -708,20 +752,32 @@ fn resolve_node(node: &Node, date: Date, path: &str, assumed: bool) -> Option<Re
         }
         Node::Parameter(p) => {
             // The last value whose date is not after `date`; undated values are always in force.
-            let (since, value) = p
+            let Some((since, entry)) = p
                 .values
                 .iter()
                 .rev()
-                .find(|(d, _)| d.is_none_or(|d| d <= date))?;
+                .find(|(d, _)| d.is_none_or(|d| d <= date))
+            else {
+                return Ok(None);
+            };
+            let value = match entry {
+                Entry::Value(v) => v.clone(),
+                Entry::Refused(why) => {
+                    return Err(err(
+                        &p.meta.place(),
+                        format!("{why} (the run needs {date})"),
+                    ));
+                }
+            };
             Some(ResolvedNode::Leaf(Arc::new(Leaf {
                 path: path.to_string(),
-                value: value.clone(),
+                value,
                 since: *since,
                 meta: p.meta.clone(),
                 assumed,
             })))
         }
-    }
+    })
 }
 
 #[cfg(test)]
@@ -733,15 +789,30 @@ mod tests {
 description = "Median"
 reference = "CSP"
 unit = "EUR"
+range = [100, 10000]
 values = { 2023-07-01 = 626.57, 2024-01-01 = 685.78 }
 
 [gmi]
 description = "GMI level"
+range = { first = [0, 5000], other = [0, 5000], pct = [0, 0.5] }
+requires = { pct = "median_income" }
 values = { 2021-01-01 = { first = 109, other = 76 }, 2024-01-01 = { pct = 0.20 } }
+
+[k]
+unit = "coefficient"
+range = { alone = [0, 10], other = [0, 10] }
+values = { 2021-01-01 = { alone = 1, other = 1 }, 2025-01-01 = { alone = 2.1, other = 1.3 } }
+
+[rounding]
+choices = ["cents", "euros_down"]
+value = "cents"
 
 [municipalities.default.low_income]
 description = "Low-income threshold"
-values = { 2021-01-01 = { pct = 0.8 } }
+unit = "EUR / share"
+range = { first = [0, 5000], other = [0, 5000], pct = [0, 1] }
+requires = { pct = "median_income" }
+values = { 2021-01-01 = { first = 436, other = 305 }, 2023-07-01 = { pct = 0.8 } }
 
 [municipalities.ogres-novads.low_income]
 values = { 2021-01-01 = "default", 2025-01-01 = { pct = 0.70 } }
@@ -750,6 +821,8 @@ values = { 2021-01-01 = "default", 2025-01-01 = { pct = 0.70 } }
     fn set() -> ParameterSet {
         let mut s = ParameterSet::default();
         s.add_file("test.toml", FILE).unwrap();
+        s.set_councils(vec!["ogres-novads".into(), "tukuma-novads".into()]);
+        s.check().unwrap();
         s
     }
 
@@ -757,9 +830,18 @@ values = { 2021-01-01 = "default", 2025-01-01 = { pct = 0.70 } }
         Date::parse(s).unwrap()
     }
 
+    fn at(s: &ParameterSet, date: &str, slug: &str, path: &str) -> String {
+        s.resolve(d(date), slug).unwrap().resolve_text(path)
+    }
+
+    fn put(s: &mut ParameterSet, path: &str, value: &str) -> Result<(), String> {
+        s.set(path, Value::parse_cli(value).unwrap(), "--set")
+            .map_err(|e| e.to_string())
+    }
+
     #[test]
     fn resolves_the_value_in_force() {
-        let r = set().resolve(d("2024-06-01"), "ogres-novads");
+        let r = set().resolve(d("2024-06-01"), "ogres-novads").unwrap();
         let median = r.leaf("median_income").unwrap();
         assert_eq!(
             median.value,
@@ -770,57 +852,232 @@ values = { 2021-01-01 = "default", 2025-01-01 = { pct = 0.70 } }
         // Before 2025 Ogre's value is "default": the default is used and marked assumed.
         let li = r.leaf("municipality.low_income").unwrap();
         assert!(li.assumed);
-        let r = set().resolve(d("2025-01-01"), "ogres-novads");
+        let r = set().resolve(d("2025-01-01"), "ogres-novads").unwrap();
         assert!(!r.leaf("municipality.low_income").unwrap().assumed);
         assert_eq!(r.resolve_text("municipality.low_income"), "{ pct = 0.7 }");
         // Before the first date a parameter does not exist.
         assert!(
             set()
                 .resolve(d("2020-01-01"), "x")
+                .unwrap()
                 .leaf("median_income")
                 .is_none()
         );
     }
 
     #[test]
-    fn overrides_replace_every_date() {
+    fn a_field_override_replaces_that_field_only_at_every_date() {
         let mut s = set();
-        s.set(
-            "gmi.pct",
-            Value::Number(Decimal::from_str("0.22").unwrap()),
-            "--set",
-        )
-        .unwrap();
+        put(&mut s, "k.alone", "2.5").unwrap();
+        assert_eq!(at(&s, "2022-01-01", "x", "k"), "{ alone = 2.5, other = 1 }");
         assert_eq!(
-            s.resolve(d("2021-06-01"), "x").resolve_text("gmi"),
-            "{ pct = 0.22 }"
+            at(&s, "2026-01-01", "x", "k"),
+            "{ alone = 2.5, other = 1.3 }"
         );
-        s.set(
-            "municipalities.tukuma-novads.low_income.pct",
-            Value::parse_cli("0.6").unwrap(),
-            "--set",
+        // The value in force, set explicitly, changes nothing.
+        let mut same = set();
+        put(&mut same, "gmi.pct", "0.20").unwrap();
+        assert_eq!(
+            at(&same, "2024-06-01", "x", "gmi"),
+            at(&set(), "2024-06-01", "x", "gmi")
+        );
+    }
+
+    #[test]
+    fn a_share_applies_only_where_the_median_exists() {
+        let mut s = set();
+        put(&mut s, "gmi.pct", "0.22").unwrap();
+        assert_eq!(at(&s, "2024-06-01", "x", "gmi"), "{ pct = 0.22 }");
+        // 7/2023: the median exists, the amounts in force become the share.
+        assert_eq!(at(&s, "2023-07-01", "x", "gmi"), "{ pct = 0.22 }");
+        // Before: refused, saying from when it applies and what to set instead. Never a zero.
+        let e = s.resolve(d("2021-08-01"), "x").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "--set: gmi.pct = 0.22: 'pct' is a share of median_income, which the rules have only \
+             from 2023-07-01, so it applies from 2023-07 on; for earlier months set \
+             gmi = { first = …, other = … } instead (the run needs 2021-08-01)"
+        );
+        // A whole value is refused the same way.
+        let mut s = set();
+        put(
+            &mut s,
+            "municipalities.ogres-novads.low_income",
+            "{ pct = 0.6 }",
         )
         .unwrap();
         assert_eq!(
-            s.resolve(d("2025-01-01"), "tukuma-novads")
-                .resolve_text("municipality.low_income"),
+            at(&s, "2026-01-01", "ogres-novads", "municipality.low_income"),
             "{ pct = 0.6 }"
         );
-        let e = s
-            .set("gmi.pcx", Value::parse_cli("0.6").unwrap(), "--set")
-            .unwrap_err();
+        assert!(s.resolve(d("2023-06-01"), "ogres-novads").is_err());
+        // Amounts apply at every date.
+        put(
+            &mut s,
+            "municipalities.ogres-novads.low_income",
+            "{ first = 500, other = 350 }",
+        )
+        .unwrap();
+        assert!(s.resolve(d("2021-08-01"), "ogres-novads").is_ok());
+    }
+
+    #[test]
+    fn a_field_that_is_not_a_shape_by_itself_cannot_replace_another_shape() {
+        let mut s = set();
+        put(&mut s, "gmi.first", "130").unwrap();
+        assert_eq!(
+            at(&s, "2022-01-01", "x", "gmi"),
+            "{ first = 130, other = 76 }"
+        );
+        let e = s.resolve(d("2025-01-01"), "x").unwrap_err().to_string();
         assert!(
-            e.to_string().contains("'pcx' is not one of its keys"),
+            e.contains("gmi.first = 130 cannot apply from 2024-01-01: gmi is then { pct = 0.2 }"),
             "{e}"
         );
-        let e = s
-            .set("gmx", Value::parse_cli("0.6").unwrap(), "--set")
-            .unwrap_err();
-        assert!(e.to_string().contains("unknown parameter 'gmx'"), "{e}");
-        let e = s
-            .set("median_income", Value::parse_cli("true").unwrap(), "--set")
-            .unwrap_err();
-        assert!(e.to_string().contains("expected a number"), "{e}");
+    }
+
+    #[test]
+    fn a_council_override_follows_the_default_where_the_council_has_none() {
+        let mut s = set();
+        // Tukums has no entry: it gets one, over the default's dates.
+        put(&mut s, "municipalities.tukuma-novads.low_income.pct", "0.6").unwrap();
+        assert_eq!(
+            at(&s, "2025-01-01", "tukuma-novads", "municipality.low_income"),
+            "{ pct = 0.6 }"
+        );
+        let r = s.resolve(d("2025-01-01"), "tukuma-novads").unwrap();
+        assert!(!r.leaf("municipality.low_income").unwrap().assumed);
+        // Ogre's "default" months take the default's amounts, so a field of them applies.
+        put(
+            &mut s,
+            "municipalities.ogres-novads.low_income.first",
+            "450",
+        )
+        .unwrap();
+        assert_eq!(
+            at(&s, "2022-01-01", "ogres-novads", "municipality.low_income"),
+            "{ first = 450, other = 305 }"
+        );
+    }
+
+    #[test]
+    fn overrides_are_refused_with_what_was_meant() {
+        let mut s = set();
+        let cases = [
+            (
+                "gmi.pcx",
+                "0.6",
+                "--set: gmi.pcx: 'pcx' is not a field of gmi (first, other, pct) (did you mean pct?)",
+            ),
+            (
+                "gmx",
+                "0.6",
+                "--set: gmx: unknown parameter (did you mean gmi?); known here: gmi, k, median_income, municipalities, rounding",
+            ),
+            (
+                "median_income",
+                "true",
+                "--set: median_income: true is true or false, but the parameter is a number",
+            ),
+            (
+                "municipalities.ogres-novad.low_income.pct",
+                "0.6",
+                "--set: municipalities.ogres-novad.low_income.pct: 'ogres-novad' is not a Latvian local government (did you mean ogres-novads?)",
+            ),
+            (
+                "gmi.pct",
+                "-1",
+                "--set: gmi.pct: pct = -1 is outside its legal range 0 … 0.5",
+            ),
+            (
+                "gmi.pct",
+                "5",
+                "--set: gmi.pct: pct = 5 is outside its legal range 0 … 0.5",
+            ),
+            (
+                "gmi.pct",
+                "\"cents\"",
+                "--set: gmi.pct: 'pct' is a text (\"cents\"); a table's values are numbers or true/false",
+            ),
+            (
+                "gmi",
+                "{ first = 130 }",
+                "--set: gmi: { first = 130 } is { first }, but the parameter is { first, other } or { pct }",
+            ),
+            (
+                "rounding",
+                "cent",
+                "--set: rounding: \"cent\" is not one of its choices (cents, euros_down) (did you mean cents?)",
+            ),
+            (
+                "median_income.x",
+                "1",
+                "--set: median_income.x: median_income is a number, not a table with fields",
+            ),
+            ("gmi..pct", "1", "--set: gmi..pct: not a parameter path"),
+        ];
+        for (path, value, expected) in cases {
+            let e = put(&mut s, path, value).unwrap_err();
+            assert!(
+                e.starts_with(expected),
+                "{path}={value}:\n  got      {e}\n  expected {expected}"
+            );
+        }
+        // Nothing was changed by the refused overrides.
+        assert_eq!(s, set());
+    }
+
+    #[test]
+    fn shipped_values_are_held_to_their_ranges() {
+        let check = |text: &str| {
+            let mut s = ParameterSet::default();
+            s.add_file("p.toml", text).unwrap();
+            s.set_councils(vec!["riga".into()]);
+            s.check().map_err(|e| e.to_string())
+        };
+        assert_eq!(
+            check("[a]\nrange = [0, 1]\nvalues = { 2021-01-01 = 0.5, 2022-01-01 = 2 }\n"),
+            Err("p.toml:1: a: 2 is outside its legal range 0 … 1 (from 2022-01-01)".into())
+        );
+        assert_eq!(
+            check("\n[a]\nvalue = 3\n"),
+            Err(
+                "p.toml:2: a: declares no legal range: add range = [min, max] beside its values"
+                    .into()
+            )
+        );
+        assert_eq!(
+            check("[t]\nrange = { x = [0, 1] }\nvalue = { x = 1, y = 2 }\n"),
+            Err(
+                "p.toml:1: t: declares no legal range for 'y': add range = { y = [0, max] }"
+                    .replace("[0, max]", "[min, max]")
+            )
+        );
+        assert_eq!(
+            check("[m]\nrange = [1, 2]\nvalues = { 2023-07-01 = 1 }\n[g]\nrange = { pct = [0, 1] }\nrequires = { pct = \"m\" }\nvalues = { 2021-01-01 = { pct = 0.5 } }\n"),
+            Err("p.toml:4: g: 'pct' is a share of m, which is in force only from 2023-07-01 (from 2021-01-01)".into())
+        );
+        let council =
+            "[municipalities.default.li]\nrange = { pct = [0, 1] }\nvalue = { pct = 0.8 }\n";
+        assert_eq!(
+            check(&format!("{council}[municipalities.rigas.li]\nvalue = {{ pct = 0.7 }}\n")),
+            Err("p.toml:4: municipalities.rigas.li: 'rigas' is not a Latvian local government (did you mean riga?)".into())
+        );
+        assert_eq!(
+            check(&format!(
+                "{council}[municipalities.riga.li]\nvalue = {{ pct = 1.7 }}\n"
+            )),
+            Err(
+                "p.toml:4: municipalities.riga.li: pct = 1.7 is outside its legal range 0 … 1"
+                    .into()
+            )
+        );
+        assert!(
+            check(&format!(
+                "{council}[municipalities.riga.li]\nvalue = \"default\"\n"
+            ))
+            .is_ok()
+        );
     }
 
     #[test]
