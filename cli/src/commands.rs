@@ -120,7 +120,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         }
     }
     .map_err(|e| anyhow!("{e}"))?;
-    let mut summary = summarize(population, &outcome);
+    let mut summary = summarize(population, &outcome).map_err(|e| anyhow!("{e}"))?;
     households.label_uncalibrated(&mut summary);
     let computed = started.elapsed();
     std::fs::create_dir_all(&a.out)
@@ -512,7 +512,7 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
     let mut comparison = comparison.map_err(|e| anyhow!("{e}"))?;
     households.label_uncalibrated(&mut comparison.baseline);
     households.label_uncalibrated(&mut comparison.reform);
-    let difference = comparison.difference();
+    let difference = comparison.difference().map_err(|e| anyhow!("{e}"))?;
     let periods = [
         scenario.baseline.horizon(scenario.horizon),
         scenario.reform.horizon(scenario.horizon),

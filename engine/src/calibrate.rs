@@ -213,7 +213,7 @@ pub fn simulate_year(
     let population = Arc::new(generate(&[profile], year, seed));
     let behaviour = Behaviour::from_profiles(&[profile], year, seed);
     let annual = project(rules, parameters, &population, year, &behaviour, &|_| {})?;
-    Ok(summarize(&population, &annual.outcome).total)
+    Ok(summarize(&population, &annual.outcome)?.total)
 }
 
 /// Fits `base` to `reported` with at most `budget` simulated years, stopping once every figure

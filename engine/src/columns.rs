@@ -763,16 +763,16 @@ fn run_tiles(
 }
 
 #[inline(always)]
-/// Whether every value is a whole number of cents and not negative: what a policy must produce
-/// for an amount. Vectorised like the tile loop.
+/// Whether every value is a whole number of cents, not negative and at most
+/// `fixed::MAX_AMOUNT`: what a policy must produce for an amount. Vectorised like the tile loop.
 #[multiversion(targets(
     "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+avx+bmi1+bmi2+fma+lzcnt+popcnt+sse3+sse4.1+sse4.2+ssse3",
     "x86_64+avx2+avx+bmi1+bmi2+fma+lzcnt+popcnt+sse3+sse4.1+sse4.2+ssse3",
 ))]
 pub fn amounts_ok(values: &[i64]) -> bool {
-    values
-        .iter()
-        .fold(true, |ok, &v| ok & (v >= 0) & fixed::is_whole::<true>(v))
+    values.iter().fold(true, |ok, &v| {
+        ok & (v >= 0) & (v <= fixed::MAX_AMOUNT) & fixed::is_whole::<true>(v)
+    })
 }
 
 /// Whole months from 1 to 12 (fixed units) as plain numbers into `out`; `Err(row)` at the first

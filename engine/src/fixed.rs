@@ -40,8 +40,15 @@ impl std::fmt::Display for ParseError {
 }
 
 /// Largest amount accepted from input files: 1 000 000 000 EUR. Far above any household's monthly
-/// money, and low enough that sums over millions of households cannot overflow.
+/// money; with it a year's totals of any real population fit the summary's 64-bit cents
+/// (`summary`, whose sums are 128-bit and checked, says how far).
 pub const MAX_INPUT: i64 = 1_000_000_000 * SCALE;
+
+/// Largest amount the rules may pay one household in one month: 1 000 000 000 000 EUR, a
+/// thousand times the largest input. Twelve of them and their split into state share and
+/// municipal net still fit an i64 several hundred times over, so a year's sums per household
+/// cannot wrap; an amount above it is a bug in the rules, reported as such.
+pub const MAX_AMOUNT: i64 = 1_000_000_000_000 * SCALE;
 
 /// Parses a non-negative decimal amount with at most `max_decimals` decimals (`"1234.5"`,
 /// `"0.07"`, `"12"`) into fixed units. No sign, no exponent, no thousands separators.

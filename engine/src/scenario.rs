@@ -30,7 +30,7 @@ use crate::policy::{Policy, PolicyError};
 use crate::population::Population;
 use crate::script::Rules;
 use crate::simulate::{Outcome, SimulationError, simulate};
-use crate::summary::{Row, Summary, summarize};
+use crate::summary::{Row, Summary, TotalError, summarize};
 
 /// One side of a comparison: its rules' month, parameter overrides and replaced scripts.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -253,18 +253,18 @@ pub struct Comparison {
 
 impl Comparison {
     /// Reform − baseline per municipality, and for the total.
-    pub fn difference(&self) -> Summary {
+    pub fn difference(&self) -> Result<Summary, TotalError> {
         let rows = self
             .reform
             .rows
             .iter()
             .zip(&self.baseline.rows)
             .map(|(r, b)| r.minus(b))
-            .collect::<Vec<Row>>();
-        Summary {
+            .collect::<Result<Vec<Row>, TotalError>>()?;
+        Ok(Summary {
             rows,
-            total: self.reform.total.minus(&self.baseline.total),
-        }
+            total: self.reform.total.minus(&self.baseline.total)?,
+        })
     }
 }
 
@@ -318,7 +318,11 @@ pub fn compare(
             side: side.name.clone(),
             error: Box::new(error),
         })?;
-        Ok((summarize(population, &outcome), outcome))
+        let summary = summarize(population, &outcome).map_err(|e| CompareError::Simulation {
+            side: side.name.clone(),
+            error: Box::new(e.into()),
+        })?;
+        Ok((summary, outcome))
     };
     let (baseline, baseline_outcome) = run(&scenario.baseline, replaced[0])?;
     let (reform, reform_outcome) = run(&scenario.reform, replaced[1])?;

@@ -78,6 +78,9 @@ pub enum SimulationError {
     /// A parameter cannot be resolved at the date (an override that does not apply then).
     #[error(transparent)]
     Parameter(#[from] crate::parameters::ParameterError),
+    /// A total too large to hold.
+    #[error(transparent)]
+    Total(#[from] crate::summary::TotalError),
 }
 
 /// Runs `rules` with `parameters` resolved at the first day of `period` over every household.
@@ -414,10 +417,12 @@ fn check_outputs(
             let (i, &v) = values
                 .iter()
                 .enumerate()
-                .find(|(_, v)| **v % CENT != 0 || **v < 0)
+                .find(|(_, v)| **v % CENT != 0 || **v < 0 || **v > fixed::MAX_AMOUNT)
                 .expect("one is bad");
             let what = if v < 0 {
                 "is negative"
+            } else if v > fixed::MAX_AMOUNT {
+                "is above the most a household can be paid in a month (1 000 000 000 000 EUR)"
             } else {
                 "has a fraction of a cent: round it (round_cents)"
             };

@@ -1,5 +1,14 @@
 //! Per-municipality totals of an outcome, exact to the cent, and baseline-against-reform
 //! differences.
+//!
+//! Totals cannot wrap. A municipality's sums are taken in 128 bits, which no population can
+//! overflow (at most 2^32 households, each amount below 2^63 units); every total is then checked
+//! into the 64-bit row, and the total row and the differences are checked sums. A total that
+//! does not fit (above 92 233 720 368 547 758.07 EUR) stops the run naming the measure and the
+//! municipality. Inputs are bounded so that a real year always fits: every amount read is at most
+//! 1 000 000 000 EUR a month (`fixed::MAX_INPUT`) and every amount the rules pay at most
+//! 1 000 000 000 000 EUR a month (`fixed::MAX_AMOUNT`), so a year's total of all of Latvia
+//! (under a million households) at the input bound is about 1.2 × 10^16 EUR, within range.
 
 use crate::fixed::CENT;
 use crate::population::Population;
@@ -46,40 +55,69 @@ pub const COLUMNS: [&str; 14] = [
 /// The name of the total row.
 pub const TOTAL: &str = "TOTAL";
 
+/// The number of measures of a row (every column but the municipality and `assumed`).
+const MEASURES: usize = 12;
+
+/// A total too large to hold, by measure (its CSV column) and municipality.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{measure} of {municipality} does not fit: a total above 92 233 720 368 547 758.07 EUR (or as many households) cannot be right; check the population's amounts (each at most 1 000 000 000 EUR a month)"
+)]
+pub struct TotalError {
+    pub measure: &'static str,
+    pub municipality: String,
+}
+
 impl Row {
-    fn add(&mut self, o: &Row) {
-        self.households += o.households;
-        self.persons += o.persons;
-        self.needy_households += o.needy_households;
-        self.needy_persons += o.needy_persons;
-        self.low_income_households += o.low_income_households;
-        self.low_income_persons += o.low_income_persons;
-        self.gmi_households += o.gmi_households;
-        self.gmi_cents += o.gmi_cents;
-        self.housing_households += o.housing_households;
-        self.housing_cents += o.housing_cents;
-        self.state_share_cents += o.state_share_cents;
-        self.municipal_net_cents += o.municipal_net_cents;
+    /// The measures in [`COLUMNS`] order, with their column names.
+    fn measures_mut(&mut self) -> [(&'static str, &mut i64); MEASURES] {
+        let c = &COLUMNS[1..=MEASURES];
+        [
+            (c[0], &mut self.households),
+            (c[1], &mut self.persons),
+            (c[2], &mut self.needy_households),
+            (c[3], &mut self.needy_persons),
+            (c[4], &mut self.low_income_households),
+            (c[5], &mut self.low_income_persons),
+            (c[6], &mut self.gmi_households),
+            (c[7], &mut self.gmi_cents),
+            (c[8], &mut self.housing_households),
+            (c[9], &mut self.housing_cents),
+            (c[10], &mut self.state_share_cents),
+            (c[11], &mut self.municipal_net_cents),
+        ]
     }
 
-    /// `self − base`, field by field (the municipality name is kept).
-    pub fn minus(&self, base: &Row) -> Row {
-        Row {
-            municipality: self.municipality.clone(),
-            households: self.households - base.households,
-            persons: self.persons - base.persons,
-            needy_households: self.needy_households - base.needy_households,
-            needy_persons: self.needy_persons - base.needy_persons,
-            low_income_households: self.low_income_households - base.low_income_households,
-            low_income_persons: self.low_income_persons - base.low_income_persons,
-            gmi_households: self.gmi_households - base.gmi_households,
-            gmi_cents: self.gmi_cents - base.gmi_cents,
-            housing_households: self.housing_households - base.housing_households,
-            housing_cents: self.housing_cents - base.housing_cents,
-            state_share_cents: self.state_share_cents - base.state_share_cents,
-            municipal_net_cents: self.municipal_net_cents - base.municipal_net_cents,
-            assumed: Vec::new(),
+    fn measures(&self) -> [i64; MEASURES] {
+        let mut copy = self.clone();
+        copy.measures_mut().map(|(_, v)| *v)
+    }
+
+    /// `self + o` (or `self − o`) measure by measure, checked; `name` is the result's row.
+    fn combine(&self, o: &Row, name: &str, subtract: bool) -> Result<Row, TotalError> {
+        let theirs = o.measures();
+        let mut out = Row {
+            municipality: name.to_string(),
+            ..self.clone()
+        };
+        out.assumed = Vec::new();
+        for ((measure, v), t) in out.measures_mut().into_iter().zip(theirs) {
+            let r = if subtract {
+                v.checked_sub(t)
+            } else {
+                v.checked_add(t)
+            };
+            *v = r.ok_or_else(|| TotalError {
+                measure,
+                municipality: name.to_string(),
+            })?;
         }
+        Ok(out)
+    }
+
+    /// `self − base`, measure by measure (the municipality name is kept).
+    pub fn minus(&self, base: &Row) -> Result<Row, TotalError> {
+        self.combine(base, &self.municipality, true)
     }
 
     /// Gross cost: GMI + housing benefit, cents.
@@ -124,8 +162,10 @@ impl Summary {
 }
 
 /// Sums an outcome per municipality.
-pub fn summarize(population: &Population, outcome: &Outcome) -> Summary {
+pub fn summarize(population: &Population, outcome: &Outcome) -> Result<Summary, TotalError> {
+    // Sums in 128 bits, one per measure, in COLUMNS order; checked into a row per municipality.
     let mut rows: Vec<Row> = Vec::new();
+    let mut sums: Vec<[i128; MEASURES]> = Vec::new();
     let fp = &population.households.first_person;
     for (m, start, end) in population.segments() {
         let slug = &population.municipalities[m as usize];
@@ -145,31 +185,40 @@ pub fn summarize(population: &Population, outcome: &Outcome) -> Summary {
                 assumed,
                 ..Row::default()
             });
+            sums.push([0; MEASURES]);
         }
-        let row = rows.last_mut().expect("just pushed");
+        let s = sums.last_mut().expect("just pushed");
         for i in start..end {
-            let persons = (fp[i + 1] - fp[i]) as i64;
-            row.households += 1;
-            row.persons += persons;
+            let persons = i128::from(fp[i + 1] - fp[i]);
+            let yes = |b: bool| i128::from(b);
             // Counted separately: in an annual outcome a household can hold both in a year.
-            if outcome.needy[i] {
-                row.needy_households += 1;
-                row.needy_persons += persons;
+            let (needy, low) = (outcome.needy[i], outcome.low_income[i]);
+            let add: [i128; MEASURES] = [
+                1,
+                persons,
+                yes(needy),
+                yes(needy) * persons,
+                yes(low),
+                yes(low) * persons,
+                yes(outcome.gmi_benefit[i] > 0),
+                i128::from(outcome.gmi_benefit[i] / CENT),
+                yes(outcome.housing_benefit[i] > 0),
+                i128::from(outcome.housing_benefit[i] / CENT),
+                i128::from(outcome.state_share[i] / CENT),
+                i128::from(outcome.municipal_net[i] / CENT),
+            ];
+            for (s, a) in s.iter_mut().zip(add) {
+                *s += a;
             }
-            if outcome.low_income[i] {
-                row.low_income_households += 1;
-                row.low_income_persons += persons;
-            }
-            if outcome.gmi_benefit[i] > 0 {
-                row.gmi_households += 1;
-            }
-            if outcome.housing_benefit[i] > 0 {
-                row.housing_households += 1;
-            }
-            row.gmi_cents += outcome.gmi_benefit[i] / CENT;
-            row.housing_cents += outcome.housing_benefit[i] / CENT;
-            row.state_share_cents += outcome.state_share[i] / CENT;
-            row.municipal_net_cents += outcome.municipal_net[i] / CENT;
+        }
+    }
+    for (row, s) in rows.iter_mut().zip(&sums) {
+        let municipality = row.municipality.clone();
+        for ((measure, v), &sum) in row.measures_mut().into_iter().zip(s) {
+            *v = i64::try_from(sum).map_err(|_| TotalError {
+                measure,
+                municipality: municipality.clone(),
+            })?;
         }
     }
     let mut total = Row {
@@ -177,7 +226,107 @@ pub fn summarize(population: &Population, outcome: &Outcome) -> Summary {
         ..Row::default()
     };
     for r in &rows {
-        total.add(r);
+        total = total.combine(r, TOTAL, false)?;
     }
-    Summary { rows, total }
+    Ok(Summary { rows, total })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixed::{MAX_AMOUNT, SCALE};
+    use crate::population::{HouseholdInput, PersonInput};
+
+    /// `n` one-person households in Ogre and `m` in Tukums, each paid `amount` of housing
+    /// benefit (state 30 %, the council the rest).
+    fn paid(n: usize, m: usize, amount: i64) -> (Population, Outcome) {
+        let inputs: Vec<HouseholdInput> = (0..n + m)
+            .map(|i| HouseholdInput {
+                id: i as u64 + 1,
+                municipality: if i < n {
+                    "ogres-novads"
+                } else {
+                    "tukuma-novads"
+                }
+                .into(),
+                housing_costs: 0,
+                savings: 0,
+                vehicles: None,
+                persons: vec![PersonInput {
+                    id: i as u64 + 1,
+                    age: 70,
+                    disabled: false,
+                    income: 0,
+                    employed: None,
+                    nva_registered: None,
+                }],
+            })
+            .collect();
+        let known = ["ogres-novads", "tukuma-novads"];
+        let population = Population::from_households(&inputs, &known, "test").unwrap();
+        let mut outcome = Outcome::zeroed(n + m);
+        let state = amount / 10 * 3;
+        outcome.housing_benefit.fill(amount);
+        outcome.state_share.fill(state);
+        outcome.municipal_net.fill(amount - state);
+        (population, outcome)
+    }
+
+    #[test]
+    fn totals_are_exact_up_to_the_largest_that_fits() {
+        // 92 233 households paid the largest amount a month allows: 92 233 × 10^14 cents,
+        // just under i64::MAX (9.22 × 10^18). In 64 bits the running sum would be exact too,
+        // but one household more must be an error, not a wrap.
+        let (population, outcome) = paid(92_000, 233, MAX_AMOUNT);
+        let s = summarize(&population, &outcome).unwrap();
+        let per = MAX_AMOUNT / CENT;
+        assert_eq!(s.rows[0].housing_cents, 92_000 * per);
+        assert_eq!(s.rows[1].housing_cents, 233 * per);
+        assert_eq!(s.total.housing_cents, 92_233 * per);
+        assert_eq!(
+            s.total.state_share_cents + s.total.municipal_net_cents,
+            s.total.housing_cents
+        );
+        assert_eq!(s.total.households, 92_233);
+        assert_eq!(s.total.housing_households, 92_233);
+    }
+
+    #[test]
+    fn a_total_that_does_not_fit_names_its_measure_and_municipality() {
+        // Within one council: its own 128-bit sum is checked into the row.
+        let (population, outcome) = paid(92_234, 0, MAX_AMOUNT);
+        let e = summarize(&population, &outcome).unwrap_err();
+        assert_eq!(
+            (e.measure, e.municipality.as_str()),
+            ("housing_eur", "ogres-novads")
+        );
+        assert!(
+            e.to_string()
+                .starts_with("housing_eur of ogres-novads does not fit"),
+            "{e}"
+        );
+        // Each council fits, their total does not.
+        let (population, outcome) = paid(50_000, 50_000, MAX_AMOUNT);
+        let e = summarize(&population, &outcome).unwrap_err();
+        assert_eq!((e.measure, e.municipality.as_str()), ("housing_eur", TOTAL));
+    }
+
+    #[test]
+    fn differences_are_checked() {
+        let (population, outcome) = paid(3, 2, 250 * SCALE);
+        let s = summarize(&population, &outcome).unwrap();
+        let d = s.total.minus(&s.rows[0]).unwrap();
+        assert_eq!(d.housing_cents, 2 * 25_000);
+        let big = Row {
+            housing_cents: i64::MAX,
+            ..Row::default()
+        };
+        let low = Row {
+            municipality: "riga".into(),
+            housing_cents: -1,
+            ..Row::default()
+        };
+        let e = big.minus(&low).unwrap_err();
+        assert_eq!(e.measure, "housing_eur");
+    }
 }

@@ -104,7 +104,7 @@ fn grant_periods_keep_the_amount_of_the_month_of_assessment() {
     assert_eq!((year.gmi.households, year.gmi.persons), (1, 2));
     assert_eq!((year.housing.households, year.housing.persons), (2, 3));
 
-    let s = summarize(&pop, o);
+    let s = summarize(&pop, o).unwrap();
     assert_eq!(s.total.needy_households, 1);
     assert_eq!(s.total.low_income_households, 1);
     assert_eq!(s.total.gmi_cents, 12 * 31_800);
