@@ -771,7 +771,7 @@ fn run_tiles(
 ))]
 pub fn amounts_ok(values: &[i64]) -> bool {
     values.iter().fold(true, |ok, &v| {
-        ok & (v >= 0) & (v <= fixed::MAX_AMOUNT) & fixed::is_whole::<true>(v)
+        ok & (0..=fixed::MAX_AMOUNT).contains(&v) & fixed::is_whole::<true>(v)
     })
 }
 
