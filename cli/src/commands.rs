@@ -631,9 +631,12 @@ pub fn explain(a: ExplainArgs) -> Result<ExitCode> {
             } else {
                 ("--household".to_string(), h.clone())
             };
-            let table: toml::Table = text
-                .parse()
-                .map_err(|e: toml::de::Error| anyhow!("{origin}: {}", e.message()))?;
+            let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+                anyhow!(
+                    "{}",
+                    slieksnis_engine::toml_place::located(&origin, &text, &e)
+                )
+            })?;
             let household = cases::household(&table).map_err(|m| anyhow!("{origin}: {m}"))?;
             let slugs = input::known_slugs();
             let known: Vec<&str> = slugs.iter().map(String::as_str).collect();

@@ -57,10 +57,7 @@ pub fn run_file(policy: &Policy, known: &[&str], file: &str, text: &str) -> Vec<
         Ok(t) => t,
         Err(e) => {
             let e: toml::de::Error = e;
-            let line = e
-                .span()
-                .map(|s| text[..s.start].matches('\n').count() + 1)
-                .unwrap_or(0);
+            let line = crate::toml_place::place(text, &e).map_or(0, |p| p.line);
             return vec![fail(line, "(file)", e.message().to_string())];
         }
     };

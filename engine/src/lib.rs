@@ -28,6 +28,7 @@ pub use csv_load::load;
 pub mod policy;
 pub mod simulate;
 pub mod summary;
+pub mod toml_place;
 
 pub use date::Period;
 pub use policy::Policy;

@@ -102,11 +102,8 @@ impl Policy {
             .get("policy.toml")
             .ok_or_else(|| PolicyError::MissingFile("policy.toml".into()))?;
         let manifest: Manifest = toml::from_str(manifest_text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|s| manifest_text[..s.start].matches('\n').count() + 1);
-            PolicyError::Manifest(match line {
-                Some(l) => format!("line {l}: {}", e.message()),
+            PolicyError::Manifest(match crate::toml_place::place(manifest_text, &e) {
+                Some(p) => format!("line {}, column {}: {}", p.line, p.column, e.message()),
                 None => e.message().to_string(),
             })
         })?;

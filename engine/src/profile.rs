@@ -860,9 +860,7 @@ fn parse_national_fit(text: &str) -> Result<Factors, ProfileError> {
         message,
     };
     let layer: NationalFitLayer = toml::from_str(text).map_err(|e| {
-        let line = e
-            .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        let line = crate::toml_place::place(text, &e).map(|p| p.line);
         fail(line, None, e.message().trim().to_string())
     })?;
     let f = layer.factors;
@@ -1227,9 +1225,7 @@ fn record(value: &toml::Value, path: &str, layer: usize, origin: &mut BTreeMap<S
 /// Parses one file: syntax, unknown fields and types, with the line of the problem.
 fn parse_layer(path: &str, text: &str) -> Result<(Layer, toml::Table), ProfileError> {
     let located = |e: toml::de::Error| {
-        let line = e
-            .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        let line = crate::toml_place::place(text, &e).map(|p| p.line);
         ProfileError {
             file: path.to_string(),
             line,

@@ -139,9 +139,8 @@ impl Scenario {
             message,
         };
         let file: File = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| text[..s.start].matches('\n').count() + 1);
-            fail(match line {
-                Some(l) => format!("line {l}: {}", e.message()),
+            fail(match crate::toml_place::place(text, &e) {
+                Some(p) => format!("line {}, column {}: {}", p.line, p.column, e.message()),
                 None => e.message().to_string(),
             })
         })?;

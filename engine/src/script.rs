@@ -615,6 +615,40 @@ impl Evaluation {
     }
 }
 
+/// rhai keeps a position as 16-bit line and column numbers, so a script longer or wider than
+/// that would get errors pointing at the wrong place: such a script is refused, saying so.
+const MAX_POSITION: usize = u16::MAX as usize;
+
+fn check_size(path: &str, text: &str) -> Result<(), ScriptError> {
+    let fail = |line: Option<usize>, message: String| ScriptError {
+        script: path.to_string(),
+        line,
+        column: None,
+        message,
+    };
+    for (i, line) in text.lines().enumerate() {
+        let number = i + 1;
+        if number > MAX_POSITION {
+            return Err(fail(
+                None,
+                format!(
+                    "more than {MAX_POSITION} lines; a policy script may have at most {MAX_POSITION}, so that every error can name its line (split it into several scripts)"
+                ),
+            ));
+        }
+        // Bytes first: counting characters is only needed for a line that might be too wide.
+        if line.len() > MAX_POSITION && line.chars().count() > MAX_POSITION {
+            return Err(fail(
+                Some(number),
+                format!(
+                    "a line of more than {MAX_POSITION} characters; a policy script's lines may have at most {MAX_POSITION}, so that every error can name its column"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl Rules {
     /// Compiles the scripts, given as `(path, text)` in evaluation order.
     pub fn compile(scripts: &[(String, String)]) -> Result<Rules, ScriptError> {
@@ -626,6 +660,7 @@ impl Rules {
         scope.push("p", ());
         let mut compiled = Vec::new();
         for (path, text) in scripts {
+            check_size(path, text)?;
             let mut ast = engine.compile_with_scope(&scope, text).map_err(|e| {
                 let pos = e.position();
                 ScriptError {

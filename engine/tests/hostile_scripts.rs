@@ -407,3 +407,27 @@ fn a_well_behaved_script_still_runs() {
     assert!(elapsed < LIMIT);
     result.expect("a normal script runs");
 }
+
+#[test]
+fn positions_are_right_up_to_the_longest_script_allowed() {
+    // rhai counts lines and columns in 16 bits: up to line 65 535 an error names its line.
+    let mut script = "h.x = 1;\n".repeat(65_534);
+    script.push_str("h.y = nope;\n");
+    let e = Rules::compile(&[(PATH.to_string(), script)])
+        .err()
+        .expect("fails");
+    assert_eq!((e.script.as_str(), e.line), (PATH, Some(65_535)), "{e}");
+    // Beyond, the script is refused for its length instead of blaming a wrong line.
+    let script = "// a comment\n".repeat(70_000);
+    let e = Rules::compile(&[(PATH.to_string(), script)])
+        .err()
+        .expect("fails");
+    assert_eq!(e.script, PATH);
+    assert!(e.message.contains("more than 65535 lines"), "{e}");
+    let wide = format!("let x = 1;{}\n", " ".repeat(70_000));
+    let e = Rules::compile(&[(PATH.to_string(), wide)])
+        .err()
+        .expect("fails");
+    assert_eq!(e.line, Some(1));
+    assert!(e.message.contains("more than 65535 characters"), "{e}");
+}

@@ -195,11 +195,10 @@ impl ParameterSet {
     /// Adds the parameters of one TOML file. `origin` names the file in errors.
     pub fn add_file(&mut self, origin: &str, text: &str) -> Result<(), ParameterError> {
         let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-            let at = e
-                .span()
-                .map(|s| format!(":{}", line_of(text, s.start)))
+            let at = crate::toml_place::place(text, &e)
+                .map(|p| format!(":{p}"))
                 .unwrap_or_default();
-            err(&format!("{origin}{at}"), e.message().to_string())
+            err(&format!("{origin}{at}"), e.message().trim().to_string())
         })?;
         let file = File { origin, text };
         let group = read_group(&file, "", table)?;
@@ -664,14 +663,6 @@ fn merge_group(
         }
     }
     Ok(())
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
 }
 
 /// A parameter's value in force at the resolution date.
