@@ -819,8 +819,31 @@ pub fn params(a: ParamsArgs) -> Result<ExitCode> {
         if !leaf.meta.reference.is_empty() {
             println!("    [{}]", leaf.meta.reference);
         }
+        if let Some(legal) = legal_values(&leaf.meta.bounds) {
+            println!("    legal: {legal}");
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What a parameter may be set to, as `params` shows it: its range, each field's, or its texts.
+fn legal_values(bounds: &slieksnis_engine::parameters::Bounds) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(r) = bounds.range {
+        parts.push(r.to_string());
+    }
+    for (key, r) in &bounds.key_ranges {
+        let share = bounds
+            .requires
+            .get(key)
+            .map(|p| format!(" (a share of {p})"))
+            .unwrap_or_default();
+        parts.push(format!("{key} {r}{share}"));
+    }
+    if !bounds.choices.is_empty() {
+        parts.push(bounds.choices.join(" | "));
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 fn collect(

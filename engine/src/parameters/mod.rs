@@ -214,8 +214,50 @@ impl ParameterSet {
     /// Checks every value of every file against its parameter's legal values, once all files
     /// are added: each number within its declared range (and each declares one), texts among
     /// their choices, a share of another parameter only where that one is in force, and every
-    /// council entry naming a known council and a parameter of `municipalities.default`.
-    pub fn check(&self) -> Result<(), ParameterError> {
+    /// council entry naming a known council and a parameter of `municipalities.default`. Each
+    /// council entry then carries the default's bounds and unit, so whatever reads one (an
+    /// explanation, a slider) sees the range every council shares.
+    pub fn check(&mut self) -> Result<(), ParameterError> {
+        self.check_values()?;
+        let councils: Vec<(String, Meta)> = self
+            .parameters()
+            .into_iter()
+            .filter_map(|(path, p)| {
+                let (_, name) = self.council_of(&path)?;
+                let default = self.parameter(&format!("{COUNCILS}.{DEFAULT}.{name}"))?;
+                let meta = Meta {
+                    bounds: default.meta.bounds.clone(),
+                    unit: if p.meta.unit.is_empty() {
+                        default.meta.unit.clone()
+                    } else {
+                        p.meta.unit.clone()
+                    },
+                    ..(*p.meta).clone()
+                };
+                Some((path, meta))
+            })
+            .collect();
+        for (path, meta) in councils {
+            if let Some(Node::Parameter(p)) = self.node_mut(&path) {
+                p.meta = Arc::new(meta);
+            }
+        }
+        Ok(())
+    }
+
+    fn node_mut(&mut self, path: &str) -> Option<&mut Node> {
+        let mut parts = path.split('.');
+        let mut node = self.root.children.get_mut(parts.next()?)?;
+        for part in parts {
+            match node {
+                Node::Group(g) => node = g.children.get_mut(part)?,
+                Node::Parameter(_) => return None,
+            }
+        }
+        Some(node)
+    }
+
+    fn check_values(&self) -> Result<(), ParameterError> {
         for (path, p) in self.parameters() {
             let fail = |m: String| err(&p.meta.place(), format!("{path}: {m}"));
             let (template, council) = match self.council_of(&path) {
