@@ -980,7 +980,11 @@ values = { 2021-01-01 = "default", 2025-01-01 = { pct = 0.70 } }
         );
         let r = s.resolve(d("2025-01-01"), "tukuma-novads").unwrap();
         assert!(!r.leaf("municipality.low_income").unwrap().assumed);
-        // Ogre's "default" months take the default's amounts, so a field of them applies.
+        // Ogre's "default" months take the default's amounts; one of them set alone would leave
+        // the other assumed, unflagged: refused there, applied where Ogre's own amounts are.
+        let mut s = set();
+        let whole = "{ first = 500, other = 350 }";
+        put(&mut s, "municipalities.ogres-novads.low_income", whole).unwrap();
         put(
             &mut s,
             "municipalities.ogres-novads.low_income.first",
@@ -989,8 +993,25 @@ values = { 2021-01-01 = "default", 2025-01-01 = { pct = 0.70 } }
         .unwrap();
         assert_eq!(
             at(&s, "2022-01-01", "ogres-novads", "municipality.low_income"),
-            "{ first = 450, other = 305 }"
+            "{ first = 450, other = 350 }"
         );
+        let mut s = set();
+        put(
+            &mut s,
+            "municipalities.ogres-novads.low_income.first",
+            "450",
+        )
+        .unwrap();
+        let e = s.resolve(d("2022-01-01"), "ogres-novads").unwrap_err();
+        let e = e.to_string();
+        assert!(
+            e.contains("the council's own value is not known there"),
+            "{e}"
+        );
+        assert!(e.contains("its other would stay assumed"), "{e}");
+        // pct is the whole value: it may replace an assumed one.
+        put(&mut s, "municipalities.ogres-novads.low_income.pct", "0.6").unwrap();
+        assert!(s.resolve(d("2024-01-01"), "ogres-novads").is_ok());
     }
 
     #[test]

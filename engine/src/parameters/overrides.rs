@@ -63,10 +63,12 @@ impl ParameterSet {
                     .map_err(fail)?;
                 self.effective_series(&target)
                     .into_iter()
-                    .map(|(date, entry)| {
+                    .map(|(date, entry, assumed)| {
+                        let new =
+                            replace_field(entry, field, &value, &shapes, &target, &shown, date);
                         (
                             date,
-                            replace_field(entry, field, &value, &shapes, &target, &shown, date),
+                            keep_assumed_apart(new, assumed, field, &target, &shown, date),
                         )
                     })
                     .collect()
@@ -158,12 +160,18 @@ impl ParameterSet {
             .check(value, &target.template.meta.unit)
     }
 
-    /// The parameter's values as the rules see them at each date. A council's own series says
-    /// "default" where its value is not known; there the default's value is in force, so the
-    /// series is merged with the default's at every date either changes.
-    fn effective_series(&self, target: &Target) -> Vec<(Option<Date>, Entry)> {
+    /// The parameter's values as the rules see them at each date, and whether each is an
+    /// assumed default. A council's own series says "default" where its value is not known;
+    /// there the default's value is in force, so the series is merged with the default's at
+    /// every date either changes.
+    fn effective_series(&self, target: &Target) -> Vec<(Option<Date>, Entry, bool)> {
         let Some((_, name)) = self.council_of(&target.parameter) else {
-            return target.template.values.clone();
+            return target
+                .template
+                .values
+                .iter()
+                .map(|(d, e)| (*d, e.clone(), false))
+                .collect();
         };
         let default = self.parameter(&format!("{COUNCILS}.{DEFAULT}.{name}"));
         let own = self.parameter(&target.parameter);
@@ -184,12 +192,13 @@ impl ParameterSet {
         dates
             .into_iter()
             .filter_map(|d| {
-                let entry = match at(own, d) {
-                    Some(Entry::Value(Value::Text(t))) if t == DEFAULT => at(default, d),
-                    None => at(default, d),
-                    some => some,
-                }?;
-                Some((d, entry))
+                Some(match at(own, d) {
+                    Some(Entry::Value(Value::Text(t))) if t == DEFAULT => {
+                        (d, at(default, d)?, true)
+                    }
+                    None => (d, at(default, d)?, true),
+                    Some(entry) => (d, entry, false),
+                })
             })
             .collect()
     }
@@ -295,6 +304,37 @@ fn table_keys(p: &Parameter) -> Vec<String> {
     keys
 }
 
+/// Where a council's value is an assumed default, a field set on it would leave the other
+/// fields assumed in a value no report could flag any more: only a field that is the whole value
+/// (`pct`) may replace it.
+fn keep_assumed_apart(
+    entry: Entry,
+    assumed: bool,
+    field: &str,
+    target: &Target,
+    shown: &str,
+    date: Option<Date>,
+) -> Entry {
+    match &entry {
+        Entry::Value(Value::Table(t)) if assumed && t.len() > 1 => {
+            let from = date
+                .map(|d| format!("from {d}"))
+                .unwrap_or_else(|| "at any date".into());
+            let others: Vec<&str> = t
+                .keys()
+                .map(String::as_str)
+                .filter(|k| *k != field)
+                .collect();
+            Entry::Refused(format!(
+                "{shown} cannot apply {from}: the council's own value is not known there (the rules assume the default), so its {} would stay assumed; set the whole value instead ({} = {{ … }})",
+                others.join(", "),
+                target.parameter
+            ))
+        }
+        _ => entry,
+    }
+}
+
 /// One dated value with `field` replaced.
 fn replace_field(
     entry: Entry,
@@ -305,7 +345,14 @@ fn replace_field(
     shown: &str,
     date: Option<Date>,
 ) -> Entry {
+    let whole_shape = shapes.contains(&Shape::Table(vec![field.to_string()]));
     let current = match entry {
+        // A field that is a whole value by itself does not depend on what was there.
+        Entry::Refused(_) if whole_shape => {
+            let mut t = BTreeMap::new();
+            t.insert(field.to_string(), value.clone());
+            return Entry::Value(Value::Table(t));
+        }
         Entry::Refused(why) => return Entry::Refused(why),
         Entry::Value(v) => v,
     };
@@ -315,7 +362,7 @@ fn replace_field(
             Entry::Value(Value::Table(t))
         }
         other => {
-            if shapes.contains(&Shape::Table(vec![field.to_string()])) {
+            if whole_shape {
                 // A field that is a whole shape by itself (`pct`): the value becomes that shape.
                 let mut t = BTreeMap::new();
                 t.insert(field.to_string(), value.clone());
