@@ -10,45 +10,48 @@ use common::{fails, slieksnis, succeeds, temp, text};
 
 const SMALL: &str = "populations/small";
 
-/// `run` on the small population for `period` with `sets`; the summary CSV it wrote.
-fn summary(period: &str, sets: &[&str]) -> String {
-    let out = temp(&format!(
-        "summary-{period}-{}",
-        sets.join("_").replace(['/', '"', ' '], "")
-    ));
-    let out_s = out.to_str().unwrap();
-    let mut args = vec![
-        "run",
-        "-q",
-        "--population",
-        SMALL,
-        "--period",
-        period,
-        "--out",
-        out_s,
-    ];
+/// `run` of the small population for `period` with `--set` of each of `sets`, into a fresh
+/// directory named after `name`.
+fn run_small(name: &str, period: &str, sets: &[&str]) -> (Vec<String>, std::path::PathBuf) {
+    let out = temp(name);
+    let mut args: Vec<String> = ["run", "-q", "--population", SMALL, "--period", period]
+        .map(String::from)
+        .into();
     for s in sets {
-        args.extend(["--set", s]);
+        args.extend(["--set".to_string(), s.to_string()]);
     }
-    succeeds(&args);
+    args.extend(["--out".to_string(), out.display().to_string()]);
+    (args, out)
+}
+
+fn refs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
+
+/// The summary CSV of a run of the small population.
+fn summary(period: &str, sets: &[&str]) -> String {
+    let (args, out) = run_small("summary", period, sets);
+    succeeds(&refs(&args));
     std::fs::read_to_string(out.join("summary.csv")).unwrap()
+}
+
+/// A run of the small population that must fail with every one of `needles`.
+fn refused(period: &str, sets: &[&str], needles: &[&str]) -> String {
+    let (args, out) = run_small("refused", period, sets);
+    let t = fails(&refs(&args), needles);
+    assert!(
+        !out.join("summary.csv").exists(),
+        "no output from a refused run:\n{t}"
+    );
+    t
 }
 
 #[test]
 fn a_share_of_the_median_before_7_2023_is_refused_never_a_zero() {
     // Case 1: before, `gmi.pct = 0.20` used a median of 0 and gave no GMI at all.
-    fails(
-        &[
-            "run",
-            "--population",
-            SMALL,
-            "--period",
-            "2021-08",
-            "--set",
-            "gmi.pct=0.20",
-            "--out",
-            temp("gmi-2021").to_str().unwrap(),
-        ],
+    refused(
+        "2021-08",
+        &["gmi.pct=0.20"],
         &[
             "--set gmi.pct=0.20",
             "'pct' is a share of median_income, which the rules have only from 2023-07-01",
@@ -58,10 +61,9 @@ fn a_share_of_the_median_before_7_2023_is_refused_never_a_zero() {
         ],
     );
     // From 7/2023 the same override applies (to the 2023 amounts it is 20 % of 626.57).
-    let from_july = summary("2023-08", &["gmi.pct=0.20"]);
-    let baseline = summary("2023-08", &[]);
     assert_ne!(
-        from_july, baseline,
+        summary("2023-08", &["gmi.pct=0.20"]),
+        summary("2023-08", &[]),
         "20 % of the median is not the 125 / 87.50 in force"
     );
 }
@@ -95,6 +97,7 @@ fn the_value_in_force_set_explicitly_changes_nothing() {
 fn a_year_whose_first_half_has_no_median_is_refused_for_a_share() {
     // Ogre 2023 with the needy share in force from 7/2023 set explicitly: January–June were
     // euro amounts, and the run stops instead of giving them a threshold of 0.
+    let out = temp("ogre-2023");
     fails(
         &[
             "run",
@@ -105,7 +108,7 @@ fn a_year_whose_first_half_has_no_median_is_refused_for_a_share() {
             "--set",
             "needy.pct=0.50",
             "--out",
-            temp("ogre-2023").to_str().unwrap(),
+            out.to_str().unwrap(),
         ],
         &[
             "needy.pct = 0.5: 'pct' is a share of median_income",
@@ -117,40 +120,34 @@ fn a_year_whose_first_half_has_no_median_is_refused_for_a_share() {
 #[test]
 fn a_misspelt_council_is_refused_with_the_name_meant() {
     // Case 2: the override used to be accepted and do nothing (difference 0.00).
-    fails(
-        &[
-            "run",
-            "--population",
-            SMALL,
-            "--period",
-            "2026-03",
-            "--set",
-            "municipalities.ogres-novad.low_income={ pct = 0.60 }",
-            "--out",
-            temp("misspelt").to_str().unwrap(),
-        ],
+    refused(
+        "2026-03",
+        &["municipalities.ogres-novad.low_income={ pct = 0.60 }"],
         &["'ogres-novad' is not a Latvian local government (did you mean ogres-novads?)"],
     );
     let dir = temp("misspelt-scenario");
     let scenario = dir.join("s.toml");
+    let population = common::repo().join(SMALL).canonicalize().unwrap();
     std::fs::write(
         &scenario,
-        "name = \"typo\"\npopulation = \"../../populations/small\"\nperiod = \"2026-03\"\n\n[reform]\nname = \"60 %\"\nset = { \"municipalities.ogres-novad.low_income\" = { pct = 0.60 } }\n",
+        format!(
+            "name = \"typo\"\npopulation = {:?}\nperiod = \"2026-03\"\n\n[reform]\n\
+             name = \"60 %\"\nset = {{ \"municipalities.ogres-novad.low_income\" = {{ pct = 0.60 }} }}\n",
+            population.display().to_string()
+        ),
     )
     .unwrap();
-    let population = common::repo().join(SMALL);
+    let out = dir.join("out");
     let t = fails(
         &[
             "compare",
             scenario.to_str().unwrap(),
-            "--population",
-            population.to_str().unwrap(),
             "--out",
-            dir.join("out").to_str().unwrap(),
+            out.to_str().unwrap(),
         ],
         &["s.toml", "did you mean ogres-novads?"],
     );
-    assert!(!dir.join("out").join("comparison.csv").exists(), "{t}");
+    assert!(!out.join("comparison.csv").exists(), "{t}");
 }
 
 #[test]
@@ -177,53 +174,20 @@ fn absurd_values_are_refused_with_the_legal_range() {
             "alone = -2 is outside its legal range 0 … 10",
         ),
     ] {
-        fails(
-            &[
-                "run",
-                "--population",
-                SMALL,
-                "--period",
-                "2026-03",
-                "--set",
-                set,
-                "--out",
-                temp("absurd").to_str().unwrap(),
-            ],
-            &[&format!("--set {set}"), range],
-        );
+        refused("2026-03", &[set], &[&format!("--set {set}"), range]);
     }
     // Values inside each range that the law's own ties refuse are stopped by the rules.
-    fails(
-        &[
-            "run",
-            "--population",
-            SMALL,
-            "--period",
-            "2026-03",
-            "--set",
-            "age_of_majority=70",
-            "--out",
-            temp("majority").to_str().unwrap(),
-        ],
+    refused(
+        "2026-03",
+        &["age_of_majority=70"],
         &[
             "rules/household.rhai",
             "age of majority 70 is not below the pension age 65",
         ],
     );
-    fails(
-        &[
-            "run",
-            "--population",
-            SMALL,
-            "--period",
-            "2026-03",
-            "--set",
-            "gmi.pct=0.45",
-            "--set",
-            "needy.pct=0.40",
-            "--out",
-            temp("gmi-needy").to_str().unwrap(),
-        ],
+    refused(
+        "2026-03",
+        &["gmi.pct=0.45", "needy.pct=0.40"],
         &[
             "rules/thresholds.rhai",
             "GMI level 383 / 268 is above the needy threshold 340 / 238",
@@ -257,35 +221,13 @@ fn overrides_of_the_wrong_shape_are_refused_before_any_rule_runs() {
             "true is true or false, but the parameter is a number",
         ),
     ] {
-        let t = fails(
-            &[
-                "run",
-                "--population",
-                SMALL,
-                "--period",
-                "2026-03",
-                "--set",
-                set,
-                "--out",
-                temp("shape").to_str().unwrap(),
-            ],
-            &[message],
-        );
+        let t = refused("2026-03", &[set], &[message]);
         assert!(!t.contains("Function not found"), "{t}");
     }
     // A field that cannot apply to the shape in force says so, and when.
-    fails(
-        &[
-            "run",
-            "--population",
-            SMALL,
-            "--period",
-            "2026-03",
-            "--set",
-            "gmi.first=130",
-            "--out",
-            temp("first").to_str().unwrap(),
-        ],
+    refused(
+        "2026-03",
+        &["gmi.first=130"],
         &["gmi.first = 130 cannot apply from 2025-01-01: gmi is then { pct = 0.22 }"],
     );
     let o = slieksnis(&[
