@@ -637,6 +637,49 @@ fn a_failed_write_in_generate_changes_nothing() {
 }
 
 #[test]
+fn a_calibration_layer_is_replaced_whole_or_not_at_all() {
+    let dir = temp("calibrate-out");
+    let layer = dir.join("ogre.toml");
+    let l = layer.to_str().unwrap();
+    let calibrate = [
+        "calibrate",
+        "--municipality",
+        "ogres-novads",
+        "--reported",
+        "populations/reported/ogre-2025-caseload.csv",
+        "--budget",
+        "1",
+        "--out",
+        l,
+    ];
+    std::fs::write(&layer, "# the previous layer\n").unwrap();
+    // The layer is about 1.5 KiB: a limit of 1 KiB cuts it.
+    let failed = slieksnis_with_file_limit(1, &calibrate);
+    let t = text(&failed);
+    assert_eq!(failed.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains(&format!("{l}: cannot write: File too large")),
+        "{t}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&layer).unwrap(),
+        "# the previous layer\n"
+    );
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "a temporary was left"
+    );
+    // A link where the layer goes is refused, its target unchanged.
+    let victim = dir.join("victim");
+    std::fs::write(&victim, "precious\n").unwrap();
+    std::fs::remove_file(&layer).unwrap();
+    std::os::unix::fs::symlink(&victim, &layer).unwrap();
+    fails(&calibrate, &[&format!("{l}: is a symbolic link")]);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+}
+
+#[test]
 fn links_planted_in_the_output_directory_are_not_followed() {
     let dir = temp("planted-links");
     let victim = dir.join("victim");
