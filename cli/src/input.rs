@@ -115,9 +115,19 @@ pub fn population(dir: &Path, quiet: bool) -> Result<Arc<Population>> {
     let limits = input_limits();
     let mut left = limits.max_input_bytes;
     let hp = dir.join("households.csv");
-    let hb = read_bounded(&hp, &mut left, limits.max_input_bytes, None)?;
+    let hb = read_bounded(
+        &hp,
+        &mut left,
+        limits.max_input_bytes,
+        Allowance::Population(None),
+    )?;
     let pp = dir.join("persons.csv");
-    let pb = read_bounded(&pp, &mut left, limits.max_input_bytes, Some(&hp))?;
+    let pb = read_bounded(
+        &pp,
+        &mut left,
+        limits.max_input_bytes,
+        Allowance::Population(Some(&hp)),
+    )?;
     let slugs = known_slugs();
     let known: Vec<&str> = slugs.iter().map(String::as_str).collect();
     let (hn, pn) = (hp.display().to_string(), pp.display().to_string());
@@ -161,10 +171,17 @@ pub fn population(dir: &Path, quiet: bool) -> Result<Arc<Population>> {
     Ok(Arc::new(population))
 }
 
+/// What a limit on reading covers, for its message.
+enum Allowance<'a> {
+    /// The files of one population load; the file read before this one.
+    Population(Option<&'a Path>),
+    /// One file.
+    File,
+}
+
 /// Reads the regular file `path` whole, at most `left` bytes (then less by what it read).
-/// `limit` is the whole allowance of the load and `before` the file read before this one, for
-/// the message.
-fn read_bounded(path: &Path, left: &mut u64, limit: u64, before: Option<&Path>) -> Result<Vec<u8>> {
+/// `limit` is the whole allowance, `--max-input-mb`.
+fn read_bounded(path: &Path, left: &mut u64, limit: u64, allowance: Allowance) -> Result<Vec<u8>> {
     let cannot = |e: std::io::Error| anyhow!("{}: cannot read: {e}", path.display());
     // Checked before opening: opening a FIFO waits for a writer, opening a device may do
     // anything the device does.
@@ -174,18 +191,24 @@ fn read_bounded(path: &Path, left: &mut u64, limit: u64, before: Option<&Path>) 
     let metadata = file.metadata().map_err(cannot)?;
     not_regular(path, &metadata)?;
     let too_large = |size: u64| {
-        let with = match before {
-            Some(b) if *left < limit => {
-                format!(" (with the {} MiB of {})", mib(limit - *left), b.display())
-            }
-            _ => String::new(),
+        let what = match allowance {
+            Allowance::Population(Some(before)) if *left < limit => format!(
+                "more than a load reads (with the {} MiB of {}): at most {} MiB of population \
+                 files together",
+                mib(limit - *left),
+                before.display(),
+                limit >> 20
+            ),
+            Allowance::Population(_) => format!(
+                "more than a load reads: at most {} MiB of population files together",
+                limit >> 20
+            ),
+            Allowance::File => format!("more than the {} MiB an input file may have", limit >> 20),
         };
         anyhow!(
-            "{}: is {} MiB, more than a load reads{with}: at most {} MiB of population files \
-             together; raise it with --max-input-mb N",
+            "{}: is {} MiB, {what}; raise it with --max-input-mb N",
             path.display(),
             mib(size),
-            limit >> 20
         )
     };
     if metadata.len() > *left {
@@ -204,10 +227,11 @@ fn read_bounded(path: &Path, left: &mut u64, limit: u64, before: Option<&Path>) 
     Ok(bytes)
 }
 
-/// A text file of a policy or profiles directory, with the checks of a population file.
-fn read_text(path: &Path) -> Result<String> {
+/// A text file (of a policy or profiles directory), with the checks of a population file: a
+/// regular file of at most `--max-input-mb`.
+pub fn read_text(path: &Path) -> Result<String> {
     let limit = input_limits().max_input_bytes;
-    let bytes = read_bounded(path, &mut { limit }, limit, None)?;
+    let bytes = read_bounded(path, &mut { limit }, limit, Allowance::File)?;
     String::from_utf8(bytes).map_err(|e| anyhow!("{}: cannot read: {e}", path.display()))
 }
 

@@ -34,7 +34,7 @@ struct Cli {
     #[arg(long, global = true, value_name = "N", value_parser = parse_threads)]
     threads: Option<usize>,
     /// The most MiB a population load reads, households.csv and persons.csv together (1 000 000
-    /// households are about 91 MiB).
+    /// households are about 91 MiB); also the most a policy or profile file may have.
     #[arg(long, global = true, value_name = "MiB", default_value_t = input::MAX_INPUT_MB,
           value_parser = clap::value_parser!(u64).range(1..=(u64::MAX >> 20)))]
     max_input_mb: u64,
