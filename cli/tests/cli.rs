@@ -733,8 +733,20 @@ fn links_planted_in_the_output_directory_are_not_followed() {
     std::os::unix::fs::symlink(&target, out.join("households.csv")).unwrap();
     fails(&run, &[&format!("{o}/households.csv: is a symbolic link")]);
     assert!(!target.exists());
-    // The output directory itself may be a link: the user named it.
     std::fs::remove_file(out.join("households.csv")).unwrap();
+    // A hard link is a name like any other: the run replaces the name, the other file keeps
+    // its bytes (writing into the file, as before, changed both).
+    std::fs::hard_link(&victim, out.join("summary.csv")).unwrap();
+    let ok = slieksnis(&run);
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    assert!(
+        std::fs::read_to_string(out.join("summary.csv"))
+            .unwrap()
+            .starts_with("municipality,")
+    );
+    // The output directory itself may be a link: the user named it.
+    std::fs::remove_file(out.join("summary.csv")).unwrap();
     let linked = dir.join("linked-out");
     std::os::unix::fs::symlink(&out, &linked).unwrap();
     let ok = slieksnis(&[
