@@ -14,6 +14,7 @@ use slieksnis_engine::scenario::{self, Horizon, PopulationSource, Scenario};
 use slieksnis_engine::simulate::DEFAULT_CHUNK;
 use slieksnis_engine::{Period, Population, cases, simulate, summarize};
 
+use crate::staged::Staged;
 use crate::{input, output};
 
 fn parse_period(s: &str) -> Result<Period, String> {
@@ -123,10 +124,14 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
     let mut summary = summarize(population, &outcome).map_err(|e| anyhow!("{e}"))?;
     households.label_uncalibrated(&mut summary);
     let computed = started.elapsed();
-    std::fs::create_dir_all(&a.out)
-        .with_context(|| format!("{}: cannot create", a.out.display()))?;
-    output::write_households(&a.out.join("households.csv"), population, &outcome)?;
-    output::write_summary(&a.out.join("summary.csv"), &summary)?;
+    let mut out = Staged::new(&a.out)?;
+    out.write(&a.out.join("households.csv"), |w| {
+        output::write_households(w, population, &outcome)
+    })?;
+    out.write(&a.out.join("summary.csv"), |w| {
+        output::write_summary(w, &summary)
+    })?;
+    out.commit()?;
     if !a.options.quiet {
         eprintln!(
             "rules for {horizon} computed in {:.3} s; results written in {:.3} s",
@@ -194,13 +199,11 @@ pub fn generate(a: GenerateArgs) -> Result<ExitCode> {
     }
     if let Some(out) = &a.out {
         let (h, p) = slieksnis_engine::csv_write::to_csv(population).map_err(|e| anyhow!("{e}"))?;
-        std::fs::create_dir_all(out)
-            .with_context(|| format!("{}: cannot create", out.display()))?;
+        let mut staged = Staged::new(out)?;
         for (name, text) in [("households.csv", h), ("persons.csv", p)] {
-            let path = out.join(name);
-            std::fs::write(&path, text)
-                .with_context(|| format!("{}: cannot write", path.display()))?;
+            staged.write(&out.join(name), |w| w.write_all(text.as_ref()))?;
         }
+        staged.commit()?;
         if !a.quiet {
             println!("wrote {}/households.csv and persons.csv", out.display());
         }
@@ -354,11 +357,9 @@ fn write_layer(a: &CalibrateArgs, name: &str, layer: &str) -> Result<ExitCode> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("populations/profiles/calibrated/{name}.toml")));
-    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("{}: cannot create", dir.display()))?;
-    }
-    std::fs::write(&out, layer).with_context(|| format!("{}: cannot write", out.display()))?;
+    let mut staged = Staged::new(out.parent().unwrap_or(Path::new(".")))?;
+    staged.write(&out, |w| w.write_all(layer.as_bytes()))?;
+    staged.commit()?;
     println!("\nwrote {}", out.display());
     Ok(ExitCode::SUCCESS)
 }
@@ -522,23 +523,20 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
         format!("{} ({})", scenario.reform.name, periods[1]),
     ];
     if let Some(out) = &a.out {
-        std::fs::create_dir_all(out)
-            .with_context(|| format!("{}: cannot create", out.display()))?;
-        output::write_comparison(
-            &out.join("comparison.csv"),
-            &comparison.baseline,
-            &comparison.reform,
-            &difference,
-        )?;
+        let mut staged = Staged::new(out)?;
+        staged.write(&out.join("comparison.csv"), |w| {
+            output::write_comparison(w, &comparison.baseline, &comparison.reform, &difference)
+        })?;
         for (side, outcome) in [
             ("baseline", &comparison.baseline_outcome),
             ("reform", &comparison.reform_outcome),
         ] {
-            let dir = out.join(side);
-            std::fs::create_dir_all(&dir)
-                .with_context(|| format!("{}: cannot create", dir.display()))?;
-            output::write_households(&dir.join("households.csv"), population, outcome)?;
+            let dir = staged.subdir(side)?;
+            staged.write(&dir.join("households.csv"), |w| {
+                output::write_households(w, population, outcome)
+            })?;
         }
+        staged.commit()?;
     }
     if !a.options.quiet {
         println!("{}", scenario.name);

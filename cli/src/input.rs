@@ -1,13 +1,20 @@
 //! Reading what the user gives: policy directories, populations, overrides, households.
+//!
+//! Population files are read into memory, not mapped: a mapped file that another program
+//! truncates during a run kills the process (SIGBUS) instead of giving an error. Before a file is
+//! opened it must be a regular file (a FIFO without a writer would block forever, a device reads
+//! without end), and a load reads at most `--max-input-mb` MiB (4 GiB by default; 1 000 000
+//! households are 91 MB) from both files together, so that no input can exhaust the memory.
 
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
 use slieksnis_engine::annual::Behaviour;
-use slieksnis_engine::csv_load::{LoadReport, Source};
+use slieksnis_engine::csv_load::{Limits, LoadReport, Source};
 use slieksnis_engine::generate::generate;
 use slieksnis_engine::parameters::{ParameterSet, Value};
 use slieksnis_engine::profile::{Profile, Profiles};
@@ -57,8 +64,7 @@ fn read_tree(dir: &Path, extensions: &[&str]) -> Result<BTreeMap<String, String>
                     .expect("under dir")
                     .to_string_lossy()
                     .replace('\\', "/");
-                let text = std::fs::read_to_string(&path)
-                    .with_context(|| format!("reading {}", path.display()))?;
+                let text = read_text(&path)?;
                 files.insert(rel, text);
             }
         }
@@ -71,52 +77,88 @@ pub fn known_slugs() -> Vec<String> {
     register::slugs()
 }
 
+/// Bounds on population input, from `--max-input-mb` and `--max-line-kb`.
+#[derive(Debug, Clone, Copy)]
+pub struct InputLimits {
+    /// The most bytes one load reads, both files together.
+    pub max_input_bytes: u64,
+    pub max_line_bytes: usize,
+}
+
+/// The defaults: 4096 MiB a load, 1024 KiB a line.
+pub const MAX_INPUT_MB: u64 = 4096;
+pub const MAX_LINE_KB: usize = 1024;
+
+static INPUT_LIMITS: OnceLock<InputLimits> = OnceLock::new();
+
+/// Sets the bounds for this process (once, from the command line).
+pub fn set_input_limits(limits: InputLimits) {
+    let _ = INPUT_LIMITS.set(limits);
+}
+
+fn input_limits() -> InputLimits {
+    *INPUT_LIMITS.get_or_init(|| InputLimits {
+        max_input_bytes: MAX_INPUT_MB << 20,
+        max_line_bytes: MAX_LINE_KB << 10,
+    })
+}
+
 /// Loads `dir/households.csv` and `dir/persons.csv`, reporting time and ignored columns.
 pub fn population(dir: &Path, quiet: bool) -> Result<Arc<Population>> {
     let started = Instant::now();
-    // Mapped, not read: a large population is parsed straight from the page cache, with no
-    // copy.
-    let read = |name: &str| -> Result<(PathBuf, Bytes)> {
-        let path = dir.join(name);
-        let cannot = |e: std::io::Error| anyhow!("{}: cannot read: {e}", path.display());
-        let file = std::fs::File::open(&path).map_err(cannot)?;
-        let len = file.metadata().map_err(cannot)?.len();
-        let bytes = if len == 0 {
-            Bytes::Empty
-        } else {
-            // Safety: the map is only read. A population file changed by another program during
-            // a run may give garbled input (then a parse error), as it would with any reader.
-            Bytes::Mapped(unsafe { memmap2::Mmap::map(&file) }.map_err(cannot)?)
-        };
-        Ok((path, bytes))
-    };
     if !dir.is_dir() {
         bail!(
             "{}: no such population directory (it needs households.csv and persons.csv)",
             dir.display()
         );
     }
-    let (hp, hb) = read("households.csv")?;
-    let (pp, pb) = read("persons.csv")?;
-    let (hb, pb) = (hb.as_slice(), pb.as_slice());
+    let limits = input_limits();
+    let mut left = limits.max_input_bytes;
+    let hp = dir.join("households.csv");
+    let hb = read_bounded(
+        &hp,
+        &mut left,
+        limits.max_input_bytes,
+        Allowance::Population(None),
+    )?;
+    let pp = dir.join("persons.csv");
+    let pb = read_bounded(
+        &pp,
+        &mut left,
+        limits.max_input_bytes,
+        Allowance::Population(Some(&hp)),
+    )?;
     let slugs = known_slugs();
     let known: Vec<&str> = slugs.iter().map(String::as_str).collect();
     let (hn, pn) = (hp.display().to_string(), pp.display().to_string());
-    let (population, report): (Population, LoadReport) = slieksnis_engine::load(
-        Source {
-            name: &hn,
-            bytes: hb,
-        },
-        Source {
-            name: &pn,
-            bytes: pb,
-        },
-        &known,
-    )
-    .map_err(|e| anyhow!("{e}"))?;
+    let (population, report): (Population, LoadReport) =
+        slieksnis_engine::csv_load::load_with_limits(
+            Source {
+                name: &hn,
+                bytes: &hb,
+            },
+            Source {
+                name: &pn,
+                bytes: &pb,
+            },
+            &known,
+            &Limits {
+                max_line_bytes: limits.max_line_bytes,
+                raise_line_limit: Some("raise it with --max-line-kb N"),
+            },
+        )
+        .map_err(|e| anyhow!("{e}"))?;
     if !quiet {
-        for (file, column) in &report.ignored_columns {
-            eprintln!("note: {file}: column '{column}' is not used");
+        // A header of thousands of unknown columns is not a thousand notes.
+        const NOTES: usize = 10;
+        for (file, column) in report.ignored_columns.iter().take(NOTES) {
+            eprintln!("note: {file}: column '{}' is not used", shorten(column));
+        }
+        if report.ignored_columns.len() > NOTES {
+            eprintln!(
+                "note: and {} more columns that are not used",
+                report.ignored_columns.len() - NOTES
+            );
         }
         eprintln!(
             "loaded {} households, {} persons from {} in {:.2} s",
@@ -129,18 +171,130 @@ pub fn population(dir: &Path, quiet: bool) -> Result<Arc<Population>> {
     Ok(Arc::new(population))
 }
 
-/// A file's bytes: mapped, or empty (an empty file cannot be mapped).
-enum Bytes {
-    Empty,
-    Mapped(memmap2::Mmap),
+/// What a limit on reading covers, for its message.
+enum Allowance<'a> {
+    /// The files of one population load; the file read before this one.
+    Population(Option<&'a Path>),
+    /// One file.
+    File,
 }
 
-impl Bytes {
-    fn as_slice(&self) -> &[u8] {
-        match self {
-            Bytes::Empty => &[],
-            Bytes::Mapped(m) => m,
-        }
+/// Reads the regular file `path` whole, at most `left` bytes (then less by what it read).
+/// `limit` is the whole allowance, `--max-input-mb`.
+fn read_bounded(path: &Path, left: &mut u64, limit: u64, allowance: Allowance) -> Result<Vec<u8>> {
+    let cannot = |e: std::io::Error| anyhow!("{}: cannot read: {e}", path.display());
+    // Checked before opening: opening a FIFO waits for a writer, opening a device may do
+    // anything the device does.
+    not_regular(path, &std::fs::metadata(path).map_err(cannot)?)?;
+    let mut file = open_nonblocking(path).map_err(cannot)?;
+    // And again on what was opened, in case the name was replaced in between.
+    let metadata = file.metadata().map_err(cannot)?;
+    not_regular(path, &metadata)?;
+    let too_large = |size: u64| {
+        let what = match allowance {
+            Allowance::Population(Some(before)) if *left < limit => format!(
+                "more than a load reads (with the {} MiB of {}): at most {} MiB of population \
+                 files together",
+                mib(limit - *left),
+                before.display(),
+                limit >> 20
+            ),
+            Allowance::Population(_) => format!(
+                "more than a load reads: at most {} MiB of population files together",
+                limit >> 20
+            ),
+            Allowance::File => format!("more than the {} MiB an input file may have", limit >> 20),
+        };
+        anyhow!(
+            "{}: is {} MiB, {what}; raise it with --max-input-mb N",
+            path.display(),
+            mib(size),
+        )
+    };
+    if metadata.len() > *left {
+        return Err(too_large(metadata.len()));
+    }
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    // One byte more than allowed tells a file that grew since its size was read.
+    (&mut file)
+        .take(*left + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > *left {
+        return Err(too_large(bytes.len() as u64));
+    }
+    *left -= bytes.len() as u64;
+    Ok(bytes)
+}
+
+/// A text file (of a policy or profiles directory), with the checks of a population file: a
+/// regular file of at most `--max-input-mb`.
+pub fn read_text(path: &Path) -> Result<String> {
+    let limit = input_limits().max_input_bytes;
+    let bytes = read_bounded(path, &mut { limit }, limit, Allowance::File)?;
+    String::from_utf8(bytes).map_err(|e| anyhow!("{}: cannot read: {e}", path.display()))
+}
+
+/// Sizes in messages: MiB with one decimal.
+fn mib(bytes: u64) -> String {
+    format!("{:.1}", bytes as f64 / (1u64 << 20) as f64)
+}
+
+/// Refuses what is not a regular file, saying what it is.
+fn not_regular(path: &Path, metadata: &std::fs::Metadata) -> Result<()> {
+    let t = metadata.file_type();
+    if t.is_file() {
+        return Ok(());
+    }
+    let what = if t.is_dir() {
+        "a directory"
+    } else {
+        special_kind(&t)
+    };
+    bail!("{}: is {what}, not a regular file", path.display())
+}
+
+#[cfg(unix)]
+fn special_kind(t: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_char_device() || t.is_block_device() {
+        "a device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "something else"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_: &std::fs::FileType) -> &'static str {
+    "something else"
+}
+
+/// Opens for reading without waiting: a FIFO that slipped past the check opens at once (and
+/// is refused), instead of blocking until some program writes to it. Reads of a regular file
+/// are not affected by O_NONBLOCK.
+#[cfg(unix)]
+fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::File::open(path)
+}
+
+/// Input text as repeated in a message: at most 80 characters, then "…".
+fn shorten(text: &str) -> String {
+    match text.char_indices().nth(80) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
     }
 }
 

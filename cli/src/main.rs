@@ -7,6 +7,7 @@
 mod commands;
 mod input;
 mod output;
+mod staged;
 
 use std::process::ExitCode;
 
@@ -29,9 +30,18 @@ or from --policy DIR.";
 #[derive(Parser)]
 #[command(name = "slieksnis", version, after_help = AFTER_HELP)]
 struct Cli {
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, global = true, value_name = "N")]
+    /// Worker threads, 1 to 256 (default: all cores). Results do not depend on it.
+    #[arg(long, global = true, value_name = "N", value_parser = parse_threads)]
     threads: Option<usize>,
+    /// The most MiB a population load reads, households.csv and persons.csv together (1 000 000
+    /// households are about 91 MiB); also the most a policy or profile file may have.
+    #[arg(long, global = true, value_name = "MiB", default_value_t = input::MAX_INPUT_MB,
+          value_parser = clap::value_parser!(u64).range(1..=(u64::MAX >> 20)))]
+    max_input_mb: u64,
+    /// The longest line a population file may have, in KiB (a row is a few dozen bytes).
+    #[arg(long, global = true, value_name = "KiB", default_value_t = input::MAX_LINE_KB,
+          value_parser = parse_line_kb)]
+    max_line_kb: usize,
     #[command(subcommand)]
     command: Command,
 }
@@ -47,11 +57,36 @@ enum Command {
     Params(commands::ParamsArgs),
 }
 
+/// The most worker threads: more than a machine has cores only costs time (5 000 threads take
+/// tens of seconds to start) and memory.
+const MAX_THREADS: usize = 256;
+
+fn parse_threads(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "'{s}' is not a thread count from 1 to {MAX_THREADS} (this machine has {} cores)",
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        )),
+    }
+}
+
+fn parse_line_kb(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 && n.checked_mul(1024).is_some() => Ok(n),
+        _ => Err(format!("'{s}' is not a whole number of KiB from 1")),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    input::set_input_limits(input::InputLimits {
+        max_input_bytes: cli.max_input_mb << 20,
+        max_line_bytes: cli.max_line_kb << 10,
+    });
     if let Some(n) = cli.threads {
         if let Err(e) = rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
+            .num_threads(n)
             .build_global()
         {
             eprintln!("error: cannot start {n} threads: {e}");

@@ -1,9 +1,8 @@
-//! Writing results: CSV files and tables for the terminal.
+//! Writing results: CSV files and tables for the terminal. The CSV writers write into what
+//! they are given (a file of [`crate::staged::Staged`]), which names the file in errors.
 
-use std::io::Write;
-use std::path::Path;
+use std::io::{self, Write};
 
-use anyhow::{Context, Result};
 use rayon::prelude::*;
 use slieksnis_engine::fixed::CENT;
 use slieksnis_engine::summary::{COLUMNS, Row, Summary};
@@ -11,7 +10,11 @@ use slieksnis_engine::{Outcome, Population, outcome_status};
 
 /// Writes `households.csv`: one row per household, in population order (grouped by
 /// municipality). Formatted in parallel chunks; the bytes do not depend on the thread count.
-pub fn write_households(path: &Path, population: &Population, outcome: &Outcome) -> Result<()> {
+pub fn write_households(
+    w: &mut dyn Write,
+    population: &Population,
+    outcome: &Outcome,
+) -> io::Result<()> {
     const HEADER: &[u8] =
         b"household_id,municipality,status,gmi_benefit,housing_benefit,state_share,municipal_net\n";
     let n = population.household_count();
@@ -43,15 +46,10 @@ pub fn write_households(path: &Path, population: &Population, outcome: &Outcome)
             buf
         })
         .collect();
-    let file = std::fs::File::create(path)
-        .with_context(|| format!("{}: cannot create", path.display()))?;
-    let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
     w.write_all(HEADER)?;
     for p in parts {
         w.write_all(&p)?;
     }
-    w.flush()
-        .with_context(|| format!("{}: cannot write", path.display()))?;
     Ok(())
 }
 
@@ -85,28 +83,24 @@ fn push_cents(buf: &mut Vec<u8>, cents: i64) {
 }
 
 /// Writes a summary CSV: one row per municipality, then the total.
-pub fn write_summary(path: &Path, summary: &Summary) -> Result<()> {
-    let mut w = csv::Writer::from_path(path)
-        .with_context(|| format!("{}: cannot create", path.display()))?;
+pub fn write_summary(w: &mut dyn Write, summary: &Summary) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(w);
     w.write_record(COLUMNS)?;
     for row in summary.all_rows() {
         w.write_record(row.fields())?;
     }
     w.flush()
-        .with_context(|| format!("{}: cannot write", path.display()))?;
-    Ok(())
 }
 
 /// Writes a comparison CSV: for each municipality and the total, rows `baseline`, `reform` and
 /// `difference` with the summary columns.
 pub fn write_comparison(
-    path: &Path,
+    w: &mut dyn Write,
     baseline: &Summary,
     reform: &Summary,
     difference: &Summary,
-) -> Result<()> {
-    let mut w = csv::Writer::from_path(path)
-        .with_context(|| format!("{}: cannot create", path.display()))?;
+) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(w);
     let mut header = vec!["side"];
     header.extend(COLUMNS);
     w.write_record(&header)?;
@@ -122,8 +116,6 @@ pub fn write_comparison(
         }
     }
     w.flush()
-        .with_context(|| format!("{}: cannot write", path.display()))?;
-    Ok(())
 }
 
 fn eur(cents: i64) -> String {

@@ -472,3 +472,528 @@ fn unknown_and_merged_municipalities_are_refused() {
         text(&bad_year)
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Outputs whole or absent (cli/src/staged.rs)
+
+/// Runs the binary with writes limited to `blocks` KiB per file: past it a write fails with
+/// EFBIG, as a full disk fails with ENOSPC. An ignored SIGXFSZ is inherited across exec.
+fn slieksnis_with_file_limit(blocks: u64, args: &[&str]) -> Output {
+    Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f {blocks}; exec \"$0\" \"$@\""
+        ))
+        .arg(env!("CARGO_BIN_EXE_slieksnis"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .expect("bash runs")
+}
+
+/// Every file under `dir`, by path relative to it, with its bytes.
+fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path.strip_prefix(dir).unwrap().display().to_string();
+                files.insert(rel, std::fs::read(&path).unwrap_or_default());
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn a_failed_write_leaves_the_previous_outputs_of_run_untouched_and_names_the_file() {
+    let dir = temp("write-fails-run");
+    let out = dir.join("out");
+    let o = out.to_str().unwrap();
+    let args = |period| {
+        vec![
+            "run",
+            "--population",
+            "populations/sample",
+            "--period",
+            period,
+            "--quiet",
+            "--out",
+            o,
+        ]
+    };
+    let first = slieksnis(&args("2026-01"));
+    assert!(first.status.success(), "{}", text(&first));
+    let before = tree(&out);
+    assert_eq!(before.len(), 2);
+    assert!(
+        before["households.csv"].len() > 150 * 1024,
+        "the limit below must cut it"
+    );
+    // households.csv (about 200 KiB) fails at 100 KiB; summary.csv would fit.
+    let failed = slieksnis_with_file_limit(100, &args("2025-01"));
+    let t = text(&failed);
+    assert_eq!(failed.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains(&format!("{o}/households.csv: cannot write: File too large"))
+            && t.contains(&format!("nothing in {o}/ was changed")),
+        "{t}"
+    );
+    assert_eq!(
+        tree(&out),
+        before,
+        "the previous outputs are byte-identical, no temporaries"
+    );
+    // Into a directory that did not exist: it is not left behind either.
+    let fresh = dir.join("fresh").join("out");
+    let mut a = args("2025-01");
+    *a.last_mut().unwrap() = fresh.to_str().unwrap();
+    let failed = slieksnis_with_file_limit(100, &a);
+    assert_eq!(failed.status.code(), Some(1), "{}", text(&failed));
+    assert!(!dir.join("fresh").exists());
+    // Without the limit, the same run replaces both files.
+    let second = slieksnis(&args("2025-01"));
+    assert!(second.status.success(), "{}", text(&second));
+    let after = tree(&out);
+    assert_eq!(after.len(), 2);
+    assert_ne!(after["summary.csv"], before["summary.csv"]);
+}
+
+#[test]
+fn a_failed_write_in_compare_leaves_no_comparison_beside_a_cut_households_file() {
+    let dir = temp("write-fails-compare");
+    let out = dir.join("out");
+    let o = out.to_str().unwrap();
+    // comparison.csv is small and written first; baseline/households.csv fails.
+    let failed = slieksnis_with_file_limit(
+        100,
+        &[
+            "compare",
+            "scenarios/rules-2025-vs-2026.toml",
+            "--quiet",
+            "--out",
+            o,
+        ],
+    );
+    let t = text(&failed);
+    assert_eq!(failed.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains(&format!("{o}/baseline/households.csv: cannot write")),
+        "{t}"
+    );
+    assert!(!out.exists(), "nothing is left: {:?}", tree(&dir));
+    // With a previous comparison in place, it stays as it was.
+    let ok = slieksnis(&[
+        "compare",
+        "scenarios/rules-2025-vs-2026.toml",
+        "--quiet",
+        "--out",
+        o,
+    ]);
+    assert!(ok.status.success(), "{}", text(&ok));
+    let before = tree(&out);
+    assert_eq!(before.len(), 3);
+    let failed = slieksnis_with_file_limit(
+        100,
+        &[
+            "compare",
+            "scenarios/gmi-20-vs-22.toml",
+            "--population",
+            "populations/sample",
+            "--quiet",
+            "--out",
+            o,
+        ],
+    );
+    assert_eq!(failed.status.code(), Some(1), "{}", text(&failed));
+    assert_eq!(tree(&out), before);
+}
+
+#[test]
+fn a_failed_write_in_generate_changes_nothing() {
+    let dir = temp("write-fails-generate");
+    let out = dir.join("pop");
+    let failed = slieksnis_with_file_limit(
+        50,
+        &[
+            "generate",
+            "--municipality",
+            "tukuma-novads",
+            "--year",
+            "2025",
+            "-q",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    let t = text(&failed);
+    assert_eq!(failed.status.code(), Some(1), "{t}");
+    assert!(t.contains("households.csv: cannot write"), "{t}");
+    assert!(!out.exists(), "{:?}", tree(&dir));
+}
+
+#[test]
+fn a_calibration_layer_is_replaced_whole_or_not_at_all() {
+    let dir = temp("calibrate-out");
+    let layer = dir.join("ogre.toml");
+    let l = layer.to_str().unwrap();
+    let calibrate = [
+        "calibrate",
+        "--municipality",
+        "ogres-novads",
+        "--reported",
+        "populations/reported/ogre-2025-caseload.csv",
+        "--budget",
+        "1",
+        "--out",
+        l,
+    ];
+    std::fs::write(&layer, "# the previous layer\n").unwrap();
+    // The layer is about 1.5 KiB: a limit of 1 KiB cuts it.
+    let failed = slieksnis_with_file_limit(1, &calibrate);
+    let t = text(&failed);
+    assert_eq!(failed.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains(&format!("{l}: cannot write: File too large")),
+        "{t}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&layer).unwrap(),
+        "# the previous layer\n"
+    );
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "a temporary was left"
+    );
+    // A link where the layer goes is refused, its target unchanged.
+    let victim = dir.join("victim");
+    std::fs::write(&victim, "precious\n").unwrap();
+    std::fs::remove_file(&layer).unwrap();
+    std::os::unix::fs::symlink(&victim, &layer).unwrap();
+    fails(&calibrate, &[&format!("{l}: is a symbolic link")]);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+}
+
+#[test]
+fn links_planted_in_the_output_directory_are_not_followed() {
+    let dir = temp("planted-links");
+    let victim = dir.join("victim");
+    std::fs::write(&victim, "precious\n").unwrap();
+    let out = dir.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    std::os::unix::fs::symlink(&victim, out.join("summary.csv")).unwrap();
+    let o = out.to_str().unwrap();
+    let run = [
+        "run",
+        "--population",
+        "populations/small",
+        "--period",
+        "2025-03",
+        "-q",
+        "--out",
+        o,
+    ];
+    fails(
+        &run,
+        &[
+            &format!("{o}/summary.csv: is a symbolic link"),
+            "nothing in",
+        ],
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    assert!(!out.join("households.csv").exists(), "{:?}", tree(&out));
+    // A link to a directory where compare puts baseline/ is refused too.
+    std::fs::remove_file(out.join("summary.csv")).unwrap();
+    let elsewhere = dir.join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, out.join("baseline")).unwrap();
+    fails(
+        &[
+            "compare",
+            "scenarios/rules-2025-vs-2026.toml",
+            "--population",
+            "populations/small",
+            "-q",
+            "--out",
+            o,
+        ],
+        &[&format!("{o}/baseline: is a symbolic link")],
+    );
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+    assert!(!out.join("comparison.csv").exists());
+    // A dangling link is refused as well, and its target is never created (a plain create
+    // through the link would make it).
+    std::fs::remove_file(out.join("baseline")).unwrap();
+    let target = dir.join("created-through-link");
+    std::os::unix::fs::symlink(&target, out.join("households.csv")).unwrap();
+    fails(&run, &[&format!("{o}/households.csv: is a symbolic link")]);
+    assert!(!target.exists());
+    std::fs::remove_file(out.join("households.csv")).unwrap();
+    // A hard link is a name like any other: the run replaces the name, the other file keeps
+    // its bytes (writing into the file, as before, changed both).
+    std::fs::hard_link(&victim, out.join("summary.csv")).unwrap();
+    let ok = slieksnis(&run);
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    assert!(
+        std::fs::read_to_string(out.join("summary.csv"))
+            .unwrap()
+            .starts_with("municipality,")
+    );
+    // The output directory itself may be a link: the user named it.
+    std::fs::remove_file(out.join("summary.csv")).unwrap();
+    let linked = dir.join("linked-out");
+    std::os::unix::fs::symlink(&out, &linked).unwrap();
+    let ok = slieksnis(&[
+        "run",
+        "--population",
+        "populations/small",
+        "--period",
+        "2025-03",
+        "-q",
+        "--out",
+        linked.to_str().unwrap(),
+    ]);
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert!(out.join("summary.csv").is_file());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inputs that cannot break the process (cli/src/input.rs)
+
+/// A population directory with populations/small's households.csv and `persons` (a closure that
+/// makes persons.csv at the path it is given).
+fn population_with(name: &str, persons: impl FnOnce(&Path)) -> PathBuf {
+    let dir = temp(name).join("pop");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(
+        repo().join("populations/small/households.csv"),
+        dir.join("households.csv"),
+    )
+    .unwrap();
+    persons(&dir.join("persons.csv"));
+    dir
+}
+
+/// Runs `run` on `population` and waits at most 20 s; a hung binary is killed and fails the test.
+fn run_on(population: &Path, extra: &[&str]) -> Output {
+    let out = population.with_file_name("out");
+    let mut args: Vec<&str> = extra.to_vec();
+    args.extend([
+        "run",
+        "--population",
+        population.to_str().unwrap(),
+        "--period",
+        "2025-03",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_slieksnis"))
+        .args(&args)
+        .current_dir(repo())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(20) {
+            child.kill().unwrap();
+            panic!("{args:?} did not return within 20 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn fails_with(o: &Output, needles: &[&str]) {
+    let t = text(o);
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    assert!(!t.contains("panicked"), "{t}");
+    for n in needles {
+        assert!(t.contains(n), "expected '{n}' in:\n{t}");
+    }
+}
+
+#[test]
+fn population_files_that_are_not_regular_files_are_refused_at_once() {
+    // A FIFO without a writer: opening it would wait forever.
+    let fifo = population_with("fifo", |p| {
+        let made = Command::new("mkfifo").arg(p).status().unwrap();
+        assert!(made.success());
+    });
+    fails_with(
+        &run_on(&fifo, &[]),
+        &["persons.csv: is a FIFO, not a regular file"],
+    );
+    // A device: /dev/zero reads without end.
+    let zero = population_with("device", |p| {
+        std::os::unix::fs::symlink("/dev/zero", p).unwrap()
+    });
+    fails_with(
+        &run_on(&zero, &[]),
+        &["persons.csv: is a device, not a regular file"],
+    );
+    // A directory.
+    let dir = population_with("directory", |p| std::fs::create_dir(p).unwrap());
+    fails_with(
+        &run_on(&dir, &[]),
+        &["persons.csv: is a directory, not a regular file"],
+    );
+}
+
+#[test]
+fn a_load_reads_at_most_max_input_mb_and_lines_of_at_most_max_line_kb() {
+    // populations/sample is 0.36 MiB: over a limit of 1 MiB only with more rows.
+    let big = population_with("too-large", |p| {
+        let mut text =
+            std::fs::read_to_string(repo().join("populations/small/persons.csv")).unwrap();
+        for k in 0..60_000 {
+            text.push_str(&format!("{},1,40,0,0.00\n", 1000 + k));
+        }
+        assert!(text.len() > 1 << 20);
+        std::fs::write(p, text).unwrap();
+    });
+    fails_with(
+        &run_on(&big, &["--max-input-mb", "1"]),
+        &[
+            "persons.csv: is 1.",
+            "at most 1 MiB of population files together; raise it with --max-input-mb N",
+        ],
+    );
+    // 2 MiB of NUL bytes, one "line": refused without repeating it.
+    let zeros = population_with("zeros", |p| std::fs::write(p, vec![0u8; 2 << 20]).unwrap());
+    let o = run_on(&zeros, &[]);
+    fails_with(
+        &o,
+        &[
+            "persons.csv:1: the line is longer than 1048576 bytes",
+            "raise it with --max-line-kb N",
+        ],
+    );
+    assert!(text(&o).len() < 500, "{}", text(&o));
+    // A lowered line limit.
+    let long = population_with("long-line", |p| {
+        let mut text =
+            std::fs::read_to_string(repo().join("populations/small/persons.csv")).unwrap();
+        text.push_str(&format!("99,1,40,0,{}\n", "1".repeat(2000)));
+        std::fs::write(p, text).unwrap();
+    });
+    fails_with(
+        &run_on(&long, &["--max-line-kb", "1"]),
+        &["persons.csv:27: the line is longer than 1024 bytes"],
+    );
+}
+
+#[test]
+fn a_household_of_more_than_100_persons_is_refused() {
+    let pop = population_with("big-household", |p| {
+        let mut text =
+            std::fs::read_to_string(repo().join("populations/small/persons.csv")).unwrap();
+        for k in 0..100 {
+            text.push_str(&format!("{},3,30,0,0.00\n", 1000 + k));
+        }
+        std::fs::write(p, text).unwrap();
+    });
+    fails_with(
+        &run_on(&pop, &[]),
+        &[
+            "persons.csv:",
+            "column 'household_id' (2): household 3 has more than 100 persons",
+        ],
+    );
+}
+
+#[test]
+fn thread_counts_outside_1_to_256_are_refused_at_once() {
+    for n in ["5000", "0"] {
+        let started = std::time::Instant::now();
+        let o = slieksnis(&["--threads", n, "params", "--period", "2025-01"]);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(
+            text(&o).contains(&format!("'{n}' is not a thread count from 1 to 256")),
+            "{}",
+            text(&o)
+        );
+    }
+    let o = slieksnis(&["--threads", "256", "params", "--period", "2025-01"]);
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+#[test]
+fn a_population_file_truncated_during_a_run_gives_an_error_or_a_result_not_a_crash() {
+    use std::os::unix::process::ExitStatusExt;
+    // Large enough that reading and parsing take a while (a mapped file was parsed in place for
+    // all of that time, and a truncation then killed the process with SIGBUS).
+    let n = 300_000;
+    let dir = temp("truncated").join("pop");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut households = String::from("household_id,municipality,housing_costs,savings\n");
+    let mut persons = String::from("person_id,household_id,age,disabled,income\n");
+    for i in 1..=n {
+        households.push_str(&format!("{i},ogres-novads,150.00,0\n"));
+        persons.push_str(&format!(
+            "{},{i},40,0,{}.00\n{},{i},9,0,0\n",
+            2 * i,
+            i % 700,
+            2 * i + 1
+        ));
+    }
+    std::fs::write(dir.join("households.csv"), households).unwrap();
+    let persons_csv = dir.join("persons.csv");
+    std::fs::write(&persons_csv, &persons).unwrap();
+    let out = dir.with_file_name("out");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_slieksnis"))
+        .args([
+            "run",
+            "--population",
+            dir.to_str().unwrap(),
+            "--period",
+            "2025-03",
+            "-q",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Truncate the moment the process has persons.csv open or mapped (best effort: a read into
+    // memory may be over before it is seen).
+    let proc = PathBuf::from(format!("/proc/{}", child.id()));
+    let name = persons_csv.to_str().unwrap().to_string();
+    let started = std::time::Instant::now();
+    let mut truncated = false;
+    while child.try_wait().unwrap().is_none() && started.elapsed().as_secs() < 60 {
+        let mapped = std::fs::read_to_string(proc.join("maps")).is_ok_and(|m| m.contains(&name));
+        let open = std::fs::read_dir(proc.join("fd")).is_ok_and(|fds| {
+            fds.filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+                .any(|l| l == persons_csv)
+        });
+        if mapped || open {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(&persons_csv)
+                .unwrap()
+                .set_len(persons.len() as u64 / 3)
+                .unwrap();
+            truncated = true;
+            break;
+        }
+    }
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(
+        o.status.signal(),
+        None,
+        "killed by a signal (truncated while open: {truncated}): {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{o:?}");
+}

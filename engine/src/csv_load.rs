@@ -14,6 +14,15 @@
 //! `diagnose`, a plain sequential pass over both files that reports the first problem in file
 //! order (households.csv before persons.csv), so the error does not depend on how the files were
 //! split or on the thread count.
+//!
+//! Bounds: input that is not a population must not take the process down. A line may have at
+//! most [`Limits::max_line_bytes`] bytes (1 MiB by default; a row of a population is a few dozen
+//! bytes), checked before any parsing, so a file of NUL bytes or without line ends is refused
+//! instead of growing one record to the size of the file. A household may have at most
+//! [`MAX_HOUSEHOLD_PERSONS`] persons (the largest Latvian households have about 20; more is a
+//! wrong `household_id` column). Text from the input that is echoed in a message (a column name,
+//! the header, a field) is cut to a few dozen characters. How much a load reads at all is the
+//! caller's to bound: it hands over the bytes.
 
 use std::collections::HashMap;
 
@@ -39,6 +48,35 @@ pub struct LoadReport {
     pub ignored_columns: Vec<(String, String)>,
 }
 
+/// The most persons one household may have. The largest Latvian households have about 20
+/// persons; a household of hundreds is a `household_id` column that does not identify households.
+pub const MAX_HOUSEHOLD_PERSONS: u32 = 100;
+
+/// The default of [`Limits::max_line_bytes`]: 1 MiB.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// The most characters of input text (a column name, the header) that a message repeats.
+const ECHO_CHARS: usize = 80;
+
+/// Bounds on the input a load accepts, for what is not a population at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The longest line, in bytes without its line end.
+    pub max_line_bytes: usize,
+    /// How a user of the caller raises `max_line_bytes` (e.g. a command-line flag), said in the
+    /// error; `None` says nothing.
+    pub raise_line_limit: Option<&'static str>,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_line_bytes: MAX_LINE_BYTES,
+            raise_line_limit: None,
+        }
+    }
+}
+
 /// Bytes per part when a file body is split for parallel parsing. Parts of about a megabyte keep
 /// both cores busy to the end of a large file and cost nothing measurable for small ones.
 const PART_BYTES: usize = 1 << 20;
@@ -49,7 +87,17 @@ pub fn load(
     persons: Source,
     known: &[&str],
 ) -> Result<(Population, LoadReport), LoadError> {
-    load_with_part_size(households, persons, known, PART_BYTES)
+    load_with_limits(households, persons, known, &Limits::default())
+}
+
+/// [`load`] with other [`Limits`].
+pub fn load_with_limits(
+    households: Source,
+    persons: Source,
+    known: &[&str],
+    limits: &Limits,
+) -> Result<(Population, LoadReport), LoadError> {
+    load_with_part_size(households, persons, known, limits, PART_BYTES)
 }
 
 /// [`load`] with the part size as a parameter, so tests can force many small parts.
@@ -57,6 +105,7 @@ pub(crate) fn load_with_part_size(
     households: Source,
     persons: Source,
     known: &[&str],
+    limits: &Limits,
     part_bytes: usize,
 ) -> Result<(Population, LoadReport), LoadError> {
     let munis = Municipalities::new(known);
@@ -71,8 +120,8 @@ pub(crate) fn load_with_part_size(
             ),
         });
     }
-    let h = Table::open(households, HOUSEHOLD_COLUMNS, "households")?;
-    let p = Table::open(persons, PERSON_COLUMNS, "persons")?;
+    let h = Table::open(households, HOUSEHOLD_COLUMNS, "households", limits)?;
+    let p = Table::open(persons, PERSON_COLUMNS, "persons", limits)?;
     let hc = HouseholdColumns::new(&h);
     let pc = PersonColumns::new(&p);
     let mut report = LoadReport::default();
@@ -164,6 +213,7 @@ impl<'a> Table<'a> {
         source: Source<'a>,
         spec: &[ColumnSpec],
         rows_are: &'static str,
+        limits: &Limits,
     ) -> Result<Table<'a>, LoadError> {
         let bytes = source
             .bytes
@@ -176,6 +226,21 @@ impl<'a> Table<'a> {
                 column,
                 message,
             };
+        if let Some(start) = long_line(bytes, limits.max_line_bytes) {
+            let raise = limits
+                .raise_line_limit
+                .map(|how| format!("; {how}"))
+                .unwrap_or_default();
+            return Err(fail(
+                Some(line_of(bytes, start)),
+                None,
+                format!(
+                    "the line is longer than {} bytes, the most one line may have (a row of a \
+                     population is a few dozen bytes: is this a population CSV file?){raise}",
+                    limits.max_line_bytes
+                ),
+            ));
+        }
         if bytes.trim_ascii().is_empty() {
             return Err(fail(None, None, "is empty".into()));
         }
@@ -224,7 +289,7 @@ impl<'a> Table<'a> {
             if let Some(earlier) = header[..i].iter().position(|n| n == name) {
                 return Err(fail(
                     Some(header_line),
-                    Some((name.clone(), i + 1)),
+                    Some((shorten(name), i + 1)),
                     format!("the column appears twice (also column {})", earlier + 1),
                 ));
             }
@@ -244,7 +309,7 @@ impl<'a> Table<'a> {
             let found = if header.iter().all(|n| n.is_empty()) {
                 "no column names".to_string()
             } else {
-                format!("found: {}", header.join(", "))
+                format!("found: {}", shorten(&header.join(", ")))
             };
             let mut message = format!(
                 "missing column{} {} ({found})",
@@ -320,6 +385,28 @@ fn split_parts(bytes: &[u8], body_start: usize, part_bytes: usize) -> Vec<(usize
         start = end;
     }
     parts
+}
+
+/// Where the first line of `bytes` longer than `max` bytes (its line end not counted) starts.
+/// Each step looks for the last line end in the next `max + 1` bytes, backwards, and starts the
+/// next step after it: a file is crossed in steps of about `max` bytes, at no measurable cost.
+fn long_line(bytes: &[u8], max: usize) -> Option<usize> {
+    let mut start = 0;
+    while bytes.len() - start > max {
+        match memchr::memrchr(b'\n', &bytes[start..start + max + 1]) {
+            Some(i) => start += i + 1,
+            None => return Some(start),
+        }
+    }
+    None
+}
+
+/// Input text as repeated in a message: at most [`ECHO_CHARS`] characters, then "…".
+fn shorten(text: &str) -> String {
+    match text.char_indices().nth(ECHO_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
 }
 
 /// 1-based line of a byte offset.
@@ -867,12 +954,34 @@ fn fast_load(
         });
     }
 
-    arrange(munis, hh, pp, hc.vehicles.is_some(), pc).map_err(|i| LoadError {
-        file: h.name.to_string(),
-        line: None,
-        column: Some((h.header[hc.id].clone(), hc.id + 1)),
-        message: format!("household {i} has no persons in {}", p.name),
+    arrange(munis, hh, pp, hc.vehicles.is_some(), pc).map_err(|e| match e {
+        Unarranged::NoPersons(id) => LoadError {
+            file: h.name.to_string(),
+            line: None,
+            column: Some((h.header[hc.id].clone(), hc.id + 1)),
+            message: format!("household {id} has no persons in {}", p.name),
+        },
+        Unarranged::TooManyPersons(id) => LoadError {
+            file: p.name.to_string(),
+            line: None,
+            column: Some((p.header[pc.household].clone(), pc.household + 1)),
+            message: too_many_persons(id),
+        },
     })
+}
+
+/// What keeps the rows from becoming a population; each names a household by its id.
+enum Unarranged {
+    NoPersons(u64),
+    TooManyPersons(u64),
+}
+
+fn too_many_persons(household: u64) -> String {
+    format!(
+        "household {household} has more than {MAX_HOUSEHOLD_PERSONS} persons, the most one \
+         household may have (the largest Latvian households have about 20): is household_id the \
+         household's?"
+    )
 }
 
 /// Parses the parts of a file's body in parallel. The first error in file order wins.
@@ -978,15 +1087,15 @@ fn duplicate(ids: &[u64]) -> Option<u64> {
     sorted.windows(2).find(|w| w[0] == w[1]).map(|w| w[0])
 }
 
-/// Orders households by municipality (stable) and persons by household (stable). `Err` gives the
-/// id of a household without persons.
+/// Orders households by municipality (stable) and persons by household (stable). `Err` names a
+/// household without persons, or one with more than [`MAX_HOUSEHOLD_PERSONS`].
 fn arrange(
     munis: &Municipalities,
     hh: HouseholdPart,
     pp: PersonPart,
     has_vehicles: bool,
     pc: &PersonColumns,
-) -> Result<Population, u64> {
+) -> Result<Population, Unarranged> {
     let n = hh.id.len();
     // Households: a stable counting sort by municipality, unless already grouped.
     let order: Option<Vec<u32>> = if hh.municipality.windows(2).all(|w| w[0] <= w[1]) {
@@ -1023,9 +1132,14 @@ fn arrange(
     for &h in &household {
         first_person[h as usize + 1] += 1;
     }
-    if let Some(empty) = (0..n).find(|&k| first_person[k + 1] == 0) {
-        let i = order.as_ref().map_or(empty, |o| o[empty] as usize);
-        return Err(hh.id[i]);
+    let id_at = |k: usize| hh.id[order.as_ref().map_or(k, |o| o[k] as usize)];
+    let members = 1..=MAX_HOUSEHOLD_PERSONS;
+    if let Some(k) = (0..n).find(|&k| !members.contains(&first_person[k + 1])) {
+        return Err(if first_person[k + 1] == 0 {
+            Unarranged::NoPersons(id_at(k))
+        } else {
+            Unarranged::TooManyPersons(id_at(k))
+        });
     }
     for k in 1..=n {
         first_person[k] += first_person[k - 1];
@@ -1104,7 +1218,8 @@ fn arrange(
 
 /// Reads both files again, in order and on one thread, and returns the first problem: in
 /// households.csv (a bad row, a repeated id), then in persons.csv (a bad row, a repeated id, an
-/// unknown household), then the first household in households.csv without persons.
+/// unknown household, a person too many in a household), then the first household in
+/// households.csv without persons.
 fn diagnose(
     h: &Table,
     p: &Table,
@@ -1154,7 +1269,16 @@ fn diagnose(
             });
         }
         match households.get_mut(&row.household) {
-            Some((_, members)) => *members += 1,
+            Some((_, members)) => {
+                *members += 1;
+                if *members > MAX_HOUSEHOLD_PERSONS {
+                    return Err(RowError {
+                        offset,
+                        column: Some(pc.household),
+                        message: too_many_persons(row.household),
+                    });
+                }
+            }
             None => {
                 return Err(RowError {
                     offset,
@@ -1427,9 +1551,12 @@ mod tests {
             name: "persons.csv",
             bytes: p.as_bytes(),
         };
-        let one = load_with_part_size(hs, ps, KNOWN, usize::MAX).unwrap();
+        let one = load_with_part_size(hs, ps, KNOWN, &Limits::default(), usize::MAX).unwrap();
         for part_bytes in [1, 37] {
-            assert_eq!(load_with_part_size(hs, ps, KNOWN, part_bytes).unwrap(), one);
+            assert_eq!(
+                load_with_part_size(hs, ps, KNOWN, &Limits::default(), part_bytes).unwrap(),
+                one
+            );
         }
     }
 
@@ -1445,8 +1572,8 @@ mod tests {
             bytes: p.as_bytes(),
         };
         assert!(split_parts(h.as_bytes(), 0, 1000).len() > 100);
-        let one = load_with_part_size(hs, ps, KNOWN, usize::MAX).unwrap();
-        let many = load_with_part_size(hs, ps, KNOWN, 1000).unwrap();
+        let one = load_with_part_size(hs, ps, KNOWN, &Limits::default(), usize::MAX).unwrap();
+        let many = load_with_part_size(hs, ps, KNOWN, &Limits::default(), 1000).unwrap();
         assert_eq!(one.0.household_count(), 20_000);
         assert!(one.0.segments().len() == 3);
         assert_eq!(one, many);
@@ -1465,7 +1592,8 @@ mod tests {
                 bytes: text.as_bytes(),
             };
             for part_bytes in [usize::MAX, 500] {
-                let e = load_with_part_size(hs, ps, KNOWN, part_bytes).unwrap_err();
+                let e =
+                    load_with_part_size(hs, ps, KNOWN, &Limits::default(), part_bytes).unwrap_err();
                 assert_eq!(e.to_string(), expected, "part size {part_bytes}");
             }
         };

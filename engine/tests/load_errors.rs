@@ -2,7 +2,9 @@
 //! file, the line and the column, and harmless variations of a file (byte-order mark, CRLF,
 //! another row or column order) load to the same population.
 
-use slieksnis_engine::csv_load::{LoadReport, Source, load};
+use slieksnis_engine::csv_load::{
+    Limits, LoadReport, MAX_HOUSEHOLD_PERSONS, MAX_LINE_BYTES, Source, load, load_with_limits,
+};
 use slieksnis_engine::population::{LoadError, Population};
 
 const KNOWN: &[&str] = &["ogres-novads", "tukuma-novads", "riga"];
@@ -342,6 +344,124 @@ fn ignored_columns_are_reported() {
     assert_eq!(
         report.ignored_columns,
         [("households.csv".to_string(), "note".to_string())]
+    );
+}
+
+#[test]
+fn a_line_longer_than_the_limit_is_refused_before_it_is_parsed() {
+    // A file of NUL bytes without a line end, as /dev/zero or a damaged disk gives: one "line".
+    let zeros = vec![0u8; MAX_LINE_BYTES + 1];
+    let e = try_load(HOUSEHOLDS.as_bytes(), &zeros)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("persons.csv:1: the line is longer than 1048576 bytes"),
+        "{e}"
+    );
+    assert!(e.len() < 300, "the message repeats the input: {e}");
+    // Exactly at the limit is a line like any other (here it is a header with no known column).
+    let mut at_limit = vec![b'x'; MAX_LINE_BYTES];
+    at_limit.push(b'\n');
+    let e = try_load(HOUSEHOLDS.as_bytes(), &at_limit)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("missing columns"), "{e}");
+    // A long line in the body is found on its own line, with the caller's way to raise the limit.
+    let limits = Limits {
+        max_line_bytes: 64,
+        raise_line_limit: Some("raise it with --max-line-kb"),
+    };
+    let long = format!("4,3,40,0,{}\n", "1".repeat(60));
+    let p = format!("{PERSONS}{long}");
+    let e = load_with_limits(
+        Source {
+            name: "households.csv",
+            bytes: HOUSEHOLDS.as_bytes(),
+        },
+        Source {
+            name: "persons.csv",
+            bytes: p.as_bytes(),
+        },
+        KNOWN,
+        &limits,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.starts_with("persons.csv:7: the line is longer than 64 bytes")
+            && e.ends_with("; raise it with --max-line-kb"),
+        "{e}"
+    );
+    // A line end as the very last byte, or none at all, is fine at the limit.
+    let last = format!("{PERSONS}6,3,12,0,{}", "1".repeat(64 - 9));
+    assert!(
+        load_with_limits(
+            Source {
+                name: "households.csv",
+                bytes: HOUSEHOLDS.as_bytes(),
+            },
+            Source {
+                name: "persons.csv",
+                bytes: last.as_bytes(),
+            },
+            KNOWN,
+            &limits,
+        )
+        .unwrap_err()
+        .to_string()
+        .contains("is too large"),
+        "the last line is parsed (its income is out of range), not refused for its length"
+    );
+}
+
+#[test]
+fn echoed_column_names_and_headers_are_shortened() {
+    // A header of one long name: the message says what was found, cut to 80 characters.
+    let name = "a".repeat(10_000);
+    let e = error(&format!("{name}\n1\n"), PERSONS);
+    assert!(e.starts_with("households.csv:1: missing columns"), "{e}");
+    assert!(e.contains(&format!("found: {}…)", "a".repeat(80))), "{e}");
+    assert!(e.len() < 300, "{e}");
+    // The same long name twice.
+    let e = error(&format!("{name},{name}\n1,2\n"), PERSONS);
+    assert!(
+        e.starts_with(&format!(
+            "households.csv:1: column '{}…' (2): the column appears twice",
+            "a".repeat(80)
+        )),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_household_of_more_than_100_persons_is_refused_on_the_line_of_the_101st() {
+    assert_eq!(MAX_HOUSEHOLD_PERSONS, 100);
+    // Household 2 gets 99 more persons (101 in all): its 101st person is refused, on its line.
+    let mut p = PERSONS.to_string();
+    for k in 0..99 {
+        p.push_str(&format!("{},2,30,0,0\n", 100 + k));
+    }
+    assert_eq!(
+        error(HOUSEHOLDS, &p),
+        "persons.csv:105: column 'household_id' (2): household 2 has more than 100 persons, the \
+         most one household may have (the largest Latvian households have about 20): is \
+         household_id the household's?"
+    );
+    // 100 persons load; from shuffled rows too (the fast path checks, diagnose finds the line).
+    let hundred: String = p
+        .lines()
+        .take(p.lines().count() - 1)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let (pop, _) = try_load(HOUSEHOLDS.as_bytes(), hundred.as_bytes()).unwrap();
+    assert_eq!(pop.person_count(), 103);
+    let mut lines: Vec<&str> = p.lines().collect();
+    lines[1..].reverse();
+    let shuffled = lines.join("\n") + "\n";
+    assert!(
+        error(HOUSEHOLDS, &shuffled).contains("household 2 has more than 100 persons"),
+        "{}",
+        error(HOUSEHOLDS, &shuffled)
     );
 }
 
