@@ -258,8 +258,7 @@ pub struct CalibrateArgs {
 pub fn calibrate(a: CalibrateArgs) -> Result<ExitCode> {
     use slieksnis_engine::calibrate::{self, Reported};
     let origin = a.reported.display().to_string();
-    let text =
-        std::fs::read_to_string(&a.reported).map_err(|e| anyhow!("{origin}: cannot read: {e}"))?;
+    let text = input::read_text(&a.reported)?;
     if a.municipality == "all" {
         return calibrate_national(&a, &origin, &text);
     }
@@ -456,8 +455,7 @@ pub struct CompareArgs {
 
 pub fn compare(a: CompareArgs) -> Result<ExitCode> {
     let origin = a.scenario.display().to_string();
-    let text =
-        std::fs::read_to_string(&a.scenario).map_err(|e| anyhow!("{origin}: cannot read: {e}"))?;
+    let text = input::read_text(&a.scenario)?;
     let scenario = Scenario::parse(&origin, &text).map_err(|e| anyhow!("{e}"))?;
     let base_dir = a.scenario.parent().unwrap_or(Path::new("."));
     let policy = input::policy(a.options.policy.as_deref())?;
@@ -481,13 +479,8 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
             .iter()
             .map(|(target, file)| {
                 let path = base_dir.join(file);
-                let text = std::fs::read_to_string(&path).map_err(|e| {
-                    anyhow!(
-                        "{origin}: {} replaces {target}: cannot read {}: {e}",
-                        side.name,
-                        path.display()
-                    )
-                })?;
+                let text = input::read_text(&path)
+                    .with_context(|| format!("{origin}: {} replaces {target}", side.name))?;
                 Ok((target.clone(), text))
             })
             .collect()
@@ -621,11 +614,10 @@ pub fn explain(a: ExplainArgs) -> Result<ExitCode> {
     input::apply_overrides(&mut params, &a.sets)?;
     let (population, row): (Arc<Population>, usize) = match (&a.household, &a.population, a.id) {
         (Some(h), _, _) => {
-            let (origin, text) = if Path::new(h).is_file() {
-                (
-                    h.clone(),
-                    std::fs::read_to_string(h).with_context(|| format!("{h}: cannot read"))?,
-                )
+            // A path that exists is a file to read (and a FIFO or device is refused as such);
+            // anything else is the TOML itself.
+            let (origin, text) = if Path::new(h).exists() {
+                (h.clone(), input::read_text(Path::new(h))?)
             } else {
                 ("--household".to_string(), h.clone())
             };
@@ -708,7 +700,8 @@ pub fn test(a: TestArgs) -> Result<ExitCode> {
                 .collect();
             found.sort();
             files.extend(found);
-        } else if p.is_file() {
+        } else if p.exists() {
+            // read_text refuses what is not a regular file, saying what it is.
             files.push(p.clone());
         } else {
             bail!("{}: no such file or directory", p.display());
@@ -729,8 +722,7 @@ pub fn test(a: TestArgs) -> Result<ExitCode> {
     let known: Vec<&str> = slugs.iter().map(String::as_str).collect();
     let (mut passed, mut failed) = (0, 0);
     for f in &files {
-        let text =
-            std::fs::read_to_string(f).with_context(|| format!("{}: cannot read", f.display()))?;
+        let text = input::read_text(f)?;
         for r in cases::run_file(&policy, &known, &f.display().to_string(), &text) {
             if r.passed() {
                 passed += 1;

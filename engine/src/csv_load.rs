@@ -48,9 +48,7 @@ pub struct LoadReport {
     pub ignored_columns: Vec<(String, String)>,
 }
 
-/// The most persons one household may have. The largest Latvian households have about 20
-/// persons; a household of hundreds is a `household_id` column that does not identify households.
-pub const MAX_HOUSEHOLD_PERSONS: u32 = 100;
+pub use crate::population::MAX_HOUSEHOLD_PERSONS;
 
 /// The default of [`Limits::max_line_bytes`]: 1 MiB.
 pub const MAX_LINE_BYTES: usize = 1 << 20;

@@ -164,6 +164,10 @@ pub struct PersonInput {
 /// Oldest age accepted.
 pub const MAX_AGE: i64 = 120;
 
+/// The most persons one household may have. The largest Latvian households have about 20
+/// persons; a household of hundreds is a `household_id` column that does not identify households.
+pub const MAX_HOUSEHOLD_PERSONS: u32 = 100;
+
 /// A problem with input data, naming the file, line and column where there is one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct LoadError {
@@ -216,6 +220,13 @@ impl Population {
                     "household {}: {}",
                     h.id,
                     unknown_municipality(&h.municipality, known)
+                )));
+            }
+            if h.persons.len() > MAX_HOUSEHOLD_PERSONS as usize {
+                return Err(fail(format!(
+                    "household {} has {} persons; at most {MAX_HOUSEHOLD_PERSONS} are accepted",
+                    h.id,
+                    h.persons.len()
                 )));
             }
         }

@@ -51,6 +51,16 @@ pub fn fails(args: &[&str], needles: &[&str]) -> String {
     t
 }
 
+/// Expects `o` to have failed with exit code 1 and every `needle` in its message.
+pub fn fails_with(o: &Output, needles: &[&str]) {
+    let t = text(o);
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    assert!(!t.contains("panicked"), "{t}");
+    for n in needles {
+        assert!(t.contains(n), "expected '{n}' in:\n{t}");
+    }
+}
+
 /// Runs and expects success; returns the output.
 pub fn succeeds(args: &[&str]) -> String {
     let o = slieksnis(args);
