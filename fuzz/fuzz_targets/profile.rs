@@ -85,10 +85,11 @@ fuzz_target!(|data: &[u8]| {
             exercise(&p, which);
         }
     }
-    if own.is_none() && which % 32 == 0 {
-        if let Ok(all) = profiles.all() {
-            assert_eq!(all.len(), profiles.slugs().len());
-            let _ = profiles.national_fit();
-        }
+    if own.is_none()
+        && which.is_multiple_of(32)
+        && let Ok(all) = profiles.all()
+    {
+        assert_eq!(all.len(), profiles.slugs().len());
+        let _ = profiles.national_fit();
     }
 });

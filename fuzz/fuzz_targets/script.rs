@@ -35,7 +35,7 @@ fuzz_target!(|data: &[u8]| {
     // A script that fails here fails the same way in a run: only rules that evaluate are run
     // over the whole population (two months, every council), to keep each input quick.
     if rules
-        .evaluate(population, start..end, &resolved, which % 2 == 0)
+        .evaluate(population, start..end, &resolved, which.is_multiple_of(2))
         .is_ok()
     {
         run_tiny(&rules, &policy.parameters, which);
