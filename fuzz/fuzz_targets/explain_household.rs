@@ -1,0 +1,72 @@
+//! `explain --household TOML`: the CLI parses the text as a TOML table, reads it with
+//! `cases::household`, builds the population with `Population::from_households` and explains
+//! it with `explain::explain`, then renders it. Here the month is the table's `period` key where
+//! it has one that parses (the household reader ignores keys it does not know), else a month
+//! picked from the input. An explanation must agree with a run: the outputs its steps set are
+//! the outcome `simulate` gives the same household.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use std::sync::Arc;
+
+use slieksnis_engine::explain::{Lang, explain, render};
+use slieksnis_engine::population::Population;
+use slieksnis_engine::script::Output;
+use slieksnis_engine::{Period, cases, simulate};
+use slieksnis_fuzz::{check_population, known, period, pick, policy};
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(table) = text.parse::<toml::Table>() else {
+        return;
+    };
+    let Ok(household) = cases::household(&table) else {
+        return;
+    };
+    let Ok(population) = Population::from_households(&[household], known(), "--household") else {
+        return;
+    };
+    check_population(&population, known());
+    assert_eq!(population.household_count(), 1);
+    let month = table
+        .get("period")
+        .and_then(|p| p.as_str())
+        .and_then(Period::parse)
+        .unwrap_or_else(|| period(pick(data)));
+    let policy = policy();
+    let Ok(e) = explain(&policy.rules, &policy.parameters, &population, 0, month) else {
+        return;
+    };
+    for lang in [Lang::En, Lang::Lv] {
+        let shown = render(&e, policy, lang);
+        assert!(!shown.is_empty());
+    }
+    let population = Arc::new(population);
+    let Ok(o) = simulate(&policy.rules, &policy.parameters, &population, month, 1) else {
+        return;
+    };
+    let set = |name: &str| {
+        e.steps
+            .iter()
+            .flat_map(|s| &s.set)
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("the explanation does not set {name}"))
+    };
+    let mask = |name: &str| match set(name) {
+        Output::Mask { values, .. } => values[0],
+        other => panic!("{name} is {other:?}"),
+    };
+    let num = |name: &str| match set(name) {
+        Output::Num { values, .. } => values[0],
+        other => panic!("{name} is {other:?}"),
+    };
+    assert_eq!(mask("needy"), o.needy[0], "needy: explain against simulate");
+    assert_eq!(mask("low_income"), o.low_income[0], "low_income");
+    assert_eq!(num("gmi_benefit"), o.gmi_benefit[0], "gmi_benefit");
+    assert_eq!(num("housing_benefit"), o.housing_benefit[0], "housing_benefit");
+    assert_eq!(num("state_share"), o.state_share[0], "state_share");
+    assert_eq!(num("municipal_net"), o.municipal_net[0], "municipal_net");
+});
