@@ -26,13 +26,21 @@ fuzz_target!(|data: &[u8]| {
             known(),
         )
         .expect("what csv_write writes loads");
-        assert_eq!(again, population, "loading what csv_write wrote changed the population");
+        assert_eq!(
+            again, population,
+            "loading what csv_write wrote changed the population"
+        );
     }
     if population.household_count() <= 256 {
         let population = std::sync::Arc::new(population);
         let policy = policy();
-        if let Ok(o) = simulate(&policy.rules, &policy.parameters, &population, period(pick(data)), 64)
-        {
+        if let Ok(o) = simulate(
+            &policy.rules,
+            &policy.parameters,
+            &population,
+            period(pick(data)),
+            64,
+        ) {
             check_outcome(&population, &o);
         }
     }

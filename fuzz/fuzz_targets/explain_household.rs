@@ -66,7 +66,11 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(mask("needy"), o.needy[0], "needy: explain against simulate");
     assert_eq!(mask("low_income"), o.low_income[0], "low_income");
     assert_eq!(num("gmi_benefit"), o.gmi_benefit[0], "gmi_benefit");
-    assert_eq!(num("housing_benefit"), o.housing_benefit[0], "housing_benefit");
+    assert_eq!(
+        num("housing_benefit"),
+        o.housing_benefit[0],
+        "housing_benefit"
+    );
     assert_eq!(num("state_share"), o.state_share[0], "state_share");
     assert_eq!(num("municipal_net"), o.municipal_net[0], "municipal_net");
 });

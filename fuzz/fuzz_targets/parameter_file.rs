@@ -19,7 +19,10 @@ fuzz_target!(|data: &[u8]| {
     let mut alone = ParameterSet::default();
     if alone.add_file("parameters/fuzz.toml", text).is_ok() {
         for (path, _) in alone.parameters() {
-            assert!(alone.parameter(&path).is_some(), "{path} is listed but not found");
+            assert!(
+                alone.parameter(&path).is_some(),
+                "{path} is listed but not found"
+            );
         }
         let _ = alone.municipality_slugs();
         resolve_some(&alone, which, None);
@@ -33,7 +36,11 @@ fuzz_target!(|data: &[u8]| {
     }
     let mut set = ParameterSet::default();
     for path in parameter_files() {
-        let file = if path == replaced { text } else { &policy_files()[path] };
+        let file = if path == replaced {
+            text
+        } else {
+            &policy_files()[path]
+        };
         if set.add_file(path, file).is_err() {
             return;
         }

@@ -25,7 +25,9 @@ const GENERATE_UP_TO: u64 = 3_000;
 fn users() -> &'static BTreeMap<String, Vec<String>> {
     static U: OnceLock<BTreeMap<String, Vec<String>>> = OnceLock::new();
     U.get_or_init(|| {
-        let mut all = Profiles::builtin().all().expect("the embedded profiles are valid");
+        let mut all = Profiles::builtin()
+            .all()
+            .expect("the embedded profiles are valid");
         all.sort_by_key(|p| p.population);
         let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for p in &all {

@@ -33,7 +33,12 @@ fuzz_target!(|data: &[u8]| {
     let replaced = |side: &slieksnis_engine::scenario::Side| -> BTreeMap<String, String> {
         side.scripts
             .keys()
-            .map(|k| (k.clone(), policy_files().get(k).cloned().unwrap_or_default()))
+            .map(|k| {
+                (
+                    k.clone(),
+                    policy_files().get(k).cloned().unwrap_or_default(),
+                )
+            })
             .collect()
     };
     let (b, r) = (replaced(&scenario.baseline), replaced(&scenario.reform));

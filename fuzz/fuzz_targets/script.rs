@@ -31,7 +31,11 @@ fuzz_target!(|data: &[u8]| {
     let (m, start, end) = segments[which % segments.len()];
     let resolved = policy
         .parameters
-        .resolve(period(which).first_day(), &population.municipalities[m as usize]);
+        .resolve(
+            period(which).first_day(),
+            &population.municipalities[m as usize],
+        )
+        .expect("the embedded parameters resolve at every period");
     // A script that fails here fails the same way in a run: only rules that evaluate are run
     // over the whole population (two months, every council), to keep each input quick.
     if rules
