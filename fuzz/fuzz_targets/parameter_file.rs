@@ -8,7 +8,8 @@
 use libfuzzer_sys::fuzz_target;
 use slieksnis_engine::parameters::ParameterSet;
 use slieksnis_fuzz::{
-    first_line, parameter_files, pick, policy, policy_files, resolve_some, run_tiny,
+    first_line, parameter_files, pick, policy, policy_files, resolve_checked, resolve_some,
+    run_tiny,
 };
 
 fuzz_target!(|data: &[u8]| {
@@ -26,6 +27,9 @@ fuzz_target!(|data: &[u8]| {
         }
         let _ = alone.municipality_slugs();
         resolve_some(&alone, which, None);
+        if alone.check().is_ok() {
+            resolve_checked(&alone, which, None);
+        }
     }
     let (first, _) = first_line(text);
     let Some(replaced) = first.strip_prefix("# ").map(str::trim) else {
@@ -45,6 +49,12 @@ fuzz_target!(|data: &[u8]| {
             return;
         }
     }
+    // Unchecked, it must resolve without a panic; checked as a policy is, every value is legal.
     resolve_some(&set, which, None);
+    set.set_councils(slieksnis_engine::register::slugs());
+    if set.check().is_err() {
+        return;
+    }
+    resolve_checked(&set, which, None);
     run_tiny(&policy().rules, &set, which);
 });

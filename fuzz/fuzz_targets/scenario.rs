@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use libfuzzer_sys::fuzz_target;
 use slieksnis_engine::annual::Behaviour;
 use slieksnis_engine::scenario::{PopulationSource, Scenario, compare};
-use slieksnis_fuzz::{check_outcome, pick, policy, policy_files, resolve_some, tiny};
+use slieksnis_fuzz::{check_outcome, pick, policy, policy_files, resolve_checked, tiny};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
     };
     for side in [&scenario.baseline, &scenario.reform] {
         if let Ok(params) = side.parameters(&policy.parameters, &scenario.origin) {
-            resolve_some(&params, which, slug);
+            resolve_checked(&params, which, slug);
         }
     }
     // The texts of replaced scripts, as the CLI reads them: here the embedded script of that

@@ -6,7 +6,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use slieksnis_engine::parameters::Value;
-use slieksnis_fuzz::{pick, policy, resolve_some, run_tiny};
+use slieksnis_fuzz::{pick, policy, resolve_checked, run_tiny};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -37,6 +37,6 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let which = pick(data);
-    resolve_some(&params, which, council.as_deref());
+    resolve_checked(&params, which, council.as_deref());
     run_tiny(&policy.rules, &params, which);
 });

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, OnceLock};
 
 use slieksnis_engine::Period;
-use slieksnis_engine::parameters::ParameterSet;
+use slieksnis_engine::parameters::{ParameterSet, ResolvedNode};
 use slieksnis_engine::population::{HouseholdInput, MAX_AGE, PersonInput, Population};
 use slieksnis_engine::script::Rules;
 use slieksnis_engine::simulate::{Outcome, simulate};
@@ -286,14 +286,49 @@ pub fn run_tiny(rules: &Rules, parameters: &ParameterSet, which: usize) {
     }
 }
 
+/// Every resolved value is within the bounds its parameter declares (leaves that declare none,
+/// like the council's slug, aside).
+fn check_legal(map: &BTreeMap<String, ResolvedNode>) {
+    for node in map.values() {
+        match node {
+            ResolvedNode::Group(g) => check_legal(g),
+            ResolvedNode::Leaf(l) => {
+                let b = &l.meta.bounds;
+                let declares =
+                    b.range.is_some() || !b.key_ranges.is_empty() || !b.choices.is_empty();
+                if declares {
+                    if let Err(e) = b.check(&l.value, &l.meta.unit) {
+                        panic!("{} = {} resolved outside its bounds: {e}", l.path, l.value);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Resolves `parameters` at a few dates (see [`resolve_some`]); the set was checked
+/// (`ParameterSet::check`, as `Policy::load` does) or built from checked parameters by
+/// overrides, so every value it resolves must be legal.
+pub fn resolve_checked(parameters: &ParameterSet, which: usize, extra: Option<&str>) {
+    resolve_at(parameters, which, extra, true);
+}
+
 /// Resolves `parameters` at a few dates for a few councils (and `extra`), reading every leaf.
 pub fn resolve_some(parameters: &ParameterSet, which: usize, extra: Option<&str>) {
+    resolve_at(parameters, which, extra, false);
+}
+
+fn resolve_at(parameters: &ParameterSet, which: usize, extra: Option<&str>, legal: bool) {
     let slugs = ["ogres-novads", "riga", "not-a-council"];
     for (i, slug) in slugs.iter().copied().chain(extra).enumerate() {
         // An override that cannot apply at the date is an error, not a panic.
         let Ok(r) = parameters.resolve(period(which + i * 3).first_day(), slug) else {
             continue;
         };
+        // Whatever an override was accepted as, the value the rules see is legal.
+        if legal {
+            check_legal(&r.root);
+        }
         for leaf in r.assumed() {
             let _ = r.leaf(&leaf.path);
         }
