@@ -88,24 +88,19 @@ impl Row {
         ]
     }
 
-    fn measures(&self) -> [i64; MEASURES] {
-        let mut copy = self.clone();
-        copy.measures_mut().map(|(_, v)| *v)
-    }
-
     /// `self + o` (or `self − o`) measure by measure, checked; `name` is the result's row.
     fn combine(&self, o: &Row, name: &str, subtract: bool) -> Result<Row, TotalError> {
-        let theirs = o.measures();
         let mut out = Row {
             municipality: name.to_string(),
+            assumed: Vec::new(),
             ..self.clone()
         };
-        out.assumed = Vec::new();
-        for ((measure, v), t) in out.measures_mut().into_iter().zip(theirs) {
+        let mut theirs = o.clone();
+        for ((measure, v), (_, t)) in out.measures_mut().into_iter().zip(theirs.measures_mut()) {
             let r = if subtract {
-                v.checked_sub(t)
+                v.checked_sub(*t)
             } else {
-                v.checked_add(t)
+                v.checked_add(*t)
             };
             *v = r.ok_or_else(|| TotalError {
                 measure,
