@@ -41,6 +41,7 @@ fn latvia(c: &mut Criterion) {
                 project(
                     &policy.rules,
                     &policy.parameters,
+                    &policy.schema,
                     &population,
                     year,
                     &behaviour,

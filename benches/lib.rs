@@ -10,6 +10,7 @@ use slieksnis_engine::Population;
 use slieksnis_engine::draw::SplitMix64;
 use slieksnis_engine::fixed::{self, CENT, SCALE};
 use slieksnis_engine::population::{Households, Persons};
+use slieksnis_engine::schema::Schema;
 use slieksnis_engine::simulate::{DEFAULT_CHUNK, chunk_size};
 use slieksnis_engine::{Outcome, register};
 
@@ -157,23 +158,34 @@ pub const OGRE_2025: Handwritten = Handwritten {
 
 impl Handwritten {
     /// Every household, in parallel chunks like the engine.
-    pub fn run(&self, pop: &Population) -> Outcome {
+    /// `schema` is the default policy's: statuses needy, low_income; benefits GMI, housing
+    /// benefit (each with its state share).
+    pub fn run(&self, schema: &std::sync::Arc<Schema>, pop: &Population) -> Outcome {
         let n = pop.household_count();
-        let mut out = Outcome::zeroed(n);
+        let mut out = Outcome::zeroed(schema, n);
         // The engine's split of work over threads.
         let c = chunk_size(n, rayon::current_num_threads(), DEFAULT_CHUNK);
-        out.needy
+        let [needy, low] = &mut out.statuses[..] else {
+            panic!("two statuses")
+        };
+        let [gmi, hb] = &mut out.amounts[..] else {
+            panic!("two benefits")
+        };
+        let [gmi_state, hb_state] = &mut out.state[..] else {
+            panic!("two benefits")
+        };
+        needy
             .par_chunks_mut(c)
-            .zip(out.low_income.par_chunks_mut(c))
-            .zip(out.gmi_benefit.par_chunks_mut(c))
-            .zip(out.housing_benefit.par_chunks_mut(c))
-            .zip(out.state_share.par_chunks_mut(c))
-            .zip(out.municipal_net.par_chunks_mut(c))
+            .zip(low.par_chunks_mut(c))
+            .zip(gmi.par_chunks_mut(c))
+            .zip(hb.par_chunks_mut(c))
+            .zip(gmi_state.par_chunks_mut(c))
+            .zip(hb_state.par_chunks_mut(c))
             .enumerate()
-            .for_each(|(k, (((((needy, low), gmi), hb), state), net))| {
+            .for_each(|(k, (((((needy, low), gmi), hb), gs), hs))| {
                 for i in 0..needy.len() {
                     let r = self.household(pop, k * c + i);
-                    (needy[i], low[i], gmi[i], hb[i], state[i], net[i]) = r;
+                    (needy[i], low[i], gmi[i], hb[i], gs[i], hs[i]) = r;
                 }
             });
         out
@@ -222,8 +234,9 @@ impl Handwritten {
         } else {
             0
         };
-        let state = fixed::round_to((gmi + hb) * self.state_percent / 100, CENT);
-        (needy, low, gmi, hb, state, gmi + hb - state)
+        // The state's part of each benefit, rounded half up to cents per household.
+        let state = |v: i64| fixed::round_to(v * self.state_percent / 100, CENT);
+        (needy, low, gmi, hb, state(gmi), state(hb))
     }
 }
 
@@ -243,18 +256,21 @@ mod tests {
         let scripted = simulate(
             &policy.rules,
             &policy.parameters,
+            &policy.schema,
             &pop,
             Period::parse("2025-06").unwrap(),
             DEFAULT_CHUNK,
         )
         .unwrap();
-        let mut hand = OGRE_2025.run(&pop);
+        let mut hand = OGRE_2025.run(&policy.schema, &pop);
         hand.assumed = scripted.assumed.clone();
         assert_eq!(scripted, hand);
         // The population is not trivial: every status and benefit occurs.
-        assert!(scripted.needy.iter().filter(|&&b| b).count() > 300);
-        assert!(scripted.low_income.iter().filter(|&&b| b).count() > 300);
-        assert!(scripted.housing_benefit.iter().filter(|&&v| v > 0).count() > 300);
+        let count = |v: &[bool]| v.iter().filter(|&&b| b).count();
+        assert!(count(scripted.status("needy").unwrap()) > 300);
+        assert!(count(scripted.status("low_income").unwrap()) > 300);
+        let hb = scripted.amount("housing_benefit").unwrap();
+        assert!(hb.iter().filter(|&&v| v > 0).count() > 300);
     }
 
     #[test]

@@ -31,11 +31,19 @@ fn rules(c: &mut Criterion) {
         let pop = Arc::new(synthetic(n, "ogres-novads", 2025));
         group.throughput(Throughput::Elements(n as u64));
         group.bench_with_input(BenchmarkId::new("handwritten", n), &pop, |b, pop| {
-            b.iter(|| black_box(OGRE_2025.run(pop)))
+            b.iter(|| black_box(OGRE_2025.run(&policy.schema, pop)))
         });
         // The rules as the engine runs them: planned and compiled once (as for every run of a
         // sweep or every month of a year with the same parameters), then run.
-        let prepared = prepare(&policy.rules, &policy.parameters, &pop, period, false).unwrap();
+        let prepared = prepare(
+            &policy.rules,
+            &policy.parameters,
+            &policy.schema,
+            &pop,
+            period,
+            false,
+        )
+        .unwrap();
         group.bench_with_input(BenchmarkId::new("scripted", n), &pop, |b, pop| {
             b.iter(|| black_box(prepared.run(pop, DEFAULT_CHUNK).unwrap()))
         });
@@ -46,6 +54,7 @@ fn rules(c: &mut Criterion) {
                     simulate(
                         &policy.rules,
                         &policy.parameters,
+                        &policy.schema,
                         pop,
                         period,
                         DEFAULT_CHUNK,
@@ -75,7 +84,15 @@ fn rules(c: &mut Criterion) {
     // inside each chunk).
     let n = 100_000;
     let pop = Arc::new(synthetic(n, "ogres-novads", 2025));
-    let prepared = prepare(&policy.rules, &policy.parameters, &pop, period, false).unwrap();
+    let prepared = prepare(
+        &policy.rules,
+        &policy.parameters,
+        &policy.schema,
+        &pop,
+        period,
+        false,
+    )
+    .unwrap();
     let mut group = c.benchmark_group("chunk");
     group.sample_size(20);
     group.throughput(Throughput::Elements(n as u64));

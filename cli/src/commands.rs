@@ -8,11 +8,11 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
-use slieksnis_engine::annual;
 use slieksnis_engine::explain::{self, Lang};
+use slieksnis_engine::run;
 use slieksnis_engine::scenario::{self, Horizon, PopulationSource, Scenario};
 use slieksnis_engine::simulate::DEFAULT_CHUNK;
-use slieksnis_engine::{Period, Population, cases, simulate, summarize};
+use slieksnis_engine::{Period, Population, cases};
 
 use crate::staged::Staged;
 use crate::{input, output};
@@ -101,36 +101,48 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
     let households = input::households(&a.source, horizon.year(), a.options.quiet)?;
     let population = &households.population;
     let started = Instant::now();
-    let outcome = match horizon {
-        Horizon::Month(period) => {
-            simulate(&policy.rules, &params, population, period, a.options.chunk)
-        }
-        Horizon::Year(year) => {
-            let behaviour = households.behaviour(year, a.source.generation.seed);
-            let bar = output::months_bar(a.options.quiet, 12);
-            let annual = annual::project(
-                &policy.rules,
-                &params,
-                population,
-                year,
-                &behaviour,
-                &|_| bar.inc(1),
-            );
-            bar.finish_and_clear();
-            annual.map(|a| a.outcome)
-        }
+    let behaviour = households.behaviour(horizon.year(), a.source.generation.seed);
+    let bar = match horizon {
+        Horizon::Year(_) => output::months_bar(a.options.quiet, 12),
+        Horizon::Month(_) => indicatif::ProgressBar::hidden(),
+    };
+    let results = run::run(
+        &run::Configuration {
+            policy: &policy,
+            rules: None,
+            parameters: &params,
+            population,
+            horizon,
+            behaviour: &behaviour,
+            chunk_size: a.options.chunk,
+        },
+        &|_| bar.inc(1),
+    );
+    bar.finish_and_clear();
+    let mut results = results.map_err(|e| anyhow!("{e}"))?;
+    households.label_uncalibrated(&mut results.summary);
+    for month in &mut results.by_month {
+        households.label_uncalibrated(month);
     }
-    .map_err(|e| anyhow!("{e}"))?;
-    let mut summary = summarize(population, &outcome).map_err(|e| anyhow!("{e}"))?;
-    households.label_uncalibrated(&mut summary);
+    let (outcome, summary) = (&results.outcome, &results.summary);
     let computed = started.elapsed();
     let mut out = Staged::new(&a.out)?;
+    let mut written = vec!["households.csv", "summary.csv", "benefits.csv"];
     out.write(&a.out.join("households.csv"), |w| {
-        output::write_households(w, population, &outcome)
+        output::write_households(w, population, outcome)
     })?;
     out.write(&a.out.join("summary.csv"), |w| {
-        output::write_summary(w, &summary)
+        output::write_summary(w, summary)
     })?;
+    out.write(&a.out.join("benefits.csv"), |w| {
+        output::write_benefits(w, summary)
+    })?;
+    if let Horizon::Year(year) = horizon {
+        out.write(&a.out.join("months.csv"), |w| {
+            output::write_months(w, year, &results.by_month)
+        })?;
+        written.push("months.csv");
+    }
     out.commit()?;
     if !a.options.quiet {
         eprintln!(
@@ -144,12 +156,8 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         };
         println!("{} — {horizon}, {unit}", policy.name);
         println!("{}\n", households.label);
-        print!("{}", output::summary_table(&summary));
-        println!(
-            "\nwrote {} and {}",
-            a.out.join("households.csv").display(),
-            a.out.join("summary.csv").display()
-        );
+        print!("{}", output::summary_table(summary));
+        println!("\nwrote {} in {}", written.join(", "), a.out.display());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -286,7 +294,7 @@ pub fn calibrate(a: CalibrateArgs) -> Result<ExitCode> {
     }
     let started = Instant::now();
     let fit = calibrate::calibrate(
-        &policy.rules,
+        &policy,
         &policy.parameters,
         base,
         &reported,
@@ -385,7 +393,7 @@ fn calibrate_national(a: &CalibrateArgs, origin: &str, text: &str) -> Result<Exi
     );
     let started = Instant::now();
     let fit = calibrate::calibrate_national(
-        &policy.rules,
+        &policy,
         &policy.parameters,
         &base,
         &national,
@@ -652,8 +660,15 @@ pub fn explain(a: ExplainArgs) -> Result<ExitCode> {
         ),
     };
     let lang = if a.lang == "lv" { Lang::Lv } else { Lang::En };
-    let e = explain::explain(&policy.rules, &params, &population, row, a.period)
-        .map_err(|e| anyhow!("{e}"))?;
+    let e = explain::explain(
+        &policy.rules,
+        &policy.schema,
+        &params,
+        &population,
+        row,
+        a.period,
+    )
+    .map_err(|e| anyhow!("{e}"))?;
     print!("{}", explain::render(&e, &policy, lang));
     Ok(ExitCode::SUCCESS)
 }

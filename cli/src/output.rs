@@ -5,18 +5,23 @@ use std::io::{self, Write};
 
 use rayon::prelude::*;
 use slieksnis_engine::fixed::CENT;
-use slieksnis_engine::summary::{COLUMNS, Row, Summary};
+use slieksnis_engine::summary::{Measures, Row, Summary};
 use slieksnis_engine::{Outcome, Population, outcome_status};
 
 /// Writes `households.csv`: one row per household, in population order (grouped by
-/// municipality). Formatted in parallel chunks; the bytes do not depend on the thread count.
+/// municipality): its status, each declared benefit, the state's part and the council's.
+/// Formatted in parallel chunks; the bytes do not depend on the thread count.
 pub fn write_households(
     w: &mut dyn Write,
     population: &Population,
     outcome: &Outcome,
 ) -> io::Result<()> {
-    const HEADER: &[u8] =
-        b"household_id,municipality,status,gmi_benefit,housing_benefit,state_share,municipal_net\n";
+    let mut header = String::from("household_id,municipality,status");
+    for b in &outcome.schema.benefits {
+        header.push(',');
+        header.push_str(&b.id);
+    }
+    header.push_str(",state_share,municipal_net\n");
     let n = population.household_count();
     let parts: Vec<Vec<u8>> = (0..n.div_ceil(65_536))
         .into_par_iter()
@@ -32,12 +37,12 @@ pub fn write_households(
                 );
                 buf.push(b',');
                 buf.extend_from_slice(outcome_status(outcome, i).as_bytes());
-                for v in [
-                    outcome.gmi_benefit[i],
-                    outcome.housing_benefit[i],
-                    outcome.state_share[i],
-                    outcome.municipal_net[i],
-                ] {
+                for a in &outcome.amounts {
+                    buf.push(b',');
+                    push_cents(&mut buf, a[i] / CENT);
+                }
+                let (gross, state) = outcome.gross_and_state(i);
+                for v in [state, gross - state] {
                     buf.push(b',');
                     push_cents(&mut buf, v / CENT);
                 }
@@ -46,7 +51,7 @@ pub fn write_households(
             buf
         })
         .collect();
-    w.write_all(HEADER)?;
+    w.write_all(header.as_bytes())?;
     for p in parts {
         w.write_all(&p)?;
     }
@@ -82,12 +87,104 @@ fn push_cents(buf: &mut Vec<u8>, cents: i64) {
     buf.push(b'0' + (c % 10) as u8);
 }
 
+/// The measures `summary.csv` shows, by index into the summary's measures: the counts of
+/// households and persons, each status's households and persons, each benefit's households and
+/// EUR, and the three totals (the persons paid and the state's part of each benefit are in
+/// `benefits.csv`).
+fn summary_measures(m: &Measures) -> Vec<usize> {
+    (0..m.len())
+        .filter(|&k| {
+            let n = &m.names[k];
+            k < 2
+                || m.is_status(k)
+                || !(n.ends_with("_state_eur") || (m.is_benefit(k) && n.ends_with("_persons")))
+        })
+        .collect()
+}
+
+/// A measure's value as a CSV field: cents as EUR, counts as they are.
+fn field(m: &Measures, k: usize, v: i64) -> String {
+    if m.is_amount(k) {
+        slieksnis_engine::fixed::format_cents_i128(v as i128)
+    } else {
+        v.to_string()
+    }
+}
+
+fn fields(row: &Row, shown: &[usize]) -> Vec<String> {
+    let m = row.measures();
+    let mut out = vec![row.municipality.clone()];
+    out.extend(shown.iter().map(|&k| field(m, k, row.values[k])));
+    out.push(row.assumed.join(" "));
+    out
+}
+
+fn header(m: &Measures, shown: &[usize]) -> Vec<String> {
+    let mut out = vec!["municipality".to_string()];
+    out.extend(shown.iter().map(|&k| m.names[k].clone()));
+    out.push("assumed".into());
+    out
+}
+
 /// Writes a summary CSV: one row per municipality, then the total.
 pub fn write_summary(w: &mut dyn Write, summary: &Summary) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(w);
-    w.write_record(COLUMNS)?;
+    let shown = summary_measures(summary.measures());
+    w.write_record(header(summary.measures(), &shown))?;
     for row in summary.all_rows() {
-        w.write_record(row.fields())?;
+        w.write_record(fields(row, &shown))?;
+    }
+    w.flush()
+}
+
+/// Writes `benefits.csv`: one row per municipality and declared benefit (then the total's),
+/// with the households and persons paid, the amount, the state's part and the council's.
+pub fn write_benefits(w: &mut dyn Write, summary: &Summary) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(w);
+    w.write_record([
+        "municipality",
+        "benefit",
+        "households",
+        "persons",
+        "eur",
+        "state_eur",
+        "municipal_eur",
+    ])?;
+    let money = |c: i64| slieksnis_engine::fixed::format_cents_i128(c as i128);
+    for row in summary.all_rows() {
+        for (b, benefit) in summary.schema.benefits.iter().enumerate() {
+            let t = row.benefit(b);
+            w.write_record([
+                row.municipality.clone(),
+                benefit.id.clone(),
+                t.households.to_string(),
+                t.persons.to_string(),
+                money(t.cents),
+                money(t.state_cents),
+                money(t.municipal_cents()),
+            ])?;
+        }
+    }
+    w.flush()
+}
+
+/// Writes `months.csv`: for each month of a year, each municipality's stock (who held each
+/// status and was paid each benefit that month) and what was paid, then the total's.
+pub fn write_months(w: &mut dyn Write, year: i32, by_month: &[Summary]) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(w);
+    let Some(first) = by_month.first() else {
+        return w.flush();
+    };
+    let shown = summary_measures(first.measures());
+    let mut head = vec!["month".to_string()];
+    head.extend(header(first.measures(), &shown));
+    w.write_record(&head)?;
+    for (k, summary) in by_month.iter().enumerate() {
+        for row in summary.all_rows() {
+            let mut f = vec![format!("{year}-{:02}", k + 1)];
+            f.extend(fields(row, &shown));
+            w.write_record(&f)?;
+        }
     }
     w.flush()
 }
@@ -101,18 +198,19 @@ pub fn write_comparison(
     difference: &Summary,
 ) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(w);
-    let mut header = vec!["side"];
-    header.extend(COLUMNS);
-    w.write_record(&header)?;
+    let shown = summary_measures(baseline.measures());
+    let mut head = vec!["side".to_string()];
+    head.extend(header(baseline.measures(), &shown));
+    w.write_record(&head)?;
     for ((b, r), d) in baseline
         .all_rows()
         .zip(reform.all_rows())
         .zip(difference.all_rows())
     {
         for (side, row) in [("baseline", b), ("reform", r), ("difference", d)] {
-            let mut fields = vec![side.to_string()];
-            fields.extend(row.fields());
-            w.write_record(&fields)?;
+            let mut f = vec![side.to_string()];
+            f.extend(fields(row, &shown));
+            w.write_record(&f)?;
         }
     }
     w.flush()
@@ -142,21 +240,30 @@ fn group(v: u64) -> String {
     out
 }
 
-/// A summary as a table: one line per municipality, monthly EUR.
+/// A summary as a table: one line per municipality (the statuses' households, the benefits the
+/// state shares, the council's own benefits together, and who pays), then each benefit of the
+/// total.
 pub fn summary_table(summary: &Summary) -> String {
-    let header = [
-        "municipality",
-        "households",
-        "needy hh",
-        "low-inc hh",
-        "GMI hh",
-        "GMI EUR",
-        "housing hh",
-        "housing EUR",
-        "state EUR",
-        "municipal EUR",
-    ];
-    let mut lines: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
+    let schema = &summary.schema;
+    let shared: Vec<usize> = (0..schema.benefits.len())
+        .filter(|&b| schema.benefits[b].state_share.is_some())
+        .collect();
+    let own: Vec<usize> = (0..schema.benefits.len())
+        .filter(|&b| schema.benefits[b].state_share.is_none())
+        .collect();
+    let mut header = vec!["municipality".to_string(), "households".to_string()];
+    for s in &schema.statuses {
+        header.push(format!("{} hh", s.label));
+    }
+    for &b in &shared {
+        header.push(format!("{} hh", schema.benefits[b].label));
+        header.push(format!("{} EUR", schema.benefits[b].label));
+    }
+    if !own.is_empty() {
+        header.push("council's own EUR".into());
+    }
+    header.extend(["gross EUR", "state EUR", "municipal EUR"].map(String::from));
+    let mut lines: Vec<Vec<String>> = vec![header];
     // Footnotes grouped by what is assumed, each listing its municipalities.
     let mut notes: std::collections::BTreeMap<String, Vec<&str>> = Default::default();
     for r in summary.all_rows() {
@@ -169,27 +276,60 @@ pub fn summary_table(summary: &Summary) -> String {
                 .or_default()
                 .push(&r.municipality);
         }
-        lines.push(vec![
-            name,
-            count(r.households),
-            count(r.needy_households),
-            count(r.low_income_households),
-            count(r.gmi_households),
-            eur(r.gmi_cents),
-            count(r.housing_households),
-            eur(r.housing_cents),
-            eur(r.state_share_cents),
-            eur(r.municipal_net_cents),
+        let mut line = vec![name, count(r.households())];
+        for k in 0..schema.statuses.len() {
+            line.push(count(r.status(k).0));
+        }
+        for &b in &shared {
+            let t = r.benefit(b);
+            line.push(count(t.households));
+            line.push(eur(t.cents));
+        }
+        if !own.is_empty() {
+            line.push(eur(own.iter().map(|&b| r.benefit(b).cents).sum()));
+        }
+        line.extend([
+            eur(r.gross_cents()),
+            eur(r.state_share_cents()),
+            eur(r.municipal_net_cents()),
         ]);
+        lines.push(line);
     }
     let mut out = render(&lines, summary.rows.len() + 1);
     for (note, municipalities) in notes {
         out.push_str(&format!("* {}: {note}\n", municipalities.join(", ")));
     }
+    // Each benefit of the total.
+    let mut lines = vec![
+        [
+            "benefit (TOTAL)",
+            "households",
+            "persons",
+            "EUR",
+            "state EUR",
+            "municipal EUR",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for (b, benefit) in schema.benefits.iter().enumerate() {
+        let t = summary.total.benefit(b);
+        lines.push(vec![
+            format!("{} ({})", benefit.label, benefit.label_lv),
+            count(t.households),
+            count(t.persons),
+            eur(t.cents),
+            eur(t.state_cents),
+            eur(t.municipal_cents()),
+        ]);
+    }
+    out.push('\n');
+    out.push_str(&render(&lines, usize::MAX));
     out
 }
 
-/// Baseline, reform and difference per municipality, measure by measure.
+/// Baseline, reform and difference per municipality, measure by measure: households, each
+/// status's households and persons, each benefit's households and EUR, and who pays.
 pub fn comparison_table(
     baseline: &Summary,
     reform: &Summary,
@@ -197,22 +337,45 @@ pub fn comparison_table(
     names: [&str; 2],
     per: &str,
 ) -> String {
-    type Measure = (&'static str, fn(&Row) -> String);
-    let measures: [Measure; 11] = [
-        ("households", |r| count(r.households)),
-        ("needy households", |r| count(r.needy_households)),
-        ("needy persons", |r| count(r.needy_persons)),
-        ("low-income households", |r| count(r.low_income_households)),
-        ("low-income persons", |r| count(r.low_income_persons)),
-        ("GMI households", |r| count(r.gmi_households)),
-        ("GMI EUR", |r| eur(r.gmi_cents)),
-        ("housing-benefit households", |r| {
-            count(r.housing_households)
-        }),
-        ("housing benefit EUR", |r| eur(r.housing_cents)),
-        ("state share EUR", |r| eur(r.state_share_cents)),
-        ("municipal net EUR", |r| eur(r.municipal_net_cents)),
-    ];
+    let schema = &baseline.schema;
+    let measures = baseline.measures();
+    // (label, measure index)
+    let mut shown: Vec<(String, usize)> = vec![("households".into(), 0)];
+    for (k, s) in schema.statuses.iter().enumerate() {
+        let at = measures
+            .names
+            .iter()
+            .position(|n| *n == format!("{}_households", s.id));
+        if let Some(at) = at {
+            shown.push((format!("{} households", s.label), at));
+            shown.push((format!("{} persons", s.label), at + 1));
+        }
+        let _ = k;
+    }
+    for b in &schema.benefits {
+        for (suffix, what) in [("households", "households"), ("eur", "EUR")] {
+            let name = format!("{}_{suffix}", b.column);
+            if let Some(at) = measures.names.iter().position(|n| *n == name) {
+                shown.push((format!("{} {what}", b.label), at));
+            }
+        }
+    }
+    for (name, label) in [
+        ("gross_eur", "gross EUR"),
+        ("state_share_eur", "state share EUR"),
+        ("municipal_net_eur", "municipal net EUR"),
+    ] {
+        if let Some(at) = measures.names.iter().position(|n| n == name) {
+            shown.push((label.to_string(), at));
+        }
+    }
+    let show = |k: usize, v: i64| {
+        if measures.is_amount(k) {
+            eur(v)
+        } else {
+            count(v)
+        }
+    };
     let mut out = String::new();
     for ((b, r), d) in baseline
         .all_rows()
@@ -233,13 +396,18 @@ pub fn comparison_table(
             names[1].to_string(),
             "difference".to_string(),
         ]];
-        for (label, f) in &measures {
+        for (label, k) in &shown {
             let label = if label.ends_with("EUR") {
                 format!("  {label} / {per}")
             } else {
                 format!("  {label}")
             };
-            lines.push(vec![label, f(b), f(r), f(d)]);
+            lines.push(vec![
+                label,
+                show(*k, b.values[*k]),
+                show(*k, r.values[*k]),
+                show(*k, d.values[*k]),
+            ]);
         }
         out.push_str(&render(&lines, usize::MAX));
         let mut assumed: Vec<&str> = b

@@ -23,19 +23,34 @@ fn run_on_the_small_population_gives_the_hand_checked_totals() {
     assert!(o.status.success(), "{}", text(&o));
     let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
     let total = summary.lines().last().unwrap();
+    let header: Vec<&str> = summary.lines().next().unwrap().split(',').collect();
+    let f: Vec<&str> = total.split(',').collect();
+    let get = |name: &str| f[header.iter().position(|h| *h == name).unwrap()];
     // populations/small/README.md: 13 households, 7 needy, 3 low-income, GMI 972.00 in total,
     // housing benefit 1164.19 in total (every amount worked out by hand from the 2025 rules).
-    let f: Vec<&str> = total.split(',').collect();
     assert_eq!(f[0], "TOTAL");
-    assert_eq!(f[1], "13");
-    assert_eq!(f[3], "7");
-    assert_eq!(f[5], "3");
-    assert_eq!(f[8], "972.00");
-    assert_eq!(f[10], "1164.19");
-    // 30 % state share of (972.00 + 1164.19), rounded per household, and the rest municipal.
-    let state: f64 = f[11].parse().unwrap();
-    let net: f64 = f[12].parse().unwrap();
+    assert_eq!(get("households"), "13");
+    assert_eq!(get("needy_households"), "7");
+    assert_eq!(get("low_income_households"), "3");
+    assert_eq!(get("gmi_eur"), "972.00");
+    assert_eq!(get("housing_eur"), "1164.19");
+    assert_eq!(get("gross_eur"), "2136.19");
+    // 30 % state share of each benefit, rounded per household, and the rest municipal.
+    let state: f64 = get("state_share_eur").parse().unwrap();
+    let net: f64 = get("municipal_net_eur").parse().unwrap();
     assert!(((state + net) - 2136.19).abs() < 1e-6, "{total}");
+    // benefits.csv: a row per municipality and benefit, the TOTAL's GMI as in the summary.
+    let benefits = std::fs::read_to_string(out.join("benefits.csv")).unwrap();
+    assert!(
+        benefits
+            .starts_with("municipality,benefit,households,persons,eur,state_eur,municipal_eur\n")
+    );
+    assert!(
+        benefits
+            .lines()
+            .any(|l| l.starts_with("TOTAL,gmi_benefit,4,") && l.contains(",972.00,")),
+        "{benefits}"
+    );
     let households = std::fs::read_to_string(out.join("households.csv")).unwrap();
     assert!(households.starts_with("household_id,municipality,status,gmi_benefit,housing_benefit"));
     assert!(

@@ -1,20 +1,31 @@
 //! Annual projections: a year as twelve monthly assessments, as a council's annual report counts
-//! it — every household that received something during the year, and the year's payments.
+//! it — every household that received something during the year, and the year's payments — and
+//! each month's stock, as national statistics count it.
 //!
 //! Each month the rules in force on its first day run over the households with that month's
 //! incomes (so a year in which a parameter changes, such as 2023 or 2026, is right). What happens
 //! around the rules is behaviour, with its parameters in [`Behaviour`]:
 //!
-//! - **Applying (take-up).** A household that is not in a grant period and qualifies for
-//!   something applies with the take-up rate of the best thing it qualifies for (GMI, else needy
-//!   status, else low-income status, else the housing benefit) and of its type (pensioners,
-//!   with children, other). One application is one assessment of the household's material
-//!   situation (MK 809): it is granted everything it qualifies for. Each household has one
-//!   take-up draw for the whole year, so a household that would not apply does not apply again
-//!   next month on a new coin toss.
-//! - **Grant periods.** What is granted — status, GMI and housing benefit, with the amounts of
-//!   the month of assessment — lasts the status period the rules give (`h.status_months`: 3
-//!   months with an able-bodied working-age adult, else 6), then the household is assessed again.
+//! - **Renewal cycle.** A household's material situation is assessed on a cycle as long as the
+//!   status period the rules give (`h.status_months`: 3 months with an able-bodied working-age
+//!   adult, else 6), starting at a point of the cycle drawn for each household (January's
+//!   assessment stands for the one of the previous year that is still running). What is granted
+//!   at an assessment — statuses and the means-tested benefits, with the amounts of that month —
+//!   lasts until the next one. The cycle does not depend on the rules' thresholds, so a reform
+//!   assesses every household in the same months as the baseline.
+//! - **Applying (take-up).** At each assessment a household applies to the social service with a
+//!   probability that grows with what it would get: `cap × V / (V + half)`, where `V` is the
+//!   monthly value of everything it qualifies for (monthly benefits, a twelfth of yearly and
+//!   one-off ones, and what holding each status is worth beyond cash), and `cap` and `half`
+//!   depend on its type (pensioners, with children, other) and council. One application is one
+//!   assessment (MK 809): it is granted everything it qualifies for. Each household has one
+//!   draw for the year, so a household that would not apply does not apply next month on a new
+//!   coin toss. Widening eligibility only raises `V`, so it never lowers anyone's take-up,
+//!   recipients or cost: the projection is monotone, household by household.
+//! - **Benefits without a means test** (`means_tested = false`: childbirth, crisis) are paid
+//!   whenever the rules give them, without the application.
+//! - **Yearly and one-off benefits** are paid once in the year, when first granted; monthly ones
+//!   each month of the grant.
 //! - **Housing costs follow the seasons.** Each month's costs are the population's (a yearly
 //!   average) times the month's factor from the profile: heating is paid in winter.
 //! - **Incomes change.** Working-age people in work lose their job with a monthly rate; then
@@ -36,19 +47,14 @@ use crate::draw::{self, MILLION, Purpose};
 use crate::fixed::{self, CENT, SCALE};
 use crate::parameters::ParameterSet;
 use crate::population::Population;
-use crate::profile::{Profile, TakeUpRates};
+use crate::profile::Profile;
+use crate::schema::{Kind, Schema};
 use crate::script::Rules;
 use crate::simulate::{DEFAULT_CHUNK, Outcome, SimulationError, prepare};
+use crate::summary::{Summary, TotalError, summarize};
 
 /// Take-up household types.
 pub const HOUSEHOLD_TYPES: [&str; 3] = ["pensioners", "with_children", "other"];
-/// What a household applies for, best first.
-pub const BENEFITS: [&str; 4] = [
-    "gmi",
-    "needy_status",
-    "low_income_status",
-    "housing_benefit",
-];
 
 /// Ages that define the take-up household types (a behavioural grouping, not the law's, as in
 /// the profiles): with children if a member is under 18; pensioners if every member is 65 or
@@ -56,15 +62,41 @@ pub const BENEFITS: [&str; 4] = [
 const CHILD_BELOW: i64 = 18;
 const PENSIONER_FROM: i64 = 65;
 
-/// Take-up rates, millionths, by benefit ([`BENEFITS`]) and household type
-/// ([`HOUSEHOLD_TYPES`]).
+/// Who applies, by household type ([`HOUSEHOLD_TYPES`]): `cap × V / (V + half)`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TakeUp(pub [[u32; 3]; 4]);
+pub struct TakeUp {
+    /// The share that apply when what they would get is large, millionths.
+    pub cap: [u32; 3],
+    /// The monthly value (cents) at which half of `cap` apply.
+    pub half_cents: [i64; 3],
+    /// What holding each status is worth a month beyond cash (cents): free health-care
+    /// co-payments, food packages, tax relief. By status id.
+    pub status_value_cents: BTreeMap<String, i64>,
+}
 
 impl TakeUp {
-    /// Everyone who qualifies applies.
+    /// Everyone who qualifies for something applies.
     pub fn full() -> TakeUp {
-        TakeUp([[MILLION; 3]; 4])
+        TakeUp {
+            cap: [MILLION; 3],
+            half_cents: [0; 3],
+            status_value_cents: BTreeMap::new(),
+        }
+    }
+
+    /// The chance (millionths) that a household of type `kind` applies when what it would get
+    /// is worth `value` cents a month. Zero when it would get nothing; never lower for a larger
+    /// value.
+    pub fn chance(&self, kind: u8, value: i64) -> u32 {
+        if value <= 0 {
+            return 0;
+        }
+        let (cap, half) = (
+            u128::from(self.cap[kind as usize]),
+            self.half_cents[kind as usize].max(0) as u128,
+        );
+        let v = value as u128;
+        (cap * v / (v + half)) as u32
     }
 }
 
@@ -122,10 +154,10 @@ impl Behaviour {
 
     /// The behaviour the profiles give for `year`: each council's take-up and rate of job loss
     /// from its own profile; the unemployment benefit ratio and the net minimum wage of the year
-    /// from the national layer. Rates are rounded to millionths.
+    /// from the national layer. Rates are rounded to millionths, values to cents.
     pub fn from_profiles(profiles: &[&Profile], year: i32, seed: u64) -> Behaviour {
         let millionths = |r: f64| (r * MILLION as f64).round().clamp(0.0, MILLION as f64) as u32;
-        let rates = |r: &TakeUpRates| [r.pensioners, r.with_children, r.other].map(millionths);
+        let cents = |eur: f64| (eur * 100.0).round().max(0.0) as i64 * CENT;
         let mut take_up = BTreeMap::new();
         let mut job_loss = BTreeMap::new();
         let mut housing_by_month = BTreeMap::new();
@@ -145,12 +177,20 @@ impl Behaviour {
                 let t = &p.take_up;
                 take_up.insert(
                     p.slug.clone(),
-                    TakeUp([
-                        rates(&t.gmi),
-                        rates(&t.needy_status),
-                        rates(&t.low_income_status),
-                        rates(&t.housing_benefit),
-                    ]),
+                    TakeUp {
+                        cap: [t.cap.pensioners, t.cap.with_children, t.cap.other].map(millionths),
+                        half_cents: [
+                            t.half_eur.pensioners,
+                            t.half_eur.with_children,
+                            t.half_eur.other,
+                        ]
+                        .map(|e| cents(e) / CENT),
+                        status_value_cents: t
+                            .status_value_eur
+                            .iter()
+                            .map(|(k, &v)| (k.clone(), cents(v) / CENT))
+                            .collect(),
+                    },
                 );
             }
         }
@@ -174,110 +214,47 @@ impl Behaviour {
     }
 }
 
-/// A year's results per household.
+/// A year's results per household, and each month's stock per municipality.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Annual {
-    /// `needy`/`low_income`: held that status in at least one month (a household can hold
-    /// both in a year); amounts: the year's payments. `status_months` is not used.
+    /// Statuses: held in at least one month (a household can hold several in a year);
+    /// amounts: the year's payments; persons paid: the most in any month.
     pub outcome: Outcome,
-    /// Months in which the household received something.
-    pub months: Vec<u8>,
-    /// Who received what in each month, January first: the point-in-time caseloads that
-    /// monthly statistics count.
-    pub by_month: [MonthCounts; 12],
+    /// Per declared status, then per declared benefit, per household: the months (bit 0 =
+    /// January) it held the status or was paid. Counts over any window of months follow.
+    pub received: Vec<Vec<u16>>,
+    /// Each month's stock, January first: who held each status and was paid each benefit in
+    /// that month, and what was paid, per municipality (the point-in-time caseloads that
+    /// monthly statistics count).
+    pub by_month: Vec<Summary>,
 }
 
-impl Annual {
-    /// Households and persons that received each thing at least once in the year (the counts
-    /// of annual reports), over all of `population` (the one projected).
-    pub fn year_counts(&self, population: &Population) -> MonthCounts {
-        let o = &self.outcome;
-        let fp = &population.households.first_person;
-        (0..population.household_count())
-            .into_par_iter()
-            .map(|i| {
-                let persons = (fp[i + 1] - fp[i]) as i64;
-                let count = |yes: bool| Counted {
-                    households: yes as i64,
-                    persons: yes as i64 * persons,
-                };
-                MonthCounts {
-                    needy: count(o.needy[i]),
-                    low_income: count(o.low_income[i]),
-                    gmi: count(o.gmi_benefit[i] > 0),
-                    housing: count(o.housing_benefit[i] > 0),
-                }
-            })
-            .reduce(MonthCounts::default, MonthCounts::add)
-    }
-}
-
-/// Households and persons receiving each thing in one month (holding a status, paid a
-/// benefit), or in a year ([`Annual::year_counts`]).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct MonthCounts {
-    pub needy: Counted,
-    pub low_income: Counted,
-    pub gmi: Counted,
-    pub housing: Counted,
-}
-
-/// A count of households and of the persons in them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counted {
-    pub households: i64,
-    pub persons: i64,
-}
-
-impl Counted {
-    fn add(self, other: Counted) -> Counted {
-        Counted {
-            households: self.households + other.households,
-            persons: self.persons + other.persons,
-        }
-    }
-}
-
-impl MonthCounts {
-    fn add(self, o: MonthCounts) -> MonthCounts {
-        MonthCounts {
-            needy: self.needy.add(o.needy),
-            low_income: self.low_income.add(o.low_income),
-            gmi: self.gmi.add(o.gmi),
-            housing: self.housing.add(o.housing),
-        }
-    }
-}
-
-/// What a household is granted for a period.
-#[derive(Clone, Copy, Default)]
-struct Grant {
-    needy: bool,
-    low_income: bool,
-    gmi: i64,
-    housing: i64,
-    state: i64,
-    net: i64,
-    months_left: u8,
-}
-
-/// Projects `year` over `population` (its January state), month by month; `done(month)` is
-/// called after each month (for a progress display).
+/// Projects `year` over `population` (its January state), month by month, for the outputs of
+/// `schema`; `done(month)` is called after each month (for a progress display).
 pub fn project(
     rules: &Rules,
     parameters: &ParameterSet,
+    schema: &Arc<Schema>,
     population: &Arc<Population>,
     year: i32,
     behaviour: &Behaviour,
     done: &dyn Fn(u8),
 ) -> Result<Annual, SimulationError> {
     let n = population.household_count();
+    if schema.benefits.len() > 64 {
+        return Err(SimulationError::Output {
+            message: "an annual projection follows at most 64 benefits".into(),
+        });
+    }
     let kinds = household_types(population);
-    let take_up: Vec<u32> = population
-        .households
-        .id
+    let ids = &population.households.id;
+    let draws: Vec<u32> = ids
         .par_iter()
         .map(|&id| draw::millionths(behaviour.seed, Purpose::TakeUp, id, 0))
+        .collect();
+    let cycle: Vec<u32> = ids
+        .par_iter()
+        .map(|&id| draw::millionths(behaviour.seed, Purpose::Cycle, id, 0))
         .collect();
     let rates: Vec<&TakeUp> = population
         .municipalities
@@ -289,23 +266,42 @@ pub fn project(
                 .unwrap_or(&behaviour.default_take_up)
         })
         .collect();
+    let status_values: Vec<Vec<i64>> = rates
+        .iter()
+        .map(|t| {
+            schema
+                .statuses
+                .iter()
+                .map(|s| t.status_value_cents.get(&s.id).copied().unwrap_or(0) * CENT)
+                .collect()
+        })
+        .collect();
     let council = &population.households.municipality;
     let mut jobs = Jobs::new(population, &behaviour.dynamics);
     let mut month_population = Arc::clone(population);
-    let mut grants = vec![Grant::default(); n];
-    let mut annual = Annual {
-        outcome: Outcome::zeroed(n),
-        months: vec![0; n],
-        by_month: [MonthCounts::default(); 12],
-    };
-    let fp = &population.households.first_person;
-    let sizes: Vec<i64> = fp.windows(2).map(|w| (w[1] - w[0]) as i64).collect();
     let seasons: Vec<Option<&[i64; 12]>> = population
         .municipalities
         .iter()
         .map(|slug| behaviour.dynamics.housing_by_month.get(slug))
         .collect();
     let seasonal = seasons.iter().any(Option::is_some);
+    let outputs = schema.statuses.len() + schema.benefits.len();
+    let mut annual = Annual {
+        outcome: Outcome::zeroed(schema, n),
+        received: vec![vec![0; n]; outputs],
+        by_month: Vec::with_capacity(12),
+    };
+    // What the last assessment granted (means-tested benefits and statuses), held until the
+    // next; and what is paid this month.
+    let mut granted = Outcome::zeroed(schema, n);
+    let mut paid = Outcome::zeroed(schema, n);
+    // Each household's cycle length and its next assessment month.
+    let mut cycle_len = vec![1u8; n];
+    let mut next = vec![1u8; n];
+    // Yearly and one-off benefits already paid this year, one bit per benefit.
+    let mut paid_once = vec![0u64; n];
+    let mut assessed = vec![false; n];
+    let mut value = vec![0i64; n];
     for month in 1..=12u8 {
         if month > 1 && jobs.active() {
             let incomes = &mut Arc::make_mut(&mut month_population).persons.income;
@@ -318,63 +314,205 @@ pub fn project(
             month_costs(population, &seasons, month, costs);
         }
         let period = Period { year, month };
-        let prepared = prepare(rules, parameters, &month_population, period, true)?;
+        let prepared = prepare(rules, parameters, schema, &month_population, period, true)?;
         let now = prepared.run(&month_population, DEFAULT_CHUNK)?;
         if month == 1 {
             annual.outcome.assumed = now.assumed.clone();
+            // The cycle: as long as a status lasts, and January somewhere in it.
+            cycle_len
+                .par_iter_mut()
+                .zip(next.par_iter_mut())
+                .zip(&now.status_months)
+                .zip(&cycle)
+                .for_each(|(((len, next), &months), &u)| {
+                    // A policy that does not say how long a status lasts is assessed monthly.
+                    *len = months.max(1);
+                    let phase = (u64::from(u) * u64::from(*len) / u64::from(MILLION)) as u8;
+                    // January's assessment lasts until the cycle's next point.
+                    *next = 1 + if phase == 0 { *len } else { phase };
+                });
+            assessed.fill(true);
+        } else {
+            assessed
+                .par_iter_mut()
+                .zip(next.par_iter_mut())
+                .zip(&cycle_len)
+                .for_each(|((a, next), &len)| {
+                    *a = *next == month;
+                    if *a {
+                        *next = month + len;
+                    }
+                });
         }
+        // What each household would get this month, a month's worth: the means-tested
+        // benefits (yearly and one-off as a twelfth) and the value of its statuses.
+        value.par_iter_mut().for_each(|v| *v = 0);
+        for (b, benefit) in schema.benefits.iter().enumerate() {
+            if !benefit.means_tested {
+                continue;
+            }
+            let twelfth = benefit.kind != Kind::Monthly;
+            value
+                .par_iter_mut()
+                .zip(&now.amounts[b])
+                .for_each(|(v, &a)| *v += if twelfth { a / 12 } else { a });
+        }
+        for (k, held_k) in now.statuses.iter().enumerate() {
+            value
+                .par_iter_mut()
+                .zip(held_k)
+                .zip(council)
+                .for_each(|((v, &held), &m)| {
+                    if held {
+                        *v += status_values[m as usize][k];
+                    }
+                });
+        }
+        // Who applies at this assessment: one draw per household for the year.
+        let applies: Vec<bool> = (0..n)
+            .into_par_iter()
+            .map(|i| {
+                assessed[i]
+                    && draws[i] < rates[council[i] as usize].chance(kinds[i], value[i] / CENT)
+            })
+            .collect();
+        // Statuses: granted at the assessment, held until the next.
+        for k in 0..schema.statuses.len() {
+            granted.statuses[k]
+                .par_iter_mut()
+                .zip(&now.statuses[k])
+                .zip(&assessed)
+                .zip(&applies)
+                .for_each(|(((g, &held), &a), &yes)| {
+                    if a {
+                        *g = yes && held;
+                    }
+                });
+            paid.statuses[k].copy_from_slice(&granted.statuses[k]);
+        }
+        for (b, benefit) in schema.benefits.iter().enumerate() {
+            let bit = 1u64 << b;
+            let Outcome {
+                amounts,
+                state,
+                persons_paid,
+                ..
+            } = &mut granted;
+            if benefit.means_tested {
+                // Granted at the assessment with that month's amount, held until the next.
+                amounts[b]
+                    .par_iter_mut()
+                    .zip(&now.amounts[b])
+                    .zip(&assessed)
+                    .zip(&applies)
+                    .for_each(|(((g, &a), &at), &yes)| {
+                        if at {
+                            *g = if yes { a } else { 0 };
+                        }
+                    });
+                copy_where(&mut state[b], &now.state[b], &assessed, &applies);
+                copy_where(
+                    &mut persons_paid[b],
+                    &now.persons_paid[b],
+                    &assessed,
+                    &applies,
+                );
+            } else {
+                // Paid whenever the rules give it.
+                amounts[b].copy_from_slice(&now.amounts[b]);
+                state[b].copy_from_slice(&now.state[b]);
+                persons_paid[b].copy_from_slice(&now.persons_paid[b]);
+            }
+            let once = benefit.kind != Kind::Monthly;
+            // Paid this month: a monthly benefit each month of its grant; a yearly or one-off
+            // one when first granted (a means-tested one at an assessment).
+            let pay: Vec<bool> = (0..n)
+                .into_par_iter()
+                .map(|i| {
+                    let g = granted.amounts[b][i] > 0;
+                    if !once {
+                        g
+                    } else {
+                        g && paid_once[i] & bit == 0 && (!benefit.means_tested || assessed[i])
+                    }
+                })
+                .collect();
+            if once {
+                paid_once
+                    .par_iter_mut()
+                    .zip(&pay)
+                    .for_each(|(p, &y)| *p |= if y { bit } else { 0 });
+            }
+            select(&mut paid.amounts[b], &granted.amounts[b], &pay);
+            select(&mut paid.state[b], &granted.state[b], &pay);
+            select(&mut paid.persons_paid[b], &granted.persons_paid[b], &pay);
+        }
+        // The year so far.
+        let bit = 1u16 << (month - 1);
         let o = &mut annual.outcome;
-        annual.by_month[month as usize - 1] = grants
-            .par_iter_mut()
-            .zip(&kinds)
-            .zip(&take_up)
-            .zip(o.needy.par_iter_mut())
-            .zip(o.low_income.par_iter_mut())
-            .zip(o.gmi_benefit.par_iter_mut())
-            .zip(o.housing_benefit.par_iter_mut())
-            .zip(o.state_share.par_iter_mut())
-            .zip(o.municipal_net.par_iter_mut())
-            .zip(annual.months.par_iter_mut())
-            .enumerate()
-            .map(
-                |(
-                    i,
-                    (
-                        ((((((((grant, &kind), &u), needy), low), gmi), housing), state), net),
-                        months,
-                    ),
-                )| {
-                    if grant.months_left == 0 {
-                        *grant = assess(&now, i, kind, u, rates[council[i] as usize]);
-                    }
-                    if grant.months_left == 0 {
-                        return MonthCounts::default();
-                    }
-                    grant.months_left -= 1;
-                    *needy |= grant.needy;
-                    *low |= grant.low_income;
-                    *gmi += grant.gmi;
-                    *housing += grant.housing;
-                    *state += grant.state;
-                    *net += grant.net;
-                    *months += 1;
-                    let count = |yes: bool| Counted {
-                        households: yes as i64,
-                        persons: yes as i64 * sizes[i],
-                    };
-                    MonthCounts {
-                        needy: count(grant.needy),
-                        low_income: count(grant.low_income),
-                        gmi: count(grant.gmi > 0),
-                        housing: count(grant.housing > 0),
-                    }
-                },
-            )
-            // Integer sums: the same total in any order, on any number of threads.
-            .reduce(MonthCounts::default, MonthCounts::add);
+        for k in 0..schema.statuses.len() {
+            o.statuses[k]
+                .par_iter_mut()
+                .zip(&paid.statuses[k])
+                .zip(annual.received[k].par_iter_mut())
+                .for_each(|((y, &p), r)| {
+                    *y |= p;
+                    *r |= if p { bit } else { 0 };
+                });
+        }
+        let statuses = schema.statuses.len();
+        for b in 0..schema.benefits.len() {
+            o.amounts[b]
+                .par_iter_mut()
+                .zip(&paid.amounts[b])
+                .zip(annual.received[statuses + b].par_iter_mut())
+                .for_each(|((y, &p), r)| {
+                    *y += p;
+                    *r |= if p > 0 { bit } else { 0 };
+                });
+            o.state[b]
+                .par_iter_mut()
+                .zip(&paid.state[b])
+                .for_each(|(y, &p)| *y += p);
+            o.persons_paid[b]
+                .par_iter_mut()
+                .zip(&paid.persons_paid[b])
+                .for_each(|(y, &p)| *y = (*y).max(p));
+        }
+        paid.assumed = now.assumed.clone();
+        annual.by_month.push(
+            summarize(&month_population, &paid)
+                .map_err(|e: TotalError| SimulationError::from(e))?,
+        );
         done(month);
     }
     Ok(annual)
+}
+
+/// `out[i] = from[i]` where household `i` was assessed, or 0 where it did not apply.
+fn copy_where<T: Copy + Default + Send + Sync>(
+    out: &mut [T],
+    from: &[T],
+    assessed: &[bool],
+    applies: &[bool],
+) {
+    out.par_iter_mut()
+        .zip(from)
+        .zip(assessed)
+        .zip(applies)
+        .for_each(|(((o, &f), &at), &yes)| {
+            if at {
+                *o = if yes { f } else { T::default() };
+            }
+        });
+}
+
+/// `out[i] = from[i]` where `pay[i]`, else 0.
+fn select<T: Copy + Default + Send + Sync>(out: &mut [T], from: &[T], pay: &[bool]) {
+    out.par_iter_mut()
+        .zip(from)
+        .zip(pay)
+        .for_each(|((o, &f), &y)| *o = if y { f } else { T::default() });
 }
 
 /// Writes every household's housing costs in `month` into `out`: its yearly average (in
@@ -399,34 +537,6 @@ fn month_costs(
                 None => cost,
             }
         });
-}
-
-/// The assessment of household `i` this month: what it is granted if it applies.
-fn assess(now: &Outcome, i: usize, kind: u8, draw: u32, take_up: &TakeUp) -> Grant {
-    let best = if now.gmi_benefit[i] > 0 {
-        Some(0)
-    } else if now.needy[i] {
-        Some(1)
-    } else if now.low_income[i] {
-        Some(2)
-    } else if now.housing_benefit[i] > 0 {
-        Some(3)
-    } else {
-        None
-    };
-    match best {
-        Some(b) if draw < take_up.0[b][kind as usize] => Grant {
-            needy: now.needy[i],
-            low_income: now.low_income[i],
-            gmi: now.gmi_benefit[i],
-            housing: now.housing_benefit[i],
-            state: now.state_share[i],
-            net: now.municipal_net[i],
-            // A policy that does not say how long a status lasts is assessed every month.
-            months_left: now.status_months[i].max(1),
-        },
-        _ => Grant::default(),
-    }
 }
 
 /// Each household's take-up type: 0 pensioners, 1 with children, 2 other.

@@ -26,14 +26,15 @@
 
 use std::sync::Arc;
 
-use crate::annual::{Behaviour, MonthCounts, project};
+use crate::annual::Behaviour;
 use crate::fixed::{self, CENT};
 use crate::generate::generate;
 use crate::parameters::ParameterSet;
+use crate::policy::Policy;
 use crate::profile::{Factors, Profile, TakeUpRates, round6};
-use crate::script::Rules;
-use crate::simulate::SimulationError;
-use crate::summary::{Row, summarize};
+use crate::run::{Configuration, Horizon, run};
+use crate::simulate::{DEFAULT_CHUNK, SimulationError};
+use crate::summary::Row;
 
 /// A council's reported caseload for a year (what calibration aims at).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,41 +134,53 @@ impl Reported {
         })
     }
 
-    /// The six figures, with their names, reported against `simulated`.
-    pub fn against(&self, simulated: &Row) -> [(&'static str, i64, i64, bool); 6] {
+    /// The six figures: name, summary measure, reported, in euros.
+    fn figures(&self) -> [(&'static str, &'static str, i64, bool); 6] {
         [
             (
                 "needy households",
+                "needy_households",
                 self.needy_households,
-                simulated.needy_households,
                 false,
             ),
             (
                 "low-income households",
+                "low_income_households",
                 self.low_income_households,
-                simulated.low_income_households,
                 false,
             ),
             (
                 "GMI households",
+                "gmi_households",
                 self.gmi_households,
-                simulated.gmi_households,
                 false,
             ),
-            ("GMI EUR", self.gmi_cents, simulated.gmi_cents, true),
+            ("GMI EUR", "gmi_eur", self.gmi_cents, true),
             (
                 "housing-benefit households",
+                "housing_households",
                 self.housing_households,
-                simulated.housing_households,
                 false,
             ),
             (
                 "housing benefit EUR",
+                "housing_eur",
                 self.housing_cents,
-                simulated.housing_cents,
                 true,
             ),
         ]
+    }
+
+    /// The reported figures, in the order of [`Reported::against`].
+    pub fn targets(&self) -> Vec<i64> {
+        self.figures().iter().map(|f| f.2).collect()
+    }
+
+    /// The six figures, with their names, reported against `simulated` (0 where the policy has
+    /// no such measure).
+    pub fn against(&self, simulated: &Row) -> [(&'static str, i64, i64, bool); 6] {
+        self.figures()
+            .map(|(name, measure, r, eur)| (name, r, simulated.get(measure).unwrap_or(0), eur))
     }
 
     /// The largest relative gap between a reported figure and its simulation.
@@ -204,7 +217,7 @@ pub struct Fit {
 /// Simulates `profile`'s municipality for `year`: generated households, the profile's
 /// behaviour, the baseline rules.
 pub fn simulate_year(
-    rules: &Rules,
+    policy: &Policy,
     parameters: &ParameterSet,
     profile: &Profile,
     year: i32,
@@ -212,15 +225,26 @@ pub fn simulate_year(
 ) -> Result<Row, SimulationError> {
     let population = Arc::new(generate(&[profile], year, seed));
     let behaviour = Behaviour::from_profiles(&[profile], year, seed);
-    let annual = project(rules, parameters, &population, year, &behaviour, &|_| {})?;
-    Ok(summarize(&population, &annual.outcome)?.total)
+    let results = run(
+        &Configuration {
+            policy,
+            rules: None,
+            parameters,
+            population: &population,
+            horizon: Horizon::Year(year),
+            behaviour: &behaviour,
+            chunk_size: DEFAULT_CHUNK,
+        },
+        &|_| {},
+    )?;
+    Ok(results.summary.total)
 }
 
 /// Fits `base` to `reported` with at most `budget` simulated years, stopping once every figure
 /// is within 2 %, and keeps the best simulation seen (see [`search`]). `progress(simulations,
 /// worst gap)` as it goes.
 pub fn calibrate(
-    rules: &Rules,
+    policy: &Policy,
     parameters: &ParameterSet,
     base: &Profile,
     reported: &Reported,
@@ -228,7 +252,7 @@ pub fn calibrate(
     budget: usize,
     progress: &dyn Fn(usize, f64),
 ) -> Result<Fit, SimulationError> {
-    let targets = reported.against(&Row::default()).map(|(_, r, _, _)| r);
+    let targets = reported.targets();
     let (found, start) = search(
         &targets,
         &(0..KNOBS).collect::<Vec<_>>(),
@@ -236,7 +260,7 @@ pub fn calibrate(
         &mut |x| {
             let mut profile = factors(x).apply(base);
             profile.calibrated = true;
-            let row = simulate_year(rules, parameters, &profile, reported.year, seed)?;
+            let row = simulate_year(policy, parameters, &profile, reported.year, seed)?;
             let figures = reported.against(&row).map(|(_, _, s, _)| s).to_vec();
             Ok((figures, (profile, row)))
         },
@@ -493,10 +517,9 @@ pub fn layer(fit: &Fit, reported: &Reported, seed: u64, source: &str) -> String 
     out.push_str(&format!(
         "\ncalibrated = true\n\n\
          [take_up]\n\
-         gmi = {}\n\
-         needy_status = {}\n\
-         low_income_status = {}\n\
-         housing_benefit = {}\n\n\
+         cap = {}\n\
+         half_eur = {}\n\
+         status_value_eur = {{ {} }}\n\n\
          [low_income_tail]\n\
          zero_income_share = {}\n\
          savings_near_zero = {{ below_half_minimum_wage = {}, below_minimum_wage = {}, below_twice_minimum_wage = {}, above = {} }}\n\
@@ -508,10 +531,14 @@ pub fn layer(fit: &Fit, reported: &Reported, seed: u64, source: &str) -> String 
          job_loss_per_month = {}\n\n\
          [pensions]\n\
          level = {}\n",
-        rates(&p.take_up.gmi),
-        rates(&p.take_up.needy_status),
-        rates(&p.take_up.low_income_status),
-        rates(&p.take_up.housing_benefit),
+        rates(&p.take_up.cap),
+        rates(&p.take_up.half_eur),
+        p.take_up
+            .status_value_eur
+            .iter()
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect::<Vec<_>>()
+            .join(", "),
         p.low_income_tail.zero_income_share,
         b.below_half_minimum_wage,
         b.below_minimum_wage,
@@ -593,18 +620,20 @@ impl NationalFigure {
 
     /// This figure in a simulated year: its counts over the year and by month.
     pub fn simulated(&self, caseload: &Caseload) -> i64 {
-        let pick = |m: &MonthCounts| {
-            let c = match self.measure {
-                Measure::Needy => m.needy,
-                Measure::LowIncome => m.low_income,
-                Measure::Gmi => m.gmi,
-                Measure::Housing => m.housing,
-            };
+        let name = format!(
+            "{}_{}",
+            match self.measure {
+                Measure::Needy => "needy",
+                Measure::LowIncome => "low_income",
+                Measure::Gmi => "gmi",
+                Measure::Housing => "housing",
+            },
             match self.unit {
-                Unit::Households => c.households,
-                Unit::Persons => c.persons,
+                Unit::Households => "households",
+                Unit::Persons => "persons",
             }
-        };
+        );
+        let pick = |row: &Row| row.get(&name).unwrap_or(0);
         match self.basis {
             Basis::Year => pick(&caseload.year),
             // The average month, rounded half up to a whole count.
@@ -613,11 +642,12 @@ impl NationalFigure {
     }
 }
 
-/// A simulated year's caseload: who received what during the year, and in each month.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// A simulated year's caseload: who received what during the year, and in each month (the
+/// total rows).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caseload {
-    pub year: MonthCounts,
-    pub by_month: [MonthCounts; 12],
+    pub year: Row,
+    pub by_month: Vec<Row>,
 }
 
 /// A national caseload for a year (what the national calibration aims at).
@@ -738,7 +768,7 @@ pub struct NationalFit {
 /// All of Latvia in `year` with the national factors `factors` applied to every profile that
 /// has no calibration of its own (`calibrated = false`); councils with their own fit keep it.
 pub fn simulate_latvia(
-    rules: &Rules,
+    policy: &Policy,
     parameters: &ParameterSet,
     profiles: &[Profile],
     factors: &Factors,
@@ -758,10 +788,21 @@ pub fn simulate_latvia(
     let refs: Vec<&Profile> = scaled.iter().collect();
     let population = Arc::new(generate(&refs, year, seed));
     let behaviour = Behaviour::from_profiles(&refs, year, seed);
-    let annual = project(rules, parameters, &population, year, &behaviour, &|_| {})?;
+    let results = run(
+        &Configuration {
+            policy,
+            rules: None,
+            parameters,
+            population: &population,
+            horizon: Horizon::Year(year),
+            behaviour: &behaviour,
+            chunk_size: DEFAULT_CHUNK,
+        },
+        &|_| {},
+    )?;
     Ok(Caseload {
-        year: annual.year_counts(&population),
-        by_month: annual.by_month,
+        year: results.summary.total,
+        by_month: results.by_month.into_iter().map(|s| s.total).collect(),
     })
 }
 
@@ -769,7 +810,7 @@ pub fn simulate_latvia(
 /// statistics alone except those with their own calibration) reproduces `national`, with at
 /// most `budget` simulated years of the whole country (see [`search`]).
 pub fn calibrate_national(
-    rules: &Rules,
+    policy: &Policy,
     parameters: &ParameterSet,
     profiles: &[Profile],
     national: &National,
@@ -784,7 +825,7 @@ pub fn calibrate_national(
         &mut |x| {
             // Rounded as the layer writes them, so the profile read back is the one fitted.
             let f = Factors::from_array(factors(x).to_array().map(round6));
-            let caseload = simulate_latvia(rules, parameters, profiles, &f, national.year, seed)?;
+            let caseload = simulate_latvia(policy, parameters, profiles, &f, national.year, seed)?;
             let figures = national
                 .figures
                 .iter()

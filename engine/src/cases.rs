@@ -167,8 +167,15 @@ fn run_case(policy: &Policy, known: &[&str], case: &toml::Value) -> Result<Vec<S
                 .and_then(|e| e.as_table())
                 .ok_or("'expect' (a table) is missing")?;
             let mut failures = Vec::new();
+            let financed = finance(policy, &resolved, &ev)?;
             for (name, want) in expect {
-                if let Some(f) = check(&ev, name, want)? {
+                if let Some((_, got)) = financed.iter().find(|(n, _)| n == name) {
+                    if let Some(f) = check_amount(name, *got, want)? {
+                        failures.push(f);
+                    }
+                    continue;
+                }
+                if let Some(f) = check(policy, &ev, name, want)? {
                     failures.push(f);
                 }
             }
@@ -177,21 +184,73 @@ fn run_case(policy: &Policy, known: &[&str], case: &toml::Value) -> Result<Vec<S
     }
 }
 
+/// Who pays, as the engine splits the declared benefits: `state_share` and `municipal_net` for
+/// the household, and `<benefit>_state` for each benefit the state shares.
+fn finance(
+    policy: &Policy,
+    resolved: &crate::parameters::Resolved,
+    ev: &Evaluation,
+) -> Result<Vec<(String, i64)>, String> {
+    let schema = &policy.schema;
+    let shares = crate::simulate::state_shares(schema, resolved)?;
+    let (mut gross, mut state) = (0i64, 0i64);
+    let mut out = Vec::new();
+    for (b, benefit) in schema.benefits.iter().enumerate() {
+        let amount = match ev.get(&benefit.id) {
+            Some((Output::Num { values, .. }, _)) => values[0],
+            _ => 0,
+        };
+        let part = shares[b].map_or(0, |s| crate::schema::state_part(amount, s));
+        if shares[b].is_some() {
+            out.push((format!("{}_state", benefit.id), part));
+        }
+        gross += amount;
+        state += part;
+    }
+    out.push(("state_share".into(), state));
+    out.push(("municipal_net".into(), gross - state));
+    Ok(out)
+}
+
+/// Compares an expected amount in EUR with `got` (fixed units).
+fn check_amount(name: &str, got: i64, want: &toml::Value) -> Result<Option<String>, String> {
+    let wanted = match want {
+        toml::Value::Integer(i) => i.to_string(),
+        toml::Value::Float(f) => f.to_string(),
+        toml::Value::String(s) => s.clone(),
+        _ => return Err(format!("{name}: expected a number of EUR")),
+    };
+    let w = crate::fixed::parse(wanted.as_bytes(), 4)
+        .map_err(|_| format!("{name}: '{wanted}' is not a number"))?;
+    Ok((w != got).then(|| {
+        format!(
+            "{name}: expected {}, got {}",
+            crate::fixed::format_amount(w),
+            crate::fixed::format_amount(got)
+        )
+    }))
+}
+
 /// Compares one expectation; `Ok(Some(message))` when it does not hold.
-fn check(vars: &Evaluation, name: &str, want: &toml::Value) -> Result<Option<String>, String> {
+fn check(
+    policy: &Policy,
+    vars: &Evaluation,
+    name: &str,
+    want: &toml::Value,
+) -> Result<Option<String>, String> {
     if name == "status" {
+        let ids: Vec<&str> = policy
+            .schema
+            .statuses
+            .iter()
+            .map(|s| s.id.as_str())
+            .collect();
         let want = want
             .as_str()
-            .ok_or("status must be \"needy\", \"low_income\" or \"none\"")?;
+            .ok_or_else(|| format!("status must be one of {}, or \"none\"", ids.join(", ")))?;
         let is =
             |v: &str| matches!(vars.get(v), Some((Output::Mask { values, .. }, _)) if values[0]);
-        let got = if is("needy") {
-            "needy"
-        } else if is("low_income") {
-            "low_income"
-        } else {
-            "none"
-        };
+        let got = ids.iter().find(|s| is(s)).copied().unwrap_or("none");
         return Ok((got != want).then(|| format!("status: expected {want}, got {got}")));
     }
     let Some((got, _)) = vars.get(name) else {

@@ -17,6 +17,8 @@ pub enum Purpose {
     TakeUp = 1,
     JobLoss = 2,
     JobFound = 3,
+    /// Where in its renewal cycle a household is in January.
+    Cycle = 4,
 }
 
 /// SplitMix64's step: the golden ratio in 64 bits.

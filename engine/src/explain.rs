@@ -13,7 +13,9 @@ use crate::fixed;
 use crate::parameters::{Leaf, ParameterSet, Value};
 use crate::policy::{Policy, PolicyError, VariableInfo};
 use crate::population::Population;
+use crate::schema::{Schema, state_part};
 use crate::script::{Output, Rules, TraceStep};
+use crate::simulate::state_shares;
 
 /// The language of an explanation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,11 +32,24 @@ pub struct Explanation {
     pub period: Period,
     pub population: Population,
     pub steps: Vec<TraceStep>,
+    /// Each declared benefit's amount, the parameter with the state's share (if the state pays
+    /// part), and the state's part.
+    pub financing: Vec<Financed>,
+}
+
+/// Who pays one benefit of the household.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Financed {
+    pub benefit: usize,
+    pub amount: i64,
+    pub share: Option<Arc<Leaf>>,
+    pub state: i64,
 }
 
 /// Runs the rules on household `row` of `population` with tracing.
 pub fn explain(
     rules: &Rules,
+    schema: &Schema,
     parameters: &ParameterSet,
     population: &Population,
     row: usize,
@@ -44,7 +59,31 @@ pub fn explain(
     let slug = one.municipalities[one.households.municipality[0] as usize].clone();
     let resolved = parameters.resolve(period.first_day(), &slug)?;
     let evaluation = rules.evaluate(&one, 0..1, &resolved, true)?;
+    let shares = state_shares(schema, &resolved).map_err(PolicyError::Manifest)?;
+    let financing = schema
+        .benefits
+        .iter()
+        .enumerate()
+        .map(|(b, benefit)| {
+            let amount = match evaluation.get(&benefit.id) {
+                Some((Output::Num { values, .. }, _)) => values[0],
+                _ => 0,
+            };
+            let share = benefit
+                .state_share
+                .as_ref()
+                .and_then(|p| resolved.leaf(p).cloned());
+            let state = shares[b].map_or(0, |s| state_part(amount, s));
+            Financed {
+                benefit: b,
+                amount,
+                share,
+                state,
+            }
+        })
+        .collect();
     Ok(Explanation {
+        financing,
         household_id: one.households.id[0],
         municipality: slug,
         period,
@@ -73,8 +112,11 @@ struct Words {
     yes: &'static str,
     no: &'static str,
     status: &'static str,
-    statuses: [&'static str; 3],
-    outputs: [&'static str; 5],
+    no_status: &'static str,
+    who_pays: &'static str,
+    state_pays: &'static str,
+    council_pays_all: &'static str,
+    totals: [&'static str; 3],
 }
 
 const EN: Words = Words {
@@ -97,14 +139,11 @@ const EN: Words = Words {
     yes: "yes",
     no: "no",
     status: "status",
-    statuses: ["needy", "low-income", "neither"],
-    outputs: [
-        "GMI benefit",
-        "housing benefit",
-        "gross cost",
-        "state share",
-        "municipal net",
-    ],
+    no_status: "neither",
+    who_pays: "Who pays",
+    state_pays: "the state pays",
+    council_pays_all: "the council pays it all",
+    totals: ["gross cost", "state share", "municipal net"],
 };
 
 const LV: Words = Words {
@@ -127,14 +166,11 @@ const LV: Words = Words {
     yes: "jā",
     no: "nē",
     status: "statuss",
-    statuses: ["trūcīga", "maznodrošināta", "nav"],
-    outputs: [
-        "GMI pabalsts",
-        "mājokļa pabalsts",
-        "kopējās izmaksas",
-        "valsts daļa",
-        "pašvaldības neto",
-    ],
+    no_status: "nav",
+    who_pays: "Kas maksā",
+    state_pays: "valsts sedz",
+    council_pays_all: "visu sedz pašvaldība",
+    totals: ["kopējās izmaksas", "valsts daļa", "pašvaldības neto"],
 };
 
 /// Renders an explanation as text.
@@ -203,7 +239,7 @@ pub fn render(e: &Explanation, policy: &Policy, lang: Lang) -> String {
             let _ = writeln!(out, "   {}: {}", w.working, locals.join("; "));
         }
         for (name, v) in &step.set {
-            let info = policy.variables.get(name).cloned().unwrap_or_default();
+            let info = policy.info(name);
             let unit = if info.unit == "EUR" { " EUR" } else { "" };
             let _ = writeln!(out, "   {name} = {}", show(v, w, &person_ids, unit));
             let label = label(&info, lang);
@@ -212,43 +248,57 @@ pub fn render(e: &Explanation, policy: &Policy, lang: Lang) -> String {
             }
         }
     }
-    // The result, from the required outputs.
-    let find = |name: &str| {
+    // Who pays each benefit paid: the state's share (with its parameter and legal source), the
+    // council the rest.
+    let lv = lang == Lang::Lv;
+    let schema = &policy.schema;
+    let paid: Vec<&Financed> = e.financing.iter().filter(|f| f.amount > 0).collect();
+    if !paid.is_empty() {
+        let _ = writeln!(out, "\n{}:", w.who_pays);
+        for f in &paid {
+            let benefit = &schema.benefits[f.benefit];
+            let who = match &f.share {
+                Some(leaf) => format!(
+                    "{} {} × {} = {} ({} {}), {} {}",
+                    w.state_pays,
+                    leaf.value,
+                    eur(f.amount),
+                    eur(f.state),
+                    leaf.path,
+                    leaf.meta.reference,
+                    w.totals[2],
+                    eur(f.amount - f.state)
+                ),
+                None => w.council_pays_all.to_string(),
+            };
+            let _ = writeln!(out, "   {} {}: {who}", benefit.label_in(lv), eur(f.amount));
+        }
+    }
+    // The result, from the declared outputs.
+    let flag = |name: &str| {
         e.steps
             .iter()
             .flat_map(|s| &s.set)
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.clone())
+            .any(|(n, v)| n == name && matches!(v, Output::Mask { values, .. } if values[0]))
     };
-    let flag = |name: &str| matches!(find(name), Some(Output::Mask { values, .. }) if values[0]);
-    let amount = |name: &str| match find(name) {
-        Some(Output::Num { values, .. }) => values[0],
-        _ => 0,
-    };
-    let status = if flag("needy") {
-        w.statuses[0]
-    } else if flag("low_income") {
-        w.statuses[1]
-    } else {
-        w.statuses[2]
-    };
-    let (gmi, hb) = (amount("gmi_benefit"), amount("housing_benefit"));
-    let _ = writeln!(
-        out,
-        "\n{}: {} {status}; {} {}; {} {}; {} {}; {} {}; {} {}",
-        w.result,
-        w.status,
-        w.outputs[0],
-        eur(gmi),
-        w.outputs[1],
-        eur(hb),
-        w.outputs[2],
-        eur(gmi + hb),
-        w.outputs[3],
-        eur(amount("state_share")),
-        w.outputs[4],
-        eur(amount("municipal_net")),
-    );
+    let status = schema
+        .statuses
+        .iter()
+        .find(|s| flag(&s.id))
+        .map_or(w.no_status, |s| s.label_in(lv));
+    let gross: i64 = e.financing.iter().map(|f| f.amount).sum();
+    let state: i64 = e.financing.iter().map(|f| f.state).sum();
+    let mut parts = vec![format!("{} {status}", w.status)];
+    for f in &e.financing {
+        let benefit = &schema.benefits[f.benefit];
+        if f.amount > 0 || !matches!(benefit.kind, crate::schema::Kind::OneOff) {
+            parts.push(format!("{} {}", benefit.label_in(lv), eur(f.amount)));
+        }
+    }
+    parts.push(format!("{} {}", w.totals[0], eur(gross)));
+    parts.push(format!("{} {}", w.totals[1], eur(state)));
+    parts.push(format!("{} {}", w.totals[2], eur(gross - state)));
+    let _ = writeln!(out, "\n{}: {}", w.result, parts.join("; "));
     out
 }
 

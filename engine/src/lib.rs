@@ -21,7 +21,9 @@ pub mod parameters;
 pub mod population;
 pub mod profile;
 pub mod register;
+pub mod run;
 pub mod scenario;
+pub mod schema;
 pub mod script;
 
 pub use csv_load::load;
@@ -36,13 +38,10 @@ pub use population::Population;
 pub use simulate::{Outcome, simulate};
 pub use summary::{Summary, summarize};
 
-/// The status of household `i` in an outcome: `needy`, `low_income` or `none`.
-pub fn outcome_status(outcome: &Outcome, i: usize) -> &'static str {
-    if outcome.needy[i] {
-        "needy"
-    } else if outcome.low_income[i] {
-        "low_income"
-    } else {
-        "none"
+/// The status of household `i` in an outcome: the first declared status it holds, or `none`.
+pub fn outcome_status(outcome: &Outcome, i: usize) -> &str {
+    match outcome.status_of(i) {
+        Some(k) => &outcome.schema.statuses[k].id,
+        None => "none",
     }
 }

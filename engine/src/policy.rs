@@ -9,30 +9,30 @@
 //! parameters = ["parameters/thresholds.toml"]
 //! scripts = ["rules/household.rhai", "rules/gmi.rhai"]
 //!
-//! [variables.gmi_benefit]
+//! [[benefit]]                       # an output: see `schema`
+//! id = "gmi_benefit"
 //! label = "GMI benefit"
-//! label_lv = "GMI pabalsts"
+//! kind = "monthly"
+//!
+//! [variables.gmi_level]              # a step, explained by `explain`
+//! label = "GMI level"
+//! label_lv = "GMI līmenis"
 //! reference = "MK 809"
 //! ```
+//!
+//! Every variable the scripts set is declared, as an output (`[[status]]`, `[[benefit]]`) or as a
+//! step (`[variables.X]`): a script that sets anything else stops at that line.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use crate::parameters::{ParameterError, ParameterSet};
+use crate::schema::{BenefitEntry, Schema, StatusEntry};
 use crate::script::{Rules, ScriptError};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/builtin_policy.rs"));
 }
-
-/// Household variables every policy must set: what `run` writes and sums.
-pub const REQUIRED_OUTPUTS: [&str; 6] = [
-    "needy",
-    "low_income",
-    "gmi_benefit",
-    "housing_benefit",
-    "state_share",
-    "municipal_net",
-];
 
 /// The files of the default policy shipped in `policies/`.
 pub fn builtin() -> BTreeMap<String, String> {
@@ -57,8 +57,12 @@ pub struct Policy {
     pub rules: Rules,
     pub parameters: ParameterSet,
     pub variables: BTreeMap<String, VariableInfo>,
+    /// The outputs it declares: what runs write, sum and compare.
+    pub schema: Arc<Schema>,
     /// Script paths in order, and their texts (for replacing one in a reform).
     pub scripts: Vec<(String, String)>,
+    /// Every variable the scripts may set.
+    declared: Arc<BTreeSet<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -81,6 +85,10 @@ struct Manifest {
     scripts: Vec<String>,
     #[serde(default)]
     variables: BTreeMap<String, ManifestVariable>,
+    #[serde(default)]
+    status: Vec<StatusEntry>,
+    #[serde(default)]
+    benefit: Vec<BenefitEntry>,
 }
 
 #[derive(serde::Deserialize)]
@@ -125,7 +133,33 @@ impl Policy {
                 .ok_or_else(|| PolicyError::MissingFile(path.clone()))?;
             scripts.push((path.clone(), text.clone()));
         }
-        let rules = Rules::compile(&scripts)?;
+        let schema = Schema::from_entries(manifest.status, manifest.benefit)
+            .map_err(PolicyError::Manifest)?;
+        for b in &schema.benefits {
+            if let Some(path) = &b.state_share
+                && parameters.parameter(path).is_none()
+            {
+                return Err(PolicyError::Manifest(format!(
+                    "benefit '{}': state_share names '{path}', which is not a parameter of the policy",
+                    b.id
+                )));
+            }
+        }
+        for name in manifest.variables.keys() {
+            if schema.variables().any(|v| &v == name) {
+                return Err(PolicyError::Manifest(format!(
+                    "[variables.{name}]: {name} is an output ([[status]] or [[benefit]]); declare it once, there"
+                )));
+            }
+        }
+        let declared: BTreeSet<String> = manifest
+            .variables
+            .keys()
+            .cloned()
+            .chain(schema.variables())
+            .collect();
+        let declared = Arc::new(declared);
+        let rules = Rules::compile(&scripts)?.declaring(declared.clone());
         let variables = manifest
             .variables
             .into_iter()
@@ -146,7 +180,9 @@ impl Policy {
             rules,
             parameters,
             variables,
+            schema: Arc::new(schema),
             scripts,
+            declared,
         })
     }
 
@@ -171,6 +207,31 @@ impl Policy {
                 )
             })
             .collect();
-        Ok(Rules::compile(&scripts)?)
+        Ok(Rules::compile(&scripts)?.declaring(self.declared.clone()))
+    }
+
+    /// The label and reference of a variable or output, for explanations.
+    pub fn info(&self, name: &str) -> VariableInfo {
+        let or = |a: &str, b: &str| if a.is_empty() { b } else { a }.to_string();
+        if let Some(v) = self.variables.get(name) {
+            return v.clone();
+        }
+        if let Some(s) = self.schema.statuses.iter().find(|s| s.id == name) {
+            return VariableInfo {
+                label: or(&s.description, &s.label),
+                label_lv: or(&s.description_lv, &s.label_lv),
+                unit: String::new(),
+                reference: s.reference.clone(),
+            };
+        }
+        if let Some(b) = self.schema.benefits.iter().find(|b| b.id == name) {
+            return VariableInfo {
+                label: or(&b.description, &b.label),
+                label_lv: or(&b.description_lv, &b.label_lv),
+                unit: "EUR".into(),
+                reference: b.reference.clone(),
+            };
+        }
+        VariableInfo::default()
     }
 }

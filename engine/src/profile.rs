@@ -139,9 +139,17 @@ struct Layer {
     vehicles: Option<VehiclesLayer>,
     housing_costs: Option<HousingLayer>,
     by_year: Option<ByYearLayer>,
-    take_up: Option<BTreeMap<String, BTreeMap<String, f64>>>,
+    take_up: Option<TakeUpLayer>,
     income_changes: Option<IncomeChangesLayer>,
     reference: Option<ReferenceLayer>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TakeUpLayer {
+    cap: Option<BTreeMap<String, f64>>,
+    half_eur: Option<BTreeMap<String, f64>>,
+    status_value_eur: Option<BTreeMap<String, f64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -518,7 +526,7 @@ impl Series {
     }
 }
 
-/// Take-up rates of one benefit by household type (data for a later step).
+/// One number per take-up household type.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TakeUpRates {
     pub pensioners: f64,
@@ -526,12 +534,16 @@ pub struct TakeUpRates {
     pub other: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// Who applies to the social service: `cap × V / (V + half_eur)` of the households that would
+/// get `V` EUR a month's worth (see `annual`).
+#[derive(Debug, Clone, PartialEq)]
 pub struct TakeUp {
-    pub needy_status: TakeUpRates,
-    pub low_income_status: TakeUpRates,
-    pub gmi: TakeUpRates,
-    pub housing_benefit: TakeUpRates,
+    /// The share that apply when what they would get is large (0–1), by household type.
+    pub cap: TakeUpRates,
+    /// The monthly value (EUR) at which half of `cap` apply, by household type.
+    pub half_eur: TakeUpRates,
+    /// What holding a status is worth a month beyond cash (EUR), by status id.
+    pub status_value_eur: BTreeMap<String, f64>,
 }
 
 /// Figures to check a generated population against (not used to generate).
@@ -693,11 +705,14 @@ fn nearest(map: &BTreeMap<i32, f64>, year: i32) -> Option<f64> {
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Factors {
-    /// Take-up of each benefit, every household type alike.
-    pub take_up_gmi: f64,
-    pub take_up_needy_status: f64,
-    pub take_up_low_income_status: f64,
-    pub take_up_housing_benefit: f64,
+    /// The most that apply (the cap of take-up), every household type alike.
+    pub take_up_cap: f64,
+    /// The monthly value at which half the cap apply: how much what a household would get
+    /// matters.
+    pub take_up_half: f64,
+    /// What holding needy and low-income status is worth beyond cash.
+    pub status_value_needy: f64,
+    pub status_value_low_income: f64,
     /// The shares with next to no savings in the three lowest income bands.
     pub savings_near_zero_below_half_minimum_wage: f64,
     pub savings_near_zero_below_minimum_wage: f64,
@@ -726,10 +741,10 @@ impl Factors {
     pub const COUNT: usize = 13;
     /// The names, in the order of [`Factors::to_array`], as the national layer writes them.
     pub const NAMES: [&str; Factors::COUNT] = [
-        "take_up_gmi",
-        "take_up_needy_status",
-        "take_up_low_income_status",
-        "take_up_housing_benefit",
+        "take_up_cap",
+        "take_up_half",
+        "status_value_needy",
+        "status_value_low_income",
         "savings_near_zero_below_half_minimum_wage",
         "savings_near_zero_below_minimum_wage",
         "savings_near_zero_below_twice_minimum_wage",
@@ -743,10 +758,10 @@ impl Factors {
 
     pub fn from_array(f: [f64; Factors::COUNT]) -> Factors {
         Factors {
-            take_up_gmi: f[0],
-            take_up_needy_status: f[1],
-            take_up_low_income_status: f[2],
-            take_up_housing_benefit: f[3],
+            take_up_cap: f[0],
+            take_up_half: f[1],
+            status_value_needy: f[2],
+            status_value_low_income: f[3],
             savings_near_zero_below_half_minimum_wage: f[4],
             savings_near_zero_below_minimum_wage: f[5],
             savings_near_zero_below_twice_minimum_wage: f[6],
@@ -761,10 +776,10 @@ impl Factors {
 
     pub fn to_array(&self) -> [f64; Factors::COUNT] {
         [
-            self.take_up_gmi,
-            self.take_up_needy_status,
-            self.take_up_low_income_status,
-            self.take_up_housing_benefit,
+            self.take_up_cap,
+            self.take_up_half,
+            self.status_value_needy,
+            self.status_value_low_income,
             self.savings_near_zero_below_half_minimum_wage,
             self.savings_near_zero_below_minimum_wage,
             self.savings_near_zero_below_twice_minimum_wage,
@@ -783,18 +798,29 @@ impl Factors {
     pub fn apply(&self, profile: &Profile) -> Profile {
         let mut p = profile.clone();
         let share = |v: &mut f64, f: f64| *v = round6((*v * f).clamp(0.0, 1.0));
-        let scale = |r: &mut TakeUpRates, f: f64| {
-            for v in [&mut r.pensioners, &mut r.with_children, &mut r.other] {
-                share(v, f);
+        let t = &mut p.take_up;
+        for v in [
+            &mut t.cap.pensioners,
+            &mut t.cap.with_children,
+            &mut t.cap.other,
+        ] {
+            share(v, self.take_up_cap);
+        }
+        for v in [
+            &mut t.half_eur.pensioners,
+            &mut t.half_eur.with_children,
+            &mut t.half_eur.other,
+        ] {
+            *v = round6((*v * self.take_up_half).clamp(0.0, 10_000.0));
+        }
+        for (status, f) in [
+            ("needy", self.status_value_needy),
+            ("low_income", self.status_value_low_income),
+        ] {
+            if let Some(v) = t.status_value_eur.get_mut(status) {
+                *v = round6((*v * f).clamp(0.0, 10_000.0));
             }
-        };
-        scale(&mut p.take_up.gmi, self.take_up_gmi);
-        scale(&mut p.take_up.needy_status, self.take_up_needy_status);
-        scale(
-            &mut p.take_up.low_income_status,
-            self.take_up_low_income_status,
-        );
-        scale(&mut p.take_up.housing_benefit, self.take_up_housing_benefit);
+        }
         let bands = &mut p.low_income_tail.savings_near_zero;
         share(
             &mut bands.below_half_minimum_wage,
@@ -1538,24 +1564,25 @@ impl Checker<'_> {
         Ok(out)
     }
 
-    fn rates(
+    /// A number per take-up household type, each within `lo..=hi`.
+    fn by_type(
         &self,
         field: &str,
-        map: Option<BTreeMap<String, BTreeMap<String, f64>>>,
-        name: &str,
+        map: Option<BTreeMap<String, f64>>,
+        lo: f64,
+        hi: f64,
     ) -> Result<TakeUpRates, ProfileError> {
-        let f = format!("{field}.{name}");
-        let rates = self.need(&f, map.and_then(|mut m| m.remove(name)))?;
+        let rates = self.need(field, map)?;
         if let Some(k) = rates
             .keys()
             .find(|k| !["pensioners", "with_children", "other"].contains(&k.as_str()))
         {
             return Err(self.fail(
-                &format!("{f}.{k}"),
+                &format!("{field}.{k}"),
                 "unknown household type (pensioners, with_children, other)",
             ));
         }
-        let get = |k: &str| self.share(&format!("{f}.{k}"), rates.get(k).copied());
+        let get = |k: &str| self.range(&format!("{field}.{k}"), rates.get(k).copied(), lo, hi);
         Ok(TakeUpRates {
             pensioners: get("pensioners")?,
             with_children: get("with_children")?,
@@ -1938,26 +1965,20 @@ fn resolve(
         }
     }
 
-    let take_up_map = c.need("take_up", layer.take_up)?;
-    if let Some(k) = take_up_map.keys().find(|k| {
-        ![
-            "needy_status",
-            "low_income_status",
-            "gmi",
-            "housing_benefit",
-        ]
-        .contains(&k.as_str())
-    }) {
-        return Err(c.fail(
-            &format!("take_up.{k}"),
-            "unknown benefit (needy_status, low_income_status, gmi, housing_benefit)",
-        ));
+    let t = c.need("take_up", layer.take_up.clone())?;
+    let status_value_eur = c.need("take_up.status_value_eur", t.status_value_eur.clone())?;
+    for (k, &v) in &status_value_eur {
+        c.range(
+            &format!("take_up.status_value_eur.{k}"),
+            Some(v),
+            0.0,
+            10_000.0,
+        )?;
     }
     let take_up = TakeUp {
-        needy_status: c.rates("take_up", Some(take_up_map.clone()), "needy_status")?,
-        low_income_status: c.rates("take_up", Some(take_up_map.clone()), "low_income_status")?,
-        gmi: c.rates("take_up", Some(take_up_map.clone()), "gmi")?,
-        housing_benefit: c.rates("take_up", Some(take_up_map), "housing_benefit")?,
+        cap: c.by_type("take_up.cap", t.cap.clone(), 0.0, 1.0)?,
+        half_eur: c.by_type("take_up.half_eur", t.half_eur.clone(), 0.0, 10_000.0)?,
+        status_value_eur,
     };
 
     let changes = c.need("income_changes", layer.income_changes)?;

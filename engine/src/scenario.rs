@@ -23,14 +23,15 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::annual::{Behaviour, project};
+use crate::annual::Behaviour;
 use crate::date::Period;
 use crate::parameters::{ParameterSet, Value, from_toml};
 use crate::policy::{Policy, PolicyError};
 use crate::population::Population;
+use crate::run::{Configuration, run};
 use crate::script::Rules;
-use crate::simulate::{Outcome, SimulationError, simulate};
-use crate::summary::{Row, Summary, TotalError, summarize};
+use crate::simulate::{Outcome, SimulationError};
+use crate::summary::{Row, Summary, TotalError};
 
 /// One side of a comparison: its rules' month, parameter overrides and replaced scripts.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -52,31 +53,7 @@ pub enum PopulationSource {
     Generated(String),
 }
 
-/// What a scenario simulates: one month, or a year month by month.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Horizon {
-    Month(Period),
-    Year(i32),
-}
-
-impl Horizon {
-    /// The year whose population is simulated.
-    pub fn year(self) -> i32 {
-        match self {
-            Horizon::Month(p) => p.year,
-            Horizon::Year(y) => y,
-        }
-    }
-}
-
-impl std::fmt::Display for Horizon {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Horizon::Month(p) => write!(f, "{p}"),
-            Horizon::Year(y) => write!(f, "{y}"),
-        }
-    }
-}
+pub use crate::run::Horizon;
 
 /// A parsed scenario file.
 #[derive(Debug, Clone, PartialEq)]
@@ -261,6 +238,7 @@ impl Comparison {
             .map(|(r, b)| r.minus(b))
             .collect::<Result<Vec<Row>, TotalError>>()?;
         Ok(Summary {
+            schema: self.reform.schema.clone(),
             rows,
             total: self.reform.total.minus(&self.baseline.total)?,
         })
@@ -306,21 +284,23 @@ pub fn compare(
         } else {
             Some(policy.rules_with(replaced).map_err(policy_err)?)
         };
-        let rules = own_rules.as_ref().unwrap_or(&policy.rules);
-        let outcome = match side.horizon(scenario.horizon) {
-            Horizon::Month(period) => simulate(rules, &params, population, period, chunk_size),
-            Horizon::Year(year) => {
-                project(rules, &params, population, year, behaviour, done).map(|a| a.outcome)
-            }
-        }
+        let results = run(
+            &Configuration {
+                policy,
+                rules: own_rules.as_ref(),
+                parameters: &params,
+                population,
+                horizon: side.horizon(scenario.horizon),
+                behaviour,
+                chunk_size,
+            },
+            done,
+        )
         .map_err(|error| CompareError::Simulation {
             side: side.name.clone(),
             error: Box::new(error),
         })?;
-        let summary = summarize(population, &outcome).map_err(|e| CompareError::Simulation {
-            side: side.name.clone(),
-            error: Box::new(e.into()),
-        })?;
+        let (summary, outcome) = (results.summary, results.outcome);
         Ok((summary, outcome))
     };
     let (baseline, baseline_outcome) = run(&scenario.baseline, replaced[0])?;

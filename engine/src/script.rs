@@ -24,7 +24,7 @@
 //!   and every variable an earlier script set with `h.name = …`.
 //! - `p`: the parameters in force for the municipality at the simulated date.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
@@ -149,6 +149,8 @@ pub struct Households {
     order: Vec<ImmutableString>,
     /// The script running now (for "already set by" messages).
     current: Arc<str>,
+    /// The variables the policy declares; `None`: any name may be set.
+    declared: Option<Arc<BTreeSet<String>>>,
 }
 
 /// `h.members`: the person columns.
@@ -202,6 +204,13 @@ impl Households {
         if let Some((_, by)) = self.vars.get(name) {
             return Err(runtime_error(format!(
                 "h.{name} is already set (by {by}); each variable is set once"
+            )));
+        }
+        if let Some(declared) = &self.declared
+            && !declared.contains(name)
+        {
+            return Err(runtime_error(format!(
+                "h.{name} is not declared in policy.toml: declare it as a step ([variables.{name}], with its label and legal reference) or as an output ([[benefit]] or [[status]])"
             )));
         }
         if value.is_string() {
@@ -533,6 +542,8 @@ pub struct Script {
 pub struct Rules {
     engine: Engine,
     scripts: Vec<Script>,
+    /// The variables the scripts may set (the policy's declaration); `None`: any.
+    declared: Option<Arc<BTreeSet<String>>>,
 }
 
 /// A value a script produced, without rhai types.
@@ -679,7 +690,15 @@ impl Rules {
         Ok(Rules {
             engine,
             scripts: compiled,
+            declared: None,
         })
+    }
+
+    /// These rules, refusing to set any variable not in `declared` (the error names the
+    /// script, line and column of the assignment).
+    pub fn declaring(mut self, declared: Arc<BTreeSet<String>>) -> Rules {
+        self.declared = Some(declared);
+        self
     }
 
     pub fn scripts(&self) -> impl Iterator<Item = &str> {
@@ -700,6 +719,7 @@ impl Rules {
             vars: BTreeMap::new(),
             order: Vec::new(),
             current: "".into(),
+            declared: self.declared.clone(),
         };
         let mut steps = Vec::new();
         let log = trace.then(|| Arc::new(Mutex::new(Vec::new())));

@@ -12,12 +12,12 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::columns::{self, Column, Level, Program, Sink};
+use crate::columns::{self, Column, Level as ColumnLevel, Program, Sink};
 use crate::date::Period;
-use crate::fixed::{self, CENT};
-use crate::parameters::{Leaf, ParameterSet, Resolved};
-use crate::policy::REQUIRED_OUTPUTS;
+use crate::fixed::{self, CENT, SCALE};
+use crate::parameters::{Leaf, ParameterSet, Resolved, Value};
 use crate::population::Population;
+use crate::schema::{Level, Schema, state_part};
 use crate::script::{Rules, ScriptError, run_error};
 
 /// Households per chunk, the unit of parallel work. Chunks only spread the work over threads
@@ -32,15 +32,21 @@ pub fn chunk_size(households: usize, threads: usize, largest: usize) -> usize {
     share.clamp(1_024.min(largest.max(1)), largest.max(1))
 }
 
-/// Per-household results, in population order. Amounts in fixed units, whole cents.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Per-household results, in population order, for the outputs the policy declares
+/// ([`Schema`]). Amounts in fixed units, whole cents.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
-    pub needy: Vec<bool>,
-    pub low_income: Vec<bool>,
-    pub gmi_benefit: Vec<i64>,
-    pub housing_benefit: Vec<i64>,
-    pub state_share: Vec<i64>,
-    pub municipal_net: Vec<i64>,
+    pub schema: Arc<Schema>,
+    /// Per declared status, per household: holds it (in a year: in at least one month).
+    pub statuses: Vec<Vec<bool>>,
+    /// Per declared benefit, per household: the amount paid (gross).
+    pub amounts: Vec<Vec<i64>>,
+    /// Per declared benefit, per household: the state's part; empty for a benefit the council
+    /// pays alone.
+    pub state: Vec<Vec<i64>>,
+    /// Per declared benefit, per household: the persons paid; empty for a benefit paid to the
+    /// household (then it counts all members).
+    pub persons_paid: Vec<Vec<u8>>,
     /// How many months a status granted now lasts (`h.status_months`), 0 where the policy does
     /// not say. Annual projections use it.
     pub status_months: Vec<u8>,
@@ -50,17 +56,81 @@ pub struct Outcome {
 
 impl Outcome {
     /// An outcome of `n` households with nothing granted, to be filled in.
-    pub fn zeroed(n: usize) -> Outcome {
+    pub fn zeroed(schema: &Arc<Schema>, n: usize) -> Outcome {
         Outcome {
-            needy: vec![false; n],
-            low_income: vec![false; n],
-            gmi_benefit: vec![0; n],
-            housing_benefit: vec![0; n],
-            state_share: vec![0; n],
-            municipal_net: vec![0; n],
+            schema: schema.clone(),
+            statuses: vec![vec![false; n]; schema.statuses.len()],
+            amounts: vec![vec![0; n]; schema.benefits.len()],
+            state: schema
+                .benefits
+                .iter()
+                .map(|b| {
+                    if b.state_share.is_some() {
+                        vec![0; n]
+                    } else {
+                        Vec::new()
+                    }
+                })
+                .collect(),
+            persons_paid: schema
+                .benefits
+                .iter()
+                .map(|b| {
+                    if b.level == Level::Person {
+                        vec![0; n]
+                    } else {
+                        Vec::new()
+                    }
+                })
+                .collect(),
             status_months: vec![0; n],
             assumed: BTreeMap::new(),
         }
+    }
+
+    /// The number of households.
+    pub fn len(&self) -> usize {
+        self.status_months.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A status by id, per household (`None` if the policy declares no such status).
+    pub fn status(&self, id: &str) -> Option<&[bool]> {
+        Some(&self.statuses[self.schema.status_index(id)?])
+    }
+
+    /// A benefit's amounts by id, per household.
+    pub fn amount(&self, id: &str) -> Option<&[i64]> {
+        Some(&self.amounts[self.schema.benefit_index(id)?])
+    }
+
+    /// The first declared status household `i` holds.
+    pub fn status_of(&self, i: usize) -> Option<usize> {
+        self.statuses.iter().position(|s| s[i])
+    }
+
+    /// The state's part of benefit `b` for household `i`.
+    pub fn state_of(&self, b: usize, i: usize) -> i64 {
+        self.state[b].get(i).copied().unwrap_or(0)
+    }
+
+    /// The persons paid benefit `b` in household `i` of `size` persons.
+    pub fn persons_of(&self, b: usize, i: usize, size: i64) -> i64 {
+        match self.persons_paid[b].get(i) {
+            Some(&p) => i64::from(p),
+            None if self.amounts[b][i] > 0 => size,
+            None => 0,
+        }
+    }
+
+    /// Everything household `i` is paid, and the state's part of it.
+    pub fn gross_and_state(&self, i: usize) -> (i64, i64) {
+        (0..self.amounts.len()).fold((0, 0), |(g, s), b| {
+            (g + self.amounts[b][i], s + self.state_of(b, i))
+        })
     }
 }
 
@@ -83,28 +153,32 @@ pub enum SimulationError {
     Total(#[from] crate::summary::TotalError),
 }
 
-/// Runs `rules` with `parameters` resolved at the first day of `period` over every household.
-/// `chunk_size` households at most go to one thread at a time (see [`chunk_size`]).
+/// Runs `rules` with `parameters` resolved at the first day of `period` over every household,
+/// for the outputs `schema` declares. `chunk_size` households at most go to one thread at a time
+/// (see [`chunk_size`]).
 pub fn simulate(
     rules: &Rules,
     parameters: &ParameterSet,
+    schema: &Arc<Schema>,
     population: &Arc<Population>,
     period: Period,
     chunk_size: usize,
 ) -> Result<Outcome, SimulationError> {
-    prepare(rules, parameters, population, period, false)?.run(population, chunk_size)
+    prepare(rules, parameters, schema, population, period, false)?.run(population, chunk_size)
 }
 
 /// The rules planned and compiled for the municipalities of a population at one date: the
 /// fixed cost of a run (about 0.1 ms per municipality), paid once for any number of runs over
 /// populations with the same municipalities and input columns.
 pub struct Prepared {
+    schema: Arc<Schema>,
     by_municipality: BTreeMap<String, PerMunicipality>,
     columns: [bool; 3],
 }
 
-/// A municipality's program and the parameters it was planned with.
-type PerMunicipality = (Planned, Resolved);
+/// A municipality's program, the parameters it was planned with, and the state's share of each
+/// benefit there (fixed units; `None` where the council pays it all).
+type PerMunicipality = (Planned, Resolved, Vec<Option<i64>>);
 
 /// Which optional input columns a population has: the scripts may depend on them.
 fn optional_columns(population: &Population) -> [bool; 3] {
@@ -115,13 +189,48 @@ fn optional_columns(population: &Population) -> [bool; 3] {
     ]
 }
 
+/// The state's share of each benefit for one municipality and date, from the parameters the
+/// schema names: a number from 0 to 1.
+pub fn state_shares(schema: &Schema, resolved: &Resolved) -> Result<Vec<Option<i64>>, String> {
+    schema
+        .benefits
+        .iter()
+        .map(|b| {
+            let Some(path) = &b.state_share else {
+                return Ok(None);
+            };
+            let leaf = resolved.leaf(path).ok_or_else(|| {
+                format!(
+                    "benefit '{}': the state share '{path}' has no value on {}",
+                    b.id, resolved.date
+                )
+            })?;
+            match &leaf.value {
+                Value::Number(d) => match fixed::from_decimal(*d) {
+                    Some(v) if (0..=SCALE).contains(&v) => Ok(Some(v)),
+                    _ => Err(format!(
+                        "benefit '{}': the state share {path} = {d} is not a share from 0 to 1",
+                        b.id
+                    )),
+                },
+                v => Err(format!(
+                    "benefit '{}': the state share {path} is {}, not a number from 0 to 1",
+                    b.id,
+                    v.kind()
+                )),
+            }
+        })
+        .collect()
+}
+
 /// Plans and compiles the rules for every municipality of `population` at the first day of
-/// `period`, in parallel. With `status_months`, the outcome also says how long a status granted
-/// now lasts (`h.status_months`, if the policy sets it: annual projections need it, a month's
-/// run does not).
+/// `period`, in parallel, for the outputs of `schema`. With `status_months`, the outcome also
+/// says how long a status granted now lasts (`h.status_months`, if the policy sets it: annual
+/// projections need it, a month's run does not).
 pub fn prepare(
     rules: &Rules,
     parameters: &ParameterSet,
+    schema: &Arc<Schema>,
     population: &Population,
     period: Period,
     status_months: bool,
@@ -136,18 +245,21 @@ pub fn prepare(
         .map(|&m| {
             let slug = &population.municipalities[m as usize];
             let resolved = parameters.resolve(date, slug)?;
-            let planned =
-                program_for(rules, population, &resolved, status_months).map_err(|e| match e {
+            let shares = state_shares(schema, &resolved)
+                .map_err(|message| SimulationError::Output { message })?;
+            let planned = program_for(rules, schema, population, &resolved, status_months)
+                .map_err(|e| match e {
                     Failure::Script(error) => SimulationError::Script {
                         error,
                         municipality: slug.clone(),
                     },
                     Failure::Output(message) => SimulationError::Output { message },
                 })?;
-            Ok((slug.clone(), (planned, resolved)))
+            Ok((slug.clone(), (planned, resolved, shares)))
         })
         .collect();
     Ok(Prepared {
+        schema: schema.clone(),
         by_municipality: programs.into_iter().collect::<Result<_, _>>()?,
         columns: optional_columns(population),
     })
@@ -192,17 +304,15 @@ impl Prepared {
             }
         }
         let n = population.household_count();
-        let mut out = Outcome::zeroed(n);
+        let mut out = Outcome::zeroed(&self.schema, n);
         // Each chunk writes its own slice of the outcome: no copies, no locks.
         let mut work = Vec::with_capacity(chunks.len());
         {
             let mut rest = Dest {
-                needy: &mut out.needy,
-                low_income: &mut out.low_income,
-                gmi_benefit: &mut out.gmi_benefit,
-                housing_benefit: &mut out.housing_benefit,
-                state_share: &mut out.state_share,
-                municipal_net: &mut out.municipal_net,
+                statuses: out.statuses.iter_mut().map(|v| &mut v[..]).collect(),
+                amounts: out.amounts.iter_mut().map(|v| &mut v[..]).collect(),
+                state: out.state.iter_mut().map(|v| &mut v[..]).collect(),
+                persons: out.persons_paid.iter_mut().map(|v| &mut v[..]).collect(),
                 status_months: &mut out.status_months,
             };
             for &(m, s, e) in &chunks {
@@ -211,47 +321,18 @@ impl Prepared {
                 rest = tail;
             }
         }
+        let schema = &self.schema;
         let results: Vec<Result<(), SimulationError>> = work
             .into_par_iter()
             .map(|(m, s, e, dest)| {
-                let (planned, _) = programs[m as usize].expect("checked above");
-                let mut months = vec![0i64; if planned.has_months { e - s } else { 0 }];
-                let mut sinks = vec![
-                    Sink::Mask(dest.needy),
-                    Sink::Mask(dest.low_income),
-                    Sink::Num(dest.gmi_benefit),
-                    Sink::Num(dest.housing_benefit),
-                    Sink::Num(dest.state_share),
-                    Sink::Num(dest.municipal_net),
-                ];
-                if planned.has_months {
-                    sinks.push(Sink::Num(&mut months));
-                }
-                planned
-                    .program
-                    .run(population, s..e, &mut sinks)
-                    .map_err(|e| SimulationError::Script {
-                        error: run_error(e, population, s),
-                        municipality: population.municipalities[m as usize].clone(),
-                    })?;
-                check_outputs(&sinks[..6], &planned.set_by, population, s)?;
-            drop(sinks);
-            if let Err(i) = columns::whole_months(&months, dest.status_months) {
-                return Err(SimulationError::Output {
-                    message: format!(
-                        "h.status_months = {} for household {}: a status lasts 1 to 12 whole months",
-                        fixed::format_amount(months[i]),
-                        population.households.id[s + i]
-                    ),
-                });
-            }
-            Ok(())
+                let (planned, _, shares) = programs[m as usize].expect("checked above");
+                run_chunk(schema, planned, shares, population, m, s, e, dest)
             })
             .collect();
         // The first failure in population order, whatever finished first.
         results.into_iter().collect::<Result<(), _>>()?;
         for &(m, ..) in &segments {
-            let (_, resolved) = programs[m as usize].expect("checked above");
+            let (_, resolved, _) = programs[m as usize].expect("checked above");
             let assumed = resolved.assumed();
             if !assumed.is_empty() {
                 out.assumed.insert(m, assumed);
@@ -261,11 +342,169 @@ impl Prepared {
     }
 }
 
-/// A municipality's program and the scripts that set each required output.
+/// Runs one municipality's program over households `s..e`, checks what it wrote, and splits
+/// each benefit between the state and the council.
+#[allow(clippy::too_many_arguments)]
+fn run_chunk(
+    schema: &Schema,
+    planned: &Planned,
+    shares: &[Option<i64>],
+    population: &Population,
+    m: u16,
+    s: usize,
+    e: usize,
+    dest: Dest,
+) -> Result<(), SimulationError> {
+    let Dest {
+        statuses,
+        mut amounts,
+        mut state,
+        persons,
+        status_months,
+    } = dest;
+    let len = e - s;
+    // Persons paid and status months come out of the program as fixed-unit numbers.
+    let mut persons_num: Vec<Vec<i64>> =
+        planned.persons_of.iter().map(|_| vec![0i64; len]).collect();
+    let mut months = vec![0i64; if planned.has_months { len } else { 0 }];
+    {
+        let mut sinks: Vec<Sink> = Vec::with_capacity(planned.set_by.len() + 1);
+        sinks.extend(statuses.into_iter().map(Sink::Mask));
+        sinks.extend(amounts.iter_mut().map(|a| Sink::Num(&mut a[..])));
+        sinks.extend(persons_num.iter_mut().map(|p| Sink::Num(&mut p[..])));
+        if planned.has_months {
+            sinks.push(Sink::Num(&mut months));
+        }
+        planned
+            .program
+            .run(population, s..e, &mut sinks)
+            .map_err(|err| SimulationError::Script {
+                error: run_error(err, population, s),
+                municipality: population.municipalities[m as usize].clone(),
+            })?;
+        let k = schema.statuses.len();
+        let masks: Vec<&[bool]> = sinks[..k]
+            .iter()
+            .map(|sink| match sink {
+                Sink::Mask(v) => &**v,
+                Sink::Num(_) => unreachable!("statuses come first"),
+            })
+            .collect();
+        check_statuses(schema, &masks, population, s)?;
+    }
+    let fail = |message: String| SimulationError::Output { message };
+    let id = |i: usize| &population.households.id[s + i];
+    for (b, values) in amounts.iter().enumerate() {
+        // Every amount is whole cents and not negative; find the first that is not only if
+        // some is not.
+        if !columns::amounts_ok(values) {
+            let (i, &v) = values
+                .iter()
+                .enumerate()
+                .find(|(_, v)| **v % CENT != 0 || **v < 0 || **v > fixed::MAX_AMOUNT)
+                .expect("one is bad");
+            let what = if v < 0 {
+                "is negative"
+            } else if v > fixed::MAX_AMOUNT {
+                "is above the most a household can be paid in a month (1 000 000 000 000 EUR)"
+            } else {
+                "has a fraction of a cent: round it (round_cents)"
+            };
+            return Err(fail(format!(
+                "{}: h.{} = {} for household {} {what}",
+                planned.set_by[schema.statuses.len() + b],
+                schema.benefits[b].id,
+                fixed::format_amount(v),
+                id(i)
+            )));
+        }
+    }
+    // Persons paid: whole numbers from 0 to the household's size, and some if paid at all.
+    let fp = &population.households.first_person;
+    let mut persons = persons;
+    for (k, &b) in planned.persons_of.iter().enumerate() {
+        let benefit = &schema.benefits[b];
+        for i in 0..len {
+            let size = i64::from(fp[s + i + 1] - fp[s + i]);
+            let v = persons_num[k][i];
+            let whole = v % SCALE == 0 && (0..=size * SCALE).contains(&v);
+            let paid = amounts[b][i] > 0;
+            if !whole || (paid && v == 0) || (!paid && v != 0) {
+                return Err(fail(format!(
+                    "h.{}_persons = {} for household {} (of {size} persons, {} paid): it is the whole number of persons paid h.{}, from 1 to the household's size when paid, else 0",
+                    benefit.id,
+                    fixed::format_amount(v),
+                    id(i),
+                    fixed::format_amount(amounts[b][i]),
+                    benefit.id
+                )));
+            }
+            persons[b][i] = (v / SCALE) as u8;
+        }
+    }
+    // Who pays: the state its share of each benefit, rounded half up to cents per household.
+    for (b, share) in shares.iter().enumerate() {
+        if let Some(share) = *share {
+            for (st, &a) in state[b].iter_mut().zip(amounts[b].iter()) {
+                *st = state_part(a, share);
+            }
+        }
+    }
+    if let Err(i) = columns::whole_months(&months, status_months) {
+        return Err(fail(format!(
+            "h.status_months = {} for household {}: a status lasts 1 to 12 whole months",
+            fixed::format_amount(months[i]),
+            id(i)
+        )));
+    }
+    Ok(())
+}
+
+/// A household holds at most one declared status in a month: the rules must say which.
+fn check_statuses(
+    schema: &Schema,
+    masks: &[&[bool]],
+    population: &Population,
+    first: usize,
+) -> Result<(), SimulationError> {
+    if masks.len() < 2 {
+        return Ok(());
+    }
+    let n = masks[0].len();
+    let held = |i: usize| masks.iter().filter(|m| m[i]).count();
+    // One branch-free pass; the household is looked for only if one fails.
+    let mut bad = false;
+    for i in 0..n {
+        bad |= masks.iter().fold(0u8, |c, m| c + m[i] as u8) > 1;
+    }
+    if bad {
+        let i = (0..n).find(|&i| held(i) > 1).expect("one is bad");
+        let names: Vec<&str> = schema
+            .statuses
+            .iter()
+            .zip(masks)
+            .filter(|(_, m)| m[i])
+            .map(|(s, _)| s.id.as_str())
+            .collect();
+        return Err(SimulationError::Output {
+            message: format!(
+                "household {} is both {}: the status rules must exclude one another",
+                population.households.id[first + i],
+                names.join(" and ")
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// A municipality's program and the scripts that set each output.
 struct Planned {
     program: Program,
+    /// The script that set each root: statuses, then benefits.
     set_by: Vec<String>,
-    /// The policy sets `h.status_months`: the program's seventh root.
+    /// The benefits paid per person, whose persons-paid column follows the benefits' roots.
+    persons_of: Vec<usize>,
+    /// The policy sets `h.status_months`: the last root.
     has_months: bool,
 }
 
@@ -274,11 +513,12 @@ enum Failure {
     Output(String),
 }
 
-/// Plans the rules for one municipality and compiles the program of the required outputs
-/// (`REQUIRED_OUTPUTS`, in that order), checking that each is a household column of the right
-/// kind.
+/// Plans the rules for one municipality and compiles the program of the declared outputs
+/// (statuses, benefits, persons paid, in declaration order), checking that each is a household
+/// column of the right kind.
 fn program_for(
     rules: &Rules,
+    schema: &Schema,
     population: &Population,
     resolved: &Resolved,
     status_months: bool,
@@ -288,16 +528,29 @@ fn program_for(
         .map_err(Failure::Script)?;
     let mut roots = Vec::new();
     let mut set_by = Vec::new();
-    for (k, name) in REQUIRED_OUTPUTS.iter().enumerate() {
-        let want_mask = k < 2;
-        let column = plan.column(name).ok_or_else(|| {
+    let mut wanted: Vec<(String, bool, &str)> = Vec::new();
+    for s in &schema.statuses {
+        wanted.push((s.id.clone(), true, "status"));
+    }
+    for b in &schema.benefits {
+        wanted.push((b.id.clone(), false, "benefit"));
+    }
+    let mut persons_of = Vec::new();
+    for (b, benefit) in schema.benefits.iter().enumerate() {
+        if let Some(v) = benefit.persons_variable() {
+            wanted.push((v, false, "persons paid"));
+            persons_of.push(b);
+        }
+    }
+    for (name, want_mask, what) in wanted {
+        let column = plan.column(&name).ok_or_else(|| {
             Failure::Output(format!(
-                "the policy never sets h.{name}; every policy must set {}",
-                REQUIRED_OUTPUTS.map(|o| format!("h.{o}")).join(", ")
+                "policy.toml declares the {what} '{name}', but no script sets h.{name}"
             ))
         })?;
-        let kind_ok =
-            |c: &Column| c.level() == Level::Household && matches!(c, Column::Mask(_)) == want_mask;
+        let kind_ok = |c: &Column| {
+            c.level() == ColumnLevel::Household && matches!(c, Column::Mask(_)) == want_mask
+        };
         match column {
             Ok((c, by)) if kind_ok(&c) => {
                 roots.push(c);
@@ -319,7 +572,7 @@ fn program_for(
         None
     };
     let has_months = match wanted {
-        Some(Ok((c @ Column::Num(_), _))) if c.level() == Level::Household => {
+        Some(Ok((c @ Column::Num(_), _))) if c.level() == ColumnLevel::Household => {
             roots.push(c);
             true
         }
@@ -341,115 +594,55 @@ fn program_for(
     Ok(Planned {
         program,
         set_by,
+        persons_of,
         has_months,
     })
 }
 
 /// The outcome slices of one chunk.
 struct Dest<'a> {
-    needy: &'a mut [bool],
-    low_income: &'a mut [bool],
-    gmi_benefit: &'a mut [i64],
-    housing_benefit: &'a mut [i64],
-    state_share: &'a mut [i64],
-    municipal_net: &'a mut [i64],
+    statuses: Vec<&'a mut [bool]>,
+    amounts: Vec<&'a mut [i64]>,
+    state: Vec<&'a mut [i64]>,
+    persons: Vec<&'a mut [u8]>,
     status_months: &'a mut [u8],
+}
+
+/// Splits each slice at `len` (an empty slice, of an output not kept, stays empty on both sides).
+fn split_all<T>(v: Vec<&mut [T]>, len: usize) -> (Vec<&mut [T]>, Vec<&mut [T]>) {
+    v.into_iter()
+        .map(|s| {
+            if s.is_empty() {
+                (s, &mut [][..])
+            } else {
+                s.split_at_mut(len)
+            }
+        })
+        .unzip()
 }
 
 impl<'a> Dest<'a> {
     fn split(self, len: usize) -> (Dest<'a>, Dest<'a>) {
-        let (a1, b1) = self.needy.split_at_mut(len);
-        let (a2, b2) = self.low_income.split_at_mut(len);
-        let (a3, b3) = self.gmi_benefit.split_at_mut(len);
-        let (a4, b4) = self.housing_benefit.split_at_mut(len);
-        let (a5, b5) = self.state_share.split_at_mut(len);
-        let (a6, b6) = self.municipal_net.split_at_mut(len);
-        let (a7, b7) = self.status_months.split_at_mut(len);
+        let (s1, s2) = split_all(self.statuses, len);
+        let (a1, a2) = split_all(self.amounts, len);
+        let (t1, t2) = split_all(self.state, len);
+        let (p1, p2) = split_all(self.persons, len);
+        let (m1, m2) = self.status_months.split_at_mut(len);
         (
             Dest {
-                needy: a1,
-                low_income: a2,
-                gmi_benefit: a3,
-                housing_benefit: a4,
-                state_share: a5,
-                municipal_net: a6,
-                status_months: a7,
+                statuses: s1,
+                amounts: a1,
+                state: t1,
+                persons: p1,
+                status_months: m1,
             },
             Dest {
-                needy: b1,
-                low_income: b2,
-                gmi_benefit: b3,
-                housing_benefit: b4,
-                state_share: b5,
-                municipal_net: b6,
-                status_months: b7,
+                statuses: s2,
+                amounts: a2,
+                state: t2,
+                persons: p2,
+                status_months: m2,
             },
         )
     }
-}
-
-/// Checks the required outputs of one chunk, as written into its slices: amounts in whole
-/// cents and not negative, the two statuses exclusive, financing splitting every euro. `first`
-/// is the chunk's first row.
-fn check_outputs(
-    sinks: &[Sink],
-    set_by: &[String],
-    population: &Population,
-    first: usize,
-) -> Result<(), SimulationError> {
-    let fail = |message: String| SimulationError::Output { message };
-    let [
-        Sink::Mask(needy),
-        Sink::Mask(low_income),
-        Sink::Num(gmi),
-        Sink::Num(housing),
-        Sink::Num(state),
-        Sink::Num(net),
-    ] = sinks
-    else {
-        unreachable!("the sinks are built in this order")
-    };
-    let amounts = REQUIRED_OUTPUTS[2..].iter().zip(&set_by[2..]);
-    for ((name, by), values) in amounts.zip([gmi, housing, state, net]) {
-        // Every amount is whole cents and not negative; find the first that is not only if
-        // some is not.
-        if !columns::amounts_ok(values) {
-            let (i, &v) = values
-                .iter()
-                .enumerate()
-                .find(|(_, v)| **v % CENT != 0 || **v < 0 || **v > fixed::MAX_AMOUNT)
-                .expect("one is bad");
-            let what = if v < 0 {
-                "is negative"
-            } else if v > fixed::MAX_AMOUNT {
-                "is above the most a household can be paid in a month (1 000 000 000 000 EUR)"
-            } else {
-                "has a fraction of a cent: round it (round_cents)"
-            };
-            return Err(fail(format!(
-                "{by}: h.{name} = {} for household {} {what}",
-                fixed::format_amount(v),
-                population.households.id[first + i]
-            )));
-        }
-    }
-    // Both checks in one branch-free pass; the household is looked for only if one fails.
-    let both = |i: usize| needy[i] & low_income[i];
-    let unsplit = |i: usize| state[i] + net[i] != gmi[i] + housing[i];
-    if (0..needy.len()).fold(false, |bad, i| bad | both(i) | unsplit(i)) {
-        let i = (0..needy.len())
-            .find(|&i| both(i) || unsplit(i))
-            .expect("one is bad");
-        let id = population.households.id[first + i];
-        return Err(fail(if both(i) {
-            format!(
-                "household {id} is both needy and low-income: the status rules must exclude one another"
-            )
-        } else {
-            format!(
-                "household {id}: state share + municipal net ≠ GMI + housing benefit; financing must split every euro"
-            )
-        }));
-    }
-    Ok(())
 }

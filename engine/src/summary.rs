@@ -10,53 +10,109 @@
 //! 1 000 000 000 000 EUR a month (`fixed::MAX_AMOUNT`), so a year's total of all of Latvia
 //! (under a million households) at the input bound is about 1.2 × 10^16 EUR, within range.
 
+use std::sync::Arc;
+
 use crate::fixed::CENT;
 use crate::population::Population;
+use crate::schema::Schema;
 use crate::simulate::Outcome;
 
-/// One municipality's totals (or the total row). Amounts in cents.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Row {
-    pub municipality: String,
-    pub households: i64,
-    pub persons: i64,
-    pub needy_households: i64,
-    pub needy_persons: i64,
-    pub low_income_households: i64,
-    pub low_income_persons: i64,
-    pub gmi_households: i64,
-    pub gmi_cents: i64,
-    pub housing_households: i64,
-    pub housing_cents: i64,
-    pub state_share_cents: i64,
-    pub municipal_net_cents: i64,
-    /// Assumed parameters (a council value not known), by path; empty if none.
-    pub assumed: Vec<String>,
+/// What a summary row counts, in order: households and persons; per declared status, the
+/// households and persons holding it; per declared benefit, the households and persons paid, the
+/// amount and the state's part; then everything paid (gross), the state's part and the council's
+/// (municipal net). Names are the CSV columns (`needy_households`, `gmi_eur`, `gmi_state_eur`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Measures {
+    pub names: Vec<String>,
+    statuses: usize,
+    benefits: usize,
 }
 
-/// The CSV header of a summary, in column order.
-pub const COLUMNS: [&str; 14] = [
-    "municipality",
-    "households",
-    "persons",
-    "needy_households",
-    "needy_persons",
-    "low_income_households",
-    "low_income_persons",
-    "gmi_households",
-    "gmi_eur",
-    "housing_households",
-    "housing_eur",
-    "state_share_eur",
-    "municipal_net_eur",
-    "assumed",
-];
+impl Measures {
+    pub fn of(schema: &Schema) -> Measures {
+        let mut names = vec!["households".to_string(), "persons".to_string()];
+        for s in &schema.statuses {
+            names.push(format!("{}_households", s.id));
+            names.push(format!("{}_persons", s.id));
+        }
+        for b in &schema.benefits {
+            for suffix in ["households", "persons", "eur", "state_eur"] {
+                names.push(format!("{}_{suffix}", b.column));
+            }
+        }
+        names.extend(["gross_eur", "state_share_eur", "municipal_net_eur"].map(String::from));
+        Measures {
+            names,
+            statuses: schema.statuses.len(),
+            benefits: schema.benefits.len(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    fn status(&self, k: usize) -> usize {
+        2 + 2 * k
+    }
+
+    fn benefit(&self, b: usize) -> usize {
+        2 + 2 * self.statuses + 4 * b
+    }
+
+    fn money(&self) -> usize {
+        2 + 2 * self.statuses + 4 * self.benefits
+    }
+
+    /// Whether measure `m` is a status's households or persons.
+    pub fn is_status(&self, m: usize) -> bool {
+        (2..self.benefit(0)).contains(&m)
+    }
+
+    /// Whether measure `m` is one of a benefit's.
+    pub fn is_benefit(&self, m: usize) -> bool {
+        (self.benefit(0)..self.money()).contains(&m)
+    }
+
+    /// Whether measure `m` is an amount (cents) rather than a count.
+    pub fn is_amount(&self, m: usize) -> bool {
+        m >= self.money() || (m >= self.benefit(0) && (m - self.benefit(0)) % 4 >= 2)
+    }
+}
+
+/// One benefit's totals in a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BenefitTotals {
+    pub households: i64,
+    pub persons: i64,
+    pub cents: i64,
+    pub state_cents: i64,
+}
+
+impl BenefitTotals {
+    /// What the council pays of it.
+    pub fn municipal_cents(&self) -> i64 {
+        self.cents - self.state_cents
+    }
+}
+
+/// One municipality's totals (or the total row), one value per measure ([`Measures`]).
+/// Amounts in cents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub municipality: String,
+    pub values: Vec<i64>,
+    /// Assumed parameters (a council value not known), by path; empty if none.
+    pub assumed: Vec<String>,
+    measures: Arc<Measures>,
+}
 
 /// The name of the total row.
 pub const TOTAL: &str = "TOTAL";
-
-/// The number of measures of a row (every column but the municipality and `assumed`).
-const MEASURES: usize = 12;
 
 /// A total too large to hold, by measure (its CSV column) and municipality.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -64,46 +120,83 @@ const MEASURES: usize = 12;
     "{measure} of {municipality} does not fit: a total above 92 233 720 368 547 758.07 EUR (or as many households) cannot be right; check the population's amounts (each at most 1 000 000 000 EUR a month)"
 )]
 pub struct TotalError {
-    pub measure: &'static str,
+    pub measure: String,
     pub municipality: String,
 }
 
 impl Row {
-    /// The measures in [`COLUMNS`] order, with their column names.
-    fn measures_mut(&mut self) -> [(&'static str, &mut i64); MEASURES] {
-        let c = &COLUMNS[1..=MEASURES];
-        [
-            (c[0], &mut self.households),
-            (c[1], &mut self.persons),
-            (c[2], &mut self.needy_households),
-            (c[3], &mut self.needy_persons),
-            (c[4], &mut self.low_income_households),
-            (c[5], &mut self.low_income_persons),
-            (c[6], &mut self.gmi_households),
-            (c[7], &mut self.gmi_cents),
-            (c[8], &mut self.housing_households),
-            (c[9], &mut self.housing_cents),
-            (c[10], &mut self.state_share_cents),
-            (c[11], &mut self.municipal_net_cents),
-        ]
+    /// A row of zeros.
+    pub fn zero(measures: &Arc<Measures>, municipality: &str) -> Row {
+        Row {
+            municipality: municipality.to_string(),
+            values: vec![0; measures.len()],
+            assumed: Vec::new(),
+            measures: measures.clone(),
+        }
+    }
+
+    pub fn measures(&self) -> &Arc<Measures> {
+        &self.measures
+    }
+
+    pub fn households(&self) -> i64 {
+        self.values[0]
+    }
+
+    pub fn persons(&self) -> i64 {
+        self.values[1]
+    }
+
+    /// Households and persons holding status `k`.
+    pub fn status(&self, k: usize) -> (i64, i64) {
+        let i = self.measures.status(k);
+        (self.values[i], self.values[i + 1])
+    }
+
+    /// Benefit `b`'s totals.
+    pub fn benefit(&self, b: usize) -> BenefitTotals {
+        let i = self.measures.benefit(b);
+        BenefitTotals {
+            households: self.values[i],
+            persons: self.values[i + 1],
+            cents: self.values[i + 2],
+            state_cents: self.values[i + 3],
+        }
+    }
+
+    /// Everything paid, cents.
+    pub fn gross_cents(&self) -> i64 {
+        self.values[self.measures.money()]
+    }
+
+    /// The state's part of everything paid, cents.
+    pub fn state_share_cents(&self) -> i64 {
+        self.values[self.measures.money() + 1]
+    }
+
+    /// The council's part of everything paid, cents.
+    pub fn municipal_net_cents(&self) -> i64 {
+        self.values[self.measures.money() + 2]
+    }
+
+    /// A measure by its column name.
+    pub fn get(&self, name: &str) -> Option<i64> {
+        let i = self.measures.names.iter().position(|n| n == name)?;
+        Some(self.values[i])
     }
 
     /// `self + o` (or `self − o`) measure by measure, checked; `name` is the result's row.
     fn combine(&self, o: &Row, name: &str, subtract: bool) -> Result<Row, TotalError> {
-        let mut out = Row {
-            municipality: name.to_string(),
-            assumed: Vec::new(),
-            ..self.clone()
-        };
-        let mut theirs = o.clone();
-        for ((measure, v), (_, t)) in out.measures_mut().into_iter().zip(theirs.measures_mut()) {
+        let mut out = Row::zero(&self.measures, name);
+        for (k, v) in out.values.iter_mut().enumerate() {
+            let (a, b) = (self.values[k], o.values[k]);
             let r = if subtract {
-                v.checked_sub(*t)
+                a.checked_sub(b)
             } else {
-                v.checked_add(*t)
+                a.checked_add(b)
             };
             *v = r.ok_or_else(|| TotalError {
-                measure,
+                measure: self.measures.names[k].clone(),
                 municipality: name.to_string(),
             })?;
         }
@@ -114,37 +207,12 @@ impl Row {
     pub fn minus(&self, base: &Row) -> Result<Row, TotalError> {
         self.combine(base, &self.municipality, true)
     }
-
-    /// Gross cost: GMI + housing benefit, cents.
-    pub fn gross_cents(&self) -> i64 {
-        self.gmi_cents + self.housing_cents
-    }
-
-    /// The row's values as CSV fields, in [`COLUMNS`] order.
-    pub fn fields(&self) -> Vec<String> {
-        let eur = |c: i64| crate::fixed::format_cents_i128(c as i128);
-        vec![
-            self.municipality.clone(),
-            self.households.to_string(),
-            self.persons.to_string(),
-            self.needy_households.to_string(),
-            self.needy_persons.to_string(),
-            self.low_income_households.to_string(),
-            self.low_income_persons.to_string(),
-            self.gmi_households.to_string(),
-            eur(self.gmi_cents),
-            self.housing_households.to_string(),
-            eur(self.housing_cents),
-            eur(self.state_share_cents),
-            eur(self.municipal_net_cents),
-            self.assumed.join(" "),
-        ]
-    }
 }
 
 /// Per-municipality rows (municipalities with households, in slug order) and the total.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Summary {
+    pub schema: Arc<Schema>,
     pub rows: Vec<Row>,
     pub total: Row,
 }
@@ -154,18 +222,33 @@ impl Summary {
     pub fn all_rows(&self) -> impl Iterator<Item = &Row> {
         self.rows.iter().chain([&self.total])
     }
+
+    pub fn measures(&self) -> &Arc<Measures> {
+        self.total.measures()
+    }
+
+    /// The row of a municipality.
+    pub fn row(&self, municipality: &str) -> Option<&Row> {
+        self.rows.iter().find(|r| r.municipality == municipality)
+    }
 }
 
 /// Sums an outcome per municipality.
 pub fn summarize(population: &Population, outcome: &Outcome) -> Result<Summary, TotalError> {
-    // Sums in 128 bits, one per measure, in COLUMNS order; checked into a row per municipality.
+    let schema = &outcome.schema;
+    let measures = Arc::new(Measures::of(schema));
+    let width = measures.len();
+    let (statuses, benefits) = (schema.statuses.len(), schema.benefits.len());
+    let money = measures.money();
+    // Sums in 128 bits, one per measure; checked into a row per municipality.
     let mut rows: Vec<Row> = Vec::new();
-    let mut sums: Vec<[i128; MEASURES]> = Vec::new();
+    let mut sums: Vec<Vec<i128>> = Vec::new();
     let fp = &population.households.first_person;
     for (m, start, end) in population.segments() {
         let slug = &population.municipalities[m as usize];
         if rows.last().is_none_or(|r| &r.municipality != slug) {
-            let assumed = outcome
+            let mut row = Row::zero(&measures, slug);
+            row.assumed = outcome
                 .assumed
                 .get(&m)
                 .map(|leaves| {
@@ -175,55 +258,51 @@ pub fn summarize(population: &Population, outcome: &Outcome) -> Result<Summary, 
                         .collect()
                 })
                 .unwrap_or_default();
-            rows.push(Row {
-                municipality: slug.clone(),
-                assumed,
-                ..Row::default()
-            });
-            sums.push([0; MEASURES]);
+            rows.push(row);
+            sums.push(vec![0; width]);
         }
         let s = sums.last_mut().expect("just pushed");
         for i in start..end {
-            let persons = i128::from(fp[i + 1] - fp[i]);
-            let yes = |b: bool| i128::from(b);
-            // Counted separately: in an annual outcome a household can hold both in a year.
-            let (needy, low) = (outcome.needy[i], outcome.low_income[i]);
-            let add: [i128; MEASURES] = [
-                1,
-                persons,
-                yes(needy),
-                yes(needy) * persons,
-                yes(low),
-                yes(low) * persons,
-                yes(outcome.gmi_benefit[i] > 0),
-                i128::from(outcome.gmi_benefit[i] / CENT),
-                yes(outcome.housing_benefit[i] > 0),
-                i128::from(outcome.housing_benefit[i] / CENT),
-                i128::from(outcome.state_share[i] / CENT),
-                i128::from(outcome.municipal_net[i] / CENT),
-            ];
-            for (s, a) in s.iter_mut().zip(add) {
-                *s += a;
+            let size = i64::from(fp[i + 1] - fp[i]);
+            s[0] += 1;
+            s[1] += i128::from(size);
+            // Counted separately: in an annual outcome a household can hold several in a year.
+            for k in 0..statuses {
+                let yes = i128::from(outcome.statuses[k][i]);
+                s[2 + 2 * k] += yes;
+                s[3 + 2 * k] += yes * i128::from(size);
+            }
+            for b in 0..benefits {
+                let at = 2 + 2 * statuses + 4 * b;
+                let amount = outcome.amounts[b][i];
+                let state = outcome.state_of(b, i);
+                s[at] += i128::from(amount > 0);
+                s[at + 1] += i128::from(outcome.persons_of(b, i, size));
+                s[at + 2] += i128::from(amount / CENT);
+                s[at + 3] += i128::from(state / CENT);
+                s[money] += i128::from(amount / CENT);
+                s[money + 1] += i128::from(state / CENT);
+                s[money + 2] += i128::from((amount - state) / CENT);
             }
         }
     }
     for (row, s) in rows.iter_mut().zip(&sums) {
-        let municipality = row.municipality.clone();
-        for ((measure, v), &sum) in row.measures_mut().into_iter().zip(s) {
+        for (k, (v, &sum)) in row.values.iter_mut().zip(s).enumerate() {
             *v = i64::try_from(sum).map_err(|_| TotalError {
-                measure,
-                municipality: municipality.clone(),
+                measure: measures.names[k].clone(),
+                municipality: row.municipality.clone(),
             })?;
         }
     }
-    let mut total = Row {
-        municipality: TOTAL.into(),
-        ..Row::default()
-    };
+    let mut total = Row::zero(&measures, TOTAL);
     for r in &rows {
         total = total.combine(r, TOTAL, false)?;
     }
-    Ok(Summary { rows, total })
+    Ok(Summary {
+        schema: schema.clone(),
+        rows,
+        total,
+    })
 }
 
 #[cfg(test)]
@@ -259,11 +338,11 @@ mod tests {
             .collect();
         let known = ["ogres-novads", "tukuma-novads"];
         let population = Population::from_households(&inputs, &known, "test").unwrap();
-        let mut outcome = Outcome::zeroed(n + m);
-        let state = amount / 10 * 3;
-        outcome.housing_benefit.fill(amount);
-        outcome.state_share.fill(state);
-        outcome.municipal_net.fill(amount - state);
+        let policy = crate::Policy::load(&crate::policy::builtin()).unwrap();
+        let mut outcome = Outcome::zeroed(&policy.schema, n + m);
+        let b = policy.schema.benefit_index("housing_benefit").unwrap();
+        outcome.amounts[b].fill(amount);
+        outcome.state[b].fill(amount / 10 * 3);
         (population, outcome)
     }
 
@@ -275,15 +354,17 @@ mod tests {
         let (population, outcome) = paid(92_000, 233, MAX_AMOUNT);
         let s = summarize(&population, &outcome).unwrap();
         let per = MAX_AMOUNT / CENT;
-        assert_eq!(s.rows[0].housing_cents, 92_000 * per);
-        assert_eq!(s.rows[1].housing_cents, 233 * per);
-        assert_eq!(s.total.housing_cents, 92_233 * per);
+        let housing = |r: &Row| r.get("housing_eur").unwrap();
+        assert_eq!(housing(&s.rows[0]), 92_000 * per);
+        assert_eq!(housing(&s.rows[1]), 233 * per);
+        assert_eq!(housing(&s.total), 92_233 * per);
         assert_eq!(
-            s.total.state_share_cents + s.total.municipal_net_cents,
-            s.total.housing_cents
+            s.total.state_share_cents() + s.total.municipal_net_cents(),
+            housing(&s.total)
         );
-        assert_eq!(s.total.households, 92_233);
-        assert_eq!(s.total.housing_households, 92_233);
+        assert_eq!(s.total.gross_cents(), housing(&s.total));
+        assert_eq!(s.total.households(), 92_233);
+        assert_eq!(s.total.get("housing_households"), Some(92_233));
     }
 
     #[test]
@@ -292,7 +373,7 @@ mod tests {
         let (population, outcome) = paid(92_234, 0, MAX_AMOUNT);
         let e = summarize(&population, &outcome).unwrap_err();
         assert_eq!(
-            (e.measure, e.municipality.as_str()),
+            (e.measure.as_str(), e.municipality.as_str()),
             ("housing_eur", "ogres-novads")
         );
         assert!(
@@ -303,7 +384,10 @@ mod tests {
         // Each council fits, their total does not.
         let (population, outcome) = paid(50_000, 50_000, MAX_AMOUNT);
         let e = summarize(&population, &outcome).unwrap_err();
-        assert_eq!((e.measure, e.municipality.as_str()), ("housing_eur", TOTAL));
+        assert_eq!(
+            (e.measure.as_str(), e.municipality.as_str()),
+            ("housing_eur", TOTAL)
+        );
     }
 
     #[test]
@@ -311,16 +395,17 @@ mod tests {
         let (population, outcome) = paid(3, 2, 250 * SCALE);
         let s = summarize(&population, &outcome).unwrap();
         let d = s.total.minus(&s.rows[0]).unwrap();
-        assert_eq!(d.housing_cents, 2 * 25_000);
-        let big = Row {
-            housing_cents: i64::MAX,
-            ..Row::default()
-        };
-        let low = Row {
-            municipality: "riga".into(),
-            housing_cents: -1,
-            ..Row::default()
-        };
+        assert_eq!(d.get("housing_eur"), Some(2 * 25_000));
+        let at = s
+            .measures()
+            .names
+            .iter()
+            .position(|n| n == "housing_eur")
+            .unwrap();
+        let mut big = Row::zero(s.measures(), "ogres-novads");
+        big.values[at] = i64::MAX;
+        let mut low = Row::zero(s.measures(), "riga");
+        low.values[at] = -1;
         let e = big.minus(&low).unwrap_err();
         assert_eq!(e.measure, "housing_eur");
     }

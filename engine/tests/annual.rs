@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use slieksnis_engine::annual::{Behaviour, Dynamics, TakeUp, project};
-use slieksnis_engine::draw::MILLION;
+use slieksnis_engine::annual::{Annual, Behaviour, Dynamics, TakeUp, project};
+use slieksnis_engine::draw::{self, MILLION, Purpose};
 use slieksnis_engine::fixed::SCALE;
 use slieksnis_engine::population::{HouseholdInput, PersonInput, Population};
 use slieksnis_engine::{Policy, policy, summarize};
@@ -52,92 +52,136 @@ fn everyone_applies() -> Behaviour {
     Behaviour::entitlement(1)
 }
 
-#[test]
-fn grant_periods_keep_the_amount_of_the_month_of_assessment() {
+/// The month in which a household of `id` with cycles of `len` months is assessed after
+/// January's assessment (seed 1): its point in the cycle, drawn for it.
+fn second_assessment(id: u64, len: u64) -> usize {
+    let u = u64::from(draw::millionths(1, Purpose::Cycle, id, 0));
+    let phase = (u * len / u64::from(MILLION)) as usize;
+    1 + if phase == 0 { len as usize } else { phase }
+}
+
+/// The months (1–12) a household of `id` with cycles of `len` months is assessed.
+fn assessments(id: u64, len: u64) -> Vec<usize> {
+    let mut months = vec![1];
+    let mut m = second_assessment(id, len);
+    while m <= 12 {
+        months.push(m);
+        m += len as usize;
+    }
+    months
+}
+
+fn project_2026(pop: &Arc<Population>, behaviour: &Behaviour) -> Annual {
     let policy = Policy::load(&policy::builtin()).unwrap();
-    let pop = population();
-    let a = project(
+    project(
         &policy.rules,
         &policy.parameters,
-        &pop,
+        &policy.schema,
+        pop,
         2026,
-        &everyone_applies(),
+        behaviour,
         &|_| {},
     )
-    .unwrap();
+    .unwrap()
+}
+
+#[test]
+fn grant_periods_keep_the_amount_of_the_month_of_assessment() {
+    let pop = population();
+    let a = project_2026(&pop, &everyone_applies());
     let o = &a.outcome;
+    let (gmi, hb) = (0, 1);
 
-    // A: no working-age adult, so 6-month periods: assessed in January (K = 2.5 for a pensioner
-    // alone: 2.5 × 187 + 150 − 500 = 117.50) and in July (K = 2.1 from May: 2.1 × 187 + 150 −
-    // 500 = 42.70). Six months of each: 961.20. State share 30 %: 6 × 35.25 + 6 × 12.81.
-    assert!(!o.needy[0] && o.low_income[0]);
-    assert_eq!(o.gmi_benefit[0], 0);
-    assert_eq!(o.housing_benefit[0], eur(96_120));
-    assert_eq!(o.state_share[0], eur(28_836));
-    assert_eq!(o.municipal_net[0], eur(96_120 - 28_836));
-    assert_eq!(a.months[0], 12);
+    // A: no working-age adult, so 6-month cycles. Its housing benefit is what the month of
+    // assessment gives: K = 2.5 for a pensioner alone until April (2.5 × 187 + 150 − 500 =
+    // 117.50), K = 2.1 from May (2.1 × 187 + 150 − 500 = 42.70), for each month until the next
+    // assessment.
+    let at = assessments(1, 6);
+    let mut expected = 0;
+    for m in 1..=12usize {
+        let assessed_in = *at.iter().filter(|&&a| a <= m).max().unwrap();
+        expected += if assessed_in < 5 { 11_750 } else { 4_270 };
+    }
+    assert!(!o.statuses[0][0] && o.statuses[1][0]);
+    assert_eq!(o.amounts[gmi][0], 0);
+    assert_eq!(o.amounts[hb][0], eur(expected));
+    // State share 30 % of each month's amount: 35.25 and 12.81.
+    let state: i64 = (1..=12usize)
+        .map(|m| {
+            let assessed_in = *at.iter().filter(|&&a| a <= m).max().unwrap();
+            if assessed_in < 5 { 3_525 } else { 1_281 }
+        })
+        .sum();
+    assert_eq!(o.state[hb][0], eur(state));
+    assert_eq!(a.received[3][0], 0xFFF, "paid in every month");
 
-    // B: 3-month periods. GMI 187 + 131 = 318 every month; the housing benefit is capped at the
-    // 200 EUR of costs under both coefficients. State share 30 % of 518 = 155.40 a month.
-    assert!(o.needy[1] && !o.low_income[1]);
-    assert_eq!(o.gmi_benefit[1], eur(12 * 31_800));
-    assert_eq!(o.housing_benefit[1], eur(12 * 20_000));
-    assert_eq!(o.state_share[1], eur(12 * 15_540));
-    assert_eq!(a.months[1], 12);
+    // B: GMI 187 + 131 = 318 every month; the housing benefit is capped at the 200 EUR of costs
+    // under both coefficients. State share 30 % of 318 and of 200 a month.
+    assert!(o.statuses[0][1] && !o.statuses[1][1]);
+    assert_eq!(o.amounts[gmi][1], eur(12 * 31_800));
+    assert_eq!(o.amounts[hb][1], eur(12 * 20_000));
+    assert_eq!(o.state[gmi][1] + o.state[hb][1], eur(12 * 15_540));
+    assert_eq!(a.received[2][1], 0xFFF);
 
     // Every month: A low-income with a housing benefit (1 person), B needy with GMI and a
     // housing benefit (2 persons).
     for m in &a.by_month {
-        assert_eq!((m.needy.households, m.needy.persons), (1, 2));
-        assert_eq!((m.low_income.households, m.low_income.persons), (1, 1));
-        assert_eq!((m.gmi.households, m.gmi.persons), (1, 2));
-        assert_eq!((m.housing.households, m.housing.persons), (2, 3));
+        let t = &m.total;
+        assert_eq!(t.status(0), (1, 2));
+        assert_eq!(t.status(1), (1, 1));
+        assert_eq!((t.benefit(gmi).households, t.benefit(gmi).persons), (1, 2));
+        assert_eq!((t.benefit(hb).households, t.benefit(hb).persons), (2, 3));
     }
 
     // Over the year: the same households, counted once.
-    let year = a.year_counts(&pop);
-    assert_eq!((year.needy.households, year.needy.persons), (1, 2));
-    assert_eq!(
-        (year.low_income.households, year.low_income.persons),
-        (1, 1)
-    );
-    assert_eq!((year.gmi.households, year.gmi.persons), (1, 2));
-    assert_eq!((year.housing.households, year.housing.persons), (2, 3));
-
     let s = summarize(&pop, o).unwrap();
-    assert_eq!(s.total.needy_households, 1);
-    assert_eq!(s.total.low_income_households, 1);
-    assert_eq!(s.total.gmi_cents, 12 * 31_800);
-    assert_eq!(s.total.housing_cents, 96_120 + 12 * 20_000);
+    assert_eq!(s.total.get("needy_households"), Some(1));
+    assert_eq!(s.total.get("needy_persons"), Some(2));
+    assert_eq!(s.total.get("low_income_households"), Some(1));
+    assert_eq!(s.total.get("gmi_eur"), Some(12 * 31_800));
+    assert_eq!(s.total.get("housing_households"), Some(2));
+    assert_eq!(s.total.get("housing_persons"), Some(3));
+    assert_eq!(s.total.get("housing_eur"), Some(expected + 12 * 20_000));
+}
+
+#[test]
+fn take_up_grows_with_what_a_household_would_get() {
+    let t = TakeUp {
+        cap: [800_000; 3],
+        half_cents: [4_000; 3],
+        status_value_cents: Default::default(),
+    };
+    // cap × V / (V + half): nothing to get, nobody applies; 40 EUR, half the cap; more, more.
+    assert_eq!(t.chance(0, 0), 0);
+    assert_eq!(t.chance(0, 4_000), 400_000);
+    assert_eq!(t.chance(0, 12_000), 600_000);
+    let mut last = 0;
+    for v in (0..100_000).step_by(137) {
+        let c = t.chance(2, v);
+        assert!(c >= last && c <= 800_000);
+        last = c;
+    }
 }
 
 #[test]
 fn a_household_that_does_not_apply_gets_nothing() {
-    let policy = Policy::load(&policy::builtin()).unwrap();
     let pop = population();
-    // Nobody whose best benefit is the GMI applies; pensioners apply for everything.
+    // Pensioners apply; nobody of another type does.
     let mut take_up = TakeUp::full();
-    take_up.0[0] = [MILLION, 0, 0];
+    take_up.cap = [MILLION, 0, 0];
     let mut behaviour = everyone_applies();
     behaviour.default_take_up = take_up;
-    let a = project(
-        &policy.rules,
-        &policy.parameters,
-        &pop,
-        2026,
-        &behaviour,
-        &|_| {},
-    )
-    .unwrap();
-    assert_eq!(a.months, [12, 0]);
+    let a = project_2026(&pop, &behaviour);
+    assert_eq!(a.received[3][0], 0xFFF);
+    assert!(a.received.iter().all(|r| r[1] == 0));
     assert!(
         a.by_month
             .iter()
-            .all(|m| m.needy.households == 0 && m.housing.persons == 1)
+            .all(|m| m.total.status(0).0 == 0 && m.total.benefit(1).persons == 1)
     );
-    assert!(!a.outcome.needy[1]);
-    assert_eq!(a.outcome.gmi_benefit[1], 0);
-    assert_eq!(a.outcome.housing_benefit[1], 0);
+    assert!(!a.outcome.statuses[0][1]);
+    assert_eq!(a.outcome.amounts[0][1], 0);
+    assert_eq!(a.outcome.amounts[1][1], 0);
 }
 
 #[test]
@@ -165,7 +209,11 @@ fn a_year_is_the_same_on_one_thread_and_many() {
     let pop = Arc::new(Population::from_households(&households, &["ogres-novads"], "t").unwrap());
     let behaviour = Behaviour {
         take_up: Default::default(),
-        default_take_up: TakeUp([[600_000; 3]; 4]),
+        default_take_up: TakeUp {
+            cap: [600_000; 3],
+            half_cents: [3_000; 3],
+            status_value_cents: [("needy".to_string(), 2_000)].into(),
+        },
         dynamics: Dynamics {
             job_loss: Default::default(),
             default_job_loss: 20_000,
@@ -184,6 +232,7 @@ fn a_year_is_the_same_on_one_thread_and_many() {
             project(
                 &policy.rules,
                 &policy.parameters,
+                &policy.schema,
                 &pop,
                 2025,
                 &behaviour,
@@ -195,5 +244,6 @@ fn a_year_is_the_same_on_one_thread_and_many() {
     let one = run(1);
     assert_eq!(one, run(3));
     // Incomes moved: some households were assisted for only part of the year.
-    assert!(one.months.iter().any(|&m| m > 0 && m < 12));
+    let months = |i: usize| one.received.iter().fold(0u16, |m, r| m | r[i]).count_ones();
+    assert!((0..pop.household_count()).any(|i| months(i) > 0 && months(i) < 12));
 }

@@ -399,16 +399,17 @@ fn varaklani_counts_under_madona_from_2025() {
 #[test]
 fn take_up_and_the_low_income_tail_are_in_the_profile() {
     let p = Profiles::builtin().uncalibrated("ogres-novads").unwrap();
-    for rates in [
-        p.take_up.needy_status,
-        p.take_up.low_income_status,
-        p.take_up.gmi,
-        p.take_up.housing_benefit,
-    ] {
-        for r in [rates.pensioners, rates.with_children, rates.other] {
-            assert!((0.0..=1.0).contains(&r));
-        }
+    let cap = p.take_up.cap;
+    for r in [cap.pensioners, cap.with_children, cap.other] {
+        assert!((0.0..=1.0).contains(&r));
     }
+    let half = p.take_up.half_eur;
+    assert!(
+        [half.pensioners, half.with_children, half.other]
+            .iter()
+            .all(|&h| h > 0.0)
+    );
+    assert!(p.take_up.status_value_eur["needy"] > 0.0);
     // Pierīga's zero-income share replaces the national one.
     assert_eq!(p.low_income_tail.zero_income_share, 0.15);
     assert_eq!(p.files.last().unwrap(), "municipalities/ogres-novads.toml");

@@ -44,12 +44,20 @@ fn run(amount: &str) -> Result<i64, String> {
     let policy = paying(amount);
     let population = population();
     let period = Period::parse("2026-03").unwrap();
-    let outcome = simulate(&policy.rules, &policy.parameters, &population, period, 1024)
-        .map_err(|e| e.to_string())?;
+    let outcome = simulate(
+        &policy.rules,
+        &policy.parameters,
+        &policy.schema,
+        &population,
+        period,
+        1024,
+    )
+    .map_err(|e| e.to_string())?;
     Ok(summarize(&population, &outcome)
         .map_err(|e| e.to_string())?
         .total
-        .housing_cents)
+        .get("housing_eur")
+        .unwrap())
 }
 
 #[test]

@@ -37,6 +37,7 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(o) = simulate(
             &policy.rules,
             &policy.parameters,
+            &policy.schema,
             &population,
             period(pick(data)),
             64,

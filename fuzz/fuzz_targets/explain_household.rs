@@ -36,7 +36,14 @@ fuzz_target!(|data: &[u8]| {
         .and_then(Period::parse)
         .unwrap_or_else(|| period(pick(data)));
     let policy = policy();
-    let Ok(e) = explain(&policy.rules, &policy.parameters, &population, 0, month) else {
+    let Ok(e) = explain(
+        &policy.rules,
+        &policy.schema,
+        &policy.parameters,
+        &population,
+        0,
+        month,
+    ) else {
         return;
     };
     for lang in [Lang::En, Lang::Lv] {
@@ -44,7 +51,14 @@ fuzz_target!(|data: &[u8]| {
         assert!(!shown.is_empty());
     }
     let population = Arc::new(population);
-    let Ok(o) = simulate(&policy.rules, &policy.parameters, &population, month, 1) else {
+    let Ok(o) = simulate(
+        &policy.rules,
+        &policy.parameters,
+        &policy.schema,
+        &population,
+        month,
+        1,
+    ) else {
         return;
     };
     let set = |name: &str| {
@@ -63,14 +77,22 @@ fuzz_target!(|data: &[u8]| {
         Output::Num { values, .. } => values[0],
         other => panic!("{name} is {other:?}"),
     };
-    assert_eq!(mask("needy"), o.needy[0], "needy: explain against simulate");
-    assert_eq!(mask("low_income"), o.low_income[0], "low_income");
-    assert_eq!(num("gmi_benefit"), o.gmi_benefit[0], "gmi_benefit");
-    assert_eq!(
-        num("housing_benefit"),
-        o.housing_benefit[0],
-        "housing_benefit"
-    );
-    assert_eq!(num("state_share"), o.state_share[0], "state_share");
-    assert_eq!(num("municipal_net"), o.municipal_net[0], "municipal_net");
+    // Every declared output: the explanation and the run agree.
+    for (k, status) in policy.schema.statuses.iter().enumerate() {
+        assert_eq!(
+            mask(&status.id),
+            o.statuses[k][0],
+            "{}: explain against simulate",
+            status.id
+        );
+    }
+    for f in &e.financing {
+        let id = &policy.schema.benefits[f.benefit].id;
+        assert_eq!(num(id), o.amounts[f.benefit][0], "{id}");
+        assert_eq!(
+            f.amount, o.amounts[f.benefit][0],
+            "{id}: financing's amount"
+        );
+        assert_eq!(f.state, o.state_of(f.benefit, 0), "{id}: state share");
+    }
 });

@@ -56,5 +56,5 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     resolve_checked(&set, which, None);
-    run_tiny(&policy().rules, &set, which);
+    run_tiny(&policy().rules, &set, &policy().schema, which);
 });

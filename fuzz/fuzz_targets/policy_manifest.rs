@@ -13,6 +13,11 @@ fuzz_target!(|data: &[u8]| {
     let mut files = policy_files().clone();
     files.insert("policy.toml".into(), text.into());
     if let Ok(policy) = Policy::load(&files) {
-        run_tiny(&policy.rules, &policy.parameters, pick(data));
+        run_tiny(
+            &policy.rules,
+            &policy.parameters,
+            &policy.schema,
+            pick(data),
+        );
     }
 });

@@ -42,6 +42,6 @@ fuzz_target!(|data: &[u8]| {
         .evaluate(population, start..end, &resolved, which.is_multiple_of(2))
         .is_ok()
     {
-        run_tiny(&rules, &policy.parameters, which);
+        run_tiny(&rules, &policy.parameters, &policy.schema, which);
     }
 });

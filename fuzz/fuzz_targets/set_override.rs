@@ -38,5 +38,5 @@ fuzz_target!(|data: &[u8]| {
     }
     let which = pick(data);
     resolve_checked(&params, which, council.as_deref());
-    run_tiny(&policy.rules, &params, which);
+    run_tiny(&policy.rules, &params, &policy.schema, which);
 });

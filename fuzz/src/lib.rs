@@ -11,6 +11,7 @@ use std::sync::{Arc, OnceLock};
 use slieksnis_engine::Period;
 use slieksnis_engine::parameters::{ParameterSet, ResolvedNode};
 use slieksnis_engine::population::{HouseholdInput, MAX_AGE, PersonInput, Population};
+use slieksnis_engine::schema::Schema;
 use slieksnis_engine::script::Rules;
 use slieksnis_engine::simulate::{Outcome, simulate};
 use slieksnis_engine::{Policy, policy, register, summarize};
@@ -247,41 +248,43 @@ pub fn check_population(p: &Population, known: &[&str]) {
 /// What every outcome of a run over `population` must satisfy, and its summary's totals.
 pub fn check_outcome(population: &Population, o: &Outcome) {
     let n = population.household_count();
-    for len in [
-        o.needy.len(),
-        o.low_income.len(),
-        o.gmi_benefit.len(),
-        o.housing_benefit.len(),
-        o.state_share.len(),
-        o.municipal_net.len(),
-    ] {
-        assert_eq!(len, n);
+    assert_eq!(o.len(), n);
+    for col in o.statuses.iter().map(Vec::len) {
+        assert_eq!(col, n);
     }
-    for col in [
-        &o.gmi_benefit,
-        &o.housing_benefit,
-        &o.state_share,
-        &o.municipal_net,
-    ] {
+    for (b, col) in o.amounts.iter().enumerate() {
+        assert_eq!(col.len(), n);
         assert!(
-            col.iter().all(|v| v % 100 == 0),
+            col.iter().all(|v| v % 100 == 0 && *v >= 0),
             "an amount that is not whole cents"
         );
+        for i in 0..n {
+            let state = o.state_of(b, i);
+            assert!(
+                state % 100 == 0 && (0..=col[i]).contains(&state),
+                "a state share outside 0 … the amount"
+            );
+        }
     }
     // The tiny population's totals always fit: a total that does not is a finding.
     let s = summarize(population, o).expect("the totals of a few households fit");
-    assert_eq!(s.total.households as usize, n);
-    assert_eq!(s.total.persons as usize, population.person_count());
-    let rows: i64 = s.rows.iter().map(|r| r.households).sum();
+    assert_eq!(s.total.households() as usize, n);
+    assert_eq!(s.total.persons() as usize, population.person_count());
+    let rows: i64 = s.rows.iter().map(|r| r.households()).sum();
     assert_eq!(rows as usize, n);
+    assert_eq!(
+        s.total.state_share_cents() + s.total.municipal_net_cents(),
+        s.total.gross_cents()
+    );
 }
 
 /// Runs `rules` with `parameters` over the tiny population at one of [`PERIODS`] (picked by
-/// `which`); any result but a panic is fine, and a successful one must be consistent. (One
-/// month a call: planning the scripts for five councils is most of an input's time.)
-pub fn run_tiny(rules: &Rules, parameters: &ParameterSet, which: usize) {
+/// `which`), for the outputs of `schema`; any result but a panic is fine, and a successful one
+/// must be consistent. (One month a call: planning the scripts for five councils is most of an
+/// input's time.)
+pub fn run_tiny(rules: &Rules, parameters: &ParameterSet, schema: &Arc<Schema>, which: usize) {
     let pop = tiny();
-    if let Ok(o) = simulate(rules, parameters, pop, period(which), 1024) {
+    if let Ok(o) = simulate(rules, parameters, schema, pop, period(which), 1024) {
         check_outcome(pop, &o);
     }
 }
