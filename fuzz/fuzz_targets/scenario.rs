@@ -57,7 +57,7 @@ fuzz_target!(|data: &[u8]| {
         let d = c
             .difference()
             .expect("the differences of a few households fit");
-        assert_eq!(d.total.households, 0);
+        assert_eq!(d.total.households(), 0);
         assert_eq!(d.rows.len(), c.baseline.rows.len());
     }
 });
