@@ -89,6 +89,8 @@ pub fn generate(profiles: &[&Profile], year: i32, seed: u64) -> Population {
         housing_costs: vec![0; households],
         savings: vec![0; households],
         vehicles: Some(vec![0; households]),
+        crisis: None,
+        other_expenses: None,
         first_person: Vec::with_capacity(households + 1),
     };
     let mut p = Persons {

@@ -100,16 +100,18 @@ pub fn simulate(
 /// populations with the same municipalities and input columns.
 pub struct Prepared {
     by_municipality: BTreeMap<String, PerMunicipality>,
-    columns: [bool; 3],
+    columns: [bool; 5],
 }
 
 /// A municipality's program and the parameters it was planned with.
 type PerMunicipality = (Planned, Resolved);
 
 /// Which optional input columns a population has: the scripts may depend on them.
-fn optional_columns(population: &Population) -> [bool; 3] {
+fn optional_columns(population: &Population) -> [bool; 5] {
     [
         population.households.vehicles.is_some(),
+        population.households.crisis.is_some(),
+        population.households.other_expenses.is_some(),
         population.persons.employed.is_some(),
         population.persons.nva_registered.is_some(),
     ]
