@@ -196,6 +196,35 @@ fn absurd_values_are_refused_with_the_legal_range() {
 }
 
 #[test]
+fn a_council_benefit_outside_its_range_is_refused() {
+    // Issue 9: the council's own benefits declare their ranges; an amount outside is refused
+    // with the range and unit, for a council with its own value (Ogre's health care) and for one
+    // whose value is the assumed default (Tukums' crisis benefit).
+    for (set, range) in [
+        (
+            "municipalities.ogres-novads.health_benefit.amount=5000",
+            "amount = 5000 is outside its legal range 0 … 2000 (EUR a year)",
+        ),
+        (
+            "municipalities.tukuma-novads.crisis_benefit=-50",
+            "-50 is outside its legal range 0 … 20000 (EUR once per household)",
+        ),
+        (
+            "municipalities.ogres-novads.birth_benefit.third=25000",
+            "third = 25000 is outside its legal range 0 … 20000 (EUR once per child)",
+        ),
+        (
+            "municipalities.riga.meals_benefit={ school = 600, preschool = 45, needy = true, low_income = true }",
+            "school = 600 is outside its legal range 0 … 500 (EUR a month per child)",
+        ),
+    ] {
+        refused("2025-03", &[set], &[&format!("--set {set}"), range]);
+    }
+    // Inside its range the same override runs.
+    summary("2025-03", &["municipalities.ogres-novads.health_benefit.amount=200"]);
+}
+
+#[test]
 fn overrides_of_the_wrong_shape_are_refused_before_any_rule_runs() {
     // Case 4: these failed inside the scripts ("Function not found: * (&str…, decimal)").
     for (set, message) in [
