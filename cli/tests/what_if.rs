@@ -221,7 +221,10 @@ fn a_council_benefit_outside_its_range_is_refused() {
         refused("2025-03", &[set], &[&format!("--set {set}"), range]);
     }
     // Inside its range the same override runs.
-    summary("2025-03", &["municipalities.ogres-novads.health_benefit.amount=200"]);
+    summary(
+        "2025-03",
+        &["municipalities.ogres-novads.health_benefit.amount=200"],
+    );
 }
 
 #[test]

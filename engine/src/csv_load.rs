@@ -1510,11 +1510,16 @@ mod tests {
         let (pop, report) = load_str(households, persons).unwrap();
         assert_eq!(pop.households.id, [2, 1, 3]);
         assert_eq!(pop.households.crisis, Some(vec![true, false, false]));
-        assert_eq!(pop.households.other_expenses, Some(vec![false, true, false]));
+        assert_eq!(
+            pop.households.other_expenses,
+            Some(vec![false, true, false])
+        );
         assert!(report.ignored_columns.is_empty());
         // What csv_write writes loads again to the same columns.
         let (h, p) = crate::csv_write::to_csv(&pop).unwrap();
-        assert!(h.starts_with("household_id,municipality,housing_costs,savings,crisis,other_expenses\n"));
+        assert!(h.starts_with(
+            "household_id,municipality,housing_costs,savings,crisis,other_expenses\n"
+        ));
         assert_eq!(load_str(&h, &p).unwrap().0, pop);
         // One column alone; absent, no column at all.
         let (pop, _) = load_str(

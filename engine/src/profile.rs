@@ -1913,10 +1913,8 @@ fn resolve(
     let e = c.need("events", layer.events)?;
     let events = Events {
         crisis_per_year: c.share("events.crisis_per_year", e.crisis_per_year)?,
-        other_expenses_per_year: c.share(
-            "events.other_expenses_per_year",
-            e.other_expenses_per_year,
-        )?,
+        other_expenses_per_year: c
+            .share("events.other_expenses_per_year", e.other_expenses_per_year)?,
     };
 
     let h = c.need("housing_costs", layer.housing_costs)?;

@@ -53,9 +53,18 @@ fn unknown_council_values_are_flagged_and_known_ones_are_not() {
     // Jūrmala's meals benefit is "not offered" (meals are free for every child): amount 0, not
     // flagged; its health-care benefit is not known.
     let jurmala = assumed(&p, "2025-10-01", "jurmala");
-    assert!(!jurmala.contains(&"meals_benefit".to_string()), "{jurmala:?}");
-    assert!(!jurmala.contains(&"birth_benefit".to_string()), "{jurmala:?}");
-    assert!(jurmala.contains(&"health_benefit".to_string()), "{jurmala:?}");
+    assert!(
+        !jurmala.contains(&"meals_benefit".to_string()),
+        "{jurmala:?}"
+    );
+    assert!(
+        !jurmala.contains(&"birth_benefit".to_string()),
+        "{jurmala:?}"
+    );
+    assert!(
+        jurmala.contains(&"health_benefit".to_string()),
+        "{jurmala:?}"
+    );
     // Rīga's childbirth benefit is known at every date.
     assert!(!assumed(&p, "2021-09-01", "riga").contains(&"birth_benefit".to_string()));
 }
@@ -126,7 +135,12 @@ fn a_generated_ogre_gets_its_benefits_near_its_report_before_take_up() {
         .unwrap();
     let ev = p
         .rules
-        .evaluate(&population, 0..population.household_count(), &resolved, false)
+        .evaluate(
+            &population,
+            0..population.household_count(),
+            &resolved,
+            false,
+        )
         .unwrap();
     let (births, birth_eur) = paid(&ev, "birth_benefit");
     let born = match ev.get("birth_benefit_persons") {
@@ -137,9 +151,15 @@ fn a_generated_ogre_gets_its_benefits_near_its_report_before_take_up() {
     // Report: 339 births, 66 200 EUR (195 EUR each). The generator draws ages 0–14 evenly, so
     // it has about 600 children of each of those ages where Ogre had 339 births in 2025: some
     // 550 births (births have fallen; the profile's ages are [inferred]).
-    assert!((300..=700).contains(&born), "{born} births in {births} households");
+    assert!(
+        (300..=700).contains(&born),
+        "{born} births in {births} households"
+    );
     let per_birth = birth_eur / born as f64;
-    assert!((150.0..=250.0).contains(&per_birth), "{per_birth} EUR a birth");
+    assert!(
+        (150.0..=250.0).contains(&per_birth),
+        "{per_birth} EUR a birth"
+    );
     // Report: 49 crisis benefits, 42 768.57 EUR.
     let (crises, crisis_eur) = paid(&ev, "crisis_benefit");
     eprintln!("crises {crises}, {crisis_eur} EUR");

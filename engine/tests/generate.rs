@@ -341,7 +341,10 @@ fn the_years_events_come_from_their_own_stream() {
     let pop = generate(&[&ogre], 2025, 1);
     let n = pop.household_count();
     let count = |c: &Option<Vec<bool>>| c.as_ref().unwrap().iter().filter(|&&x| x).count();
-    let (crisis, other) = (count(&pop.households.crisis), count(&pop.households.other_expenses));
+    let (crisis, other) = (
+        count(&pop.households.crisis),
+        count(&pop.households.other_expenses),
+    );
     let expected = 0.002 * n as f64;
     assert!(
         (crisis as f64 - expected).abs() < 4.0 * expected.sqrt(),
@@ -352,12 +355,16 @@ fn the_years_events_come_from_their_own_stream() {
     // Another year: the same people, other events.
     let next = generate(&[&ogre], 2026, 1);
     assert_eq!(next.households.id, pop.households.id);
-    assert_ne!(next.households.other_expenses, pop.households.other_expenses);
+    assert_ne!(
+        next.households.other_expenses,
+        pop.households.other_expenses
+    );
     // Rates moved to their extremes change the events only: every other column stays the same
     // (the seed contract adds the two columns and keeps the rest).
     let own = shipped("municipalities/ogres-novads.toml");
     let before_events = own.split("\n[events]").next().unwrap();
-    let text = format!("{before_events}\n[events]\ncrisis_per_year = 1\nother_expenses_per_year = 0\n");
+    let text =
+        format!("{before_events}\n[events]\ncrisis_per_year = 1\nother_expenses_per_year = 0\n");
     let changed = with("municipalities/ogres-novads.toml", &text)
         .get("ogres-novads")
         .unwrap_or_else(|e| panic!("{e}"));
