@@ -165,14 +165,15 @@ impl Handwritten {
         let mut out = Outcome::zeroed(schema, n);
         // The engine's split of work over threads.
         let c = chunk_size(n, rayon::current_num_threads(), DEFAULT_CHUNK);
-        let [needy, low] = &mut out.statuses[..] else {
-            panic!("two statuses")
+        // The national rules only: the council's own benefits stay at zero.
+        let [needy, low, ..] = &mut out.statuses[..] else {
+            panic!("needy and low-income first")
         };
-        let [gmi, hb] = &mut out.amounts[..] else {
-            panic!("two benefits")
+        let [gmi, hb, ..] = &mut out.amounts[..] else {
+            panic!("the GMI and the housing benefit first")
         };
-        let [gmi_state, hb_state] = &mut out.state[..] else {
-            panic!("two benefits")
+        let [gmi_state, hb_state, ..] = &mut out.state[..] else {
+            panic!("the GMI and the housing benefit first")
         };
         needy
             .par_chunks_mut(c)
@@ -262,9 +263,11 @@ mod tests {
             DEFAULT_CHUNK,
         )
         .unwrap();
-        let mut hand = OGRE_2025.run(&policy.schema, &pop);
-        hand.assumed = scripted.assumed.clone();
-        assert_eq!(scripted, hand);
+        let hand = OGRE_2025.run(&policy.schema, &pop);
+        // The national rules: statuses, GMI, housing benefit and their state shares.
+        assert_eq!(scripted.statuses, hand.statuses);
+        assert_eq!(scripted.amounts[..2], hand.amounts[..2]);
+        assert_eq!(scripted.state[..2], hand.state[..2]);
         // The population is not trivial: every status and benefit occurs.
         let count = |v: &[bool]| v.iter().filter(|&&b| b).count();
         assert!(count(scripted.status("needy").unwrap()) > 300);

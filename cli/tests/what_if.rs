@@ -29,15 +29,22 @@ fn refs(args: &[String]) -> Vec<&str> {
 }
 
 /// The summary CSV of a run of the small population.
+/// A name of its own for each run's directory: the tests run in parallel.
+fn unique(what: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{what}-{n}")
+}
+
 fn summary(period: &str, sets: &[&str]) -> String {
-    let (args, out) = run_small("summary", period, sets);
+    let (args, out) = run_small(&unique("summary"), period, sets);
     succeeds(&refs(&args));
     std::fs::read_to_string(out.join("summary.csv")).unwrap()
 }
 
 /// A run of the small population that must fail with every one of `needles`.
 fn refused(period: &str, sets: &[&str], needles: &[&str]) -> String {
-    let (args, out) = run_small("refused", period, sets);
+    let (args, out) = run_small(&unique("refused"), period, sets);
     let t = fails(&refs(&args), needles);
     assert!(
         !out.join("summary.csv").exists(),
@@ -192,6 +199,38 @@ fn absurd_values_are_refused_with_the_legal_range() {
             "rules/thresholds.rhai",
             "GMI level 383 / 268 is above the needy threshold 340 / 238",
         ],
+    );
+}
+
+#[test]
+fn a_council_benefit_outside_its_range_is_refused() {
+    // Issue 9: the council's own benefits declare their ranges; an amount outside is refused
+    // with the range and unit, for a council with its own value (Ogre's health care) and for one
+    // whose value is the assumed default (Tukums' crisis benefit).
+    for (set, range) in [
+        (
+            "municipalities.ogres-novads.health_benefit.amount=5000",
+            "amount = 5000 is outside its legal range 0 … 2000 (EUR a year)",
+        ),
+        (
+            "municipalities.tukuma-novads.crisis_benefit=-50",
+            "-50 is outside its legal range 0 … 20000 (EUR once per household)",
+        ),
+        (
+            "municipalities.ogres-novads.birth_benefit.third=25000",
+            "third = 25000 is outside its legal range 0 … 20000 (EUR once per child)",
+        ),
+        (
+            "municipalities.riga.meals_benefit={ school = 600, preschool = 45, needy = true, low_income = true }",
+            "school = 600 is outside its legal range 0 … 500 (EUR a month per child)",
+        ),
+    ] {
+        refused("2025-03", &[set], &[&format!("--set {set}"), range]);
+    }
+    // Inside its range the same override runs.
+    summary(
+        "2025-03",
+        &["municipalities.ogres-novads.health_benefit.amount=200"],
     );
 }
 

@@ -99,13 +99,15 @@ fn find_line(text: &str, name: &str, from: &mut usize) -> usize {
     0
 }
 
-const CASE_KEYS: [&str; 9] = [
+const CASE_KEYS: [&str; 11] = [
     "name",
     "period",
     "municipality",
     "housing_costs",
     "savings",
     "vehicles",
+    "crisis",
+    "other_expenses",
     "persons",
     "set",
     "expect",
@@ -129,8 +131,10 @@ fn run_case(policy: &Policy, known: &[&str], case: &toml::Value) -> Result<Vec<S
     let period = Period::parse(text("period")?).ok_or("period must be YYYY-MM")?;
     let household = household(t)?;
     let municipality = household.municipality.clone();
-    let population =
-        Arc::new(Population::from_households(&[household], known, "case").map_err(|e| e.message)?);
+    let mut population =
+        Population::from_households(&[household], known, "case").map_err(|e| e.message)?;
+    household_flags(t, &mut population)?;
+    let population = Arc::new(population);
     let mut parameters = policy.parameters.clone();
     if let Some(set) = t.get("set") {
         let set = set
@@ -321,6 +325,24 @@ fn check(
             Ok((!equal).then(|| format!("{name}: expected {w}, got {v}")))
         }
     }
+}
+
+/// The optional household flags of a household written as TOML — `crisis` (it met a crisis
+/// during the period) and `other_expenses` (it has another recognised expense), each `true` /
+/// `false` or `0` / `1` — set as columns of the one-household `population` built from it. A flag
+/// not given leaves its column out (the rules read a missing column as "no").
+pub fn household_flags(t: &toml::Table, population: &mut Population) -> Result<(), String> {
+    let flag = |key: &str| -> Result<Option<Vec<bool>>, String> {
+        match t.get(key) {
+            None => Ok(None),
+            Some(toml::Value::Boolean(b)) => Ok(Some(vec![*b])),
+            Some(toml::Value::Integer(i @ (0 | 1))) => Ok(Some(vec![*i == 1])),
+            Some(_) => Err(format!("{key} must be true/false or 0/1")),
+        }
+    };
+    population.households.crisis = flag("crisis")?;
+    population.households.other_expenses = flag("other_expenses")?;
+    Ok(())
 }
 
 /// A household written as TOML: `municipality`, optional `housing_costs`, `savings`, `vehicles`,

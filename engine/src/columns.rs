@@ -69,6 +69,10 @@ pub enum Input {
     HousingCosts,
     Savings,
     Vehicles,
+    /// The household met a crisis (optional; a mask).
+    Crisis,
+    /// The household has another recognised expense (optional; a mask).
+    OtherExpenses,
     Age,
     Disabled,
     Income,
@@ -79,9 +83,12 @@ pub enum Input {
 impl Input {
     pub fn level(self) -> Level {
         match self {
-            Input::Size | Input::HousingCosts | Input::Savings | Input::Vehicles => {
-                Level::Household
-            }
+            Input::Size
+            | Input::HousingCosts
+            | Input::Savings
+            | Input::Vehicles
+            | Input::Crisis
+            | Input::OtherExpenses => Level::Household,
             _ => Level::Person,
         }
     }
@@ -988,6 +995,8 @@ fn load(which: Input, tile: &Tile, out: &mut [i64]) {
                 *o = x * SCALE;
             }
         }
+        Input::Crisis => flags(out, &h.crisis.as_ref().expect(missing)[hr]),
+        Input::OtherExpenses => flags(out, &h.other_expenses.as_ref().expect(missing)[hr]),
         Input::Age => {
             for (o, &x) in out.iter_mut().zip(&p.age[pr]) {
                 *o = x * SCALE;

@@ -165,12 +165,16 @@ const HOUSEHOLD_COLUMNS: &[ColumnSpec] = &[
     required("housing_costs"),
     required("savings"),
     optional("vehicles"),
+    optional("crisis"),
+    optional("other_expenses"),
 ];
 const H_ID: usize = 0;
 const H_MUNICIPALITY: usize = 1;
 const H_HOUSING: usize = 2;
 const H_SAVINGS: usize = 3;
 const H_VEHICLES: usize = 4;
+const H_CRISIS: usize = 5;
+const H_OTHER_EXPENSES: usize = 6;
 
 const PERSON_COLUMNS: &[ColumnSpec] = &[
     required("person_id"),
@@ -648,6 +652,8 @@ struct HouseholdColumns {
     housing: usize,
     savings: usize,
     vehicles: Option<usize>,
+    crisis: Option<usize>,
+    other_expenses: Option<usize>,
 }
 
 impl HouseholdColumns {
@@ -660,6 +666,8 @@ impl HouseholdColumns {
             housing: at(H_HOUSING),
             savings: at(H_SAVINGS),
             vehicles: t.position[H_VEHICLES],
+            crisis: t.position[H_CRISIS],
+            other_expenses: t.position[H_OTHER_EXPENSES],
         }
     }
 }
@@ -671,6 +679,8 @@ struct HouseholdRow {
     housing: i64,
     savings: i64,
     vehicles: i64,
+    crisis: bool,
+    other_expenses: bool,
 }
 
 #[inline]
@@ -691,6 +701,14 @@ fn household_row(
         vehicles: match c.vehicles {
             Some(v) => problem.take(v, count(&record[v])),
             None => 0,
+        },
+        crisis: match c.crisis {
+            Some(i) => problem.take(i, flag(&record[i])),
+            None => false,
+        },
+        other_expenses: match c.other_expenses {
+            Some(i) => problem.take(i, flag(&record[i])),
+            None => false,
         },
     };
     problem.finish(offset)?;
@@ -773,6 +791,8 @@ struct HouseholdPart {
     housing: Vec<i64>,
     savings: Vec<i64>,
     vehicles: Vec<i64>,
+    crisis: Vec<bool>,
+    other_expenses: Vec<bool>,
 }
 
 /// Person columns in file order; `household` is the household's position in households.csv.
@@ -800,6 +820,8 @@ fn parse_households(
         housing: Vec::with_capacity(rows),
         savings: Vec::with_capacity(rows),
         vehicles: Vec::with_capacity(if c.vehicles.is_some() { rows } else { 0 }),
+        crisis: Vec::with_capacity(if c.crisis.is_some() { rows } else { 0 }),
+        other_expenses: Vec::with_capacity(if c.other_expenses.is_some() { rows } else { 0 }),
     };
     let mut last = None;
     scan(data, base, |record, offset| {
@@ -810,6 +832,12 @@ fn parse_households(
         part.savings.push(row.savings);
         if c.vehicles.is_some() {
             part.vehicles.push(row.vehicles);
+        }
+        if c.crisis.is_some() {
+            part.crisis.push(row.crisis);
+        }
+        if c.other_expenses.is_some() {
+            part.other_expenses.push(row.other_expenses);
         }
         Ok(())
     })?;
@@ -952,7 +980,7 @@ fn fast_load(
         });
     }
 
-    arrange(munis, hh, pp, hc.vehicles.is_some(), pc).map_err(|e| match e {
+    arrange(munis, hh, pp, hc, pc).map_err(|e| match e {
         Unarranged::NoPersons(id) => LoadError {
             file: h.name.to_string(),
             line: None,
@@ -1010,6 +1038,8 @@ impl HouseholdPart {
             housing: concat(&parts, |p| &p.housing),
             savings: concat(&parts, |p| &p.savings),
             vehicles: concat(&parts, |p| &p.vehicles),
+            crisis: concat(&parts, |p| &p.crisis),
+            other_expenses: concat(&parts, |p| &p.other_expenses),
         }
     }
 }
@@ -1091,7 +1121,7 @@ fn arrange(
     munis: &Municipalities,
     hh: HouseholdPart,
     pp: PersonPart,
-    has_vehicles: bool,
+    hc: &HouseholdColumns,
     pc: &PersonColumns,
 ) -> Result<Population, Unarranged> {
     let n = hh.id.len();
@@ -1189,7 +1219,12 @@ fn arrange(
         municipality,
         housing_costs,
         savings,
-        vehicles: has_vehicles.then(|| gather(hh.vehicles, order)),
+        vehicles: hc.vehicles.is_some().then(|| gather(hh.vehicles, order)),
+        crisis: hc.crisis.is_some().then(|| gather(hh.crisis, order)),
+        other_expenses: hc
+            .other_expenses
+            .is_some()
+            .then(|| gather(hh.other_expenses, order)),
         first_person,
     };
     let ((id, age), (disabled, income)) = rayon::join(
@@ -1463,6 +1498,45 @@ mod tests {
                 ("persons.csv".to_string(), "name".to_string())
             ]
         );
+    }
+
+    #[test]
+    fn household_flags_are_optional_columns_that_follow_their_households() {
+        // Rows not grouped by municipality: the flags move with their households.
+        let households = "household_id,municipality,housing_costs,savings,other_expenses,crisis\n\
+                          1,riga,0,0,1,0\n2,ogres-novads,0,0,0,1\n3,riga,0,0,0,0\n";
+        let persons = "person_id,household_id,age,disabled,income\n1,1,30,0,0\n2,2,31,0,0\n\
+                       3,3,32,0,0\n";
+        let (pop, report) = load_str(households, persons).unwrap();
+        assert_eq!(pop.households.id, [2, 1, 3]);
+        assert_eq!(pop.households.crisis, Some(vec![true, false, false]));
+        assert_eq!(
+            pop.households.other_expenses,
+            Some(vec![false, true, false])
+        );
+        assert!(report.ignored_columns.is_empty());
+        // What csv_write writes loads again to the same columns.
+        let (h, p) = crate::csv_write::to_csv(&pop).unwrap();
+        assert!(h.starts_with(
+            "household_id,municipality,housing_costs,savings,crisis,other_expenses\n"
+        ));
+        assert_eq!(load_str(&h, &p).unwrap().0, pop);
+        // One column alone; absent, no column at all.
+        let (pop, _) = load_str(
+            "household_id,municipality,housing_costs,savings,crisis\n1,riga,0,0,1\n",
+            "person_id,household_id,age,disabled,income\n1,1,30,0,0\n",
+        )
+        .unwrap();
+        assert_eq!(pop.households.crisis, Some(vec![true]));
+        assert_eq!(pop.households.other_expenses, None);
+        // A flag is 0 or 1.
+        let e = load_str(
+            "household_id,municipality,housing_costs,savings,crisis\n1,riga,0,0,2\n",
+            "person_id,household_id,age,disabled,income\n1,1,30,0,0\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.column, Some(("crisis".to_string(), 5)));
+        assert_eq!(e.line, Some(2));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Writes a [`Population`] as the two CSV files that [`load`](crate::csv_load::load) reads
 //! (`populations/README.md`): `households.csv` and `persons.csv`, with the optional columns
-//! (`vehicles`, `employed`, `nva_registered`) where the population has them.
+//! (`vehicles`, `crisis`, `other_expenses`, `employed`, `nva_registered`) where the population
+//! has them.
 //!
 //! Texts in memory: the caller writes the files (the engine does no I/O). Loading what this
 //! writes gives the same columns back.
@@ -27,6 +28,12 @@ pub fn to_csv(population: &Population) -> Result<(String, String), WriteError> {
     hh.push_str("household_id,municipality,housing_costs,savings");
     if h.vehicles.is_some() {
         hh.push_str(",vehicles");
+    }
+    if h.crisis.is_some() {
+        hh.push_str(",crisis");
+    }
+    if h.other_expenses.is_some() {
+        hh.push_str(",other_expenses");
     }
     hh.push('\n');
     pp.push_str("person_id,household_id,age,disabled,income");
@@ -55,6 +62,12 @@ pub fn to_csv(population: &Population) -> Result<(String, String), WriteError> {
         );
         if let Some(v) = &h.vehicles {
             let _ = write!(hh, ",{}", v[i]);
+        }
+        if let Some(c) = &h.crisis {
+            let _ = write!(hh, ",{}", c[i] as u8);
+        }
+        if let Some(o) = &h.other_expenses {
+            let _ = write!(hh, ",{}", o[i] as u8);
         }
         hh.push('\n');
         for j in h.first_person[i] as usize..h.first_person[i + 1] as usize {

@@ -103,6 +103,8 @@ struct Words {
     housing_costs: &'static str,
     savings: &'static str,
     vehicles: &'static str,
+    crisis: &'static str,
+    other_expenses: &'static str,
     parameters: &'static str,
     in_force_from: &'static str,
     always: &'static str,
@@ -130,6 +132,8 @@ const EN: Words = Words {
     housing_costs: "housing costs",
     savings: "savings",
     vehicles: "vehicles",
+    crisis: "met a crisis",
+    other_expenses: "other recognised expenses",
     parameters: "parameters read",
     in_force_from: "in force from",
     always: "always",
@@ -157,6 +161,8 @@ const LV: Words = Words {
     housing_costs: "mājokļa izdevumi",
     savings: "uzkrājumi",
     vehicles: "transportlīdzekļi",
+    crisis: "krīzes situācijā",
+    other_expenses: "citi atzīti izdevumi",
     parameters: "izmantotie parametri",
     in_force_from: "spēkā no",
     always: "vienmēr",
@@ -217,6 +223,14 @@ pub fn render(e: &Explanation, policy: &Policy, lang: Lang) -> String {
     );
     if let Some(v) = &pop.households.vehicles {
         let _ = write!(out, ", {} {}", w.vehicles, v[0]);
+    }
+    for (flag, word) in [
+        (&pop.households.crisis, w.crisis),
+        (&pop.households.other_expenses, w.other_expenses),
+    ] {
+        if let Some(f) = flag {
+            let _ = write!(out, ", {word} {}", if f[0] { w.yes } else { w.no });
+        }
     }
     out.push_str("\n\n");
 

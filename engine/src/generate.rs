@@ -13,7 +13,10 @@
 //!   `b"slieksnis/gen/v1"` (16). The order of household types is shuffled with stream
 //!   `u64::MAX` of that key; households `[k × 4096, (k + 1) × 4096)` of the municipality are drawn
 //!   with stream `k`. Each block is drawn by one thread from the start of its own stream, so blocks
-//!   can run in parallel in any order and give the same numbers.
+//!   can run in parallel in any order and give the same numbers. The events of the year (the
+//!   columns `crisis` and `other_expenses`) come from a stream of their own,
+//!   `2⁶³ + year × 2²⁴ + k` for block `k`, two numbers per household: they move no other
+//!   column, and differ from year to year for the same people.
 //! - **Only portable arithmetic.** Uniform numbers are `(next_u64 >> 11) × 2⁻⁵³`; integers in
 //!   `0..n` are `(next_u64 × n) >> 64`. Distributions are drawn by inverse transform from
 //!   percentile tables with straight lines between points, and the only other operations are
@@ -40,7 +43,8 @@
 //! and its source. In order, for each household of a given type (children, adults 18–64, persons
 //! 65+): the children's ages, the adults' ages (parents' from their oldest child's), the older
 //! persons' ages; then for each person disability, pension, work, wage or benefit; then the
-//! household's savings, vehicles and housing costs. Amounts move with the year: minimum wage,
+//! household's savings, vehicles and housing costs; from the events stream, whether it meets a
+//! crisis and whether it has another recognised expense in the year. Amounts move with the year: minimum wage,
 //! median wage, average pension, housing costs and pension age come from the profile's year
 //! series ([`Profile::year`]).
 
@@ -59,6 +63,9 @@ pub const CONTRACT: &[u8; 16] = b"slieksnis/gen/v1";
 /// Id space of one municipality: ids are `atvk × ID_SPACE + i + 1`.
 pub const ID_SPACE: u64 = 10_000_000;
 const SHUFFLE_STREAM: u64 = u64::MAX;
+/// The events of a year are drawn from stream `EVENTS_STREAM + year × 2²⁴ + block`: apart from
+/// the blocks' streams (below 2⁶³) and the shuffle's.
+const EVENTS_STREAM: u64 = 1 << 63;
 /// Equivalence weight of each person after the first (SPSPL; MK 809).
 const OTHER_PERSON_WEIGHT: f64 = 0.7;
 
@@ -68,7 +75,8 @@ const OTHER_PERSON_WEIGHT: f64 = 0.7;
 /// a merged municipality's households belong to the council it merged into); `municipalities`
 /// lists those councils, sorted. Within a council, each profile's households follow each other
 /// (profiles sorted by slug), in the profile's generated order. A profile given twice is
-/// generated once. The optional columns `vehicles`, `employed` and `nva_registered` are filled.
+/// generated once. The optional columns `vehicles`, `crisis`, `other_expenses`, `employed` and
+/// `nva_registered` are filled.
 ///
 /// Limits (checked profiles keep within them): at most 255 household types per profile,
 /// 9 000 000 persons per municipality (ids), and 2³² − 1 persons in all.
@@ -89,6 +97,8 @@ pub fn generate(profiles: &[&Profile], year: i32, seed: u64) -> Population {
         housing_costs: vec![0; households],
         savings: vec![0; households],
         vehicles: Some(vec![0; households]),
+        crisis: Some(vec![false; households]),
+        other_expenses: Some(vec![false; households]),
         first_person: Vec::with_capacity(households + 1),
     };
     let mut p = Persons {
@@ -117,6 +127,8 @@ pub fn generate(profiles: &[&Profile], year: i32, seed: u64) -> Population {
     let mut jobs = Vec::new();
     {
         let vehicles = h.vehicles.as_deref_mut().unwrap_or_default();
+        let crisis = h.crisis.as_deref_mut().unwrap_or_default();
+        let other_expenses = h.other_expenses.as_deref_mut().unwrap_or_default();
         let employed = p.employed.as_deref_mut().unwrap_or_default();
         let registered = p.nva_registered.as_deref_mut().unwrap_or_default();
         let mut rest = Slices {
@@ -124,6 +136,8 @@ pub fn generate(profiles: &[&Profile], year: i32, seed: u64) -> Population {
             housing_costs: &mut h.housing_costs,
             savings: &mut h.savings,
             vehicles,
+            crisis,
+            other_expenses,
             person_id: &mut p.id,
             age: &mut p.age,
             disabled: &mut p.disabled,
@@ -164,6 +178,8 @@ pub fn generate(profiles: &[&Profile], year: i32, seed: u64) -> Population {
 struct Plan<'a> {
     profile: &'a Profile,
     key: [u8; 32],
+    /// The year generated (the events' stream).
+    year_number: i32,
     /// Household id base: `atvk × ID_SPACE`.
     id_base: u64,
     year: YearFigures,
@@ -214,6 +230,7 @@ impl<'a> Plan<'a> {
         Plan {
             profile,
             key,
+            year_number: year,
             id_base: atvk * ID_SPACE,
             year: profile.year(year),
             kinds,
@@ -302,6 +319,12 @@ pub fn key(seed: u64, slug: &str) -> [u8; 32] {
     key
 }
 
+/// The stream of a block's events in `year`: `2⁶³ + year × 2²⁴ + block` (years 0–2¹⁶ and fewer
+/// than 2²⁴ blocks stay apart; the years simulated are 2021–2026).
+fn events_stream(year: i32, block: usize) -> u64 {
+    EVENTS_STREAM + ((year.clamp(0, 65_535) as u64) << 24) + (block as u64 & 0xFF_FFFF)
+}
+
 /// Uniform in [0, 1): the top 53 bits.
 fn uniform(rng: &mut ChaCha8Rng) -> f64 {
     (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
@@ -333,6 +356,8 @@ struct Slices<'a> {
     housing_costs: &'a mut [i64],
     savings: &'a mut [i64],
     vehicles: &'a mut [i64],
+    crisis: &'a mut [bool],
+    other_expenses: &'a mut [bool],
     person_id: &'a mut [u64],
     age: &'a mut [i64],
     disabled: &'a mut [bool],
@@ -355,6 +380,8 @@ impl<'a> Slices<'a> {
             housing_costs: cut(&mut self.housing_costs, households),
             savings: cut(&mut self.savings, households),
             vehicles: cut(&mut self.vehicles, households),
+            crisis: cut(&mut self.crisis, households),
+            other_expenses: cut(&mut self.other_expenses, households),
             person_id: cut(&mut self.person_id, persons),
             age: cut(&mut self.age, persons),
             disabled: cut(&mut self.disabled, persons),
@@ -395,6 +422,8 @@ fn draw_block(plan: &Plan, job: Job) {
     let y = &plan.year;
     let mut rng = ChaCha8Rng::from_seed(plan.key);
     rng.set_stream(block as u64);
+    let mut events = ChaCha8Rng::from_seed(plan.key);
+    events.set_stream(events_stream(plan.year_number, block));
     let pension_mean = pr.pensions.percentiles.mean();
     let average_pension = euros(y.average_old_age_pension);
     let money = Money {
@@ -481,6 +510,10 @@ fn draw_block(plan: &Plan, job: Job) {
             * (1.0 + pr.housing_costs.extra_person * (n - 1) as f64)
             * pr.housing_costs.percentiles.at(uniform(&mut rng));
         o.housing_costs[i] = cents(housing);
+        // The year's events, from their own stream: two numbers per household.
+        let (crisis, other) = (uniform(&mut events), uniform(&mut events));
+        o.crisis[i] = crisis < pr.events.crisis_per_year;
+        o.other_expenses[i] = other < pr.events.other_expenses_per_year;
         j += n;
     }
 }

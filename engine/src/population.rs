@@ -23,6 +23,12 @@ pub struct Households {
     pub savings: Vec<i64>,
     /// Motor vehicles owned (optional input column).
     pub vehicles: Option<Vec<i64>>,
+    /// The household met a crisis (fire, flood, …) during the period (optional input column;
+    /// absent: none did).
+    pub crisis: Option<Vec<bool>>,
+    /// The household has another recognised expense (a social-rehabilitation goal, housing
+    /// debt) during the period (optional input column; absent: none has).
+    pub other_expenses: Option<Vec<bool>>,
     /// Members of household `i` are persons `first_person[i] .. first_person[i + 1]`;
     /// `len() == households + 1`.
     pub first_person: Vec<u32>,
@@ -106,6 +112,8 @@ impl Population {
         let op = &mut out.persons;
         oh.first_person.push(0);
         let mut vehicles = h.vehicles.as_ref().map(|_| Vec::new());
+        let mut crisis = h.crisis.as_ref().map(|_| Vec::new());
+        let mut other_expenses = h.other_expenses.as_ref().map(|_| Vec::new());
         let mut employed = p.employed.as_ref().map(|_| Vec::new());
         let mut registered = p.nva_registered.as_ref().map(|_| Vec::new());
         for &i in rows {
@@ -114,6 +122,12 @@ impl Population {
             oh.housing_costs.push(h.housing_costs[i]);
             oh.savings.push(h.savings[i]);
             if let (Some(v), Some(src)) = (vehicles.as_mut(), h.vehicles.as_ref()) {
+                v.push(src[i]);
+            }
+            if let (Some(v), Some(src)) = (crisis.as_mut(), h.crisis.as_ref()) {
+                v.push(src[i]);
+            }
+            if let (Some(v), Some(src)) = (other_expenses.as_mut(), h.other_expenses.as_ref()) {
                 v.push(src[i]);
             }
             for j in h.first_person[i] as usize..h.first_person[i + 1] as usize {
@@ -131,6 +145,8 @@ impl Population {
             oh.first_person.push(op.id.len() as u32);
         }
         oh.vehicles = vehicles;
+        oh.crisis = crisis;
+        oh.other_expenses = other_expenses;
         op.employed = employed;
         op.nva_registered = registered;
         out

@@ -137,6 +137,7 @@ struct Layer {
     low_income_tail: Option<TailLayer>,
     savings: Option<SavingsLayer>,
     vehicles: Option<VehiclesLayer>,
+    events: Option<EventsLayer>,
     housing_costs: Option<HousingLayer>,
     by_year: Option<ByYearLayer>,
     take_up: Option<TakeUpLayer>,
@@ -246,6 +247,13 @@ struct SavingsLayer {
 struct VehiclesLayer {
     owns_car: Option<BTreeMap<String, f64>>,
     second_car_share: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventsLayer {
+    crisis_per_year: Option<f64>,
+    other_expenses_per_year: Option<f64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -480,6 +488,17 @@ pub struct Vehicles {
     pub second_car_share: f64,
 }
 
+/// Events a household meets during a year, which some council benefits answer (the optional
+/// household columns `crisis` and `other_expenses`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Events {
+    /// Share of households that meet a crisis (fire, flood, …) in a year.
+    pub crisis_per_year: f64,
+    /// Share of households with another recognised expense (a social-rehabilitation goal,
+    /// housing debt) in a year.
+    pub other_expenses_per_year: f64,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct HousingCosts {
     pub extra_person: f64,
@@ -608,6 +627,7 @@ pub struct Profile {
     /// EUR, for households with savings.
     pub savings: Percentiles,
     pub vehicles: Vehicles,
+    pub events: Events,
     pub housing_costs: HousingCosts,
     pub minimum_wage: Series,
     pub minimum_wage_net: Series,
@@ -1917,6 +1937,13 @@ fn resolve(
         second_car_share: c.share("vehicles.second_car_share", v.second_car_share)?,
     };
 
+    let e = c.need("events", layer.events)?;
+    let events = Events {
+        crisis_per_year: c.share("events.crisis_per_year", e.crisis_per_year)?,
+        other_expenses_per_year: c
+            .share("events.other_expenses_per_year", e.other_expenses_per_year)?,
+    };
+
     let h = c.need("housing_costs", layer.housing_costs)?;
     let housing_costs = HousingCosts {
         extra_person: c.range("housing_costs.extra_person", h.extra_person, 0.0, 5.0)?,
@@ -2032,6 +2059,7 @@ fn resolve(
         low_income_tail,
         savings,
         vehicles,
+        events,
         housing_costs,
         minimum_wage: c.series("by_year.minimum_wage", y.minimum_wage)?,
         minimum_wage_net: c.series("by_year.minimum_wage_net", y.minimum_wage_net)?,

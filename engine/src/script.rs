@@ -19,7 +19,8 @@
 //! written, so an overflow found later, when the program runs, names that place too.
 //!
 //! What a script sees:
-//! - `h`: the households. `h.size`, `h.housing_costs`, `h.savings`, `h.vehicles`;
+//! - `h`: the households. `h.size`, `h.housing_costs`, `h.savings`, `h.vehicles`, `h.crisis`,
+//!   `h.other_expenses` (the last three only where the population has them: `h.has("crisis")`);
 //!   `h.members.age`, `.disabled`, `.income`, `.employed`, `.nva_registered` (person columns);
 //!   and every variable an earlier script set with `h.name = …`.
 //! - `p`: the parameters in force for the municipality at the simulated date.
@@ -116,7 +117,14 @@ fn site(ctx: &NativeCallContext) -> Option<Arc<Site>> {
 // `h`: the households
 
 /// Household input columns a script can read.
-pub const HOUSEHOLD_INPUTS: [&str; 4] = ["size", "housing_costs", "savings", "vehicles"];
+pub const HOUSEHOLD_INPUTS: [&str; 6] = [
+    "size",
+    "housing_costs",
+    "savings",
+    "vehicles",
+    "crisis",
+    "other_expenses",
+];
 /// Person input columns a script can read from `h.members`.
 pub const PERSON_INPUTS: [&str; 5] = ["age", "disabled", "income", "employed", "nva_registered"];
 
@@ -124,6 +132,8 @@ pub const PERSON_INPUTS: [&str; 5] = ["age", "disabled", "income", "employed", "
 #[derive(Clone, Copy, Debug)]
 struct Shape {
     vehicles: bool,
+    crisis: bool,
+    other_expenses: bool,
     employed: bool,
     nva_registered: bool,
 }
@@ -132,6 +142,8 @@ impl Shape {
     fn of(population: &Population) -> Shape {
         Shape {
             vehicles: population.households.vehicles.is_some(),
+            crisis: population.households.crisis.is_some(),
+            other_expenses: population.households.other_expenses.is_some(),
             employed: population.persons.employed.is_some(),
             nva_registered: population.persons.nva_registered.is_some(),
         }
@@ -186,6 +198,8 @@ impl Households {
     fn has(&self, name: &str) -> bool {
         match name {
             "vehicles" => self.shape.vehicles,
+            "crisis" => self.shape.crisis,
+            "other_expenses" => self.shape.other_expenses,
             "employed" => self.shape.employed,
             "nva_registered" => self.shape.nva_registered,
             n if HOUSEHOLD_INPUTS.contains(&n) || PERSON_INPUTS.contains(&n) || n == "members" => {
@@ -237,6 +251,8 @@ fn input(shape: Shape, name: &str, person: bool) -> RResult<Option<Dynamic>> {
             ("housing_costs", num(I::HousingCosts)),
             ("savings", num(I::Savings)),
             ("vehicles", num(I::Vehicles)),
+            ("crisis", mask(I::Crisis)),
+            ("other_expenses", mask(I::OtherExpenses)),
             ("age", num(I::Age)),
             ("income", num(I::Income)),
             ("disabled", mask(I::Disabled)),
@@ -254,6 +270,8 @@ fn input(shape: Shape, name: &str, person: bool) -> RResult<Option<Dynamic>> {
     }
     let present = match name {
         "vehicles" => shape.vehicles,
+        "crisis" => shape.crisis,
+        "other_expenses" => shape.other_expenses,
         "employed" => shape.employed,
         "nva_registered" => shape.nva_registered,
         _ => true,

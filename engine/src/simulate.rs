@@ -173,7 +173,7 @@ pub fn simulate(
 pub struct Prepared {
     schema: Arc<Schema>,
     by_municipality: BTreeMap<String, PerMunicipality>,
-    columns: [bool; 3],
+    columns: [bool; 5],
 }
 
 /// A municipality's program, the parameters it was planned with, and the state's share of each
@@ -181,9 +181,11 @@ pub struct Prepared {
 type PerMunicipality = (Planned, Resolved, Vec<Option<i64>>);
 
 /// Which optional input columns a population has: the scripts may depend on them.
-fn optional_columns(population: &Population) -> [bool; 3] {
+fn optional_columns(population: &Population) -> [bool; 5] {
     [
         population.households.vehicles.is_some(),
+        population.households.crisis.is_some(),
+        population.households.other_expenses.is_some(),
         population.persons.employed.is_some(),
         population.persons.nva_registered.is_some(),
     ]

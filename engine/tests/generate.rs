@@ -333,6 +333,51 @@ fn a_later_year_has_the_same_people_with_that_years_money() {
 }
 
 #[test]
+fn the_years_events_come_from_their_own_stream() {
+    // Ogre's rates: 0.2 % of households meet a crisis in a year, 5.2 % have another recognised
+    // expense (its 2025 report). The counts come within sampling error of them.
+    let ogre = profile("ogres-novads");
+    assert_eq!(ogre.events.crisis_per_year, 0.002);
+    let pop = generate(&[&ogre], 2025, 1);
+    let n = pop.household_count();
+    let count = |c: &Option<Vec<bool>>| c.as_ref().unwrap().iter().filter(|&&x| x).count();
+    let (crisis, other) = (
+        count(&pop.households.crisis),
+        count(&pop.households.other_expenses),
+    );
+    let expected = 0.002 * n as f64;
+    assert!(
+        (crisis as f64 - expected).abs() < 4.0 * expected.sqrt(),
+        "{crisis} crises of {n} households"
+    );
+    let share = other as f64 / n as f64;
+    assert!((share - 0.052).abs() < 0.006, "other expenses {share}");
+    // Another year: the same people, other events.
+    let next = generate(&[&ogre], 2026, 1);
+    assert_eq!(next.households.id, pop.households.id);
+    assert_ne!(
+        next.households.other_expenses,
+        pop.households.other_expenses
+    );
+    // Rates moved to their extremes change the events only: every other column stays the same
+    // (the seed contract adds the two columns and keeps the rest).
+    let own = shipped("municipalities/ogres-novads.toml");
+    let before_events = own.split("\n[events]").next().unwrap();
+    let text =
+        format!("{before_events}\n[events]\ncrisis_per_year = 1\nother_expenses_per_year = 0\n");
+    let changed = with("municipalities/ogres-novads.toml", &text)
+        .get("ogres-novads")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let other_pop = generate(&[&changed], 2025, 1);
+    assert_eq!(count(&other_pop.households.crisis), n);
+    assert_eq!(count(&other_pop.households.other_expenses), 0);
+    let mut same = other_pop.clone();
+    same.households.crisis = pop.households.crisis.clone();
+    same.households.other_expenses = pop.households.other_expenses.clone();
+    assert_eq!(same, pop);
+}
+
+#[test]
 fn the_year_series_fill_unknown_years_by_their_growth() {
     let p = profile("ogres-novads");
     let eur = |v: i64| v as f64 / SCALE as f64;

@@ -342,8 +342,10 @@ fn expected(
         let hh = by_id[id];
         let slug = COUNCILS[hh.council];
         let persons = hh.persons.len() as i64;
-        let state = outcome.state_of(0, i) + outcome.state_of(1, i);
-        for amount in [gmi[i], hb[i], state] {
+        let (gross, state) = (0..outcome.amounts.len()).fold((0, 0), |(g, st), b| {
+            (g + outcome.amounts[b][i], st + outcome.state_of(b, i))
+        });
+        for amount in [gmi[i], hb[i], gross, state] {
             assert_eq!(
                 amount % CENT,
                 0,
@@ -362,9 +364,9 @@ fn expected(
                 gmi[i] / CENT,
                 (hb[i] > 0) as i64,
                 hb[i] / CENT,
-                (gmi[i] + hb[i]) / CENT,
+                gross / CENT,
                 state / CENT,
-                (gmi[i] + hb[i] - state) / CENT,
+                (gross - state) / CENT,
             ];
             for (r, a) in row.iter_mut().zip(add) {
                 *r += a;

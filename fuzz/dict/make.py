@@ -46,7 +46,8 @@ params = keys_of(glob.glob('policies/parameters/*.toml'))
 profiles = keys_of(glob.glob('populations/profiles/**/*.toml', recursive=True))
 cases = keys_of(glob.glob('policies/tests/*.toml')) | {
     'case', 'expect', 'expect_error', 'status', 'needy', 'low_income', 'none', 'housing_costs',
-    'savings', 'vehicles', 'persons', 'age', 'income', 'disabled', 'employed', 'nva_registered'}
+    'savings', 'vehicles', 'crisis', 'other_expenses', 'persons', 'age', 'income', 'disabled',
+    'employed', 'nva_registered'}
 manifest = keys_of(['policies/policy.toml']) \
     | {'parameters/' + os.path.basename(f) for f in glob.glob('policies/parameters/*.toml')} \
     | {'rules/' + os.path.basename(f) for f in glob.glob('policies/rules/*.rhai')}
@@ -70,6 +71,7 @@ write('explain_household', common
       + ['"%s"' % s for s in slugs])
 write('policy_manifest', common + list(manifest))
 write('csv_load', ['household_id', 'municipality', 'housing_costs', 'savings', 'vehicles',
+                   'crisis', 'other_expenses',
                    'person_id', 'age', 'disabled', 'income', 'employed', 'nva_registered', ',',
                    '\n', '\r\n', '"', '""', '\x00', '\ufeff', '0', '1', '0.01', '-0.01', '120',
                    '121', '999999999999.99', '9223372036854775807', '18446744073709551615']
@@ -82,4 +84,5 @@ script |= {'h.', 'p.', 'members', 'let ', 'fn ', 'loop ', 'while ', 'for ', ' in
            '=>', '..', '..=', '+=', '*=', '#{', '[]', '()', '`${', '}`', 'round_cents',
            'round_euros', 'max', 'min', 'sum', 'any', 'all', 'count', 'eval', 'import',
            '// rules/gmi.rhai\n', '// rules/status.rhai\n'}
+script |= {'crisis', 'other_expenses', 'has'}
 write('script', script)

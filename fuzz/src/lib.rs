@@ -196,6 +196,9 @@ pub fn check_population(p: &Population, known: &[&str]) {
         assert_eq!(v.len(), n);
         assert!(v.iter().all(|&v| v >= 0), "negative vehicles");
     }
+    for col in [&h.crisis, &h.other_expenses].into_iter().flatten() {
+        assert_eq!(col.len(), n);
+    }
     assert_eq!(h.first_person.len(), n + 1);
     assert_eq!(h.first_person[0], 0);
     assert_eq!(h.first_person[n] as usize, m);
