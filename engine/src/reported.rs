@@ -633,8 +633,11 @@ fn parse_year(text: &str) -> Option<i32> {
         .flatten()
 }
 
-/// A whole count, or EUR with at most two decimals; never negative.
+/// A whole count, or EUR with at most two decimals; never negative, no sign.
 fn parse_value(text: &str, unit: Unit) -> Result<Decimal, String> {
+    if text.starts_with('+') {
+        return Err(format!("'{text}' is not a number (no sign)"));
+    }
     let v = fixed::parse(text.as_bytes(), 2).map_err(|e| match e {
         fixed::ParseError::Empty => "is empty".to_string(),
         e => format!("'{text}' {e}"),
@@ -1184,6 +1187,10 @@ mod tests {
         assert_error(&e, 3, Some("value"), "is not a number");
         let e = error_with("value", "-3");
         assert_error(&e, 3, Some("value"), "'-3' is negative");
+        let e = error_with("value", "+3");
+        assert_error(&e, 3, Some("value"), "'+3' is not a number");
+        let e = error_with("value", "1e3");
+        assert_error(&e, 3, Some("value"), "'1e3' is not a number");
         let e = error_with("value", "");
         assert_error(&e, 3, Some("value"), "is empty");
         let e = error_with("value", "168.5");
