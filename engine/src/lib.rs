@@ -21,6 +21,7 @@ pub mod parameters;
 pub mod population;
 pub mod profile;
 pub mod register;
+pub mod reported;
 pub mod run;
 pub mod scenario;
 pub mod schema;
