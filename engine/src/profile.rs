@@ -841,6 +841,12 @@ impl Factors {
                 *v = round6((*v * f).clamp(0.0, 10_000.0));
             }
         }
+        // Needy status gives every advantage low-income status does, and more (no health-care
+        // co-payments): it is worth at least as much, whatever the factors.
+        let low = t.status_value_eur.get("low_income").copied();
+        if let (Some(low), Some(needy)) = (low, t.status_value_eur.get_mut("needy")) {
+            *needy = needy.max(low);
+        }
         let bands = &mut p.low_income_tail.savings_near_zero;
         share(
             &mut bands.below_half_minimum_wage,
@@ -2001,6 +2007,20 @@ fn resolve(
             0.0,
             10_000.0,
         )?;
+    }
+    // Needy status gives every advantage low-income status does, and more: so that a household
+    // that becomes needy instead of low-income is never less likely to apply.
+    if let (Some(&needy), Some(&low)) = (
+        status_value_eur.get("needy"),
+        status_value_eur.get("low_income"),
+    ) && needy < low
+    {
+        return Err(c.fail(
+            "take_up.status_value_eur.needy",
+            format!(
+                "{needy} is below low_income's {low}: needy status gives every advantage low-income status does, and more"
+            ),
+        ));
     }
     let take_up = TakeUp {
         cap: c.by_type("take_up.cap", t.cap.clone(), 0.0, 1.0)?,
