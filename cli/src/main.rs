@@ -8,6 +8,7 @@ mod commands;
 mod input;
 mod output;
 mod staged;
+mod validate;
 
 use std::process::ExitCode;
 
@@ -55,6 +56,7 @@ enum Command {
     Explain(commands::ExplainArgs),
     Test(commands::TestArgs),
     Params(commands::ParamsArgs),
+    Validate(validate::ValidateArgs),
 }
 
 /// The most worker threads: more than a machine has cores only costs time (5 000 threads take
@@ -101,6 +103,7 @@ fn main() -> ExitCode {
         Command::Explain(a) => commands::explain(a),
         Command::Test(a) => commands::test(a),
         Command::Params(a) => commands::params(a),
+        Command::Validate(a) => validate::validate(a),
     };
     match result {
         Ok(code) => code,

@@ -459,3 +459,44 @@ fn unknown_and_merged_municipalities_are_refused() {
         text(&bad_year)
     );
 }
+
+#[test]
+fn validate_compares_every_reported_figure_of_a_year_on_its_basis() {
+    let out = temp("validate");
+    let o = slieksnis(&[
+        "validate",
+        "--year",
+        "2025",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let csv = std::fs::read_to_string(out.join("validate.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("municipality,year,measure,unit,basis,reported,simulated,ratio,fitted,use")
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    // Ogre's report, read as counts during the year, the six fitted figures marked so.
+    let ogre_gmi = rows
+        .iter()
+        .find(|r| r[0] == "ogres-novads" && r[2] == "gmi" && r[3] == "households")
+        .expect("Ogre's GMI households");
+    assert_eq!(
+        (ogre_gmi[4], ogre_gmi[5], ogre_gmi[8]),
+        ("during 2025", "168", "yes")
+    );
+    // The national series are month-end stocks, compared with the simulated stock.
+    let stock = rows
+        .iter()
+        .find(|r| r[0] == "latvia" && r[2] == "needy_status" && r[4] == "stock at end of 2025-08")
+        .expect("the national needy stock at the end of August");
+    assert_eq!(stock[5], "39251");
+    assert!(stock[6].parse::<i64>().unwrap() > 0);
+    // Every row has a simulated value or says it has none; no skipped row is compared.
+    assert!(rows.iter().all(|r| r[9] != "skip"));
+    let summary = String::from_utf8_lossy(&o.stdout);
+    assert!(summary.contains("not fitted (use = fit):"), "{summary}");
+}

@@ -32,6 +32,7 @@ pub mod policy;
 pub mod simulate;
 pub mod summary;
 pub mod toml_place;
+pub mod validate;
 
 pub use date::Period;
 pub use policy::Policy;

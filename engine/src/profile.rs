@@ -1011,6 +1011,14 @@ impl Profiles {
     }
 
     /// Whether `slug` has a calibration layer of its own.
+    /// These profiles without the calibration layer of `slug`: the council then takes the
+    /// national factors, as a council without a report does (a leave-one-council-out check).
+    pub fn without_own_fit(&self, slug: &str) -> Profiles {
+        let mut without = self.clone();
+        without.files.remove(&format!("calibrated/{slug}.toml"));
+        without
+    }
+
     pub fn has_own_fit(&self, slug: &str) -> bool {
         self.files.contains_key(&format!("calibrated/{slug}.toml"))
     }
