@@ -74,12 +74,12 @@ pub fn synthetic(n: usize, municipality: &str, seed: u64) -> Population {
                 } else {
                     (rng.range(0, 18), 0)
                 };
-            p.id.push(person_id);
+            p.id.push_number(person_id);
             p.age.push(age);
             p.disabled.push(age >= 18 && rng.percent(8));
             p.income.push(income);
         }
-        h.id.push(i as u64 + 1);
+        h.id.push_number(i as u64 + 1);
         h.municipality.push(m);
         h.housing_costs.push(rng.range(5_000, 40_001) * CENT);
         h.savings.push(if rng.percent(50) {
@@ -108,7 +108,7 @@ pub fn to_csv(pop: &Population) -> (Vec<u8>, Vec<u8>) {
         writeln!(
             hh,
             "{},{slug},{},{}",
-            h.id[i],
+            h.id.csv(i),
             amount(h.housing_costs[i]),
             amount(h.savings[i])
         )
@@ -118,8 +118,8 @@ pub fn to_csv(pop: &Population) -> (Vec<u8>, Vec<u8>) {
             writeln!(
                 pp,
                 "{},{},{},{},{}",
-                p.id[j],
-                h.id[i],
+                p.id.csv(j),
+                h.id.csv(i),
                 p.age[j],
                 p.disabled[j] as u8,
                 amount(p.income[j])

@@ -276,6 +276,7 @@ pub fn project(
     let take_up: Vec<u32> = population
         .households
         .id
+        .keys()
         .par_iter()
         .map(|&id| draw::millionths(behaviour.seed, Purpose::TakeUp, id, 0))
         .collect();
@@ -541,7 +542,7 @@ impl Jobs {
                 if !in_force[j] {
                     return;
                 }
-                let id = p.id[j];
+                let id = p.id.key(j);
                 let c = council[j] as usize;
                 if *employed {
                     if draw::millionths(seed, Purpose::JobLoss, id, month) < loss[c] {

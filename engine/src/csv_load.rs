@@ -30,6 +30,7 @@ use csv::{ByteRecord, ReaderBuilder};
 use rayon::prelude::*;
 
 use crate::fixed;
+use crate::ids::{self, IdError, Ids};
 use crate::population::{
     Households, LoadError, MAX_AGE, Persons, Population, unknown_municipality,
 };
@@ -499,33 +500,58 @@ fn whole(field: &[u8]) -> Result<i64, String> {
     })
 }
 
-/// An identifier: a whole number from 0 to 2⁶⁴ − 1.
-fn id(field: &[u8]) -> Result<u64, String> {
+/// An identifier as read: its text (trimmed, checked), its value if it is a plain number
+/// (`crate::ids::plain_number`) and its draw key.
+#[derive(Debug, Default, Clone, Copy)]
+struct IdField<'r> {
+    text: &'r [u8],
+    plain: Option<u64>,
+    key: u64,
+}
+
+impl IdField<'_> {
+    /// The text, for messages (it is UTF-8 without control characters).
+    fn show(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(self.text)
+    }
+}
+
+/// An identifier: text of 1 to 64 bytes without control characters (`crate::ids`).
+#[inline]
+fn id(field: &[u8]) -> Result<IdField<'_>, String> {
     let text = field.trim_ascii();
-    let digits = text.strip_prefix(b"+").unwrap_or(text);
-    if text.is_empty() {
-        return Err("is empty".into());
+    if let Some(n) = ids::plain_number(text) {
+        return Ok(IdField {
+            text,
+            plain: Some(n),
+            key: n,
+        });
     }
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return Err(
-            if text.len() > 1 && text[0] == b'-' && text[1..].iter().all(u8::is_ascii_digit) {
-                format!(
-                    "'{}' is negative (identifiers are whole numbers from 0)",
-                    show(field)
-                )
+    match ids::check(text) {
+        Ok(_) => Ok(IdField {
+            text,
+            plain: None,
+            key: ids::key(text),
+        }),
+        Err(IdError::Empty) => Err("is empty".into()),
+        Err(e) => Err(format!("'{}' {e}", escaped(text))),
+    }
+}
+
+/// A field with its control characters escaped (`\n`, `\u{1b}`), at most 80 characters.
+fn escaped(field: &[u8]) -> String {
+    let text: String = String::from_utf8_lossy(field)
+        .chars()
+        .flat_map(|c| {
+            let e: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
             } else {
-                format!("'{}' is not a whole number", show(field))
-            },
-        );
-    }
-    let mut value: u64 = 0;
-    for &c in digits {
-        value = value
-            .checked_mul(10)
-            .and_then(|v| v.checked_add((c - b'0') as u64))
-            .ok_or_else(|| format!("'{}' is too large for an identifier", show(field)))?;
-    }
-    Ok(value)
+                vec![c]
+            };
+            e
+        })
+        .collect();
+    shorten(&text)
 }
 
 fn flag(field: &[u8]) -> Result<bool, String> {
@@ -665,8 +691,8 @@ impl HouseholdColumns {
 }
 
 #[derive(Default)]
-struct HouseholdRow {
-    id: u64,
+struct HouseholdRow<'r> {
+    id: IdField<'r>,
     municipality: u16,
     housing: i64,
     savings: i64,
@@ -674,13 +700,13 @@ struct HouseholdRow {
 }
 
 #[inline]
-fn household_row(
-    record: &ByteRecord,
+fn household_row<'r>(
+    record: &'r ByteRecord,
     offset: usize,
     c: &HouseholdColumns,
     munis: &Municipalities,
     last: &mut Option<u16>,
-) -> Result<HouseholdRow, RowError> {
+) -> Result<HouseholdRow<'r>, RowError> {
     field_count(record, c.width, offset)?;
     let mut problem = FirstProblem::default();
     let row = HouseholdRow {
@@ -725,9 +751,9 @@ impl PersonColumns {
 }
 
 #[derive(Default)]
-struct PersonRow {
-    id: u64,
-    household: u64,
+struct PersonRow<'r> {
+    id: IdField<'r>,
+    household: IdField<'r>,
     age: i64,
     disabled: bool,
     income: i64,
@@ -736,11 +762,11 @@ struct PersonRow {
 }
 
 #[inline]
-fn person_row(
-    record: &ByteRecord,
+fn person_row<'r>(
+    record: &'r ByteRecord,
     offset: usize,
     c: &PersonColumns,
-) -> Result<PersonRow, RowError> {
+) -> Result<PersonRow<'r>, RowError> {
     field_count(record, c.width, offset)?;
     let mut problem = FirstProblem::default();
     let row = PersonRow {
@@ -768,7 +794,7 @@ fn person_row(
 /// Household columns in file order.
 #[derive(Default)]
 struct HouseholdPart {
-    id: Vec<u64>,
+    id: Ids,
     municipality: Vec<u16>,
     housing: Vec<i64>,
     savings: Vec<i64>,
@@ -778,7 +804,7 @@ struct HouseholdPart {
 /// Person columns in file order; `household` is the household's position in households.csv.
 #[derive(Default)]
 struct PersonPart {
-    id: Vec<u64>,
+    id: Ids,
     household: Vec<u32>,
     age: Vec<i64>,
     disabled: Vec<bool>,
@@ -795,7 +821,7 @@ fn parse_households(
 ) -> Result<HouseholdPart, RowError> {
     let rows = data.len() / 32 + 16;
     let mut part = HouseholdPart {
-        id: Vec::with_capacity(rows),
+        id: Ids::with_capacity(rows),
         municipality: Vec::with_capacity(rows),
         housing: Vec::with_capacity(rows),
         savings: Vec::with_capacity(rows),
@@ -804,7 +830,7 @@ fn parse_households(
     let mut last = None;
     scan(data, base, |record, offset| {
         let row = household_row(record, offset, c, munis, &mut last)?;
-        part.id.push(row.id);
+        part.id.push_checked(row.id.text, row.id.plain, row.id.key);
         part.municipality.push(row.municipality);
         part.housing.push(row.housing);
         part.savings.push(row.savings);
@@ -826,7 +852,7 @@ fn parse_persons(
     let rows = data.len() / 24 + 16;
     let with = |present: bool| if present { rows } else { 0 };
     let mut part = PersonPart {
-        id: Vec::with_capacity(rows),
+        id: Ids::with_capacity(rows),
         household: Vec::with_capacity(rows),
         age: Vec::with_capacity(rows),
         disabled: Vec::with_capacity(rows),
@@ -836,14 +862,17 @@ fn parse_persons(
     };
     scan(data, base, |record, offset| {
         let row = person_row(record, offset, c)?;
-        let Some(household) = households.get(row.household) else {
+        let Some(household) = households.get(&row.household) else {
             return Err(RowError {
                 offset,
                 column: Some(c.household),
-                message: format!("household_id {} is not in {households_file}", row.household),
+                message: format!(
+                    "household_id {} is not in {households_file}",
+                    row.household.show()
+                ),
             });
         };
-        part.id.push(row.id);
+        part.id.push_checked(row.id.text, row.id.plain, row.id.key);
         part.household.push(household);
         part.age.push(row.age);
         part.disabled.push(row.disabled);
@@ -859,16 +888,29 @@ fn parse_persons(
     Ok(part)
 }
 
-/// Household id → position in households.csv. Ids are usually dense (1..n), and then a vector
-/// lookup is several times faster than hashing.
-enum IdIndex {
+/// Household id → position in households.csv. Ids are usually numbers, and dense (1..n): then a
+/// vector lookup is several times faster than hashing. Text ids are looked up by their text
+/// (hashed with the standard library's keyed hash, so no input makes lookups slow).
+enum IdIndex<'a> {
     Dense(Vec<u32>),
     Sparse(HashMap<u64, u32>),
+    Text(HashMap<&'a [u8], u32>),
 }
 
-impl IdIndex {
+impl<'a> IdIndex<'a> {
     /// `Err(position)` names the first household whose id was already seen.
-    fn new(ids: &[u64]) -> Result<IdIndex, usize> {
+    fn new(all: &'a Ids) -> Result<IdIndex<'a>, usize> {
+        if !all.all_numbers() {
+            let mut index = HashMap::with_capacity(all.len());
+            for i in 0..all.len() {
+                let text = all.text(i).unwrap_or_default().as_bytes();
+                if index.insert(text, i as u32).is_some() {
+                    return Err(i);
+                }
+            }
+            return Ok(IdIndex::Text(index));
+        }
+        let ids = all.keys();
         let max = ids.iter().copied().max().unwrap_or(0);
         let dense_limit = 4 * ids.len() as u64 + 1024;
         if max <= dense_limit {
@@ -892,14 +934,16 @@ impl IdIndex {
         }
     }
 
+    /// The position of the household whose id has the text of `field`.
     #[inline]
-    fn get(&self, id: u64) -> Option<u32> {
+    fn get(&self, field: &IdField) -> Option<u32> {
         match self {
             IdIndex::Dense(index) => index
-                .get(usize::try_from(id).ok()?)
+                .get(usize::try_from(field.plain?).ok()?)
                 .copied()
                 .filter(|&i| i != u32::MAX),
-            IdIndex::Sparse(index) => index.get(&id).copied(),
+            IdIndex::Sparse(index) => index.get(&field.plain?).copied(),
+            IdIndex::Text(index) => index.get(field.text).copied(),
         }
     }
 }
@@ -917,7 +961,8 @@ fn fast_load(
     // Households.
     let hh = HouseholdPart::join(parse_parts(h, part_bytes, |data, base| {
         parse_households(data, base, hc, munis)
-    })?);
+    })?)
+    .ok_or_else(|| too_much_text(h))?;
     let n = hh.id.len();
     if n == 0 {
         return Err(h.no_rows());
@@ -929,13 +974,14 @@ fn fast_load(
         file: h.name.to_string(),
         line: None,
         column: Some((h.header[hc.id].clone(), hc.id + 1)),
-        message: format!("household_id {} appears twice", hh.id[i]),
+        message: format!("household_id {} appears twice", hh.id.get(i)),
     })?;
 
     // Persons.
     let pp = PersonPart::join(parse_parts(p, part_bytes, |data, base| {
         parse_persons(data, base, pc, &index, h.name)
-    })?);
+    })?)
+    .ok_or_else(|| too_much_text(p))?;
     drop(index);
     if pp.id.is_empty() {
         return Err(p.no_rows());
@@ -943,7 +989,7 @@ fn fast_load(
     if pp.id.len() >= u32::MAX as usize {
         return Err(too_many(p));
     }
-    if let Some(id) = duplicate(&pp.id) {
+    if let Some(id) = duplicate_id(&pp.id) {
         return Err(LoadError {
             file: p.name.to_string(),
             line: None,
@@ -970,11 +1016,11 @@ fn fast_load(
 
 /// What keeps the rows from becoming a population; each names a household by its id.
 enum Unarranged {
-    NoPersons(u64),
-    TooManyPersons(u64),
+    NoPersons(String),
+    TooManyPersons(String),
 }
 
-fn too_many_persons(household: u64) -> String {
+fn too_many_persons(household: impl std::fmt::Display) -> String {
     format!(
         "household {household} has more than {MAX_HOUSEHOLD_PERSONS} persons, the most one \
          household may have (the largest Latvian households have about 20): is household_id the \
@@ -1000,35 +1046,45 @@ fn parse_parts<P: Send>(
 }
 
 impl HouseholdPart {
-    fn join(mut parts: Vec<HouseholdPart>) -> HouseholdPart {
+    /// `None` if the ids' texts exceed 4 GiB.
+    fn join(mut parts: Vec<HouseholdPart>) -> Option<HouseholdPart> {
         if parts.len() == 1 {
-            return parts.pop().expect("one part");
+            return parts.pop();
         }
-        HouseholdPart {
-            id: concat(&parts, |p| &p.id),
+        Some(HouseholdPart {
+            id: concat_ids(&parts, |p| &p.id)?,
             municipality: concat(&parts, |p| &p.municipality),
             housing: concat(&parts, |p| &p.housing),
             savings: concat(&parts, |p| &p.savings),
             vehicles: concat(&parts, |p| &p.vehicles),
-        }
+        })
     }
 }
 
 impl PersonPart {
-    fn join(mut parts: Vec<PersonPart>) -> PersonPart {
+    /// `None` if the ids' texts exceed 4 GiB.
+    fn join(mut parts: Vec<PersonPart>) -> Option<PersonPart> {
         if parts.len() == 1 {
-            return parts.pop().expect("one part");
+            return parts.pop();
         }
-        PersonPart {
-            id: concat(&parts, |p| &p.id),
+        Some(PersonPart {
+            id: concat_ids(&parts, |p| &p.id)?,
             household: concat(&parts, |p| &p.household),
             age: concat(&parts, |p| &p.age),
             disabled: concat(&parts, |p| &p.disabled),
             income: concat(&parts, |p| &p.income),
             employed: concat(&parts, |p| &p.employed),
             registered: concat(&parts, |p| &p.registered),
-        }
+        })
     }
+}
+
+/// The ids of every part, joined: the keys copied in parallel, the texts (if any part has
+/// them) after them. `None` if the texts exceed 4 GiB.
+fn concat_ids<P: Sync>(parts: &[P], ids: impl Fn(&P) -> &Ids + Sync) -> Option<Ids> {
+    let keys = concat(parts, |p| ids(p).keys());
+    let all: Vec<&Ids> = parts.iter().map(&ids).collect();
+    Ids::join(&all, keys)
 }
 
 /// One column of every part, joined. The parts are copied in parallel: the copy (and the page
@@ -1051,6 +1107,15 @@ fn concat<P: Sync, T: Copy + Default + Send + Sync>(
         .zip(parts.par_iter())
         .for_each(|(target, p)| target.copy_from_slice(column(p)));
     out
+}
+
+fn too_much_text(t: &Table) -> LoadError {
+    LoadError {
+        file: t.name.to_string(),
+        line: None,
+        column: None,
+        message: "has more than 4 GiB of identifiers, more than supported".into(),
+    }
 }
 
 fn too_many(t: &Table) -> LoadError {
@@ -1083,6 +1148,31 @@ fn duplicate(ids: &[u64]) -> Option<u64> {
     let mut sorted = ids.to_vec();
     sorted.par_sort_unstable();
     sorted.windows(2).find(|w| w[0] == w[1]).map(|w| w[0])
+}
+
+/// Some id that appears twice, as text. Numbers as [`duplicate`]; texts in increasing byte order
+/// need one comparison each, others are sorted by key and text (so colliding keys cost no more
+/// than others).
+fn duplicate_id(ids: &Ids) -> Option<String> {
+    if ids.all_numbers() {
+        return duplicate(ids.keys()).map(|id| id.to_string());
+    }
+    let text = |i: u32| ids.text(i as usize).unwrap_or_default();
+    let n = ids.len() as u32;
+    if (1..n).all(|i| text(i - 1) < text(i)) {
+        return None;
+    }
+    let keys = ids.keys();
+    let mut order: Vec<u32> = (0..n).collect();
+    order.par_sort_unstable_by(|&a, &b| {
+        keys[a as usize]
+            .cmp(&keys[b as usize])
+            .then_with(|| text(a).cmp(text(b)))
+    });
+    order
+        .windows(2)
+        .find(|w| text(w[0]) == text(w[1]))
+        .map(|w| text(w[0]).to_string())
 }
 
 /// Orders households by municipality (stable) and persons by household (stable). `Err` names a
@@ -1130,7 +1220,11 @@ fn arrange(
     for &h in &household {
         first_person[h as usize + 1] += 1;
     }
-    let id_at = |k: usize| hh.id[order.as_ref().map_or(k, |o| o[k] as usize)];
+    let id_at = |k: usize| {
+        hh.id
+            .get(order.as_ref().map_or(k, |o| o[k] as usize))
+            .to_string()
+    };
     let members = 1..=MAX_HOUSEHOLD_PERSONS;
     if let Some(k) = (0..n).find(|&k| !members.contains(&first_person[k + 1])) {
         return Err(if first_person[k + 1] == 0 {
@@ -1162,14 +1256,15 @@ fn arrange(
     fn scatter<T: Copy + Default>(values: Vec<T>, to: &Option<Vec<u32>>) -> Vec<T> {
         match to {
             None => values,
-            Some(to) => {
-                let mut out = vec![T::default(); values.len()];
-                for (v, &j) in values.into_iter().zip(to) {
-                    out[j as usize] = v;
-                }
-                out
-            }
+            Some(to) => scatter_to(values, to),
         }
+    }
+    fn scatter_to<T: Copy + Default>(values: Vec<T>, to: &[u32]) -> Vec<T> {
+        let mut out = vec![T::default(); values.len()];
+        for (v, &j) in values.into_iter().zip(to) {
+            out[j as usize] = v;
+        }
+        out
     }
     fn gather<T: Copy>(values: Vec<T>, order: &Option<Vec<u32>>) -> Vec<T> {
         match order {
@@ -1177,11 +1272,35 @@ fn arrange(
             Some(order) => order.iter().map(|&i| values[i as usize]).collect(),
         }
     }
+    fn gather_ids(ids: Ids, order: &Option<Vec<u32>>) -> Ids {
+        match order {
+            None => ids,
+            Some(order) => ids.gather(order),
+        }
+    }
+    fn scatter_ids(ids: Ids, to: &Option<Vec<u32>>) -> Ids {
+        let Some(to) = to else { return ids };
+        match ids.into_numbers() {
+            Ok(numbers) => Ids::from_numbers(scatter_to(numbers, to)),
+            Err(texts) => {
+                let mut order = vec![0u32; to.len()];
+                for (j, &k) in to.iter().enumerate() {
+                    order[k as usize] = j as u32;
+                }
+                texts.gather(&order)
+            }
+        }
+    }
     // The columns are independent: permute them in parallel.
     let order = &order;
     let to = &permute_persons;
     let ((id, municipality), (housing_costs, savings)) = rayon::join(
-        || rayon::join(|| gather(hh.id, order), || gather(hh.municipality, order)),
+        || {
+            rayon::join(
+                || gather_ids(hh.id, order),
+                || gather(hh.municipality, order),
+            )
+        },
         || rayon::join(|| gather(hh.housing, order), || gather(hh.savings, order)),
     );
     let households = Households {
@@ -1193,7 +1312,7 @@ fn arrange(
         first_person,
     };
     let ((id, age), (disabled, income)) = rayon::join(
-        || rayon::join(|| scatter(pp.id, to), || scatter(pp.age, to)),
+        || rayon::join(|| scatter_ids(pp.id, to), || scatter(pp.age, to)),
         || rayon::join(|| scatter(pp.disabled, to), || scatter(pp.income, to)),
     );
     let persons = Persons {
@@ -1226,62 +1345,80 @@ fn diagnose(
     munis: &Municipalities,
 ) -> Option<LoadError> {
     let mut lines = Lines::new(h.bytes);
-    // household id → (line, members seen)
-    let mut households: HashMap<u64, (u64, u32)> = HashMap::new();
-    let mut order: Vec<u64> = Vec::new();
+    // household id (its text) → its row; row → (line, members seen)
+    let mut households: HashMap<Box<[u8]>, usize> = HashMap::new();
+    let mut rows: Vec<(u64, u32)> = Vec::new();
     let mut last = None;
     let scanned = scan(&h.bytes[h.body_start..], h.body_start, |record, offset| {
         let row = household_row(record, offset, hc, munis, &mut last)?;
         let line = lines.at(offset);
-        if let Some(&(first, _)) = households.get(&row.id) {
+        if let Some(&first) = households.get(row.id.text) {
             return Err(RowError {
                 offset,
                 column: Some(hc.id),
                 message: format!(
-                    "household_id {} appears twice (first on line {first})",
-                    row.id
+                    "household_id {} appears twice (first on line {})",
+                    row.id.show(),
+                    rows[first].0
                 ),
             });
         }
-        households.insert(row.id, (line, 0));
-        order.push(row.id);
+        households.insert(row.id.text.into(), rows.len());
+        rows.push((line, 0));
         Ok(())
     });
     if let Err(e) = scanned {
         return Some(h.error(e));
     }
-    if order.is_empty() {
+    if rows.is_empty() {
         return Some(h.no_rows());
     }
 
     let mut lines = Lines::new(p.bytes);
-    let mut persons: HashMap<u64, u64> = HashMap::new();
+    let mut persons: HashMap<Box<[u8]>, u64> = HashMap::new();
     let scanned = scan(&p.bytes[p.body_start..], p.body_start, |record, offset| {
         let row = person_row(record, offset, pc)?;
         let line = lines.at(offset);
-        if let Some(first) = persons.insert(row.id, line) {
+        if let Some(first) = persons.insert(row.id.text.into(), line) {
             return Err(RowError {
                 offset,
                 column: Some(pc.id),
-                message: format!("person_id {} appears twice (first on line {first})", row.id),
+                message: format!(
+                    "person_id {} appears twice (first on line {first})",
+                    row.id.show()
+                ),
             });
         }
-        match households.get_mut(&row.household) {
-            Some((_, members)) => {
+        match households.get(row.household.text) {
+            Some(&at) => {
+                let members = &mut rows[at].1;
                 *members += 1;
                 if *members > MAX_HOUSEHOLD_PERSONS {
                     return Err(RowError {
                         offset,
                         column: Some(pc.household),
-                        message: too_many_persons(row.household),
+                        message: too_many_persons(row.household.show()),
                     });
                 }
             }
             None => {
+                // `007` where households.csv has `7`: say that ids are text.
+                let plain = ids::number(row.household.text).map(|n| n.to_string());
+                let hint = match plain {
+                    Some(n) if households.contains_key(n.as_bytes()) => format!(
+                        " (identifiers are compared as text: {} is not {n})",
+                        row.household.show()
+                    ),
+                    _ => String::new(),
+                };
                 return Err(RowError {
                     offset,
                     column: Some(pc.household),
-                    message: format!("household_id {} is not in {}", row.household, h.name),
+                    message: format!(
+                        "household_id {} is not in {}{hint}",
+                        row.household.show(),
+                        h.name
+                    ),
                 });
             }
         }
@@ -1293,14 +1430,17 @@ fn diagnose(
     if persons.is_empty() {
         return Some(p.no_rows());
     }
-    order.iter().find_map(|id| {
-        let (line, members) = households[id];
-        (members == 0).then(|| LoadError {
-            file: h.name.to_string(),
-            line: Some(line),
-            column: Some((h.header[hc.id].clone(), hc.id + 1)),
-            message: format!("household {id} has no persons in {}", p.name),
-        })
+    let empty = rows.iter().position(|&(_, members)| members == 0)?;
+    let id = households
+        .iter()
+        .find(|&(_, &at)| at == empty)
+        .map(|(id, _)| String::from_utf8_lossy(id).into_owned())
+        .unwrap_or_default();
+    Some(LoadError {
+        file: h.name.to_string(),
+        line: Some(rows[empty].0),
+        column: Some((h.header[hc.id].clone(), hc.id + 1)),
+        message: format!("household {id} has no persons in {}", p.name),
     })
 }
 
@@ -1402,20 +1542,82 @@ mod tests {
         assert_eq!(duplicate(&[u64::MAX, 1, u64::MAX]), Some(u64::MAX));
     }
 
-    #[test]
-    fn id_index_dense_and_sparse_agree() {
-        let dense = IdIndex::new(&[3, 1, 2]).unwrap();
-        assert!(matches!(dense, IdIndex::Dense(_)));
-        let sparse = IdIndex::new(&[3_000_000, 1, 2]).unwrap();
-        assert!(matches!(sparse, IdIndex::Sparse(_)));
-        for (ix, big) in [(&dense, 3), (&sparse, 3_000_000)] {
-            assert_eq!(ix.get(big), Some(0));
-            assert_eq!(ix.get(1), Some(1));
-            assert_eq!(ix.get(4), None);
-            assert_eq!(ix.get(u64::MAX), None);
+    /// The id fields of texts, as the loader reads them.
+    fn field(text: &str) -> IdField<'_> {
+        id(text.as_bytes()).unwrap()
+    }
+
+    fn texts(all: &[&str]) -> Ids {
+        let mut ids = Ids::new();
+        for t in all {
+            ids.push(crate::ids::Id::Text(t)).unwrap();
         }
-        assert_eq!(IdIndex::new(&[1, 2, 1]).err(), Some(2));
-        assert_eq!(IdIndex::new(&[9_000_000, 2, 9_000_000]).err(), Some(2));
+        ids
+    }
+
+    #[test]
+    fn id_index_dense_sparse_and_text_agree() {
+        let numbers = Ids::from_numbers(vec![3, 1, 2]);
+        let dense = IdIndex::new(&numbers).unwrap();
+        assert!(matches!(dense, IdIndex::Dense(_)));
+        let far = Ids::from_numbers(vec![3_000_000, 1, 2]);
+        let sparse = IdIndex::new(&far).unwrap();
+        assert!(matches!(sparse, IdIndex::Sparse(_)));
+        let mixed = texts(&["x3", "1", "2"]);
+        let text = IdIndex::new(&mixed).unwrap();
+        assert!(matches!(text, IdIndex::Text(_)));
+        for (ix, big) in [(&dense, "3"), (&sparse, "3000000"), (&text, "x3")] {
+            assert_eq!(ix.get(&field(big)), Some(0));
+            assert_eq!(ix.get(&field("1")), Some(1));
+            assert_eq!(ix.get(&field("4")), None);
+            assert_eq!(ix.get(&field("18446744073709551615")), None);
+            // Ids are text: 01 is not 1, +1 is not 1.
+            assert_eq!(ix.get(&field("01")), None);
+            assert_eq!(ix.get(&field("+1")), None);
+        }
+        assert_eq!(
+            IdIndex::new(&Ids::from_numbers(vec![1, 2, 1])).err(),
+            Some(2)
+        );
+        assert_eq!(
+            IdIndex::new(&Ids::from_numbers(vec![9_000_000, 2, 9_000_000])).err(),
+            Some(2)
+        );
+        assert_eq!(IdIndex::new(&texts(&["h1", "1", "h1"])).err(), Some(2));
+        assert!(IdIndex::new(&texts(&["h1", "1", "01", "+1"])).is_ok());
+    }
+
+    #[test]
+    fn finds_repeated_text_ids() {
+        assert_eq!(duplicate_id(&texts(&["a", "b", "c"])), None);
+        assert_eq!(duplicate_id(&texts(&["c", "a", "b", "7", "007"])), None);
+        assert_eq!(duplicate_id(&texts(&["c", "a", "c"])), Some("c".into()));
+        assert_eq!(
+            duplicate_id(&texts(&["x", "7", "y", "7"])),
+            Some("7".into())
+        );
+        assert_eq!(
+            duplicate_id(&Ids::from_numbers(vec![5, 1, 5])),
+            Some("5".into())
+        );
+    }
+
+    #[test]
+    fn id_fields() {
+        let f = field(" LV-0012 ");
+        assert_eq!((f.text, f.plain), (&b"LV-0012"[..], None));
+        assert_eq!(f.key, crate::ids::fnv1a64(b"LV-0012"));
+        let f = field("012");
+        assert_eq!((f.plain, f.key), (None, 12));
+        let f = field("12");
+        assert_eq!((f.plain, f.key), (Some(12), 12));
+        assert_eq!(id(b"  ").unwrap_err(), "is empty");
+        assert_eq!(
+            id("a\u{1b}b".as_bytes()).unwrap_err(),
+            "'a\\u{1b}b' has a control character (U+001B); an identifier is text without \
+             control characters"
+        );
+        assert_eq!(id(b"\xffx").unwrap_err(), "'\u{fffd}x' is not UTF-8 text");
     }
 
     #[test]
@@ -1431,14 +1633,14 @@ mod tests {
             pop.municipalities,
             ["ogres-novads", "riga", "tukuma-novads"]
         );
-        assert_eq!(pop.households.id, [30, 20, 10, 40]);
+        assert_eq!(pop.households.id.keys(), [30, 20, 10, 40]);
         assert_eq!(pop.households.municipality, [0, 1, 2, 2]);
         assert_eq!(
             pop.households.housing_costs,
             [30_000, 20_000, 10_000, 40_000]
         );
         assert_eq!(pop.households.first_person, [0, 1, 2, 4, 6]);
-        assert_eq!(pop.persons.id, [3, 4, 2, 6, 1, 5]);
+        assert_eq!(pop.persons.id.keys(), [3, 4, 2, 6, 1, 5]);
         assert_eq!(pop.persons.age, [3, 4, 2, 6, 1, 5]);
         assert_eq!(pop.households.vehicles, None);
         assert_eq!(pop.persons.employed, None);

@@ -241,7 +241,7 @@ impl Prepared {
                     message: format!(
                         "h.status_months = {} for household {}: a status lasts 1 to 12 whole months",
                         fixed::format_amount(months[i]),
-                        population.households.id[s + i]
+                        population.households.id.get(s + i)
                     ),
                 });
             }
@@ -429,7 +429,7 @@ fn check_outputs(
             return Err(fail(format!(
                 "{by}: h.{name} = {} for household {} {what}",
                 fixed::format_amount(v),
-                population.households.id[first + i]
+                population.households.id.get(first + i)
             )));
         }
     }
@@ -440,7 +440,7 @@ fn check_outputs(
         let i = (0..needy.len())
             .find(|&i| both(i) || unsplit(i))
             .expect("one is bad");
-        let id = population.households.id[first + i];
+        let id = population.households.id.get(first + i);
         return Err(fail(if both(i) {
             format!(
                 "household {id} is both needy and low-income: the status rules must exclude one another"

@@ -112,10 +112,11 @@ fn field_that_is_not_a_number() {
         error(HOUSEHOLDS, &p),
         "persons.csv:3: column 'age' (3): '35.5' is not a whole number"
     );
+    // Ids are text: x3 is an id, and the persons of household 3 no longer have theirs.
     let h = with_line(HOUSEHOLDS, 4, "x3,ogres-novads,200.00,1500.00");
     assert_eq!(
         error(&h, PERSONS),
-        "households.csv:4: column 'household_id' (1): 'x3' is not a whole number"
+        "persons.csv:5: column 'household_id' (2): household_id 3 is not in households.csv"
     );
     let h = with_line(HOUSEHOLDS, 2, "1,ogres-novads,,100.00");
     assert_eq!(
@@ -592,7 +593,7 @@ fn shuffled_rows_give_the_same_households() {
 
 /// A household as `(id, municipality, housing costs, savings, members)`, a member as
 /// `(id, age, disabled, income)`.
-type Canonical = (u64, String, i64, i64, Vec<(u64, i64, bool, i64)>);
+type Canonical = (String, String, i64, i64, Vec<(String, i64, bool, i64)>);
 
 /// Every household with its members, sorted by id: what the population says, whatever the order.
 fn canonical(pop: &Population) -> Vec<Canonical> {
@@ -601,11 +602,14 @@ fn canonical(pop: &Population) -> Vec<Canonical> {
     let mut out: Vec<_> = (0..pop.household_count())
         .map(|i| {
             let mut members: Vec<_> = (h.first_person[i] as usize..h.first_person[i + 1] as usize)
-                .map(|j| (p.id[j], p.age[j], p.disabled[j], p.income[j]))
+                .map(|j| {
+                    let id = p.id.get(j).to_string();
+                    (id, p.age[j], p.disabled[j], p.income[j])
+                })
                 .collect();
             members.sort();
             (
-                h.id[i],
+                h.id.get(i).to_string(),
                 pop.municipalities[h.municipality[i] as usize].clone(),
                 h.housing_costs[i],
                 h.savings[i],

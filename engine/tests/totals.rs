@@ -316,7 +316,7 @@ fn expected(
         ..Row::default()
     };
     assert_eq!(population.households.id.len(), households.len());
-    for (i, id) in population.households.id.iter().enumerate() {
+    for (i, id) in population.households.id.keys().iter().enumerate() {
         let hh = by_id[id];
         let slug = COUNCILS[hh.council];
         let persons = hh.persons.len() as i64;
