@@ -1828,6 +1828,55 @@ mod tests {
         check(&[repeated, cents], &cents_error);
     }
 
+    /// `text` with the household ids of rows whose id is above `from` written as `LV-{id}`, in
+    /// column `column` of every line but the header.
+    fn texts_from(text: &str, column: usize, from: u64) -> String {
+        let mut out = String::new();
+        for (i, line) in text.lines().enumerate() {
+            let mut fields: Vec<String> = line.split(',').map(str::to_string).collect();
+            if i > 0 && fields[column].parse::<u64>().unwrap() > from {
+                fields[column] = format!("LV-{}", fields[column]);
+            }
+            out += &fields.join(",");
+            out.push('\n');
+        }
+        out
+    }
+
+    #[test]
+    fn parts_with_and_without_text_ids_join_to_the_same_population() {
+        let (h, p) = generated(20_000);
+        // Only the last households have text ids: the first parts hold numbers alone.
+        let (h, p) = (texts_from(&h, 0, 55_000), texts_from(&p, 1, 55_000));
+        let hs = Source {
+            name: "households.csv",
+            bytes: h.as_bytes(),
+        };
+        let ps = Source {
+            name: "persons.csv",
+            bytes: p.as_bytes(),
+        };
+        let one = load_with_part_size(hs, ps, KNOWN, &Limits::default(), usize::MAX).unwrap();
+        let many = load_with_part_size(hs, ps, KNOWN, &Limits::default(), 1000).unwrap();
+        assert_eq!(one, many);
+        let ids = &one.0.households.id;
+        assert!(!ids.all_numbers());
+        let lv = ids
+            .iter()
+            .filter(|id| id.to_string().starts_with("LV-"))
+            .count();
+        assert!(lv > 1000 && lv < 2000, "{lv}");
+        let i = one.0.find("LV-55003").unwrap();
+        assert_eq!(ids.key(i), crate::ids::fnv1a64(b"LV-55003"));
+        let i = one.0.find("55000").unwrap();
+        assert_eq!(ids.key(i), 55_000);
+        // The persons of a text household are its own.
+        let hh = &one.0.households;
+        for j in hh.first_person[i] as usize..hh.first_person[i + 1] as usize {
+            assert!(p.contains(&format!("\n{},55000,", one.0.persons.id.get(j))));
+        }
+    }
+
     /// Times loading the population in `$SLIEKSNIS_LOAD_DIR` (best of `$SLIEKSNIS_LOAD_RUNS` runs,
     /// 3 by default). Run with `SLIEKSNIS_LOAD_DIR=/tmp/pop1m cargo test --release
     /// -p slieksnis-engine --lib load_timing -- --ignored --nocapture` after `cargo run --release --example make_sample -- /tmp/pop1m
