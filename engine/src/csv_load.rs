@@ -30,7 +30,7 @@ use csv::{ByteRecord, ReaderBuilder};
 use rayon::prelude::*;
 
 use crate::fixed;
-use crate::ids::{self, IdError, Ids};
+use crate::ids::{self, IdColumn, IdError, Ids};
 use crate::population::{
     Households, LoadError, MAX_AGE, Persons, Population, unknown_municipality,
 };
@@ -516,22 +516,24 @@ impl IdField<'_> {
     }
 }
 
+impl IdField<'_> {
+    fn parsed(&self) -> ids::Parsed {
+        ids::Parsed {
+            plain: self.plain,
+            key: self.key,
+        }
+    }
+}
+
 /// An identifier: text of 1 to 64 bytes without control characters (`crate::ids`).
 #[inline]
 fn id(field: &[u8]) -> Result<IdField<'_>, String> {
     let text = field.trim_ascii();
-    if let Some(n) = ids::plain_number(text) {
-        return Ok(IdField {
+    match ids::parse(text) {
+        Ok(p) => Ok(IdField {
             text,
-            plain: Some(n),
-            key: n,
-        });
-    }
-    match ids::check(text) {
-        Ok(_) => Ok(IdField {
-            text,
-            plain: None,
-            key: ids::key(text),
+            plain: p.plain,
+            key: p.key,
         }),
         Err(IdError::Empty) => Err("is empty".into()),
         Err(e) => Err(format!("'{}' {e}", escaped(text))),
@@ -794,7 +796,7 @@ fn person_row<'r>(
 /// Household columns in file order.
 #[derive(Default)]
 struct HouseholdPart {
-    id: Ids,
+    id: IdColumn,
     municipality: Vec<u16>,
     housing: Vec<i64>,
     savings: Vec<i64>,
@@ -804,7 +806,7 @@ struct HouseholdPart {
 /// Person columns in file order; `household` is the household's position in households.csv.
 #[derive(Default)]
 struct PersonPart {
-    id: Ids,
+    id: IdColumn,
     household: Vec<u32>,
     age: Vec<i64>,
     disabled: Vec<bool>,
@@ -821,7 +823,7 @@ fn parse_households(
 ) -> Result<HouseholdPart, RowError> {
     let rows = data.len() / 32 + 16;
     let mut part = HouseholdPart {
-        id: Ids::with_capacity(rows),
+        id: IdColumn::with_capacity(rows),
         municipality: Vec::with_capacity(rows),
         housing: Vec::with_capacity(rows),
         savings: Vec::with_capacity(rows),
@@ -830,7 +832,7 @@ fn parse_households(
     let mut last = None;
     scan(data, base, |record, offset| {
         let row = household_row(record, offset, c, munis, &mut last)?;
-        part.id.push_checked(row.id.text, row.id.plain, row.id.key);
+        part.id.push(row.id.text, row.id.parsed());
         part.municipality.push(row.municipality);
         part.housing.push(row.housing);
         part.savings.push(row.savings);
@@ -852,7 +854,7 @@ fn parse_persons(
     let rows = data.len() / 24 + 16;
     let with = |present: bool| if present { rows } else { 0 };
     let mut part = PersonPart {
-        id: Ids::with_capacity(rows),
+        id: IdColumn::with_capacity(rows),
         household: Vec::with_capacity(rows),
         age: Vec::with_capacity(rows),
         disabled: Vec::with_capacity(rows),
@@ -872,7 +874,7 @@ fn parse_persons(
                 ),
             });
         };
-        part.id.push_checked(row.id.text, row.id.plain, row.id.key);
+        part.id.push(row.id.text, row.id.parsed());
         part.household.push(household);
         part.age.push(row.age);
         part.disabled.push(row.disabled);
@@ -889,26 +891,78 @@ fn parse_persons(
 }
 
 /// Household id → position in households.csv. Ids are usually numbers, and dense (1..n): then a
-/// vector lookup is several times faster than hashing. Text ids are looked up by their text
-/// (hashed with the standard library's keyed hash, so no input makes lookups slow).
+/// vector lookup is several times faster than hashing. Text ids are found by their draw key
+/// ([`TextIndex`]), and their text compared; should many share a key (no register has that, a
+/// file made to collide does), by their text with the standard library's keyed hash.
 enum IdIndex<'a> {
     Dense(Vec<u32>),
     Sparse(HashMap<u64, u32>),
-    Text(HashMap<&'a [u8], u32>),
+    Text(TextIndex<'a>),
+    ByText(HashMap<&'a [u8], u32>),
+}
+
+/// Ids that share a key (the same number written `7`, `07`, `+7`; an FNV-1a collision) beyond
+/// which [`IdIndex`] compares texts by hash instead of one by one.
+const MAX_SHARED_KEY: usize = 8;
+
+/// Text ids by key: the first household with each key, and (only once two households share a
+/// key) for each household the next one with its key.
+struct TextIndex<'a> {
+    ids: &'a Ids,
+    first: HashMap<u64, u32, Seeded>,
+    next: Vec<u32>,
+}
+
+/// Hashes a key with SplitMix64's finaliser after adding a seed drawn for each process (from
+/// the standard library's `RandomState`): cheap for keys that are hashes already, and no file
+/// can choose keys that fall into one bucket. Only the map's layout depends on the seed.
+#[derive(Clone, Copy)]
+struct Seeded(u64);
+
+impl Seeded {
+    fn new() -> Seeded {
+        use std::hash::BuildHasher;
+        Seeded(std::collections::hash_map::RandomState::new().hash_one(0x5EED_u64))
+    }
+}
+
+impl std::hash::BuildHasher for Seeded {
+    type Hasher = SeededHasher;
+    fn build_hasher(&self) -> SeededHasher {
+        SeededHasher(self.0)
+    }
+}
+
+struct SeededHasher(u64);
+
+impl std::hash::Hasher for SeededHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(b as u64);
+        }
+    }
+
+    #[inline]
+    fn write_u64(&mut self, v: u64) {
+        let mut z = self.0.wrapping_add(v).wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        self.0 = z ^ (z >> 31);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 impl<'a> IdIndex<'a> {
     /// `Err(position)` names the first household whose id was already seen.
     fn new(all: &'a Ids) -> Result<IdIndex<'a>, usize> {
         if !all.all_numbers() {
-            let mut index = HashMap::with_capacity(all.len());
-            for i in 0..all.len() {
-                let text = all.text(i).unwrap_or_default().as_bytes();
-                if index.insert(text, i as u32).is_some() {
-                    return Err(i);
-                }
-            }
-            return Ok(IdIndex::Text(index));
+            return match TextIndex::new(all) {
+                Some(index) => index.map(IdIndex::Text),
+                None => IdIndex::by_text(all),
+            };
         }
         let ids = all.keys();
         let max = ids.iter().copied().max().unwrap_or(0);
@@ -934,6 +988,16 @@ impl<'a> IdIndex<'a> {
         }
     }
 
+    fn by_text(all: &'a Ids) -> Result<IdIndex<'a>, usize> {
+        let mut index = HashMap::with_capacity(all.len());
+        for i in 0..all.len() {
+            if index.insert(all.text_bytes(i), i as u32).is_some() {
+                return Err(i);
+            }
+        }
+        Ok(IdIndex::ByText(index))
+    }
+
     /// The position of the household whose id has the text of `field`.
     #[inline]
     fn get(&self, field: &IdField) -> Option<u32> {
@@ -943,7 +1007,62 @@ impl<'a> IdIndex<'a> {
                 .copied()
                 .filter(|&i| i != u32::MAX),
             IdIndex::Sparse(index) => index.get(&field.plain?).copied(),
-            IdIndex::Text(index) => index.get(field.text).copied(),
+            IdIndex::Text(index) => index.get(field),
+            IdIndex::ByText(index) => index.get(field.text).copied(),
+        }
+    }
+}
+
+impl<'a> TextIndex<'a> {
+    /// `None` if more than [`MAX_SHARED_KEY`] ids share a key; `Some(Err(position))` names the
+    /// first household whose id was already seen.
+    fn new(ids: &'a Ids) -> Option<Result<TextIndex<'a>, usize>> {
+        use std::collections::hash_map::Entry;
+        let n = ids.len();
+        let mut first = HashMap::with_capacity_and_hasher(n, Seeded::new());
+        let mut next: Vec<u32> = Vec::new();
+        for i in 0..n {
+            match first.entry(ids.key(i)) {
+                Entry::Vacant(v) => {
+                    v.insert(i as u32);
+                }
+                Entry::Occupied(o) => {
+                    if next.is_empty() {
+                        next = vec![u32::MAX; n];
+                    }
+                    let mut at = *o.get() as usize;
+                    let mut sharing = 1;
+                    loop {
+                        if ids.text_bytes(at) == ids.text_bytes(i) {
+                            return Some(Err(i));
+                        }
+                        if next[at] == u32::MAX {
+                            break;
+                        }
+                        at = next[at] as usize;
+                        sharing += 1;
+                    }
+                    if sharing >= MAX_SHARED_KEY {
+                        return None;
+                    }
+                    next[at] = i as u32;
+                }
+            }
+        }
+        Some(Ok(TextIndex { ids, first, next }))
+    }
+
+    #[inline]
+    fn get(&self, field: &IdField) -> Option<u32> {
+        let mut at = *self.first.get(&field.key)?;
+        loop {
+            if self.ids.text_bytes(at as usize) == field.text {
+                return Some(at);
+            }
+            at = *self.next.get(at as usize)?;
+            if at == u32::MAX {
+                return None;
+            }
         }
     }
 }
@@ -959,37 +1078,42 @@ fn fast_load(
     part_bytes: usize,
 ) -> Result<Population, LoadError> {
     // Households.
-    let hh = HouseholdPart::join(parse_parts(h, part_bytes, |data, base| {
+    let mut hh = HouseholdPart::join(parse_parts(h, part_bytes, |data, base| {
         parse_households(data, base, hc, munis)
-    })?)
-    .ok_or_else(|| too_much_text(h))?;
-    let n = hh.id.len();
+    })?);
+    let household_ids = std::mem::take(&mut hh.id)
+        .finish()
+        .ok_or_else(|| too_much_text(h))?;
+    let n = household_ids.len();
     if n == 0 {
         return Err(h.no_rows());
     }
     if n >= u32::MAX as usize {
         return Err(too_many(h));
     }
-    let index = IdIndex::new(&hh.id).map_err(|i| LoadError {
+    let index = IdIndex::new(&household_ids).map_err(|i| LoadError {
         file: h.name.to_string(),
         line: None,
         column: Some((h.header[hc.id].clone(), hc.id + 1)),
-        message: format!("household_id {} appears twice", hh.id.get(i)),
+        message: format!("household_id {} appears twice", household_ids.get(i)),
     })?;
 
     // Persons.
-    let pp = PersonPart::join(parse_parts(p, part_bytes, |data, base| {
+    let parts = parse_parts(p, part_bytes, |data, base| {
         parse_persons(data, base, pc, &index, h.name)
-    })?)
-    .ok_or_else(|| too_much_text(p))?;
+    })?;
     drop(index);
-    if pp.id.is_empty() {
+    let mut pp = PersonPart::join(parts);
+    let person_ids = std::mem::take(&mut pp.id)
+        .finish()
+        .ok_or_else(|| too_much_text(p))?;
+    if person_ids.is_empty() {
         return Err(p.no_rows());
     }
-    if pp.id.len() >= u32::MAX as usize {
+    if person_ids.len() >= u32::MAX as usize {
         return Err(too_many(p));
     }
-    if let Some(id) = duplicate_id(&pp.id) {
+    if let Some(id) = duplicate_id(&person_ids) {
         return Err(LoadError {
             file: p.name.to_string(),
             line: None,
@@ -998,7 +1122,8 @@ fn fast_load(
         });
     }
 
-    arrange(munis, hh, pp, hc.vehicles.is_some(), pc).map_err(|e| match e {
+    let ids = (household_ids, person_ids);
+    arrange(munis, hh, pp, ids, hc.vehicles.is_some(), pc).map_err(|e| match e {
         Unarranged::NoPersons(id) => LoadError {
             file: h.name.to_string(),
             line: None,
@@ -1046,45 +1171,43 @@ fn parse_parts<P: Send>(
 }
 
 impl HouseholdPart {
-    /// `None` if the ids' texts exceed 4 GiB.
-    fn join(mut parts: Vec<HouseholdPart>) -> Option<HouseholdPart> {
+    fn join(mut parts: Vec<HouseholdPart>) -> HouseholdPart {
         if parts.len() == 1 {
-            return parts.pop();
+            return parts.pop().expect("one part");
         }
-        Some(HouseholdPart {
-            id: concat_ids(&parts, |p| &p.id)?,
+        HouseholdPart {
+            id: concat_ids(&parts, |p| &p.id),
             municipality: concat(&parts, |p| &p.municipality),
             housing: concat(&parts, |p| &p.housing),
             savings: concat(&parts, |p| &p.savings),
             vehicles: concat(&parts, |p| &p.vehicles),
-        })
+        }
     }
 }
 
 impl PersonPart {
-    /// `None` if the ids' texts exceed 4 GiB.
-    fn join(mut parts: Vec<PersonPart>) -> Option<PersonPart> {
+    fn join(mut parts: Vec<PersonPart>) -> PersonPart {
         if parts.len() == 1 {
-            return parts.pop();
+            return parts.pop().expect("one part");
         }
-        Some(PersonPart {
-            id: concat_ids(&parts, |p| &p.id)?,
+        PersonPart {
+            id: concat_ids(&parts, |p| &p.id),
             household: concat(&parts, |p| &p.household),
             age: concat(&parts, |p| &p.age),
             disabled: concat(&parts, |p| &p.disabled),
             income: concat(&parts, |p| &p.income),
             employed: concat(&parts, |p| &p.employed),
             registered: concat(&parts, |p| &p.registered),
-        })
+        }
     }
 }
 
 /// The ids of every part, joined: the keys copied in parallel, the texts (if any part has
-/// them) after them. `None` if the texts exceed 4 GiB.
-fn concat_ids<P: Sync>(parts: &[P], ids: impl Fn(&P) -> &Ids + Sync) -> Option<Ids> {
+/// them) after them.
+fn concat_ids<P: Sync>(parts: &[P], ids: impl Fn(&P) -> &IdColumn + Sync) -> IdColumn {
     let keys = concat(parts, |p| ids(p).keys());
-    let all: Vec<&Ids> = parts.iter().map(&ids).collect();
-    Ids::join(&all, keys)
+    let all: Vec<&IdColumn> = parts.iter().map(&ids).collect();
+    IdColumn::join(&all, keys)
 }
 
 /// One column of every part, joined. The parts are copied in parallel: the copy (and the page
@@ -1151,28 +1274,37 @@ fn duplicate(ids: &[u64]) -> Option<u64> {
 }
 
 /// Some id that appears twice, as text. Numbers as [`duplicate`]; texts in increasing byte order
-/// need one comparison each, others are sorted by key and text (so colliding keys cost no more
-/// than others).
+/// need one comparison each; others: the keys are sorted, and only ids whose key another id
+/// shares are compared as text (sorted too, so that many ids with one key cost no more).
 fn duplicate_id(ids: &Ids) -> Option<String> {
     if ids.all_numbers() {
         return duplicate(ids.keys()).map(|id| id.to_string());
     }
-    let text = |i: u32| ids.text(i as usize).unwrap_or_default();
-    let n = ids.len() as u32;
+    let text = |i: usize| ids.text_bytes(i);
+    let n = ids.len();
     if (1..n).all(|i| text(i - 1) < text(i)) {
         return None;
     }
-    let keys = ids.keys();
-    let mut order: Vec<u32> = (0..n).collect();
-    order.par_sort_unstable_by(|&a, &b| {
-        keys[a as usize]
-            .cmp(&keys[b as usize])
-            .then_with(|| text(a).cmp(text(b)))
-    });
-    order
+    let mut keys = ids.keys().to_vec();
+    keys.par_sort_unstable();
+    let mut shared: Vec<u64> = keys
         .windows(2)
-        .find(|w| text(w[0]) == text(w[1]))
-        .map(|w| text(w[0]).to_string())
+        .filter(|w| w[0] == w[1])
+        .map(|w| w[0])
+        .collect();
+    drop(keys);
+    if shared.is_empty() {
+        return None;
+    }
+    shared.dedup();
+    let mut same: Vec<(u64, &[u8])> = (0..n)
+        .filter(|&i| shared.binary_search(&ids.key(i)).is_ok())
+        .map(|i| (ids.key(i), text(i)))
+        .collect();
+    same.par_sort_unstable();
+    same.windows(2)
+        .find(|w| w[0] == w[1])
+        .map(|w| String::from_utf8_lossy(w[0].1).into_owned())
 }
 
 /// Orders households by municipality (stable) and persons by household (stable). `Err` names a
@@ -1181,10 +1313,11 @@ fn arrange(
     munis: &Municipalities,
     hh: HouseholdPart,
     pp: PersonPart,
+    (household_ids, person_ids): (Ids, Ids),
     has_vehicles: bool,
     pc: &PersonColumns,
 ) -> Result<Population, Unarranged> {
-    let n = hh.id.len();
+    let n = household_ids.len();
     // Households: a stable counting sort by municipality, unless already grouped.
     let order: Option<Vec<u32>> = if hh.municipality.windows(2).all(|w| w[0] <= w[1]) {
         None
@@ -1221,7 +1354,7 @@ fn arrange(
         first_person[h as usize + 1] += 1;
     }
     let id_at = |k: usize| {
-        hh.id
+        household_ids
             .get(order.as_ref().map_or(k, |o| o[k] as usize))
             .to_string()
     };
@@ -1297,7 +1430,7 @@ fn arrange(
     let ((id, municipality), (housing_costs, savings)) = rayon::join(
         || {
             rayon::join(
-                || gather_ids(hh.id, order),
+                || gather_ids(household_ids, order),
                 || gather(hh.municipality, order),
             )
         },
@@ -1312,7 +1445,7 @@ fn arrange(
         first_person,
     };
     let ((id, age), (disabled, income)) = rayon::join(
-        || rayon::join(|| scatter_ids(pp.id, to), || scatter(pp.age, to)),
+        || rayon::join(|| scatter_ids(person_ids, to), || scatter(pp.age, to)),
         || rayon::join(|| scatter(pp.disabled, to), || scatter(pp.income, to)),
     );
     let persons = Persons {
@@ -1585,6 +1718,42 @@ mod tests {
         );
         assert_eq!(IdIndex::new(&texts(&["h1", "1", "h1"])).err(), Some(2));
         assert!(IdIndex::new(&texts(&["h1", "1", "01", "+1"])).is_ok());
+        assert_eq!(
+            IdIndex::new(&texts(&["h1", "1", "01", "+1", "01"])).err(),
+            Some(4)
+        );
+
+        // Many ids with one key: compared by text instead, with the same answers.
+        let spellings: Vec<String> = (0..12)
+            .map(|z| {
+                format!(
+                    "{}{}7",
+                    if z % 2 == 0 { "" } else { "+" },
+                    "0".repeat(z / 2)
+                )
+            })
+            .chain(["x".to_string()])
+            .collect();
+        let refs: Vec<&str> = spellings.iter().map(String::as_str).collect();
+        let many = texts(&refs);
+        assert!(many.keys()[..12].iter().all(|&k| k == 7));
+        let index = IdIndex::new(&many).unwrap();
+        assert!(matches!(index, IdIndex::ByText(_)));
+        for (i, t) in refs.iter().enumerate() {
+            assert_eq!(index.get(&field(t)), Some(i as u32), "{t}");
+        }
+        assert_eq!(index.get(&field("0000007")), None);
+        let mut again = refs.clone();
+        again.push("+007");
+        assert_eq!(IdIndex::new(&texts(&again)).err(), Some(13));
+        // A few with one key stay in the text index.
+        let few = texts(&refs[..5]);
+        let index = IdIndex::new(&few).unwrap();
+        assert!(matches!(index, IdIndex::Text(_)));
+        for (i, t) in refs[..5].iter().enumerate() {
+            assert_eq!(index.get(&field(t)), Some(i as u32), "{t}");
+        }
+        assert_eq!(index.get(&field("x")), None);
     }
 
     #[test]
@@ -1595,6 +1764,11 @@ mod tests {
         assert_eq!(
             duplicate_id(&texts(&["x", "7", "y", "7"])),
             Some("7".into())
+        );
+        assert_eq!(duplicate_id(&texts(&["x", "07", "7", "+7", "y"])), None);
+        assert_eq!(
+            duplicate_id(&texts(&["x", "07", "7", "+7", "y", "+7"])),
+            Some("+7".into())
         );
         assert_eq!(
             duplicate_id(&Ids::from_numbers(vec![5, 1, 5])),

@@ -125,6 +125,50 @@ pub fn check(text: &[u8]) -> Result<&str, IdError> {
     }
 }
 
+/// What [`parse`] finds out about an id.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Parsed {
+    /// The id is this plain number ([`plain_number`]).
+    pub plain: Option<u64>,
+    /// Its draw key ([`key`]).
+    pub key: u64,
+}
+
+/// [`check`], [`plain_number`] and [`key`] of `text` in one pass (what the CSV loader does for
+/// every id field).
+#[inline]
+pub fn parse(text: &[u8]) -> Result<Parsed, IdError> {
+    if let Some(n) = plain_number(text) {
+        return Ok(Parsed {
+            plain: Some(n),
+            key: n,
+        });
+    }
+    if text.is_empty() {
+        return Err(IdError::Empty);
+    }
+    if text.len() > MAX_ID_BYTES {
+        return Err(IdError::TooLong(text.len()));
+    }
+    // Printable ASCII, the usual case, in the same pass as the hash; anything else is looked at
+    // character by character.
+    let mut hash = FNV_OFFSET;
+    let mut printable = true;
+    for &b in text {
+        hash = (hash ^ b as u64).wrapping_mul(FNV_PRIME);
+        printable &= (0x20..0x7f).contains(&b);
+    }
+    if !printable {
+        check(text)?;
+    }
+    // Only a text that starts like a number can be one written with a sign or leading zeros.
+    let key = match text[0] {
+        b'+' | b'0'..=b'9' => number(text).unwrap_or(hash),
+        _ => hash,
+    };
+    Ok(Parsed { plain: None, key })
+}
+
 /// One id: a plain number (a column without texts), or its text.
 #[derive(Debug, Clone, Copy)]
 pub enum Id<'a> {
@@ -401,30 +445,20 @@ impl Ids {
 
     /// Appends the text of an id that has been checked.
     pub(crate) fn push_valid(&mut self, text: &str) {
-        let bytes = text.as_bytes();
-        self.push_checked(bytes, plain_number(bytes), key(bytes))
-    }
-
-    /// Appends a checked id (UTF-8, [`check`]) whose plain number (if it is one) and key are
-    /// known.
-    #[inline]
-    pub(crate) fn push_checked(&mut self, text: &[u8], plain: Option<u64>, key: u64) {
-        if let (None, Some(n)) = (&self.text, plain) {
-            self.keys.push(n);
-            return;
+        match (&self.text, plain_number(text.as_bytes())) {
+            (None, Some(n)) => self.keys.push(n),
+            _ => {
+                self.text_mut().push(text);
+                self.keys.push(key(text.as_bytes()));
+            }
         }
-        let text = std::str::from_utf8(text).expect("a checked identifier is UTF-8");
-        self.text_mut().push(text);
-        self.keys.push(key);
     }
 
     /// Appends id `i` of `other`.
     pub fn push_from(&mut self, other: &Ids, i: usize) {
         match other.get(i) {
             Id::Number(n) => self.push_number(n),
-            Id::Text(t) => {
-                self.push_checked(t.as_bytes(), plain_number(t.as_bytes()), other.keys[i])
-            }
+            Id::Text(t) => self.push_valid(t),
         }
     }
 
@@ -432,6 +466,18 @@ impl Ids {
     #[inline]
     pub fn text(&self, i: usize) -> Option<&str> {
         self.text.as_ref().map(|t| t.get(i))
+    }
+
+    /// The text of id `i` as bytes (empty if the column keeps no texts).
+    #[inline]
+    pub(crate) fn text_bytes(&self, i: usize) -> &[u8] {
+        match &self.text {
+            None => &[],
+            Some(t) => {
+                let start = if i == 0 { 0 } else { t.ends[i - 1] as usize };
+                &t.bytes.as_bytes()[start..t.ends[i] as usize]
+            }
+        }
     }
 
     /// The keys of a column of plain numbers (`None` if it keeps texts).
@@ -474,44 +520,6 @@ impl Ids {
         Ids { keys, text }
     }
 
-    /// Columns one after the other, or `None` if their texts would exceed 4 GiB. `keys` is the
-    /// parts' keys already joined (the loader copies them in parallel).
-    pub(crate) fn join(parts: &[&Ids], keys: Vec<u64>) -> Option<Ids> {
-        if parts.iter().all(|p| p.all_numbers()) {
-            return Some(Ids::from_numbers(keys));
-        }
-        let mut text = Text::default();
-        let mut bytes = 0usize;
-        for p in parts {
-            bytes += match &p.text {
-                Some(t) => t.bytes.len(),
-                None => p.keys.iter().map(|&k| digits(k)).sum(),
-            };
-        }
-        u32::try_from(bytes).ok()?;
-        text.bytes.reserve(bytes);
-        text.ends.reserve(keys.len());
-        for p in parts {
-            match &p.text {
-                Some(t) => {
-                    let base = text.bytes.len() as u32;
-                    text.bytes.push_str(&t.bytes);
-                    text.ends.extend(t.ends.iter().map(|&e| e + base));
-                }
-                None => {
-                    for &k in &p.keys {
-                        let mut buf = [0u8; 20];
-                        text.push(std::str::from_utf8(decimal(&mut buf, k)).unwrap_or_default());
-                    }
-                }
-            }
-        }
-        Some(Ids {
-            keys,
-            text: Some(text),
-        })
-    }
-
     /// Bytes held on the heap (capacity not counted).
     pub fn heap_bytes(&self) -> usize {
         self.keys.len() * 8
@@ -519,6 +527,134 @@ impl Ids {
                 .text
                 .as_ref()
                 .map_or(0, |t| t.bytes.len() + t.ends.len() * 4)
+    }
+}
+
+/// A column of ids as the CSV loader reads it, one part of a file at a time: keys, and the texts
+/// as bytes once some id is not a plain number. Every id pushed has been [`parse`]d; the texts
+/// are checked to be UTF-8 once, for the whole column, by [`IdColumn::finish`].
+#[derive(Debug, Default)]
+pub(crate) struct IdColumn {
+    keys: Vec<u64>,
+    /// Texts and end offsets, once some id is not a plain number.
+    text: Option<(Vec<u8>, Vec<u32>)>,
+    /// More than 4 GiB of texts.
+    overflow: bool,
+}
+
+impl IdColumn {
+    pub(crate) fn with_capacity(n: usize) -> IdColumn {
+        IdColumn {
+            keys: Vec::with_capacity(n),
+            ..IdColumn::default()
+        }
+    }
+
+    pub(crate) fn keys(&self) -> &[u64] {
+        &self.keys
+    }
+
+    /// Appends an id: its text (already [`parse`]d to `parsed`).
+    #[inline(always)]
+    pub(crate) fn push(&mut self, text: &[u8], parsed: Parsed) {
+        match (&self.text, parsed.plain) {
+            (None, Some(n)) => self.keys.push(n),
+            _ => self.push_text(text, parsed.key),
+        }
+    }
+
+    /// [`IdColumn::push`] of an id whose text is kept: out of line, so that the loop over
+    /// numbered ids stays small.
+    #[cold]
+    #[inline(never)]
+    fn push_text(&mut self, text: &[u8], key: u64) {
+        let keys = &self.keys;
+        let (bytes, ends) = self.text.get_or_insert_with(|| {
+            let mut bytes = Vec::with_capacity(keys.capacity() * 12);
+            let mut ends = Vec::with_capacity(keys.capacity());
+            for &k in keys {
+                let mut buf = [0u8; 20];
+                bytes.extend_from_slice(decimal(&mut buf, k));
+                ends.push(bytes.len() as u32);
+            }
+            (bytes, ends)
+        });
+        bytes.extend_from_slice(text);
+        match u32::try_from(bytes.len()) {
+            Ok(end) => ends.push(end),
+            Err(_) => {
+                self.overflow = true;
+                bytes.clear();
+                ends.push(0);
+            }
+        }
+        self.keys.push(key);
+    }
+
+    /// Columns one after the other; `keys` is theirs already joined (the loader copies them in
+    /// parallel).
+    pub(crate) fn join(parts: &[&IdColumn], keys: Vec<u64>) -> IdColumn {
+        if parts.iter().all(|p| p.text.is_none()) {
+            return IdColumn {
+                keys,
+                text: None,
+                overflow: false,
+            };
+        }
+        let mut total = 0usize;
+        for p in parts {
+            total += match &p.text {
+                Some((bytes, _)) => bytes.len(),
+                None => p.keys.iter().map(|&k| digits(k)).sum(),
+            };
+        }
+        let overflow = parts.iter().any(|p| p.overflow) || u32::try_from(total).is_err();
+        if overflow {
+            return IdColumn {
+                keys,
+                text: Some((Vec::new(), Vec::new())),
+                overflow,
+            };
+        }
+        let mut bytes = Vec::with_capacity(total);
+        let mut ends = Vec::with_capacity(keys.len());
+        for p in parts {
+            match &p.text {
+                Some((b, e)) => {
+                    let base = bytes.len() as u32;
+                    bytes.extend_from_slice(b);
+                    ends.extend(e.iter().map(|&e| e + base));
+                }
+                None => {
+                    for &k in &p.keys {
+                        let mut buf = [0u8; 20];
+                        bytes.extend_from_slice(decimal(&mut buf, k));
+                        ends.push(bytes.len() as u32);
+                    }
+                }
+            }
+        }
+        IdColumn {
+            keys,
+            text: Some((bytes, ends)),
+            overflow,
+        }
+    }
+
+    /// The finished column, or `None` if its texts exceed 4 GiB.
+    pub(crate) fn finish(self) -> Option<Ids> {
+        if self.overflow {
+            return None;
+        }
+        let text = self.text.map(|(bytes, ends)| Text {
+            // One check for the whole column: every id in it was checked to be UTF-8.
+            bytes: String::from_utf8(bytes).expect("checked identifiers are UTF-8"),
+            ends,
+        });
+        Some(Ids {
+            keys: self.keys,
+            text,
+        })
     }
 }
 
@@ -618,6 +754,39 @@ mod tests {
     }
 
     #[test]
+    fn parse_is_check_plain_number_and_key_at_once() {
+        let long = "x".repeat(65);
+        for text in [
+            "0",
+            "17",
+            "007",
+            "+7",
+            "+",
+            "-5",
+            "h1",
+            "LV-0012",
+            "010190-12345",
+            "Rīga 7",
+            "a\tb",
+            "a\u{85}",
+            "",
+            "18446744073709551616",
+            &long,
+            "9 9",
+            "~",
+            "\u{7f}",
+        ] {
+            let t = text.as_bytes();
+            let expected = check(t).map(|_| Parsed {
+                plain: plain_number(t),
+                key: key(t),
+            });
+            assert_eq!(parse(t), expected, "{text:?}");
+        }
+        assert_eq!(parse(b"\xff"), Err(IdError::NotUtf8));
+    }
+
+    #[test]
     fn a_column_keeps_texts_only_when_needed() {
         let mut ids = Ids::new();
         ids.push_number(5);
@@ -658,14 +827,24 @@ mod tests {
         assert_eq!(Id::Number(12), Id::Text("12"));
         assert_ne!(Id::Number(12), Id::Text("012"));
 
-        let joined = Ids::join(&[&numbers, &ids], [numbers.keys(), ids.keys()].concat()).unwrap();
+        let mut column = IdColumn::default();
+        for t in ["5", "12", "9"] {
+            column.push(t.as_bytes(), parse(t.as_bytes()).unwrap());
+        }
+        let mut with_text = IdColumn::default();
+        for t in ["5", "12", "h,1", "9"] {
+            with_text.push(t.as_bytes(), parse(t.as_bytes()).unwrap());
+        }
+        let keys = [column.keys(), with_text.keys()].concat();
+        let joined = IdColumn::join(&[&column, &with_text], keys)
+            .finish()
+            .unwrap();
         let texts: Vec<String> = joined.iter().map(|i| i.to_string()).collect();
         assert_eq!(texts, ["5", "12", "9", "5", "12", "h,1", "9"]);
         assert_eq!(joined.key(5), fnv1a64(b"h,1"));
-        let both = Ids::join(
-            &[&numbers, &numbers],
-            [numbers.keys(), numbers.keys()].concat(),
-        );
-        assert!(both.unwrap().all_numbers());
+        let keys = [column.keys(), column.keys()].concat();
+        let both = IdColumn::join(&[&column, &column], keys).finish().unwrap();
+        assert!(both.all_numbers());
+        assert_eq!(both, Ids::from_numbers(vec![5, 12, 9, 5, 12, 9]));
     }
 }
