@@ -130,6 +130,37 @@ pub fn to_csv(pop: &Population) -> (Vec<u8>, Vec<u8>) {
     (hh, pp)
 }
 
+/// The CSV files of [`to_csv`] with every id as text: household `n` is `LV-000000n` (seven
+/// digits), person `n` is `P-000000n`, in both files.
+pub fn with_text_ids((hh, pp): &(Vec<u8>, Vec<u8>)) -> (Vec<u8>, Vec<u8>) {
+    fn rewrite(csv: &[u8], columns: &[(usize, &str)]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(csv.len() * 3 / 2);
+        for (i, line) in csv.split_inclusive(|&b| b == b'\n').enumerate() {
+            if i == 0 {
+                out.extend_from_slice(line);
+                continue;
+            }
+            for (k, field) in line.split(|&b| b == b',').enumerate() {
+                if k > 0 {
+                    out.push(b',');
+                }
+                match columns.iter().find(|(c, _)| *c == k) {
+                    Some((_, prefix)) => {
+                        let n = std::str::from_utf8(field).expect("ASCII");
+                        out.extend_from_slice(format!("{prefix}{n:0>7}").as_bytes());
+                    }
+                    None => out.extend_from_slice(field),
+                }
+            }
+        }
+        out
+    }
+    (
+        rewrite(hh, &[(0, "LV-")]),
+        rewrite(pp, &[(0, "P-"), (1, "LV-")]),
+    )
+}
+
 /// The 2025 rules for one council (whole-euro thresholds, EUR per month), hand-written.
 pub struct Handwritten {
     pub gmi: (i64, i64),
