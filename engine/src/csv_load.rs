@@ -862,9 +862,12 @@ fn parse_persons(
         employed: Vec::with_capacity(with(c.employed.is_some())),
         registered: Vec::with_capacity(with(c.registered.is_some())),
     };
+    // The household of the previous person: persons.csv usually lists each household's persons
+    // together, in the order of households.csv.
+    let mut near = 0u32;
     scan(data, base, |record, offset| {
         let row = person_row(record, offset, c)?;
-        let Some(household) = households.get(&row.household) else {
+        let Some(household) = households.get_near(&row.household, &mut near) else {
             return Err(RowError {
                 offset,
                 column: Some(c.household),
@@ -896,9 +899,9 @@ fn parse_persons(
 /// file made to collide does), by their text with the standard library's keyed hash.
 enum IdIndex<'a> {
     Dense(Vec<u32>),
-    Sparse(HashMap<u64, u32>),
+    Sparse(&'a [u64], HashMap<u64, u32>),
     Text(TextIndex<'a>),
-    ByText(HashMap<&'a [u8], u32>),
+    ByText(&'a Ids, HashMap<&'a [u8], u32>),
 }
 
 /// Ids that share a key (the same number written `7`, `07`, `+7`; an FNV-1a collision) beyond
@@ -984,7 +987,7 @@ impl<'a> IdIndex<'a> {
                     return Err(i);
                 }
             }
-            Ok(IdIndex::Sparse(index))
+            Ok(IdIndex::Sparse(ids, index))
         }
     }
 
@@ -995,7 +998,7 @@ impl<'a> IdIndex<'a> {
                 return Err(i);
             }
         }
-        Ok(IdIndex::ByText(index))
+        Ok(IdIndex::ByText(all, index))
     }
 
     /// The position of the household whose id has the text of `field`.
@@ -1006,10 +1009,40 @@ impl<'a> IdIndex<'a> {
                 .get(usize::try_from(field.plain?).ok()?)
                 .copied()
                 .filter(|&i| i != u32::MAX),
-            IdIndex::Sparse(index) => index.get(&field.plain?).copied(),
+            IdIndex::Sparse(_, index) => index.get(&field.plain?).copied(),
             IdIndex::Text(index) => index.get(field),
-            IdIndex::ByText(index) => index.get(field.text).copied(),
+            IdIndex::ByText(_, index) => index.get(field.text).copied(),
         }
+    }
+
+    /// [`IdIndex::get`], trying the household `near` and the one after it first (without a
+    /// hash); `near` becomes the household found (a dense index is as fast without).
+    #[inline]
+    fn get_near(&self, field: &IdField, near: &mut u32) -> Option<u32> {
+        let here = |i: u32| {
+            let i = i as usize;
+            match self {
+                IdIndex::Dense(_) => false,
+                IdIndex::Sparse(keys, _) => {
+                    field.plain.is_some() && keys.get(i).copied() == field.plain
+                }
+                IdIndex::Text(t) => i < t.ids.len() && t.ids.text_bytes(i) == field.text,
+                IdIndex::ByText(ids, _) => i < ids.len() && ids.text_bytes(i) == field.text,
+            }
+        };
+        if let IdIndex::Dense(index) = self {
+            let i = usize::try_from(field.plain?).ok()?;
+            return index.get(i).copied().filter(|&i| i != u32::MAX);
+        }
+        for i in [*near, near.wrapping_add(1)] {
+            if here(i) {
+                *near = i;
+                return Some(i);
+            }
+        }
+        let found = self.get(field)?;
+        *near = found;
+        Some(found)
     }
 }
 
@@ -1695,11 +1728,21 @@ mod tests {
         assert!(matches!(dense, IdIndex::Dense(_)));
         let far = Ids::from_numbers(vec![3_000_000, 1, 2]);
         let sparse = IdIndex::new(&far).unwrap();
-        assert!(matches!(sparse, IdIndex::Sparse(_)));
+        assert!(matches!(sparse, IdIndex::Sparse(..)));
         let mixed = texts(&["x3", "1", "2"]);
         let text = IdIndex::new(&mixed).unwrap();
         assert!(matches!(text, IdIndex::Text(_)));
         for (ix, big) in [(&dense, "3"), (&sparse, "3000000"), (&text, "x3")] {
+            // From any household before, the one found is the same.
+            for start in [0, 1, 2, 3, u32::MAX] {
+                for (t, at) in [(big, Some(0)), ("1", Some(1)), ("2", Some(2)), ("01", None)] {
+                    let mut near = start;
+                    assert_eq!(ix.get_near(&field(t), &mut near), at, "{t} from {start}");
+                    if let (Some(at), false) = (at, matches!(ix, IdIndex::Dense(_))) {
+                        assert_eq!(near, at);
+                    }
+                }
+            }
             assert_eq!(ix.get(&field(big)), Some(0));
             assert_eq!(ix.get(&field("1")), Some(1));
             assert_eq!(ix.get(&field("4")), None);
@@ -1738,7 +1781,7 @@ mod tests {
         let many = texts(&refs);
         assert!(many.keys()[..12].iter().all(|&k| k == 7));
         let index = IdIndex::new(&many).unwrap();
-        assert!(matches!(index, IdIndex::ByText(_)));
+        assert!(matches!(index, IdIndex::ByText(..)));
         for (i, t) in refs.iter().enumerate() {
             assert_eq!(index.get(&field(t)), Some(i as u32), "{t}");
         }
