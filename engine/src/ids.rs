@@ -684,9 +684,7 @@ impl PartialEq for Ids {
 
 impl fmt::Debug for Ids {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list()
-            .entries(self.iter().map(|id| DebugId(id)))
-            .finish()
+        f.debug_list().entries(self.iter().map(DebugId)).finish()
     }
 }
 
