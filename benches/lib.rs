@@ -75,12 +75,12 @@ pub fn synthetic(n: usize, municipality: &str, seed: u64) -> Population {
                 } else {
                     (rng.range(0, 18), 0)
                 };
-            p.id.push(person_id);
+            p.id.push_number(person_id);
             p.age.push(age);
             p.disabled.push(age >= 18 && rng.percent(8));
             p.income.push(income);
         }
-        h.id.push(i as u64 + 1);
+        h.id.push_number(i as u64 + 1);
         h.municipality.push(m);
         h.housing_costs.push(rng.range(5_000, 40_001) * CENT);
         h.savings.push(if rng.percent(50) {
@@ -109,7 +109,7 @@ pub fn to_csv(pop: &Population) -> (Vec<u8>, Vec<u8>) {
         writeln!(
             hh,
             "{},{slug},{},{}",
-            h.id[i],
+            h.id.csv(i),
             amount(h.housing_costs[i]),
             amount(h.savings[i])
         )
@@ -119,8 +119,8 @@ pub fn to_csv(pop: &Population) -> (Vec<u8>, Vec<u8>) {
             writeln!(
                 pp,
                 "{},{},{},{},{}",
-                p.id[j],
-                h.id[i],
+                p.id.csv(j),
+                h.id.csv(i),
                 p.age[j],
                 p.disabled[j] as u8,
                 amount(p.income[j])
@@ -129,6 +129,37 @@ pub fn to_csv(pop: &Population) -> (Vec<u8>, Vec<u8>) {
         }
     }
     (hh, pp)
+}
+
+/// The CSV files of [`to_csv`] with every id as text: household `n` is `LV-000000n` (seven
+/// digits), person `n` is `P-000000n`, in both files.
+pub fn with_text_ids((hh, pp): &(Vec<u8>, Vec<u8>)) -> (Vec<u8>, Vec<u8>) {
+    fn rewrite(csv: &[u8], columns: &[(usize, &str)]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(csv.len() * 3 / 2);
+        for (i, line) in csv.split_inclusive(|&b| b == b'\n').enumerate() {
+            if i == 0 {
+                out.extend_from_slice(line);
+                continue;
+            }
+            for (k, field) in line.split(|&b| b == b',').enumerate() {
+                if k > 0 {
+                    out.push(b',');
+                }
+                match columns.iter().find(|(c, _)| *c == k) {
+                    Some((_, prefix)) => {
+                        let n = std::str::from_utf8(field).expect("ASCII");
+                        out.extend_from_slice(format!("{prefix}{n:0>7}").as_bytes());
+                    }
+                    None => out.extend_from_slice(field),
+                }
+            }
+        }
+        out
+    }
+    (
+        rewrite(hh, &[(0, "LV-")]),
+        rewrite(pp, &[(0, "P-"), (1, "LV-")]),
+    )
 }
 
 /// The 2025 rules for one council (whole-euro thresholds, EUR per month), hand-written.

@@ -12,6 +12,9 @@ mkdir -p "$c"/{csv_load,scenario,profile,explain_household,policy_manifest,param
 # csv_load: households.csv, a NUL byte, persons.csv.
 small="$root/populations/small"
 { cat "$small/households.csv"; printf '\0'; cat "$small/persons.csv"; } > "$c/csv_load/shipped-small"
+extract="$root/populations/register-extract"
+{ cat "$extract/households.csv"; printf '\0'; cat "$extract/persons.csv"; } \
+    > "$c/csv_load/shipped-register-extract"
 # populations/edge has 6 480 households: three slices of 20 (a seed stays small).
 edge="$root/populations/edge"
 for first in 1 3001 6461; do

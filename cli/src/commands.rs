@@ -599,9 +599,9 @@ pub struct ExplainArgs {
     municipality: Option<String>,
     #[command(flatten)]
     generation: input::GenerationArgs,
-    /// The household_id in the population.
-    #[arg(long, value_name = "ID")]
-    id: Option<u64>,
+    /// The household_id in the population, as written there (ids are text: LV-0012, 17).
+    #[arg(long, visible_alias = "household-id", value_name = "ID")]
+    id: Option<String>,
     /// The month whose rules apply.
     #[arg(long, value_name = "YYYY-MM", value_parser = parse_period)]
     period: Period,
@@ -620,7 +620,7 @@ pub fn explain(a: ExplainArgs) -> Result<ExitCode> {
     let policy = input::policy(a.policy.as_deref())?;
     let mut params = policy.parameters.clone();
     input::apply_overrides(&mut params, &a.sets)?;
-    let (population, row): (Arc<Population>, usize) = match (&a.household, &a.population, a.id) {
+    let (population, row): (Arc<Population>, usize) = match (&a.household, &a.population, &a.id) {
         (Some(h), _, _) => {
             // A path that exists is a file to read (and a FIFO or device is refused as such);
             // anything else is the TOML itself.

@@ -28,8 +28,7 @@ pub fn write_households(
         .map(|c| {
             let mut buf = Vec::with_capacity(65_536 * 64);
             for i in c * 65_536..((c + 1) * 65_536).min(n) {
-                let mut ids = itoa_buf();
-                buf.extend_from_slice(format_u64(&mut ids, population.households.id[i]));
+                population.households.id.write_csv(i, &mut buf);
                 buf.push(b',');
                 buf.extend_from_slice(
                     population.municipalities[population.households.municipality[i] as usize]

@@ -247,7 +247,7 @@ pub fn project(
         });
     }
     let kinds = household_types(population);
-    let ids = &population.households.id;
+    let ids = population.households.id.keys();
     let draws: Vec<u32> = ids
         .par_iter()
         .map(|&id| draw::millionths(behaviour.seed, Purpose::TakeUp, id, 0))
@@ -651,7 +651,7 @@ impl Jobs {
                 if !in_force[j] {
                     return;
                 }
-                let id = p.id[j];
+                let id = p.id.key(j);
                 let c = council[j] as usize;
                 if *employed {
                     if draw::millionths(seed, Purpose::JobLoss, id, month) < loss[c] {

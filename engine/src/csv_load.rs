@@ -30,6 +30,7 @@ use csv::{ByteRecord, ReaderBuilder};
 use rayon::prelude::*;
 
 use crate::fixed;
+use crate::ids::{self, IdColumn, IdError, Ids};
 use crate::population::{
     Households, LoadError, MAX_AGE, Persons, Population, unknown_municipality,
 };
@@ -503,33 +504,60 @@ fn whole(field: &[u8]) -> Result<i64, String> {
     })
 }
 
-/// An identifier: a whole number from 0 to 2⁶⁴ − 1.
-fn id(field: &[u8]) -> Result<u64, String> {
+/// An identifier as read: its text (trimmed, checked), its value if it is a plain number
+/// (`crate::ids::plain_number`) and its draw key.
+#[derive(Debug, Default, Clone, Copy)]
+struct IdField<'r> {
+    text: &'r [u8],
+    plain: Option<u64>,
+    key: u64,
+}
+
+impl IdField<'_> {
+    /// The text, for messages (it is UTF-8 without control characters).
+    fn show(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(self.text)
+    }
+}
+
+impl IdField<'_> {
+    fn parsed(&self) -> ids::Parsed {
+        ids::Parsed {
+            plain: self.plain,
+            key: self.key,
+        }
+    }
+}
+
+/// An identifier: text of 1 to 64 bytes without control characters (`crate::ids`).
+#[inline]
+fn id(field: &[u8]) -> Result<IdField<'_>, String> {
     let text = field.trim_ascii();
-    let digits = text.strip_prefix(b"+").unwrap_or(text);
-    if text.is_empty() {
-        return Err("is empty".into());
+    match ids::parse(text) {
+        Ok(p) => Ok(IdField {
+            text,
+            plain: p.plain,
+            key: p.key,
+        }),
+        Err(IdError::Empty) => Err("is empty".into()),
+        Err(e) => Err(format!("'{}' {e}", escaped(text))),
     }
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return Err(
-            if text.len() > 1 && text[0] == b'-' && text[1..].iter().all(u8::is_ascii_digit) {
-                format!(
-                    "'{}' is negative (identifiers are whole numbers from 0)",
-                    show(field)
-                )
+}
+
+/// A field with its control characters escaped (`\n`, `\u{1b}`), at most 80 characters.
+fn escaped(field: &[u8]) -> String {
+    let text: String = String::from_utf8_lossy(field)
+        .chars()
+        .flat_map(|c| {
+            let e: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
             } else {
-                format!("'{}' is not a whole number", show(field))
-            },
-        );
-    }
-    let mut value: u64 = 0;
-    for &c in digits {
-        value = value
-            .checked_mul(10)
-            .and_then(|v| v.checked_add((c - b'0') as u64))
-            .ok_or_else(|| format!("'{}' is too large for an identifier", show(field)))?;
-    }
-    Ok(value)
+                vec![c]
+            };
+            e
+        })
+        .collect();
+    shorten(&text)
 }
 
 fn flag(field: &[u8]) -> Result<bool, String> {
@@ -673,8 +701,8 @@ impl HouseholdColumns {
 }
 
 #[derive(Default)]
-struct HouseholdRow {
-    id: u64,
+struct HouseholdRow<'r> {
+    id: IdField<'r>,
     municipality: u16,
     housing: i64,
     savings: i64,
@@ -684,13 +712,13 @@ struct HouseholdRow {
 }
 
 #[inline]
-fn household_row(
-    record: &ByteRecord,
+fn household_row<'r>(
+    record: &'r ByteRecord,
     offset: usize,
     c: &HouseholdColumns,
     munis: &Municipalities,
     last: &mut Option<u16>,
-) -> Result<HouseholdRow, RowError> {
+) -> Result<HouseholdRow<'r>, RowError> {
     field_count(record, c.width, offset)?;
     let mut problem = FirstProblem::default();
     let row = HouseholdRow {
@@ -743,9 +771,9 @@ impl PersonColumns {
 }
 
 #[derive(Default)]
-struct PersonRow {
-    id: u64,
-    household: u64,
+struct PersonRow<'r> {
+    id: IdField<'r>,
+    household: IdField<'r>,
     age: i64,
     disabled: bool,
     income: i64,
@@ -754,11 +782,11 @@ struct PersonRow {
 }
 
 #[inline]
-fn person_row(
-    record: &ByteRecord,
+fn person_row<'r>(
+    record: &'r ByteRecord,
     offset: usize,
     c: &PersonColumns,
-) -> Result<PersonRow, RowError> {
+) -> Result<PersonRow<'r>, RowError> {
     field_count(record, c.width, offset)?;
     let mut problem = FirstProblem::default();
     let row = PersonRow {
@@ -786,7 +814,7 @@ fn person_row(
 /// Household columns in file order.
 #[derive(Default)]
 struct HouseholdPart {
-    id: Vec<u64>,
+    id: IdColumn,
     municipality: Vec<u16>,
     housing: Vec<i64>,
     savings: Vec<i64>,
@@ -798,7 +826,7 @@ struct HouseholdPart {
 /// Person columns in file order; `household` is the household's position in households.csv.
 #[derive(Default)]
 struct PersonPart {
-    id: Vec<u64>,
+    id: IdColumn,
     household: Vec<u32>,
     age: Vec<i64>,
     disabled: Vec<bool>,
@@ -815,7 +843,7 @@ fn parse_households(
 ) -> Result<HouseholdPart, RowError> {
     let rows = data.len() / 32 + 16;
     let mut part = HouseholdPart {
-        id: Vec::with_capacity(rows),
+        id: IdColumn::with_capacity(rows),
         municipality: Vec::with_capacity(rows),
         housing: Vec::with_capacity(rows),
         savings: Vec::with_capacity(rows),
@@ -826,7 +854,7 @@ fn parse_households(
     let mut last = None;
     scan(data, base, |record, offset| {
         let row = household_row(record, offset, c, munis, &mut last)?;
-        part.id.push(row.id);
+        part.id.push(row.id.text, row.id.parsed());
         part.municipality.push(row.municipality);
         part.housing.push(row.housing);
         part.savings.push(row.savings);
@@ -854,7 +882,7 @@ fn parse_persons(
     let rows = data.len() / 24 + 16;
     let with = |present: bool| if present { rows } else { 0 };
     let mut part = PersonPart {
-        id: Vec::with_capacity(rows),
+        id: IdColumn::with_capacity(rows),
         household: Vec::with_capacity(rows),
         age: Vec::with_capacity(rows),
         disabled: Vec::with_capacity(rows),
@@ -862,16 +890,22 @@ fn parse_persons(
         employed: Vec::with_capacity(with(c.employed.is_some())),
         registered: Vec::with_capacity(with(c.registered.is_some())),
     };
+    // The household of the previous person: persons.csv usually lists each household's persons
+    // together, in the order of households.csv.
+    let mut near = 0u32;
     scan(data, base, |record, offset| {
         let row = person_row(record, offset, c)?;
-        let Some(household) = households.get(row.household) else {
+        let Some(household) = households.get_near(&row.household, &mut near) else {
             return Err(RowError {
                 offset,
                 column: Some(c.household),
-                message: format!("household_id {} is not in {households_file}", row.household),
+                message: format!(
+                    "household_id {} is not in {households_file}",
+                    row.household.show()
+                ),
             });
         };
-        part.id.push(row.id);
+        part.id.push(row.id.text, row.id.parsed());
         part.household.push(household);
         part.age.push(row.age);
         part.disabled.push(row.disabled);
@@ -887,16 +921,81 @@ fn parse_persons(
     Ok(part)
 }
 
-/// Household id → position in households.csv. Ids are usually dense (1..n), and then a vector
-/// lookup is several times faster than hashing.
-enum IdIndex {
+/// Household id → position in households.csv. Ids are usually numbers, and dense (1..n): then a
+/// vector lookup is several times faster than hashing. Text ids are found by their draw key
+/// ([`TextIndex`]), and their text compared; should many share a key (no register has that, a
+/// file made to collide does), by their text with the standard library's keyed hash.
+enum IdIndex<'a> {
     Dense(Vec<u32>),
-    Sparse(HashMap<u64, u32>),
+    Sparse(&'a [u64], HashMap<u64, u32>),
+    Text(TextIndex<'a>),
+    ByText(&'a Ids, HashMap<&'a [u8], u32>),
 }
 
-impl IdIndex {
+/// Ids that share a key (the same number written `7`, `07`, `+7`; an FNV-1a collision) beyond
+/// which [`IdIndex`] compares texts by hash instead of one by one.
+const MAX_SHARED_KEY: usize = 8;
+
+/// Text ids by key: the first household with each key, and (only once two households share a
+/// key) for each household the next one with its key.
+struct TextIndex<'a> {
+    ids: &'a Ids,
+    first: HashMap<u64, u32, Seeded>,
+    next: Vec<u32>,
+}
+
+/// Hashes a key with SplitMix64's finaliser after adding a seed drawn for each process (from
+/// the standard library's `RandomState`): cheap for keys that are hashes already, and no file
+/// can choose keys that fall into one bucket. Only the map's layout depends on the seed.
+#[derive(Clone, Copy)]
+struct Seeded(u64);
+
+impl Seeded {
+    fn new() -> Seeded {
+        use std::hash::BuildHasher;
+        Seeded(std::collections::hash_map::RandomState::new().hash_one(0x5EED_u64))
+    }
+}
+
+impl std::hash::BuildHasher for Seeded {
+    type Hasher = SeededHasher;
+    fn build_hasher(&self) -> SeededHasher {
+        SeededHasher(self.0)
+    }
+}
+
+struct SeededHasher(u64);
+
+impl std::hash::Hasher for SeededHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(b as u64);
+        }
+    }
+
+    #[inline]
+    fn write_u64(&mut self, v: u64) {
+        let mut z = self.0.wrapping_add(v).wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        self.0 = z ^ (z >> 31);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl<'a> IdIndex<'a> {
     /// `Err(position)` names the first household whose id was already seen.
-    fn new(ids: &[u64]) -> Result<IdIndex, usize> {
+    fn new(all: &'a Ids) -> Result<IdIndex<'a>, usize> {
+        if !all.all_numbers() {
+            return match TextIndex::new(all) {
+                Some(index) => index.map(IdIndex::Text),
+                None => IdIndex::by_text(all),
+            };
+        }
+        let ids = all.keys();
         let max = ids.iter().copied().max().unwrap_or(0);
         let dense_limit = 4 * ids.len() as u64 + 1024;
         if max <= dense_limit {
@@ -916,18 +1015,115 @@ impl IdIndex {
                     return Err(i);
                 }
             }
-            Ok(IdIndex::Sparse(index))
+            Ok(IdIndex::Sparse(ids, index))
         }
     }
 
+    fn by_text(all: &'a Ids) -> Result<IdIndex<'a>, usize> {
+        let mut index = HashMap::with_capacity(all.len());
+        for i in 0..all.len() {
+            if index.insert(all.text_bytes(i), i as u32).is_some() {
+                return Err(i);
+            }
+        }
+        Ok(IdIndex::ByText(all, index))
+    }
+
+    /// The position of the household whose id has the text of `field`.
     #[inline]
-    fn get(&self, id: u64) -> Option<u32> {
+    fn get(&self, field: &IdField) -> Option<u32> {
         match self {
             IdIndex::Dense(index) => index
-                .get(usize::try_from(id).ok()?)
+                .get(usize::try_from(field.plain?).ok()?)
                 .copied()
                 .filter(|&i| i != u32::MAX),
-            IdIndex::Sparse(index) => index.get(&id).copied(),
+            IdIndex::Sparse(_, index) => index.get(&field.plain?).copied(),
+            IdIndex::Text(index) => index.get(field),
+            IdIndex::ByText(_, index) => index.get(field.text).copied(),
+        }
+    }
+
+    /// [`IdIndex::get`], trying the household `near` and the one after it first (without a
+    /// hash); `near` becomes the household found (a dense index is as fast without).
+    #[inline]
+    fn get_near(&self, field: &IdField, near: &mut u32) -> Option<u32> {
+        let here = |i: u32| {
+            let i = i as usize;
+            match self {
+                IdIndex::Dense(_) => false,
+                IdIndex::Sparse(keys, _) => {
+                    field.plain.is_some() && keys.get(i).copied() == field.plain
+                }
+                IdIndex::Text(t) => i < t.ids.len() && t.ids.text_bytes(i) == field.text,
+                IdIndex::ByText(ids, _) => i < ids.len() && ids.text_bytes(i) == field.text,
+            }
+        };
+        if let IdIndex::Dense(index) = self {
+            let i = usize::try_from(field.plain?).ok()?;
+            return index.get(i).copied().filter(|&i| i != u32::MAX);
+        }
+        for i in [*near, near.wrapping_add(1)] {
+            if here(i) {
+                *near = i;
+                return Some(i);
+            }
+        }
+        let found = self.get(field)?;
+        *near = found;
+        Some(found)
+    }
+}
+
+impl<'a> TextIndex<'a> {
+    /// `None` if more than [`MAX_SHARED_KEY`] ids share a key; `Some(Err(position))` names the
+    /// first household whose id was already seen.
+    fn new(ids: &'a Ids) -> Option<Result<TextIndex<'a>, usize>> {
+        use std::collections::hash_map::Entry;
+        let n = ids.len();
+        let mut first = HashMap::with_capacity_and_hasher(n, Seeded::new());
+        let mut next: Vec<u32> = Vec::new();
+        for i in 0..n {
+            match first.entry(ids.key(i)) {
+                Entry::Vacant(v) => {
+                    v.insert(i as u32);
+                }
+                Entry::Occupied(o) => {
+                    if next.is_empty() {
+                        next = vec![u32::MAX; n];
+                    }
+                    let mut at = *o.get() as usize;
+                    let mut sharing = 1;
+                    loop {
+                        if ids.text_bytes(at) == ids.text_bytes(i) {
+                            return Some(Err(i));
+                        }
+                        if next[at] == u32::MAX {
+                            break;
+                        }
+                        at = next[at] as usize;
+                        sharing += 1;
+                    }
+                    if sharing >= MAX_SHARED_KEY {
+                        return None;
+                    }
+                    next[at] = i as u32;
+                }
+            }
+        }
+        Some(Ok(TextIndex { ids, first, next }))
+    }
+
+    #[inline]
+    fn get(&self, field: &IdField) -> Option<u32> {
+        let mut at = *self.first.get(&field.key)?;
+        loop {
+            if self.ids.text_bytes(at as usize) == field.text {
+                return Some(at);
+            }
+            at = *self.next.get(at as usize)?;
+            if at == u32::MAX {
+                return None;
+            }
         }
     }
 }
@@ -943,35 +1139,42 @@ fn fast_load(
     part_bytes: usize,
 ) -> Result<Population, LoadError> {
     // Households.
-    let hh = HouseholdPart::join(parse_parts(h, part_bytes, |data, base| {
+    let mut hh = HouseholdPart::join(parse_parts(h, part_bytes, |data, base| {
         parse_households(data, base, hc, munis)
     })?);
-    let n = hh.id.len();
+    let household_ids = std::mem::take(&mut hh.id)
+        .finish()
+        .ok_or_else(|| too_much_text(h))?;
+    let n = household_ids.len();
     if n == 0 {
         return Err(h.no_rows());
     }
     if n >= u32::MAX as usize {
         return Err(too_many(h));
     }
-    let index = IdIndex::new(&hh.id).map_err(|i| LoadError {
+    let index = IdIndex::new(&household_ids).map_err(|i| LoadError {
         file: h.name.to_string(),
         line: None,
         column: Some((h.header[hc.id].clone(), hc.id + 1)),
-        message: format!("household_id {} appears twice", hh.id[i]),
+        message: format!("household_id {} appears twice", household_ids.get(i)),
     })?;
 
     // Persons.
-    let pp = PersonPart::join(parse_parts(p, part_bytes, |data, base| {
+    let parts = parse_parts(p, part_bytes, |data, base| {
         parse_persons(data, base, pc, &index, h.name)
-    })?);
+    })?;
     drop(index);
-    if pp.id.is_empty() {
+    let mut pp = PersonPart::join(parts);
+    let person_ids = std::mem::take(&mut pp.id)
+        .finish()
+        .ok_or_else(|| too_much_text(p))?;
+    if person_ids.is_empty() {
         return Err(p.no_rows());
     }
-    if pp.id.len() >= u32::MAX as usize {
+    if person_ids.len() >= u32::MAX as usize {
         return Err(too_many(p));
     }
-    if let Some(id) = duplicate(&pp.id) {
+    if let Some(id) = duplicate_id(&person_ids) {
         return Err(LoadError {
             file: p.name.to_string(),
             line: None,
@@ -980,7 +1183,8 @@ fn fast_load(
         });
     }
 
-    arrange(munis, hh, pp, hc, pc).map_err(|e| match e {
+    let ids = (household_ids, person_ids);
+    arrange(munis, hh, pp, ids, hc, pc).map_err(|e| match e {
         Unarranged::NoPersons(id) => LoadError {
             file: h.name.to_string(),
             line: None,
@@ -998,11 +1202,11 @@ fn fast_load(
 
 /// What keeps the rows from becoming a population; each names a household by its id.
 enum Unarranged {
-    NoPersons(u64),
-    TooManyPersons(u64),
+    NoPersons(String),
+    TooManyPersons(String),
 }
 
-fn too_many_persons(household: u64) -> String {
+fn too_many_persons(household: impl std::fmt::Display) -> String {
     format!(
         "household {household} has more than {MAX_HOUSEHOLD_PERSONS} persons, the most one \
          household may have (the largest Latvian households have about 20): is household_id the \
@@ -1033,7 +1237,7 @@ impl HouseholdPart {
             return parts.pop().expect("one part");
         }
         HouseholdPart {
-            id: concat(&parts, |p| &p.id),
+            id: concat_ids(&parts, |p| &p.id),
             municipality: concat(&parts, |p| &p.municipality),
             housing: concat(&parts, |p| &p.housing),
             savings: concat(&parts, |p| &p.savings),
@@ -1050,7 +1254,7 @@ impl PersonPart {
             return parts.pop().expect("one part");
         }
         PersonPart {
-            id: concat(&parts, |p| &p.id),
+            id: concat_ids(&parts, |p| &p.id),
             household: concat(&parts, |p| &p.household),
             age: concat(&parts, |p| &p.age),
             disabled: concat(&parts, |p| &p.disabled),
@@ -1059,6 +1263,14 @@ impl PersonPart {
             registered: concat(&parts, |p| &p.registered),
         }
     }
+}
+
+/// The ids of every part, joined: the keys copied in parallel, the texts (if any part has
+/// them) after them.
+fn concat_ids<P: Sync>(parts: &[P], ids: impl Fn(&P) -> &IdColumn + Sync) -> IdColumn {
+    let keys = concat(parts, |p| ids(p).keys());
+    let all: Vec<&IdColumn> = parts.iter().map(&ids).collect();
+    IdColumn::join(&all, keys)
 }
 
 /// One column of every part, joined. The parts are copied in parallel: the copy (and the page
@@ -1081,6 +1293,15 @@ fn concat<P: Sync, T: Copy + Default + Send + Sync>(
         .zip(parts.par_iter())
         .for_each(|(target, p)| target.copy_from_slice(column(p)));
     out
+}
+
+fn too_much_text(t: &Table) -> LoadError {
+    LoadError {
+        file: t.name.to_string(),
+        line: None,
+        column: None,
+        message: "has more than 4 GiB of identifiers, more than supported".into(),
+    }
 }
 
 fn too_many(t: &Table) -> LoadError {
@@ -1115,16 +1336,51 @@ fn duplicate(ids: &[u64]) -> Option<u64> {
     sorted.windows(2).find(|w| w[0] == w[1]).map(|w| w[0])
 }
 
+/// Some id that appears twice, as text. Numbers as [`duplicate`]; texts in increasing byte order
+/// need one comparison each; others: the keys are sorted, and only ids whose key another id
+/// shares are compared as text (sorted too, so that many ids with one key cost no more).
+fn duplicate_id(ids: &Ids) -> Option<String> {
+    if ids.all_numbers() {
+        return duplicate(ids.keys()).map(|id| id.to_string());
+    }
+    let text = |i: usize| ids.text_bytes(i);
+    let n = ids.len();
+    if (1..n).all(|i| text(i - 1) < text(i)) {
+        return None;
+    }
+    let mut keys = ids.keys().to_vec();
+    keys.par_sort_unstable();
+    let mut shared: Vec<u64> = keys
+        .windows(2)
+        .filter(|w| w[0] == w[1])
+        .map(|w| w[0])
+        .collect();
+    drop(keys);
+    if shared.is_empty() {
+        return None;
+    }
+    shared.dedup();
+    let mut same: Vec<(u64, &[u8])> = (0..n)
+        .filter(|&i| shared.binary_search(&ids.key(i)).is_ok())
+        .map(|i| (ids.key(i), text(i)))
+        .collect();
+    same.par_sort_unstable();
+    same.windows(2)
+        .find(|w| w[0] == w[1])
+        .map(|w| String::from_utf8_lossy(w[0].1).into_owned())
+}
+
 /// Orders households by municipality (stable) and persons by household (stable). `Err` names a
 /// household without persons, or one with more than [`MAX_HOUSEHOLD_PERSONS`].
 fn arrange(
     munis: &Municipalities,
     hh: HouseholdPart,
     pp: PersonPart,
+    (household_ids, person_ids): (Ids, Ids),
     hc: &HouseholdColumns,
     pc: &PersonColumns,
 ) -> Result<Population, Unarranged> {
-    let n = hh.id.len();
+    let n = household_ids.len();
     // Households: a stable counting sort by municipality, unless already grouped.
     let order: Option<Vec<u32>> = if hh.municipality.windows(2).all(|w| w[0] <= w[1]) {
         None
@@ -1160,7 +1416,11 @@ fn arrange(
     for &h in &household {
         first_person[h as usize + 1] += 1;
     }
-    let id_at = |k: usize| hh.id[order.as_ref().map_or(k, |o| o[k] as usize)];
+    let id_at = |k: usize| {
+        household_ids
+            .get(order.as_ref().map_or(k, |o| o[k] as usize))
+            .to_string()
+    };
     let members = 1..=MAX_HOUSEHOLD_PERSONS;
     if let Some(k) = (0..n).find(|&k| !members.contains(&first_person[k + 1])) {
         return Err(if first_person[k + 1] == 0 {
@@ -1192,14 +1452,15 @@ fn arrange(
     fn scatter<T: Copy + Default>(values: Vec<T>, to: &Option<Vec<u32>>) -> Vec<T> {
         match to {
             None => values,
-            Some(to) => {
-                let mut out = vec![T::default(); values.len()];
-                for (v, &j) in values.into_iter().zip(to) {
-                    out[j as usize] = v;
-                }
-                out
-            }
+            Some(to) => scatter_to(values, to),
         }
+    }
+    fn scatter_to<T: Copy + Default>(values: Vec<T>, to: &[u32]) -> Vec<T> {
+        let mut out = vec![T::default(); values.len()];
+        for (v, &j) in values.into_iter().zip(to) {
+            out[j as usize] = v;
+        }
+        out
     }
     fn gather<T: Copy>(values: Vec<T>, order: &Option<Vec<u32>>) -> Vec<T> {
         match order {
@@ -1207,11 +1468,35 @@ fn arrange(
             Some(order) => order.iter().map(|&i| values[i as usize]).collect(),
         }
     }
+    fn gather_ids(ids: Ids, order: &Option<Vec<u32>>) -> Ids {
+        match order {
+            None => ids,
+            Some(order) => ids.gather(order),
+        }
+    }
+    fn scatter_ids(ids: Ids, to: &Option<Vec<u32>>) -> Ids {
+        let Some(to) = to else { return ids };
+        match ids.into_numbers() {
+            Ok(numbers) => Ids::from_numbers(scatter_to(numbers, to)),
+            Err(texts) => {
+                let mut order = vec![0u32; to.len()];
+                for (j, &k) in to.iter().enumerate() {
+                    order[k as usize] = j as u32;
+                }
+                texts.gather(&order)
+            }
+        }
+    }
     // The columns are independent: permute them in parallel.
     let order = &order;
     let to = &permute_persons;
     let ((id, municipality), (housing_costs, savings)) = rayon::join(
-        || rayon::join(|| gather(hh.id, order), || gather(hh.municipality, order)),
+        || {
+            rayon::join(
+                || gather_ids(household_ids, order),
+                || gather(hh.municipality, order),
+            )
+        },
         || rayon::join(|| gather(hh.housing, order), || gather(hh.savings, order)),
     );
     let households = Households {
@@ -1228,7 +1513,7 @@ fn arrange(
         first_person,
     };
     let ((id, age), (disabled, income)) = rayon::join(
-        || rayon::join(|| scatter(pp.id, to), || scatter(pp.age, to)),
+        || rayon::join(|| scatter_ids(person_ids, to), || scatter(pp.age, to)),
         || rayon::join(|| scatter(pp.disabled, to), || scatter(pp.income, to)),
     );
     let persons = Persons {
@@ -1261,62 +1546,80 @@ fn diagnose(
     munis: &Municipalities,
 ) -> Option<LoadError> {
     let mut lines = Lines::new(h.bytes);
-    // household id → (line, members seen)
-    let mut households: HashMap<u64, (u64, u32)> = HashMap::new();
-    let mut order: Vec<u64> = Vec::new();
+    // household id (its text) → its row; row → (line, members seen)
+    let mut households: HashMap<Box<[u8]>, usize> = HashMap::new();
+    let mut rows: Vec<(u64, u32)> = Vec::new();
     let mut last = None;
     let scanned = scan(&h.bytes[h.body_start..], h.body_start, |record, offset| {
         let row = household_row(record, offset, hc, munis, &mut last)?;
         let line = lines.at(offset);
-        if let Some(&(first, _)) = households.get(&row.id) {
+        if let Some(&first) = households.get(row.id.text) {
             return Err(RowError {
                 offset,
                 column: Some(hc.id),
                 message: format!(
-                    "household_id {} appears twice (first on line {first})",
-                    row.id
+                    "household_id {} appears twice (first on line {})",
+                    row.id.show(),
+                    rows[first].0
                 ),
             });
         }
-        households.insert(row.id, (line, 0));
-        order.push(row.id);
+        households.insert(row.id.text.into(), rows.len());
+        rows.push((line, 0));
         Ok(())
     });
     if let Err(e) = scanned {
         return Some(h.error(e));
     }
-    if order.is_empty() {
+    if rows.is_empty() {
         return Some(h.no_rows());
     }
 
     let mut lines = Lines::new(p.bytes);
-    let mut persons: HashMap<u64, u64> = HashMap::new();
+    let mut persons: HashMap<Box<[u8]>, u64> = HashMap::new();
     let scanned = scan(&p.bytes[p.body_start..], p.body_start, |record, offset| {
         let row = person_row(record, offset, pc)?;
         let line = lines.at(offset);
-        if let Some(first) = persons.insert(row.id, line) {
+        if let Some(first) = persons.insert(row.id.text.into(), line) {
             return Err(RowError {
                 offset,
                 column: Some(pc.id),
-                message: format!("person_id {} appears twice (first on line {first})", row.id),
+                message: format!(
+                    "person_id {} appears twice (first on line {first})",
+                    row.id.show()
+                ),
             });
         }
-        match households.get_mut(&row.household) {
-            Some((_, members)) => {
+        match households.get(row.household.text) {
+            Some(&at) => {
+                let members = &mut rows[at].1;
                 *members += 1;
                 if *members > MAX_HOUSEHOLD_PERSONS {
                     return Err(RowError {
                         offset,
                         column: Some(pc.household),
-                        message: too_many_persons(row.household),
+                        message: too_many_persons(row.household.show()),
                     });
                 }
             }
             None => {
+                // `007` where households.csv has `7`: say that ids are text.
+                let plain = ids::number(row.household.text).map(|n| n.to_string());
+                let hint = match plain {
+                    Some(n) if households.contains_key(n.as_bytes()) => format!(
+                        " (identifiers are compared as text: {} is not {n})",
+                        row.household.show()
+                    ),
+                    _ => String::new(),
+                };
                 return Err(RowError {
                     offset,
                     column: Some(pc.household),
-                    message: format!("household_id {} is not in {}", row.household, h.name),
+                    message: format!(
+                        "household_id {} is not in {}{hint}",
+                        row.household.show(),
+                        h.name
+                    ),
                 });
             }
         }
@@ -1328,14 +1631,17 @@ fn diagnose(
     if persons.is_empty() {
         return Some(p.no_rows());
     }
-    order.iter().find_map(|id| {
-        let (line, members) = households[id];
-        (members == 0).then(|| LoadError {
-            file: h.name.to_string(),
-            line: Some(line),
-            column: Some((h.header[hc.id].clone(), hc.id + 1)),
-            message: format!("household {id} has no persons in {}", p.name),
-        })
+    let empty = rows.iter().position(|&(_, members)| members == 0)?;
+    let id = households
+        .iter()
+        .find(|&(_, &at)| at == empty)
+        .map(|(id, _)| String::from_utf8_lossy(id).into_owned())
+        .unwrap_or_default();
+    Some(LoadError {
+        file: h.name.to_string(),
+        line: Some(rows[empty].0),
+        column: Some((h.header[hc.id].clone(), hc.id + 1)),
+        message: format!("household {id} has no persons in {}", p.name),
     })
 }
 
@@ -1437,20 +1743,133 @@ mod tests {
         assert_eq!(duplicate(&[u64::MAX, 1, u64::MAX]), Some(u64::MAX));
     }
 
-    #[test]
-    fn id_index_dense_and_sparse_agree() {
-        let dense = IdIndex::new(&[3, 1, 2]).unwrap();
-        assert!(matches!(dense, IdIndex::Dense(_)));
-        let sparse = IdIndex::new(&[3_000_000, 1, 2]).unwrap();
-        assert!(matches!(sparse, IdIndex::Sparse(_)));
-        for (ix, big) in [(&dense, 3), (&sparse, 3_000_000)] {
-            assert_eq!(ix.get(big), Some(0));
-            assert_eq!(ix.get(1), Some(1));
-            assert_eq!(ix.get(4), None);
-            assert_eq!(ix.get(u64::MAX), None);
+    /// The id fields of texts, as the loader reads them.
+    fn field(text: &str) -> IdField<'_> {
+        id(text.as_bytes()).unwrap()
+    }
+
+    fn texts(all: &[&str]) -> Ids {
+        let mut ids = Ids::new();
+        for t in all {
+            ids.push(crate::ids::Id::Text(t)).unwrap();
         }
-        assert_eq!(IdIndex::new(&[1, 2, 1]).err(), Some(2));
-        assert_eq!(IdIndex::new(&[9_000_000, 2, 9_000_000]).err(), Some(2));
+        ids
+    }
+
+    #[test]
+    fn id_index_dense_sparse_and_text_agree() {
+        let numbers = Ids::from_numbers(vec![3, 1, 2]);
+        let dense = IdIndex::new(&numbers).unwrap();
+        assert!(matches!(dense, IdIndex::Dense(_)));
+        let far = Ids::from_numbers(vec![3_000_000, 1, 2]);
+        let sparse = IdIndex::new(&far).unwrap();
+        assert!(matches!(sparse, IdIndex::Sparse(..)));
+        let mixed = texts(&["x3", "1", "2"]);
+        let text = IdIndex::new(&mixed).unwrap();
+        assert!(matches!(text, IdIndex::Text(_)));
+        for (ix, big) in [(&dense, "3"), (&sparse, "3000000"), (&text, "x3")] {
+            // From any household before, the one found is the same.
+            for start in [0, 1, 2, 3, u32::MAX] {
+                for (t, at) in [(big, Some(0)), ("1", Some(1)), ("2", Some(2)), ("01", None)] {
+                    let mut near = start;
+                    assert_eq!(ix.get_near(&field(t), &mut near), at, "{t} from {start}");
+                    if let (Some(at), false) = (at, matches!(ix, IdIndex::Dense(_))) {
+                        assert_eq!(near, at);
+                    }
+                }
+            }
+            assert_eq!(ix.get(&field(big)), Some(0));
+            assert_eq!(ix.get(&field("1")), Some(1));
+            assert_eq!(ix.get(&field("4")), None);
+            assert_eq!(ix.get(&field("18446744073709551615")), None);
+            // Ids are text: 01 is not 1, +1 is not 1.
+            assert_eq!(ix.get(&field("01")), None);
+            assert_eq!(ix.get(&field("+1")), None);
+        }
+        assert_eq!(
+            IdIndex::new(&Ids::from_numbers(vec![1, 2, 1])).err(),
+            Some(2)
+        );
+        assert_eq!(
+            IdIndex::new(&Ids::from_numbers(vec![9_000_000, 2, 9_000_000])).err(),
+            Some(2)
+        );
+        assert_eq!(IdIndex::new(&texts(&["h1", "1", "h1"])).err(), Some(2));
+        assert!(IdIndex::new(&texts(&["h1", "1", "01", "+1"])).is_ok());
+        assert_eq!(
+            IdIndex::new(&texts(&["h1", "1", "01", "+1", "01"])).err(),
+            Some(4)
+        );
+
+        // Many ids with one key: compared by text instead, with the same answers.
+        let spellings: Vec<String> = (0..12)
+            .map(|z| {
+                format!(
+                    "{}{}7",
+                    if z % 2 == 0 { "" } else { "+" },
+                    "0".repeat(z / 2)
+                )
+            })
+            .chain(["x".to_string()])
+            .collect();
+        let refs: Vec<&str> = spellings.iter().map(String::as_str).collect();
+        let many = texts(&refs);
+        assert!(many.keys()[..12].iter().all(|&k| k == 7));
+        let index = IdIndex::new(&many).unwrap();
+        assert!(matches!(index, IdIndex::ByText(..)));
+        for (i, t) in refs.iter().enumerate() {
+            assert_eq!(index.get(&field(t)), Some(i as u32), "{t}");
+        }
+        assert_eq!(index.get(&field("0000007")), None);
+        let mut again = refs.clone();
+        again.push("+007");
+        assert_eq!(IdIndex::new(&texts(&again)).err(), Some(13));
+        // A few with one key stay in the text index.
+        let few = texts(&refs[..5]);
+        let index = IdIndex::new(&few).unwrap();
+        assert!(matches!(index, IdIndex::Text(_)));
+        for (i, t) in refs[..5].iter().enumerate() {
+            assert_eq!(index.get(&field(t)), Some(i as u32), "{t}");
+        }
+        assert_eq!(index.get(&field("x")), None);
+    }
+
+    #[test]
+    fn finds_repeated_text_ids() {
+        assert_eq!(duplicate_id(&texts(&["a", "b", "c"])), None);
+        assert_eq!(duplicate_id(&texts(&["c", "a", "b", "7", "007"])), None);
+        assert_eq!(duplicate_id(&texts(&["c", "a", "c"])), Some("c".into()));
+        assert_eq!(
+            duplicate_id(&texts(&["x", "7", "y", "7"])),
+            Some("7".into())
+        );
+        assert_eq!(duplicate_id(&texts(&["x", "07", "7", "+7", "y"])), None);
+        assert_eq!(
+            duplicate_id(&texts(&["x", "07", "7", "+7", "y", "+7"])),
+            Some("+7".into())
+        );
+        assert_eq!(
+            duplicate_id(&Ids::from_numbers(vec![5, 1, 5])),
+            Some("5".into())
+        );
+    }
+
+    #[test]
+    fn id_fields() {
+        let f = field(" LV-0012 ");
+        assert_eq!((f.text, f.plain), (&b"LV-0012"[..], None));
+        assert_eq!(f.key, crate::ids::fnv1a64(b"LV-0012"));
+        let f = field("012");
+        assert_eq!((f.plain, f.key), (None, 12));
+        let f = field("12");
+        assert_eq!((f.plain, f.key), (Some(12), 12));
+        assert_eq!(id(b"  ").unwrap_err(), "is empty");
+        assert_eq!(
+            id("a\u{1b}b".as_bytes()).unwrap_err(),
+            "'a\\u{1b}b' has a control character (U+001B); an identifier is text without \
+             control characters"
+        );
+        assert_eq!(id(b"\xffx").unwrap_err(), "'\u{fffd}x' is not UTF-8 text");
     }
 
     #[test]
@@ -1466,14 +1885,14 @@ mod tests {
             pop.municipalities,
             ["ogres-novads", "riga", "tukuma-novads"]
         );
-        assert_eq!(pop.households.id, [30, 20, 10, 40]);
+        assert_eq!(pop.households.id.keys(), [30, 20, 10, 40]);
         assert_eq!(pop.households.municipality, [0, 1, 2, 2]);
         assert_eq!(
             pop.households.housing_costs,
             [30_000, 20_000, 10_000, 40_000]
         );
         assert_eq!(pop.households.first_person, [0, 1, 2, 4, 6]);
-        assert_eq!(pop.persons.id, [3, 4, 2, 6, 1, 5]);
+        assert_eq!(pop.persons.id.keys(), [3, 4, 2, 6, 1, 5]);
         assert_eq!(pop.persons.age, [3, 4, 2, 6, 1, 5]);
         assert_eq!(pop.households.vehicles, None);
         assert_eq!(pop.persons.employed, None);
@@ -1508,7 +1927,7 @@ mod tests {
         let persons = "person_id,household_id,age,disabled,income\n1,1,30,0,0\n2,2,31,0,0\n\
                        3,3,32,0,0\n";
         let (pop, report) = load_str(households, persons).unwrap();
-        assert_eq!(pop.households.id, [2, 1, 3]);
+        assert_eq!(pop.households.id.keys(), [2, 1, 3]);
         assert_eq!(pop.households.crisis, Some(vec![true, false, false]));
         assert_eq!(
             pop.households.other_expenses,
@@ -1698,6 +2117,55 @@ mod tests {
             ),
         );
         check(&[repeated, cents], &cents_error);
+    }
+
+    /// `text` with the household ids of rows whose id is above `from` written as `LV-{id}`, in
+    /// column `column` of every line but the header.
+    fn texts_from(text: &str, column: usize, from: u64) -> String {
+        let mut out = String::new();
+        for (i, line) in text.lines().enumerate() {
+            let mut fields: Vec<String> = line.split(',').map(str::to_string).collect();
+            if i > 0 && fields[column].parse::<u64>().unwrap() > from {
+                fields[column] = format!("LV-{}", fields[column]);
+            }
+            out += &fields.join(",");
+            out.push('\n');
+        }
+        out
+    }
+
+    #[test]
+    fn parts_with_and_without_text_ids_join_to_the_same_population() {
+        let (h, p) = generated(20_000);
+        // Only the last households have text ids: the first parts hold numbers alone.
+        let (h, p) = (texts_from(&h, 0, 55_000), texts_from(&p, 1, 55_000));
+        let hs = Source {
+            name: "households.csv",
+            bytes: h.as_bytes(),
+        };
+        let ps = Source {
+            name: "persons.csv",
+            bytes: p.as_bytes(),
+        };
+        let one = load_with_part_size(hs, ps, KNOWN, &Limits::default(), usize::MAX).unwrap();
+        let many = load_with_part_size(hs, ps, KNOWN, &Limits::default(), 1000).unwrap();
+        assert_eq!(one, many);
+        let ids = &one.0.households.id;
+        assert!(!ids.all_numbers());
+        let lv = ids
+            .iter()
+            .filter(|id| id.to_string().starts_with("LV-"))
+            .count();
+        assert!(lv > 1000 && lv < 2000, "{lv}");
+        let i = one.0.find("LV-55003").unwrap();
+        assert_eq!(ids.key(i), crate::ids::fnv1a64(b"LV-55003"));
+        let i = one.0.find("55000").unwrap();
+        assert_eq!(ids.key(i), 55_000);
+        // The persons of a text household are its own.
+        let hh = &one.0.households;
+        for j in hh.first_person[i] as usize..hh.first_person[i + 1] as usize {
+            assert!(p.contains(&format!("\n{},55000,", one.0.persons.id.get(j))));
+        }
     }
 
     /// Times loading the population in `$SLIEKSNIS_LOAD_DIR` (best of `$SLIEKSNIS_LOAD_RUNS` runs,

@@ -15,7 +15,7 @@ use crate::fixed;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("household {household_id}: {what} is not a whole number of cents")]
 pub struct WriteError {
-    pub household_id: u64,
+    pub household_id: String,
     pub what: &'static str,
 }
 
@@ -45,10 +45,11 @@ pub fn to_csv(population: &Population) -> Result<(String, String), WriteError> {
     }
     pp.push('\n');
     for i in 0..h.id.len() {
-        let id = h.id[i];
+        // As given; quoted if it holds a comma or a quote.
+        let id = h.id.csv(i);
         let amount = |v: i64, what| {
-            fixed::format_cents(v).ok_or(WriteError {
-                household_id: id,
+            fixed::format_cents(v).ok_or_else(|| WriteError {
+                household_id: h.id.get(i).to_string(),
                 what,
             })
         };
@@ -74,7 +75,7 @@ pub fn to_csv(population: &Population) -> Result<(String, String), WriteError> {
             let _ = write!(
                 pp,
                 "{},{id},{},{},{}",
-                p.id[j],
+                p.id.csv(j),
                 p.age[j],
                 p.disabled[j] as u8,
                 amount(p.income[j], "a person's income")?

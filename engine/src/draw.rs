@@ -1,5 +1,7 @@
 //! Counter-based random draws: the draw for a given (seed, purpose, id, month) is a pure function
-//! of those four numbers, so it is the same on any thread, in any order, on any machine.
+//! of those four numbers, so it is the same on any thread, in any order, on any machine. The id
+//! is a household's or person's draw key (`crate::ids::key`: the id itself when it is a number,
+//! a fixed hash of its text otherwise).
 //!
 //! Used where behaviour is simulated on top of a population: who applies for assistance
 //! (take-up), whose job ends or starts in a month. Each draw is SplitMix64's finaliser over the

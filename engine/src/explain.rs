@@ -27,7 +27,7 @@ pub enum Lang {
 /// Everything needed to print an explanation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Explanation {
-    pub household_id: u64,
+    pub household_id: String,
     pub municipality: String,
     pub period: Period,
     pub population: Population,
@@ -84,7 +84,7 @@ pub fn explain(
         .collect();
     Ok(Explanation {
         financing,
-        household_id: one.households.id[0],
+        household_id: one.households.id.get(0).to_string(),
         municipality: slug,
         period,
         population: Arc::unwrap_or_clone(one),
@@ -201,7 +201,7 @@ pub fn render(e: &Explanation, policy: &Policy, lang: Lang) -> String {
             out,
             "    {} {}: {} {}, {} {}{}",
             w.person,
-            pop.persons.id[j],
+            pop.persons.id.get(j),
             w.age,
             pop.persons.age[j],
             w.income,
@@ -234,7 +234,7 @@ pub fn render(e: &Explanation, policy: &Policy, lang: Lang) -> String {
     }
     out.push_str("\n\n");
 
-    let person_ids: Vec<u64> = pop.persons.id.clone();
+    let person_ids: Vec<String> = pop.persons.id.iter().map(|id| id.to_string()).collect();
     for (n, step) in e.steps.iter().enumerate() {
         let _ = writeln!(out, "{}. {}", n + 1, step.script);
         if !step.parameters.is_empty() {
@@ -350,7 +350,7 @@ fn parameter_line(leaf: &Leaf, w: &Words, lang: Lang) -> String {
     line
 }
 
-fn show(v: &Output, w: &Words, person_ids: &[u64], unit: &str) -> String {
+fn show(v: &Output, w: &Words, person_ids: &[String], unit: &str) -> String {
     match v {
         Output::Num {
             person: false,
@@ -392,7 +392,7 @@ fn number(v: i64, unit: &str) -> String {
     }
 }
 
-fn list(ids: &[u64], values: impl Iterator<Item = String>, w: &Words) -> String {
+fn list(ids: &[String], values: impl Iterator<Item = String>, w: &Words) -> String {
     let parts: Vec<String> = ids
         .iter()
         .zip(values)

@@ -53,7 +53,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use crate::fixed::{CENT, SCALE};
-use crate::population::{Households, Persons, Population};
+use crate::population::{Households, Ids, Persons, Population};
 use crate::profile::{MAX_SIZE, Profile, YearFigures};
 
 /// Households drawn from one random stream.
@@ -91,8 +91,9 @@ pub fn generate(profiles: &[&Profile], year: i32, seed: u64) -> Population {
     let households: usize = plans.iter().map(|p| p.types.len()).sum();
     let persons: usize = plans.iter().map(|p| p.persons).sum();
 
+    let (mut household_ids, mut person_ids) = (vec![0u64; households], vec![0u64; persons]);
     let mut h = Households {
-        id: vec![0; households],
+        id: Ids::new(),
         municipality: Vec::with_capacity(households),
         housing_costs: vec![0; households],
         savings: vec![0; households],
@@ -102,7 +103,7 @@ pub fn generate(profiles: &[&Profile], year: i32, seed: u64) -> Population {
         first_person: Vec::with_capacity(households + 1),
     };
     let mut p = Persons {
-        id: vec![0; persons],
+        id: Ids::new(),
         age: vec![0; persons],
         disabled: vec![false; persons],
         income: vec![0; persons],
@@ -132,13 +133,13 @@ pub fn generate(profiles: &[&Profile], year: i32, seed: u64) -> Population {
         let employed = p.employed.as_deref_mut().unwrap_or_default();
         let registered = p.nva_registered.as_deref_mut().unwrap_or_default();
         let mut rest = Slices {
-            household_id: &mut h.id,
+            household_id: &mut household_ids,
             housing_costs: &mut h.housing_costs,
             savings: &mut h.savings,
             vehicles,
             crisis,
             other_expenses,
-            person_id: &mut p.id,
+            person_id: &mut person_ids,
             age: &mut p.age,
             disabled: &mut p.disabled,
             income: &mut p.income,
@@ -166,6 +167,8 @@ pub fn generate(profiles: &[&Profile], year: i32, seed: u64) -> Population {
         let plan = &plans[job.plan];
         draw_block(plan, job);
     });
+    h.id = Ids::from_numbers(household_ids);
+    p.id = Ids::from_numbers(person_ids);
 
     Population {
         municipalities,

@@ -17,6 +17,7 @@ pub mod draw;
 pub mod explain;
 pub mod fixed;
 pub mod generate;
+pub mod ids;
 pub mod parameters;
 pub mod population;
 pub mod profile;

@@ -9,12 +9,14 @@
 //! Amounts are fixed-point (`crate::fixed`), ages and counts plain integers.
 
 use crate::fixed;
+pub use crate::ids::{Id, Ids};
 
 /// Persons of the household columns, as stored.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Households {
-    /// The `household_id` of the input, unique.
-    pub id: Vec<u64>,
+    /// The `household_id` of the input, unique: text as given (`crate::ids`), with the key each
+    /// household's draws use.
+    pub id: Ids,
     /// Index into [`Population::municipalities`]. Non-decreasing: households are grouped.
     pub municipality: Vec<u16>,
     /// Monthly housing costs recognised for the housing benefit, fixed units.
@@ -37,8 +39,9 @@ pub struct Households {
 /// Person columns, ordered by household.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Persons {
-    /// The `person_id` of the input, unique.
-    pub id: Vec<u64>,
+    /// The `person_id` of the input, unique: text as given, with the key each person's draws
+    /// use.
+    pub id: Ids,
     /// Age in whole years, 0–120.
     pub age: Vec<i64>,
     pub disabled: Vec<bool>,
@@ -95,9 +98,9 @@ impl Population {
         out
     }
 
-    /// The position of a household by its id.
-    pub fn find(&self, household_id: u64) -> Option<usize> {
-        self.households.id.iter().position(|&id| id == household_id)
+    /// The position of a household by its id, as text (`7` finds the household `7`, not `007`).
+    pub fn find(&self, household_id: &str) -> Option<usize> {
+        self.households.id.position(household_id)
     }
 
     /// A population of the households at `rows` (positions), members included.
@@ -117,7 +120,7 @@ impl Population {
         let mut employed = p.employed.as_ref().map(|_| Vec::new());
         let mut registered = p.nva_registered.as_ref().map(|_| Vec::new());
         for &i in rows {
-            oh.id.push(h.id[i]);
+            oh.id.push_from(&h.id, i);
             oh.municipality.push(h.municipality[i]);
             oh.housing_costs.push(h.housing_costs[i]);
             oh.savings.push(h.savings[i]);
@@ -131,7 +134,7 @@ impl Population {
                 v.push(src[i]);
             }
             for j in h.first_person[i] as usize..h.first_person[i + 1] as usize {
-                op.id.push(p.id[j]);
+                op.id.push_from(&p.id, j);
                 op.age.push(p.age[j]);
                 op.disabled.push(p.disabled[j]);
                 op.income.push(p.income[j]);
@@ -277,7 +280,7 @@ impl Population {
             for (what, v) in [("housing_costs", h.housing_costs), ("savings", h.savings)] {
                 check_amount(v).map_err(|m| fail(format!("household {}: {what} {m}", h.id)))?;
             }
-            hh.id.push(h.id);
+            hh.id.push_number(h.id);
             hh.municipality
                 .push(index_of(&h.municipality).unwrap_or(0) as u16);
             hh.housing_costs.push(h.housing_costs);
@@ -309,7 +312,7 @@ impl Population {
                     )));
                 }
                 check_amount(p.income).map_err(|m| fail(format!("person {}: income {m}", p.id)))?;
-                pp.id.push(p.id);
+                pp.id.push_number(p.id);
                 pp.age.push(p.age);
                 pp.disabled.push(p.disabled);
                 pp.income.push(p.income);

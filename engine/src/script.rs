@@ -887,7 +887,7 @@ impl Rules {
 
 /// An error found while a program ran (an overflow), as a script error naming the household.
 pub fn run_error(e: RunError, population: &Population, first_row: usize) -> ScriptError {
-    let id = population.households.id[first_row + e.row];
+    let id = population.households.id.get(first_row + e.row);
     let (script, line, column) = match e.site {
         Some(s) => (s.script.to_string(), s.line, s.column),
         None => (String::new(), None, None),

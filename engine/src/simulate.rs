@@ -395,7 +395,7 @@ fn run_chunk(
         check_statuses(schema, &masks, population, s)?;
     }
     let fail = |message: String| SimulationError::Output { message };
-    let id = |i: usize| &population.households.id[s + i];
+    let id = |i: usize| population.households.id.get(s + i);
     for (b, values) in amounts.iter().enumerate() {
         // Every amount is whole cents and not negative; find the first that is not only if
         // some is not.
@@ -491,7 +491,7 @@ fn check_statuses(
         return Err(SimulationError::Output {
             message: format!(
                 "household {} is both {}: the status rules must exclude one another",
-                population.households.id[first + i],
+                population.households.id.get(first + i),
                 names.join(" and ")
             ),
         });

@@ -247,3 +247,114 @@ fn a_year_is_the_same_on_one_thread_and_many() {
     let months = |i: usize| one.received.iter().fold(0u16, |m, r| m | r[i]).count_ones();
     assert!((0..pop.household_count()).any(|i| months(i) > 0 && months(i) < 12));
 }
+
+/// Draws are keyed by each id's key: a number for an id written as a number (with leading zeros
+/// too: what it was when ids had to be numbers), the FNV-1a hash of the text otherwise.
+#[test]
+fn draws_follow_the_ids_keys() {
+    use slieksnis_engine::csv_load::{Source, load};
+    use slieksnis_engine::csv_write::to_csv;
+    let policy = Policy::load(&policy::builtin()).unwrap();
+    let households: Vec<HouseholdInput> = (1..=400u64)
+        .map(|i| HouseholdInput {
+            id: i,
+            municipality: "ogres-novads".into(),
+            housing_costs: (50 + i as i64 % 250) * SCALE,
+            savings: 0,
+            vehicles: None,
+            persons: (0..1 + i % 3)
+                .map(|k| PersonInput {
+                    id: i * 10 + k,
+                    age: (20 + (i * 7 + k * 31) % 70) as i64,
+                    disabled: false,
+                    income: ((i * 37 + k * 11) % 700) as i64 * SCALE,
+                    employed: Some((i + k) % 3 != 0),
+                    nva_registered: Some((i + k) % 3 == 0),
+                })
+                .collect(),
+        })
+        .collect();
+    let numbers = Population::from_households(&households, &["ogres-novads"], "t").unwrap();
+    let (h, p) = to_csv(&numbers).unwrap();
+    // Every id rewritten: `0042` (key 42) or `h42` (a hash).
+    let rewrite = |text: &str, columns: &[usize], prefix: &str| -> String {
+        let mut out = String::new();
+        for (i, line) in text.lines().enumerate() {
+            let mut fields: Vec<String> = line.split(',').map(str::to_string).collect();
+            if i > 0 {
+                for &c in columns {
+                    fields[c] = format!("{prefix}{}", fields[c]);
+                }
+            }
+            out += &fields.join(",");
+            out.push('\n');
+        }
+        out
+    };
+    let loaded = |prefix: &str| {
+        let (h, p) = (rewrite(&h, &[0], prefix), rewrite(&p, &[0, 1], prefix));
+        let (pop, _) = load(
+            Source {
+                name: "households.csv",
+                bytes: h.as_bytes(),
+            },
+            Source {
+                name: "persons.csv",
+                bytes: p.as_bytes(),
+            },
+            &["ogres-novads"],
+        )
+        .unwrap();
+        Arc::new(pop)
+    };
+    let behaviour = Behaviour {
+        take_up: Default::default(),
+        default_take_up: TakeUp {
+            cap: [500_000; 3],
+            half_cents: [0; 3],
+            status_value_cents: Default::default(),
+        },
+        dynamics: Dynamics {
+            job_loss: Default::default(),
+            default_job_loss: 50_000,
+            benefit_share: SCALE / 2,
+            new_job_income: 600 * SCALE,
+            housing_by_month: Default::default(),
+        },
+        seed: 7,
+    };
+    let year = |pop: &Arc<Population>| {
+        project(
+            &policy.rules,
+            &policy.parameters,
+            &policy.schema,
+            pop,
+            2025,
+            &behaviour,
+            &|_| {},
+        )
+        .unwrap()
+    };
+    let numbers = Arc::new(numbers);
+    let base = year(&numbers);
+    let zeros = loaded("00");
+    assert_eq!(zeros.households.id.get(0).to_string(), "001");
+    assert_eq!(zeros.households.id.keys(), numbers.households.id.keys());
+    assert_eq!(zeros.persons.id.keys(), numbers.persons.id.keys());
+    assert_eq!(year(&zeros), base);
+    let texts = loaded("h");
+    assert_eq!(
+        texts.households.id.key(0),
+        slieksnis_engine::ids::fnv1a64(b"h1")
+    );
+    let other = year(&texts);
+    assert_ne!(other.outcome, base.outcome, "other keys, other draws");
+    // Applying at half the rate: about half of those who qualify do, with either keys.
+    let assisted = |a: &Annual| {
+        (0..a.outcome.len())
+            .filter(|&i| a.received.iter().any(|r| r[i] != 0))
+            .count()
+    };
+    let (b, t) = (assisted(&base), assisted(&other));
+    assert!(b > 20 && t > 20 && b.abs_diff(t) * 3 < b + t, "{b} {t}");
+}

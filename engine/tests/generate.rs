@@ -80,11 +80,13 @@ fn a_municipality_is_the_same_whichever_others_are_generated_with_it() {
 fn ids_are_unique_stable_and_built_from_the_territorial_code() {
     let (ogre, valka) = (profile("ogres-novads"), profile("valkas-novads"));
     let pop = generate(&[&ogre, &valka], 2025, 3);
-    let mut ids = pop.households.id.clone();
+    // Generated ids are numbers: no text is kept for them, and they are their own draw keys.
+    assert!(pop.households.id.all_numbers() && pop.persons.id.all_numbers());
+    let mut ids = pop.households.id.keys().to_vec();
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), pop.household_count());
-    let mut ids = pop.persons.id.clone();
+    let mut ids = pop.persons.id.keys().to_vec();
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), pop.person_count());
@@ -100,7 +102,8 @@ fn ids_are_unique_stable_and_built_from_the_territorial_code() {
         .iter()
         .position(|&m| m as usize == first_ogre)
         .unwrap();
-    assert_eq!(pop.households.id[i], 40_000 * 10_000_000 + 1);
+    assert_eq!(pop.households.id.key(i), 40_000 * 10_000_000 + 1);
+    assert_eq!(pop.households.id.get(i).to_string(), "400000000001");
 }
 
 #[test]

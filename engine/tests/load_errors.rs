@@ -112,10 +112,11 @@ fn field_that_is_not_a_number() {
         error(HOUSEHOLDS, &p),
         "persons.csv:3: column 'age' (3): '35.5' is not a whole number"
     );
+    // Ids are text: x3 is an id, and the persons of household 3 no longer have theirs.
     let h = with_line(HOUSEHOLDS, 4, "x3,ogres-novads,200.00,1500.00");
     assert_eq!(
         error(&h, PERSONS),
-        "households.csv:4: column 'household_id' (1): 'x3' is not a whole number"
+        "persons.csv:5: column 'household_id' (2): household_id 3 is not in households.csv"
     );
     let h = with_line(HOUSEHOLDS, 2, "1,ogres-novads,,100.00");
     assert_eq!(
@@ -592,7 +593,7 @@ fn shuffled_rows_give_the_same_households() {
 
 /// A household as `(id, municipality, housing costs, savings, members)`, a member as
 /// `(id, age, disabled, income)`.
-type Canonical = (u64, String, i64, i64, Vec<(u64, i64, bool, i64)>);
+type Canonical = (String, String, i64, i64, Vec<(String, i64, bool, i64)>);
 
 /// Every household with its members, sorted by id: what the population says, whatever the order.
 fn canonical(pop: &Population) -> Vec<Canonical> {
@@ -601,11 +602,14 @@ fn canonical(pop: &Population) -> Vec<Canonical> {
     let mut out: Vec<_> = (0..pop.household_count())
         .map(|i| {
             let mut members: Vec<_> = (h.first_person[i] as usize..h.first_person[i + 1] as usize)
-                .map(|j| (p.id[j], p.age[j], p.disabled[j], p.income[j]))
+                .map(|j| {
+                    let id = p.id.get(j).to_string();
+                    (id, p.age[j], p.disabled[j], p.income[j])
+                })
                 .collect();
             members.sort();
             (
-                h.id[i],
+                h.id.get(i).to_string(),
                 pop.municipalities[h.municipality[i] as usize].clone(),
                 h.housing_costs[i],
                 h.savings[i],
@@ -624,7 +628,11 @@ fn shipped_populations_load() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../populations");
     let register = slieksnis_engine::register::slugs();
     let slugs: Vec<&str> = register.iter().map(String::as_str).collect();
-    for (dir, households, persons) in [("small", 13, 25), ("sample", 5_000, 10_881)] {
+    for (dir, households, persons) in [
+        ("small", 13, 25),
+        ("sample", 5_000, 10_881),
+        ("register-extract", 8, 13),
+    ] {
         let h = std::fs::read(root.join(dir).join("households.csv")).unwrap();
         let p = std::fs::read(root.join(dir).join("persons.csv")).unwrap();
         let (pop, report) = load(
@@ -643,4 +651,310 @@ fn shipped_populations_load() {
         assert_eq!(pop.person_count(), persons, "{dir}");
         assert!(report.ignored_columns.is_empty());
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text ids: what register extracts give (`h1`, `LV-0012`, personal codes)
+
+const TEXT_HOUSEHOLDS: &str = "\
+household_id,municipality,housing_costs,savings
+LV-0012,ogres-novads,120.00,100.00
+h1,tukuma-novads,80.50,0
+010190-12345,ogres-novads,200.00,1500.00
+\"Rīga, 7\",riga,10,0
+17,riga,10,0
+";
+
+const TEXT_PERSONS: &str = "\
+person_id,household_id,age,disabled,income
+p-1,LV-0012,70,0,300.00
+2,h1,35,0,0
+p-3,h1,8,0,0
+010190-12345,010190-12345,40,1,500.00
+ p 5 ,\"Rīga, 7\",12,0,0
+p6,17,50,0,0
+";
+
+fn texts(ids: &slieksnis_engine::population::Ids) -> Vec<String> {
+    ids.iter().map(|id| id.to_string()).collect()
+}
+
+#[test]
+fn text_ids_load_as_given() {
+    let (pop, _) = try_load(TEXT_HOUSEHOLDS.as_bytes(), TEXT_PERSONS.as_bytes()).unwrap();
+    // Grouped by municipality (ogres-novads, riga, tukuma-novads), file order within each.
+    assert_eq!(
+        texts(&pop.households.id),
+        ["LV-0012", "010190-12345", "Rīga, 7", "17", "h1"]
+    );
+    // Surrounding spaces are not part of an id; inner ones are.
+    assert_eq!(
+        texts(&pop.persons.id),
+        ["p-1", "010190-12345", "p 5", "p6", "2", "p-3"]
+    );
+    assert_eq!(pop.households.first_person, [0, 1, 2, 3, 4, 6]);
+    assert_eq!(pop.find("LV-0012"), Some(0));
+    assert_eq!(pop.find("h1"), Some(4));
+    assert_eq!(pop.find("17"), Some(3));
+    assert_eq!(pop.find("lv-0012"), None);
+    assert_eq!(pop.find("017"), None);
+    // Draw keys: a number for a number, FNV-1a 64 of the text otherwise.
+    let h = &pop.households.id;
+    assert_eq!(h.key(3), 17);
+    assert_eq!(h.key(0), 0x700b_b44c_4154_f60d);
+    assert_eq!(h.key(4), slieksnis_engine::ids::fnv1a64(b"h1"));
+    assert_eq!(pop.persons.id.key(4), 2);
+
+    // Written back as given (quoted where a comma needs it) and read again to the same.
+    let (hh, pp) = slieksnis_engine::csv_write::to_csv(&pop).unwrap();
+    assert!(
+        hh.contains("\nLV-0012,ogres-novads,120.00,100.00\n"),
+        "{hh}"
+    );
+    assert!(hh.contains("\n\"Rīga, 7\",riga,10.00,0.00\n"), "{hh}");
+    assert!(pp.contains("\np 5,\"Rīga, 7\",12,0,0.00\n"), "{pp}");
+    let (again, _) = try_load(hh.as_bytes(), pp.as_bytes()).unwrap();
+    assert_eq!(again, pop);
+}
+
+#[test]
+fn numeric_ids_are_numbers_with_their_keys_and_no_text() {
+    let (pop, _) = try_load(HOUSEHOLDS.as_bytes(), PERSONS.as_bytes()).unwrap();
+    assert!(pop.households.id.all_numbers() && pop.persons.id.all_numbers());
+    assert_eq!(pop.households.id.keys(), [1, 3, 2]);
+    assert_eq!(pop.households.id.heap_bytes(), 3 * 8);
+    // Written with a sign or leading zeros, an id is its own text, with the number as its key
+    // (the key it had when ids were numbers).
+    let h = HOUSEHOLDS
+        .replace("\n1,", "\n001,")
+        .replace("\n3,", "\n+3,");
+    let p = PERSONS.replace(",1,70", ",001,70").replace(",3,", ",+3,");
+    let (pop, _) = try_load(h.as_bytes(), p.as_bytes()).unwrap();
+    assert_eq!(texts(&pop.households.id), ["001", "+3", "2"]);
+    assert_eq!(pop.households.id.keys(), [1, 3, 2]);
+}
+
+#[test]
+fn an_id_of_64_bytes_is_accepted_and_one_of_65_refused_with_line_and_column() {
+    let id64 = format!("{}ā", "x".repeat(62)); // 62 + 2 bytes
+    assert_eq!(id64.len(), 64);
+    let h = TEXT_HOUSEHOLDS.replace("h1", &id64);
+    let p = TEXT_PERSONS.replace("h1", &id64).replace("p-3", &id64);
+    let (pop, _) = try_load(h.as_bytes(), p.as_bytes()).unwrap();
+    assert_eq!(pop.households.id.get(4).to_string(), id64);
+    assert_eq!(pop.find(&id64), Some(4));
+    assert_eq!(pop.persons.id.get(5).to_string(), id64);
+
+    let id65 = "y".repeat(65);
+    let h = TEXT_HOUSEHOLDS.replace("h1", &id65);
+    assert_eq!(
+        error(&h, TEXT_PERSONS),
+        format!(
+            "households.csv:3: column 'household_id' (1): '{id65}' has 65 bytes; an identifier \
+             has at most 64 bytes"
+        )
+    );
+    let p = TEXT_PERSONS.replace("p-3", &id65);
+    assert_eq!(
+        error(TEXT_HOUSEHOLDS, &p),
+        format!(
+            "persons.csv:4: column 'person_id' (1): '{id65}' has 65 bytes; an identifier has at \
+             most 64 bytes"
+        )
+    );
+    let p = TEXT_PERSONS.replace("p-3,h1", &format!("p-3,{id65}"));
+    assert_eq!(
+        error(TEXT_HOUSEHOLDS, &p),
+        format!(
+            "persons.csv:4: column 'household_id' (2): '{id65}' has 65 bytes; an identifier has \
+             at most 64 bytes"
+        )
+    );
+    // Bytes that are not UTF-8.
+    let h: Vec<u8> = TEXT_HOUSEHOLDS
+        .replace("h1", "h#1")
+        .bytes()
+        .map(|b| if b == b'#' { 0xff } else { b })
+        .collect();
+    let e = try_load(&h, TEXT_PERSONS.as_bytes()).unwrap_err();
+    assert_eq!(e.line, Some(3));
+    assert!(e.to_string().contains("is not UTF-8 text"), "{e}");
+}
+
+#[test]
+fn an_empty_id_is_refused_with_line_and_column() {
+    let h = with_line(TEXT_HOUSEHOLDS, 3, ",tukuma-novads,80.50,0");
+    assert_eq!(
+        error(&h, TEXT_PERSONS),
+        "households.csv:3: column 'household_id' (1): is empty"
+    );
+    let h = with_line(TEXT_HOUSEHOLDS, 3, "\"  \",tukuma-novads,80.50,0");
+    assert_eq!(
+        error(&h, TEXT_PERSONS),
+        "households.csv:3: column 'household_id' (1): is empty"
+    );
+    let p = with_line(TEXT_PERSONS, 5, ",010190-12345,40,1,500.00");
+    assert_eq!(
+        error(TEXT_HOUSEHOLDS, &p),
+        "persons.csv:5: column 'person_id' (1): is empty"
+    );
+    let p = with_line(TEXT_PERSONS, 5, "p4,,40,1,500.00");
+    assert_eq!(
+        error(TEXT_HOUSEHOLDS, &p),
+        "persons.csv:5: column 'household_id' (2): is empty"
+    );
+}
+
+#[test]
+fn an_id_with_a_control_character_is_refused() {
+    let h = with_line(TEXT_HOUSEHOLDS, 3, "\"h\t1\",tukuma-novads,80.50,0");
+    assert_eq!(
+        error(&h, TEXT_PERSONS),
+        "households.csv:3: column 'household_id' (1): 'h\\t1' has a control character \
+         (U+0009); an identifier is text without control characters"
+    );
+    // A line end in a quoted id: the row's first line is named.
+    let p = with_line(TEXT_PERSONS, 3, "\"2\n3\",h1,35,0,0");
+    assert_error(
+        TEXT_HOUSEHOLDS,
+        &p,
+        &["persons.csv:3: column 'person_id' (1): '2\\n3' has a control character (U+000A)"],
+    );
+    let h = TEXT_HOUSEHOLDS.replace("h1", "h\u{7f}1");
+    assert_error(&h, TEXT_PERSONS, &["households.csv:3:", "(U+007F)"]);
+}
+
+#[test]
+fn duplicate_text_ids_are_refused_with_the_first_line() {
+    let h = format!("{TEXT_HOUSEHOLDS}h1,riga,0,0\n");
+    assert_eq!(
+        error(&h, TEXT_PERSONS),
+        "households.csv:7: column 'household_id' (1): household_id h1 appears twice (first on \
+         line 3)"
+    );
+    let p = with_line(TEXT_PERSONS, 7, "p-1,17,50,0,0");
+    assert_eq!(
+        error(TEXT_HOUSEHOLDS, &p),
+        "persons.csv:7: column 'person_id' (1): person_id p-1 appears twice (first on line 2)"
+    );
+    // Numbers and texts that differ as text are different ids.
+    let h = format!("{TEXT_HOUSEHOLDS}017,riga,0,0\n");
+    let p = format!("{TEXT_PERSONS}p7,017,1,0,0\n");
+    let (pop, _) = try_load(h.as_bytes(), p.as_bytes()).unwrap();
+    assert_eq!(pop.household_count(), 6);
+    assert_eq!(pop.households.id.key(pop.find("017").unwrap()), 17);
+}
+
+#[test]
+fn a_person_whose_text_household_id_is_not_in_households_csv_is_refused() {
+    let p = with_line(TEXT_PERSONS, 3, "2,h9,35,0,0");
+    assert_eq!(
+        error(TEXT_HOUSEHOLDS, &p),
+        "persons.csv:3: column 'household_id' (2): household_id h9 is not in households.csv"
+    );
+    let p = with_line(TEXT_PERSONS, 3, "2,H1,35,0,0");
+    assert_error(
+        TEXT_HOUSEHOLDS,
+        &p,
+        &["persons.csv:3: column 'household_id' (2): household_id H1 is not in households.csv"],
+    );
+    // 017 for 17: ids are compared as text, and the message says so.
+    let p = with_line(TEXT_PERSONS, 7, "p6,017,50,0,0");
+    assert_eq!(
+        error(TEXT_HOUSEHOLDS, &p),
+        "persons.csv:7: column 'household_id' (2): household_id 017 is not in households.csv \
+         (identifiers are compared as text: 017 is not 17)"
+    );
+    // Numeric households, a person's household written another way.
+    let p = with_line(PERSONS, 2, "1,+1,70,0,300.00");
+    assert_eq!(
+        error(HOUSEHOLDS, &p),
+        "persons.csv:2: column 'household_id' (2): household_id +1 is not in households.csv \
+         (identifiers are compared as text: +1 is not 1)"
+    );
+    // A household left without persons is named by its text.
+    let p = with_line(TEXT_PERSONS, 7, "p6,h1,50,0,0");
+    assert_eq!(
+        error(TEXT_HOUSEHOLDS, &p),
+        "households.csv:6: column 'household_id' (1): household 17 has no persons in persons.csv"
+    );
+    let p = TEXT_PERSONS.replace("p-1,LV-0012", "p-1,h1");
+    assert_eq!(
+        error(TEXT_HOUSEHOLDS, &p),
+        "households.csv:2: column 'household_id' (1): household LV-0012 has no persons in \
+         persons.csv"
+    );
+}
+
+#[test]
+fn a_text_household_of_more_than_100_persons_is_named_by_its_text() {
+    let mut p = String::from(TEXT_PERSONS);
+    for k in 0..100 {
+        p += &format!("q{k},h1,30,0,0\n");
+    }
+    assert_eq!(
+        error(TEXT_HOUSEHOLDS, &p),
+        "persons.csv:106: column 'household_id' (2): household h1 has more than 100 persons, the \
+         most one household may have (the largest Latvian households have about 20): is \
+         household_id the household's?"
+    );
+}
+
+/// The clean pair with text ids: `LV-0001` …, persons `P-1` ….
+fn text_pair() -> (Vec<[String; 4]>, Vec<[String; 5]>) {
+    let (mut households, mut persons) = clean_pair();
+    for h in &mut households {
+        h[0] = format!("LV-{:04}", h[0].parse::<u32>().unwrap());
+    }
+    for p in &mut persons {
+        p[0] = format!("P-{}", p[0]);
+        p[1] = format!("LV-{:04}", p[1].parse::<u32>().unwrap());
+    }
+    (households, persons)
+}
+
+#[test]
+fn unsorted_text_ids_give_the_same_households() {
+    let (households, persons) = text_pair();
+    let sorted_h = to_csv(H_HEADER, &households, &[0, 1, 2, 3], "\n");
+    let sorted_p = to_csv(P_HEADER, &persons, &[0, 1, 2, 3, 4], "\n");
+    let (sorted, _) = try_load(sorted_h.as_bytes(), sorted_p.as_bytes()).unwrap();
+    assert!(!sorted.households.id.all_numbers());
+
+    // Rows reversed and interleaved: no order of ids at all.
+    let mut h_rows = households.clone();
+    h_rows.reverse();
+    let (even, odd): (Vec<_>, Vec<_>) = h_rows
+        .iter()
+        .cloned()
+        .enumerate()
+        .partition(|(i, _)| i % 2 == 0);
+    let h_rows: Vec<[String; 4]> = odd.into_iter().chain(even).map(|(_, r)| r).collect();
+    let mut p_rows = persons.clone();
+    p_rows.reverse();
+    p_rows.rotate_left(17);
+    let h = to_csv(H_HEADER, &h_rows, &[1, 3, 0, 2], "\n");
+    let p = to_csv(P_HEADER, &p_rows, &[4, 1, 0, 3, 2], "\r\n");
+    let (unsorted, _) = try_load(h.as_bytes(), p.as_bytes()).unwrap();
+    assert_eq!(canonical(&unsorted), canonical(&sorted));
+    // The members of LV-0007 are its persons, whatever the order.
+    let i = unsorted.find("LV-0007").unwrap();
+    let hh = &unsorted.households;
+    let members: Vec<String> = (hh.first_person[i]..hh.first_person[i + 1])
+        .map(|j| unsorted.persons.id.get(j as usize).to_string())
+        .collect();
+    let mut expected: Vec<String> = persons
+        .iter()
+        .filter(|p| p[1] == "LV-0007")
+        .map(|p| p[0].clone())
+        .collect();
+    expected.reverse(); // file order within the household
+    assert_eq!(members, expected);
+    assert!(
+        unsorted
+            .households
+            .municipality
+            .windows(2)
+            .all(|w| w[0] <= w[1])
+    );
 }

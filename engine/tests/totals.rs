@@ -338,7 +338,7 @@ fn expected(
         outcome.amount("gmi_benefit").unwrap(),
         outcome.amount("housing_benefit").unwrap(),
     );
-    for (i, id) in population.households.id.iter().enumerate() {
+    for (i, id) in population.households.id.keys().iter().enumerate() {
         let hh = by_id[id];
         let slug = COUNCILS[hh.council];
         let persons = hh.persons.len() as i64;

@@ -74,7 +74,11 @@ write('csv_load', ['household_id', 'municipality', 'housing_costs', 'savings', '
                    'crisis', 'other_expenses',
                    'person_id', 'age', 'disabled', 'income', 'employed', 'nva_registered', ',',
                    '\n', '\r\n', '"', '""', '\x00', '\ufeff', '0', '1', '0.01', '-0.01', '120',
-                   '121', '999999999999.99', '9223372036854775807', '18446744073709551615']
+                   '121', '999999999999.99', '9223372036854775807', '18446744073709551615',
+                   # text ids: register-style, a sign and leading zeros (the key of a number),
+                   # the longest accepted, control characters
+                   'h1', 'LV-0012', '010190-12345', '+7', '007', '"a, b"', 'x' * 64, '\t',
+                   '\x7f', '\u0085']
       + slugs)
 script = set()
 for f in glob.glob('policies/rules/*.rhai'):

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, OnceLock};
 
 use slieksnis_engine::Period;
+use slieksnis_engine::ids;
 use slieksnis_engine::parameters::{ParameterSet, ResolvedNode};
 use slieksnis_engine::population::{HouseholdInput, MAX_AGE, PersonInput, Population};
 use slieksnis_engine::schema::Schema;
@@ -184,7 +185,8 @@ pub fn tiny() -> &'static Arc<Population> {
 }
 
 /// The invariants of a population the engine built: consistent lengths, households grouped
-/// by municipality, each with at least one person, unique ids, valid ages.
+/// by municipality, each with at least one person, unique and valid ids whose draw keys are
+/// those of their texts, valid ages.
 pub fn check_population(p: &Population, known: &[&str]) {
     let h = &p.households;
     let n = p.household_count();
@@ -236,16 +238,41 @@ pub fn check_population(p: &Population, known: &[&str]) {
     );
     let segments = p.segments();
     assert_eq!(segments.iter().map(|s| s.2 - s.1).sum::<usize>(), n);
+    assert_eq!(h.id.len(), n);
+    assert_eq!(ps.id.len(), m);
+    for ids in [&h.id, &ps.id] {
+        let mut plain = true;
+        for (i, id) in ids.iter().enumerate() {
+            let text = id.to_string();
+            assert!(
+                ids::check(text.as_bytes()).is_ok(),
+                "an invalid id {text:?}"
+            );
+            assert_eq!(ids.key(i), ids::key(text.as_bytes()), "the key of {text:?}");
+            plain &= ids::plain_number(text.as_bytes()).is_some();
+        }
+        assert_eq!(
+            ids.all_numbers(),
+            plain,
+            "texts kept only where an id is not a number"
+        );
+    }
     let mut seen = HashSet::new();
     assert!(
-        h.id.iter().all(|id| seen.insert(*id)),
+        h.id.iter().all(|id| seen.insert(id)),
         "duplicate household_id"
     );
     seen.clear();
     assert!(
-        ps.id.iter().all(|id| seen.insert(*id)),
+        ps.id.iter().all(|id| seen.insert(id)),
         "duplicate person_id"
     );
+    for i in [0, n / 2, n.saturating_sub(1)]
+        .into_iter()
+        .filter(|&i| i < n)
+    {
+        assert_eq!(p.find(&h.id.get(i).to_string()), Some(i), "find");
+    }
 }
 
 /// What every outcome of a run over `population` must satisfy, and its summary's totals.
