@@ -585,6 +585,12 @@ pub enum Basis {
     Year,
     /// Received in a month, averaged over the twelve months (monthly statistics).
     Month,
+    /// Holding it, or paid, at the end of a month (1–12): a month-end stock, as the national
+    /// statistics count statuses.
+    Stock(u8),
+    /// The month-end stocks of months `first..=last`, averaged ("on average a month in
+    /// January–August").
+    Average(u8, u8),
 }
 
 /// One reported national figure.
@@ -612,8 +618,10 @@ impl NationalFigure {
             Unit::Persons => "persons",
         };
         let basis = match self.basis {
-            Basis::Year => "during the year",
-            Basis::Month => "a month",
+            Basis::Year => "during the year".to_string(),
+            Basis::Month => "a month".to_string(),
+            Basis::Stock(m) => format!("at the end of month {m}"),
+            Basis::Average(a, b) => format!("a month, months {a}–{b}"),
         };
         format!("{what} {unit}, {basis}")
     }
@@ -638,6 +646,16 @@ impl NationalFigure {
             Basis::Year => pick(&caseload.year),
             // The average month, rounded half up to a whole count.
             Basis::Month => (caseload.by_month.iter().map(pick).sum::<i64>() + 6) / 12,
+            Basis::Stock(m) => caseload.by_month.get(m as usize - 1).map_or(0, pick),
+            // The average month, rounded half up to a whole count.
+            Basis::Average(a, b) => {
+                let n = i64::from(b - a) + 1;
+                let sum: i64 = caseload.by_month[a as usize - 1..b as usize]
+                    .iter()
+                    .map(pick)
+                    .sum();
+                (sum + n / 2) / n
+            }
         }
     }
 }
@@ -714,15 +732,26 @@ impl National {
                 .ok()
                 .filter(|v| *v > 0)
                 .ok_or_else(|| format!("{origin}:{line}: '{count}' is not a count"))?;
+            let month = |t: &str| t.parse::<u8>().ok().filter(|m| (1..=12).contains(m));
             let basis = match field(basis_c) {
-                "year" => Basis::Year,
-                "month" => Basis::Month,
-                other => {
-                    return Err(format!(
-                        "{origin}:{line}: basis '{other}' is not 'year' (received during the \
-                         year) or 'month' (received in an average month)"
-                    ));
-                }
+                "year" => Some(Basis::Year),
+                "month" => Some(Basis::Month),
+                b => match b.split_once(' ') {
+                    Some(("stock", m)) => month(m).map(Basis::Stock),
+                    Some(("average", range)) => range.split_once("..").and_then(|(a, b)| {
+                        let (a, b) = (month(a)?, month(b)?);
+                        (a <= b).then_some(Basis::Average(a, b))
+                    }),
+                    _ => None,
+                },
+            };
+            let Some(basis) = basis else {
+                return Err(format!(
+                    "{origin}:{line}: basis '{}' is not 'year' (received during the year), \
+                     'month' (received in an average month), 'stock M' (at the end of month M) \
+                     or 'average M..N' (the month-end stocks of months M to N, averaged)",
+                    field(basis_c)
+                ));
             };
             if figures
                 .iter()

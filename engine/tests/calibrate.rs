@@ -129,12 +129,17 @@ fn the_national_report_is_read_as_written() {
     assert_eq!(
         read,
         [
-            (Measure::Needy, Unit::Persons, Basis::Year, 39_000),
-            (Measure::LowIncome, Unit::Persons, Basis::Year, 18_500),
-            (Measure::Housing, Unit::Persons, Basis::Month, 33_400),
+            (Measure::Needy, Unit::Persons, Basis::Stock(8), 39_251),
+            (Measure::LowIncome, Unit::Persons, Basis::Stock(8), 18_552),
+            (
+                Measure::Housing,
+                Unit::Persons,
+                Basis::Average(1, 8),
+                33_432
+            ),
         ]
     );
-    assert!(n.figures[0].source.contains("domain notes"));
+    assert!(n.figures[0].source.contains("end of August 2025"));
 }
 
 #[test]
@@ -146,23 +151,27 @@ fn a_bad_national_report_names_the_line() {
     };
     let e = bad("latvia,2025,needy", "riga,2025,needy");
     assert!(e.starts_with("n.csv:2:") && e.contains("'latvia'"), "{e}");
-    let e = bad(",33400,,month", ",33400,,week");
+    let e = bad(",33432,,average 1..8", ",33432,,week");
     assert!(e.starts_with("n.csv:4:") && e.contains("week"), "{e}");
-    let e = bad(",,18500,", ",7400,18500,");
+    let e = bad(",33432,,average 1..8", ",33432,,average 8..1");
+    assert!(e.starts_with("n.csv:4:") && e.contains("8..1"), "{e}");
+    let e = bad(",18552,,stock 8", ",18552,,stock 13");
+    assert!(e.starts_with("n.csv:3:") && e.contains("stock 13"), "{e}");
+    let e = bad(",,18552,", ",7400,18552,");
     assert!(
         e.starts_with("n.csv:3:") && e.contains("one of them"),
         "{e}"
     );
-    let e = bad("housing_benefit,,33400", "crisis_benefit,,33400");
+    let e = bad("housing_benefit,,33432", "crisis_benefit,,33432");
     assert!(
         e.starts_with("n.csv:4:") && e.contains("crisis_benefit"),
         "{e}"
     );
-    let e = bad(",,39000,", ",,lots,");
+    let e = bad(",,39251,", ",,lots,");
     assert!(e.starts_with("n.csv:2:") && e.contains("lots"), "{e}");
     let e = bad(
-        "low_income_status,,18500,,year",
-        "needy_status,,18500,,year",
+        "low_income_status,,18552,,stock 8",
+        "needy_status,,18552,,stock 8",
     );
     assert!(e.starts_with("n.csv:3:") && e.contains("twice"), "{e}");
 }
@@ -207,6 +216,12 @@ fn a_monthly_figure_is_the_average_month_rounded_half_up() {
     assert_eq!(households.simulated(&caseload), 105);
     let in_the_year = figure(Measure::Housing, Unit::Persons, Basis::Year, 1);
     assert_eq!(in_the_year.simulated(&caseload), 260);
+    // April's stock (a summer month: m = 3), and the January–August average: (3 × 201 + 5 ×
+    // 100) / 8 = 137.875 → 138.
+    let april = figure(Measure::Housing, Unit::Persons, Basis::Stock(4), 1);
+    assert_eq!(april.simulated(&caseload), 100);
+    let jan_aug = figure(Measure::Housing, Unit::Persons, Basis::Average(1, 8), 1);
+    assert_eq!(jan_aug.simulated(&caseload), 138);
 }
 
 #[test]

@@ -214,9 +214,9 @@ fn ogre_agrees_with_its_caseload_file() {
 }
 
 /// The three figures of `populations/reported/latvia-2025.csv` (the national calibration's) are
-/// the domain notes' roundings of CSP figures that are stocks at the end of August 2025 and the
-/// average of January–August, not counts over the year: kept as skipped duplicates, beside the
-/// CSP figures they round, which are fitted.
+/// the CSP figures themselves, on their basis — stocks at the end of August 2025 and the average
+/// of January–August, not counts over the year; the domain notes' roundings of them are kept in
+/// public-caseloads.csv as skipped duplicates.
 #[test]
 fn the_national_calibrations_figures_are_roundings_of_csp_stocks() {
     const OLD: &str = include_str!("../../populations/reported/latvia-2025.csv");
@@ -247,10 +247,20 @@ fn the_national_calibrations_figures_are_roundings_of_csp_stocks() {
         assert_eq!(same.len(), 2, "{measure}");
         let (csp, notes) = (same[0], same[1]);
         assert_eq!((csp.usage, notes.usage), (Use::Fit, Use::Skip));
-        assert_eq!(notes.units(), o.value);
+        assert_eq!(csp.units(), o.value);
+        assert_eq!(
+            o.basis,
+            match measure {
+                Measure::HousingBenefit => calibrate::Basis::Average(1, 8),
+                _ => calibrate::Basis::Stock(8),
+            }
+        );
         assert!(notes.use_note.starts_with("duplicate"));
-        // Within 1 % of each other.
-        assert!((csp.units() - o.value).abs() * 100 <= o.value, "{measure}");
+        // The roundings are within 1 % of them.
+        assert!(
+            (notes.units() - o.value).abs() * 100 <= o.value,
+            "{measure}"
+        );
     }
 }
 
