@@ -500,3 +500,37 @@ fn validate_compares_every_reported_figure_of_a_year_on_its_basis() {
     let summary = String::from_utf8_lossy(&o.stdout);
     assert!(summary.contains("not fitted (use = fit):"), "{summary}");
 }
+
+#[test]
+fn explain_takes_a_households_events_and_shows_who_pays() {
+    // A crisis in Ogre (no means test): the council's crisis benefit, its amount not known
+    // (the assumed default, 870 EUR) — the council pays it all.
+    let o = slieksnis(&[
+        "explain",
+        "--period",
+        "2025-03",
+        "--household",
+        "municipality = \"ogres-novads\"\ncrisis = true\npersons = [{ age = 40, income = 900 }]",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let t = text(&o);
+    assert!(
+        t.contains("crisis benefit 870.00 EUR: the council pays it all"),
+        "{t}"
+    );
+    assert!(t.contains("municipal net 870.00 EUR"), "{t}");
+    // A flag that is not true/false is refused, naming it.
+    let o = slieksnis(&[
+        "explain",
+        "--period",
+        "2025-03",
+        "--household",
+        "municipality = \"ogres-novads\"\ncrisis = \"yes\"\npersons = [{ age = 40 }]",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("crisis must be true/false or 0/1"),
+        "{}",
+        text(&o)
+    );
+}
