@@ -12,6 +12,8 @@
 
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use crate::fixed::CENT;
 use crate::population::Population;
 use crate::schema::Schema;
@@ -240,11 +242,48 @@ pub fn summarize(population: &Population, outcome: &Outcome) -> Result<Summary, 
     let width = measures.len();
     let (statuses, benefits) = (schema.statuses.len(), schema.benefits.len());
     let money = measures.money();
-    // Sums in 128 bits, one per measure; checked into a row per municipality.
+    // Sums in 128 bits, one per measure; checked into a row per municipality. Each segment (a
+    // run of one council's households) is summed on its own, in parallel; integer sums are the
+    // same in any order, so the rows do not depend on the threads.
+    let fp = &population.households.first_person;
+    let segments = population.segments();
+    let segment_sums: Vec<Vec<i128>> = segments
+        .par_iter()
+        .map(|&(_, start, end)| {
+            let mut s = vec![0i128; width];
+            for i in start..end {
+                let size = i64::from(fp[i + 1] - fp[i]);
+                s[0] += 1;
+                s[1] += i128::from(size);
+                // Counted separately: in an annual outcome a household can hold several in a
+                // year.
+                for k in 0..statuses {
+                    let yes = i128::from(outcome.statuses[k][i]);
+                    s[2 + 2 * k] += yes;
+                    s[3 + 2 * k] += yes * i128::from(size);
+                }
+                for b in 0..benefits {
+                    let at = 2 + 2 * statuses + 4 * b;
+                    let amount = outcome.amounts[b][i];
+                    if amount == 0 {
+                        continue;
+                    }
+                    let state = outcome.state_of(b, i);
+                    s[at] += 1;
+                    s[at + 1] += i128::from(outcome.persons_of(b, i, size));
+                    s[at + 2] += i128::from(amount / CENT);
+                    s[at + 3] += i128::from(state / CENT);
+                    s[money] += i128::from(amount / CENT);
+                    s[money + 1] += i128::from(state / CENT);
+                    s[money + 2] += i128::from((amount - state) / CENT);
+                }
+            }
+            s
+        })
+        .collect();
     let mut rows: Vec<Row> = Vec::new();
     let mut sums: Vec<Vec<i128>> = Vec::new();
-    let fp = &population.households.first_person;
-    for (m, start, end) in population.segments() {
+    for (&(m, _, _), add) in segments.iter().zip(&segment_sums) {
         let slug = &population.municipalities[m as usize];
         if rows.last().is_none_or(|r| &r.municipality != slug) {
             let mut row = Row::zero(&measures, slug);
@@ -262,28 +301,8 @@ pub fn summarize(population: &Population, outcome: &Outcome) -> Result<Summary, 
             sums.push(vec![0; width]);
         }
         let s = sums.last_mut().expect("just pushed");
-        for i in start..end {
-            let size = i64::from(fp[i + 1] - fp[i]);
-            s[0] += 1;
-            s[1] += i128::from(size);
-            // Counted separately: in an annual outcome a household can hold several in a year.
-            for k in 0..statuses {
-                let yes = i128::from(outcome.statuses[k][i]);
-                s[2 + 2 * k] += yes;
-                s[3 + 2 * k] += yes * i128::from(size);
-            }
-            for b in 0..benefits {
-                let at = 2 + 2 * statuses + 4 * b;
-                let amount = outcome.amounts[b][i];
-                let state = outcome.state_of(b, i);
-                s[at] += i128::from(amount > 0);
-                s[at + 1] += i128::from(outcome.persons_of(b, i, size));
-                s[at + 2] += i128::from(amount / CENT);
-                s[at + 3] += i128::from(state / CENT);
-                s[money] += i128::from(amount / CENT);
-                s[money + 1] += i128::from(state / CENT);
-                s[money + 2] += i128::from((amount - state) / CENT);
-            }
+        for (s, a) in s.iter_mut().zip(add) {
+            *s += a;
         }
     }
     for (row, s) in rows.iter_mut().zip(&sums) {
