@@ -3,19 +3,14 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::{Result, anyhow};
 use clap::Args;
 use rust_decimal::Decimal;
-use slieksnis_engine::annual::Behaviour;
-use slieksnis_engine::generate::generate;
+use slieksnis_engine::Policy;
 use slieksnis_engine::profile::{Profile, Profiles};
 use slieksnis_engine::reported::{self, Basis, Comparison, Figure, Measure, Use};
-use slieksnis_engine::run::{self, Configuration, Horizon};
-use slieksnis_engine::simulate::DEFAULT_CHUNK;
 use slieksnis_engine::validate::{Runs, YearRun};
-use slieksnis_engine::{Policy, Population};
 
 use crate::input;
 use crate::staged::Staged;
@@ -85,19 +80,12 @@ fn compare_year(
     seed: u64,
 ) -> Result<Vec<Comparison>> {
     let refs: Vec<&Profile> = profiles.iter().collect();
-    let population: Arc<Population> = Arc::new(generate(&refs, year, seed));
-    let behaviour = Behaviour::from_profiles(&refs, year, seed);
-    let results = run::run(
-        &Configuration {
-            policy,
-            rules: None,
-            parameters: &policy.parameters,
-            population: &population,
-            horizon: Horizon::Year(year),
-            behaviour: &behaviour,
-            chunk_size: DEFAULT_CHUNK,
-        },
-        &|_| {},
+    let (population, results) = slieksnis_engine::calibrate::project_profiles(
+        policy,
+        &policy.parameters,
+        &refs,
+        year,
+        seed,
     )
     .map_err(|e| anyhow!("{year}: {e}"))?;
     let runs = Runs {

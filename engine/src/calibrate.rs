@@ -31,8 +31,9 @@ use crate::fixed::{self, CENT};
 use crate::generate::generate;
 use crate::parameters::ParameterSet;
 use crate::policy::Policy;
+use crate::population::Population;
 use crate::profile::{Factors, Profile, TakeUpRates, round6};
-use crate::run::{Configuration, Horizon, run};
+use crate::run::{Configuration, Horizon, Results, run};
 use crate::simulate::{DEFAULT_CHUNK, SimulationError};
 use crate::summary::Row;
 
@@ -223,8 +224,25 @@ pub fn simulate_year(
     year: i32,
     seed: u64,
 ) -> Result<Row, SimulationError> {
-    let population = Arc::new(generate(&[profile], year, seed));
-    let behaviour = Behaviour::from_profiles(&[profile], year, seed);
+    Ok(
+        project_profiles(policy, parameters, &[profile], year, seed)?
+            .1
+            .summary
+            .total,
+    )
+}
+
+/// A year of the households generated from `profiles`, with the profiles' behaviour and the
+/// baseline rules: the population and the run's results.
+pub fn project_profiles(
+    policy: &Policy,
+    parameters: &ParameterSet,
+    profiles: &[&Profile],
+    year: i32,
+    seed: u64,
+) -> Result<(Arc<Population>, Results), SimulationError> {
+    let population = Arc::new(generate(profiles, year, seed));
+    let behaviour = Behaviour::from_profiles(profiles, year, seed);
     let results = run(
         &Configuration {
             policy,
@@ -237,7 +255,7 @@ pub fn simulate_year(
         },
         &|_| {},
     )?;
-    Ok(results.summary.total)
+    Ok((population, results))
 }
 
 /// Fits `base` to `reported` with at most `budget` simulated years, stopping once every figure
@@ -815,20 +833,7 @@ pub fn simulate_latvia(
         })
         .collect();
     let refs: Vec<&Profile> = scaled.iter().collect();
-    let population = Arc::new(generate(&refs, year, seed));
-    let behaviour = Behaviour::from_profiles(&refs, year, seed);
-    let results = run(
-        &Configuration {
-            policy,
-            rules: None,
-            parameters,
-            population: &population,
-            horizon: Horizon::Year(year),
-            behaviour: &behaviour,
-            chunk_size: DEFAULT_CHUNK,
-        },
-        &|_| {},
-    )?;
+    let (_, results) = project_profiles(policy, parameters, &refs, year, seed)?;
     Ok(Caseload {
         year: results.summary.total,
         by_month: results.by_month.into_iter().map(|s| s.total).collect(),

@@ -592,7 +592,7 @@ fn suggest(word: &str, names: &[&str]) -> String {
     let lower = word.to_lowercase();
     let best = names
         .iter()
-        .map(|n| (edit_distance(&lower, n), *n))
+        .map(|n| (crate::parameters::edit_distance(&lower, n), *n))
         .min()
         .filter(|&(d, _)| d <= (lower.chars().count() / 3).max(1))
         .map(|(_, n)| n)
@@ -607,24 +607,6 @@ fn suggest(word: &str, names: &[&str]) -> String {
         Some(n) => format!(" (did you mean {n}?)"),
         None => String::new(),
     }
-}
-
-/// Levenshtein distance in characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let next = (row[j + 1] + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != cb));
-            diagonal = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    row[b.len()]
 }
 
 fn parse_year(text: &str) -> Option<i32> {

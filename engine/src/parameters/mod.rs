@@ -27,6 +27,7 @@
 mod bounds;
 mod overrides;
 
+pub(crate) use bounds::edit_distance;
 pub use bounds::{Bounds, Range, Shape};
 
 use std::collections::BTreeMap;
