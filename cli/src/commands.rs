@@ -219,42 +219,54 @@ pub fn generate(a: GenerateArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Fit a municipality's profile to the caseload its council reported for a year, or every
-/// uncalibrated profile at once to the national caseload.
+/// Fit a council's profile to the figures it reported, or every profile without a fit of its own
+/// at once to the national caseload.
 #[derive(Args)]
 #[command(after_help = "\
 Examples:
-  slieksnis calibrate --municipality ogres-novads --reported populations/reported/ogre-2025-caseload.csv
-  slieksnis calibrate --municipality tukuma-novads --reported tukums-2024.csv --out /tmp/tukums.toml
+  slieksnis calibrate --municipality ogres-novads
+  slieksnis calibrate --municipality riga --budget 80 --keep-best
+  slieksnis calibrate --municipality tukuma-novads --reported tukums.csv --out /tmp/tukums.toml
   slieksnis calibrate --municipality all --reported populations/reported/latvia-2025.csv
 
-The reported file is a CSV with municipality,year,measure,households,persons,eur and the rows
-needy_status, low_income_status, gmi_benefit and housing_benefit (other rows are ignored), as
-populations/reported/ogre-2025-caseload.csv. Calibration fits the take-up of each benefit and
-the low-income tail (households with next to no savings, working-age adults with no counted
-income, the level of housing costs) so that the baseline year reproduces those figures, prints
-reported against simulated, and writes the fitted values as a profile layer (default:
-populations/profiles/calibrated/SLUG.toml; rebuild to embed it, or pass --profiles).
+A council's fit reads its figures marked use = fit in the reported figures (default: the
+embedded populations/reported/public-caseloads.csv; same columns as that file), each on its
+basis (during the year or some months, a stock at a month's end, a monthly average), every year
+it has figures for. It fits factors on take-up, the savings of the poorest and of 65+, the
+share of adults with no counted income, housing costs and pensions (the same for every council,
+so that the national calibration can learn from them), starting from what the council gets
+without a fit of its own, prints each figure's ratio simulated / reported before and after, and
+writes the fitted values as a profile layer (default: populations/profiles/calibrated/SLUG.toml;
+rebuild to embed it, or pass --profiles). If a figure stays further than --tolerance from its
+report, it says which and by how much and writes nothing (exit 1), unless --keep-best.
 
 With --municipality all, the reported file is the national caseload (rows for latvia, each a
-count in households or persons and a basis: year = received during the year, month = in an
-average month), as populations/reported/latvia-2025.csv. The national calibration fits factors
-on take-up, the low-income tail, housing costs and pensions that every municipality without a
-calibration of its own shares, so that all of Latvia reproduces those figures, and writes them
-to populations/profiles/calibrated/latvia.toml. Those municipalities stay labelled
+count in households or persons and a basis: year, month, stock M or average M..N), as
+populations/reported/latvia-2025.csv. The national calibration first learns from the councils'
+own fits how councils differ with their registered unemployment, then fits factors on take-up,
+the low-income tail, housing costs and pensions that every council without a fit of its own
+shares (each leaned by its unemployment), so that all of Latvia reproduces those figures, and
+writes them to populations/profiles/calibrated/latvia.toml. Those councils stay labelled
 profile-uncalibrated: nothing of their own caseload went into the fit.")]
 pub struct CalibrateArgs {
     /// The municipality (slug), or all for the national calibration.
     #[arg(long, value_name = "SLUG")]
     municipality: String,
-    /// The council's reported caseload (CSV).
+    /// Reported figures (CSV); required with --municipality all.
     #[arg(long, value_name = "FILE")]
-    reported: PathBuf,
+    reported: Option<PathBuf>,
     #[command(flatten)]
     generation: input::GenerationArgs,
-    /// Most simulated years to spend on the fit.
+    /// Most simulations to spend on the fit (a council: of its years; all: of all of Latvia).
     #[arg(long, default_value_t = 400)]
     budget: usize,
+    /// The largest gap to a reported figure that a fit may leave (0.10 = 10 %).
+    #[arg(long, default_value_t = 0.10, value_name = "SHARE")]
+    tolerance: f64,
+    /// Write the best fit found even when a figure stays outside --tolerance (the layer's
+    /// comments then show each gap).
+    #[arg(long)]
+    keep_best: bool,
     /// Where to write the calibration layer.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
@@ -264,98 +276,152 @@ pub struct CalibrateArgs {
 }
 
 pub fn calibrate(a: CalibrateArgs) -> Result<ExitCode> {
-    use slieksnis_engine::calibrate::{self, Reported};
-    let origin = a.reported.display().to_string();
-    let text = input::read_text(&a.reported)?;
+    use slieksnis_engine::calibrate;
+    use slieksnis_engine::reported;
+    if !(a.tolerance > 0.0 && a.tolerance < 10.0) {
+        bail!(
+            "--tolerance {}: give a share above 0 (0.10 = 10 %)",
+            a.tolerance
+        );
+    }
+    let (origin, text) = match &a.reported {
+        Some(path) => (path.display().to_string(), input::read_text(path)?),
+        None if a.municipality == "all" => bail!(
+            "--municipality all needs --reported: the national caseload, as populations/reported/latvia-2025.csv"
+        ),
+        None => (
+            reported::SHIPPED_ORIGIN.to_string(),
+            reported::SHIPPED.to_string(),
+        ),
+    };
     if a.municipality == "all" {
         return calibrate_national(&a, &origin, &text);
     }
-    let reported = Reported::parse(&origin, &text).map_err(|e| anyhow!("{e}"))?;
-    parse_year(&reported.year.to_string()).map_err(|e| anyhow!("{origin}: {e}"))?;
+    let figures = reported::parse(&origin, &text).map_err(|e| anyhow!("{e}"))?;
     let policy = input::policy(a.policy.as_deref())?;
     let profiles = input::profiles(a.generation.profiles.as_deref())?;
-    let selected = input::select_profiles(&profiles, &a.municipality, reported.year)?;
     // Always from the profile without an earlier calibration: a fit does not drift on itself.
     let base = &profiles
         .uncalibrated(&a.municipality)
         .map_err(|e| anyhow!("{e}"))?;
-    if selected.len() > 1 {
+    let theirs = calibrate::council_figures(&figures, &a.municipality);
+    if theirs.is_empty() {
         bail!(
-            "{} absorbed {} in {}: calibrate a year after the merger's population settles, or each council before it",
-            a.municipality,
-            selected
-                .iter()
-                .filter(|p| p.slug != a.municipality)
-                .map(|p| p.slug.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-            reported.year
+            "{origin}: no figure of {} marked use = fit (a council's fit needs at least one)",
+            a.municipality
         );
     }
+    for year in theirs.iter().map(|f| f.year).collect::<std::collections::BTreeSet<_>>() {
+        parse_year(&year.to_string()).map_err(|e| anyhow!("{origin}: {e}"))?;
+        let selected = input::select_profiles(&profiles, &a.municipality, year)?;
+        if selected.len() > 1 {
+            bail!(
+                "{} absorbed {} in {year}: fit years after the merger's population settles (mark the earlier figures use = check)",
+                a.municipality,
+                selected
+                    .iter()
+                    .filter(|p| p.slug != a.municipality)
+                    .map(|p| p.slug.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+        }
+    }
+    // The search starts where the council stands without a fit of its own.
+    let start = match profiles.national_fit().map_err(|e| anyhow!("{e}"))? {
+        Some(national) => national.for_council(base),
+        None => slieksnis_engine::profile::Factors::default(),
+    };
+    eprintln!(
+        "fitting {} to {} figures of {origin} ({} years)",
+        a.municipality,
+        theirs.len(),
+        theirs.iter().map(|f| f.year).collect::<std::collections::BTreeSet<_>>().len()
+    );
     let started = Instant::now();
-    let fit = calibrate::calibrate(
+    let fit = calibrate::calibrate_council(
         &policy,
         &policy.parameters,
         base,
-        &reported,
+        &start,
+        &theirs,
         a.generation.seed,
         a.budget,
-        &|years, gap| {
-            eprint!(
-                "\r{years} years simulated: largest gap {:.1} %   ",
-                gap * 100.0
-            )
-        },
+        &|n, gap| eprint!("\r{n} simulations: largest gap {:.1} %   ", gap * 100.0),
     )
     .map_err(|e| anyhow!("{e}"))?;
     eprintln!();
     println!(
-        "{} {}: reported ({origin}) against simulated, seed {}; {} improving steps, {:.1} s\n",
+        "{} against {origin}, seed {}; {} improving steps, {:.1} s (ratio = simulated / reported)\n",
         base.name,
-        reported.year,
         a.generation.seed,
         fit.rounds,
         started.elapsed().as_secs_f64()
     );
     println!(
-        "{:<28} {:>14} {:>16} {:>14} {:>8}",
-        "", "reported", "uncalibrated", "calibrated", "gap"
+        "{:>4} {:<24} {:<10} {:<40} {:>14} {:>14} {:>7} {:>7}",
+        "year", "measure", "unit", "basis", "reported", "simulated", "before", "after"
     );
-    for ((what, r, s, eur), &b) in reported
-        .against(&fit.simulated)
-        .into_iter()
-        .zip(&fit.uncalibrated)
-    {
-        let show = |v: i64| {
-            if eur {
-                slieksnis_engine::fixed::format_cents_i128(v as i128)
-            } else {
-                v.to_string()
-            }
-        };
+    let ratio = |c: &slieksnis_engine::reported::Comparison| {
+        c.ratio.map_or("—".to_string(), |r| r.round_dp(3).to_string())
+    };
+    let mut missed = Vec::new();
+    for (after, before) in fit.after.iter().zip(&fit.before) {
         println!(
-            "{what:<28} {:>14} {:>16} {:>14} {:>+7.1}%",
-            show(r),
-            show(b),
-            show(s),
-            (s as f64 - r as f64) / (r as f64).max(1.0) * 100.0
+            "{:>4} {:<24} {:<10} {:<40} {:>14} {:>14} {:>7} {:>7}",
+            after.year,
+            after.measure.name(),
+            after.unit.name(),
+            after.basis_words,
+            after.reported.to_string(),
+            after.simulated.map_or("—".to_string(), |s| s.to_string()),
+            ratio(before),
+            ratio(after)
+        );
+        let gap = calibrate::worst_ratio_gap(std::slice::from_ref(after));
+        if gap > a.tolerance {
+            missed.push(format!(
+                "{} {} {} ({}): {} reported, {} simulated ({:+.1} %)",
+                after.year,
+                after.measure.name(),
+                after.unit.name(),
+                after.basis_words,
+                after.reported,
+                after.simulated.map_or("none".to_string(), |s| s.to_string()),
+                after
+                    .ratio
+                    .and_then(|r| f64::try_from(r).ok())
+                    .map_or(-100.0, |r| (r - 1.0) * 100.0)
+            ));
+        }
+    }
+    if !missed.is_empty() {
+        let list = missed.join("\n  ");
+        if !a.keep_best {
+            bail!(
+                "{} figure(s) of {} stay further than {:.0} % from the report:\n  {list}\nnothing written (--keep-best writes the best fit found; --budget {} gives the search more room)",
+                missed.len(),
+                a.municipality,
+                a.tolerance * 100.0,
+                a.budget * 2
+            );
+        }
+        eprintln!(
+            "{} figure(s) stay further than {:.0} % from the report (kept with --keep-best; the layer lists every gap):\n  {list}",
+            missed.len(),
+            a.tolerance * 100.0
         );
     }
-    let layer = calibrate::layer(
-        &fit,
-        &reported,
-        a.generation.seed,
-        &source_name(&a.reported),
-    );
+    let layer = calibrate::council_layer(&fit, a.generation.seed, &source_name(&origin));
     write_layer(&a, &a.municipality, &layer)
 }
 
 /// The file name of a reported caseload, as the layers cite it.
-fn source_name(reported: &Path) -> String {
-    reported
+fn source_name(origin: &str) -> String {
+    Path::new(origin)
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
-        .unwrap_or_else(|| reported.display().to_string())
+        .unwrap_or_else(|| origin.to_string())
 }
 
 /// Writes a calibration layer to `--out`, by default `populations/profiles/calibrated/NAME.toml`.
@@ -418,18 +484,60 @@ fn calibrate_national(a: &CalibrateArgs, origin: &str, text: &str) -> Result<Exi
     for line in fit.table(&national) {
         println!("{line}");
     }
-    println!("\nfactors (1 = the profile's own value):");
+    let m = &fit.model;
+    if !m.councils.is_empty() {
+        println!(
+            "\nlearned from {} councils with their own fit (registered unemployment against {:.2} %): {}",
+            m.councils.len(),
+            m.national_pct,
+            m.councils
+                .iter()
+                .map(|(s, x)| format!("{s} ×{:.2}", x.exp()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    println!("\nfactors (1 = the profile's own value) and elasticities on unemployment:");
     let names = slieksnis_engine::profile::Factors::NAMES;
-    for (name, v) in names.iter().zip(fit.factors.to_array()) {
-        if v != 1.0 {
-            println!("  {name:<44} {v:.3}");
+    let elasticity = fit.layer.unemployment.map(|u| u.1);
+    for (k, (name, v)) in names.iter().zip(fit.layer.factors.to_array()).enumerate() {
+        let e = elasticity.map_or(0.0, |e| e[k]);
+        if v != 1.0 || e != 0.0 {
+            println!("  {name:<44} {v:>8.3}   {e:>+7.3}");
         }
+    }
+    let worst = fit
+        .simulated
+        .iter()
+        .zip(&national.figures)
+        .map(|(s, f)| ((*s as f64 - f.value as f64) / (f.value as f64).max(1.0)).abs())
+        .fold(0.0, f64::max);
+    if worst > a.tolerance {
+        let misses: Vec<String> = fit
+            .table(&national)
+            .into_iter()
+            .skip(1)
+            .zip(fit.simulated.iter().zip(&national.figures))
+            .filter(|(_, (s, f))| {
+                ((**s as f64 - f.value as f64) / (f.value as f64).max(1.0)).abs() > a.tolerance
+            })
+            .map(|(line, _)| line.trim().to_string())
+            .collect();
+        let list = misses.join("\n  ");
+        if !a.keep_best {
+            bail!(
+                "{} national figure(s) stay further than {:.0} % from the report:\n  {list}\nnothing written (--keep-best writes the best fit found)",
+                misses.len(),
+                a.tolerance * 100.0
+            );
+        }
+        eprintln!("kept with --keep-best, outside the tolerance:\n  {list}");
     }
     let layer = calibrate::national_layer(
         &fit,
         &national,
         a.generation.seed,
-        &source_name(&a.reported),
+        &source_name(origin),
     );
     write_layer(a, "latvia", &layer)
 }

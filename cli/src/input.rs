@@ -459,8 +459,11 @@ pub fn households(args: &PopulationArgs, year: i32, quiet: bool) -> Result<House
     let national = selected.iter().filter(|p| p.national_fit()).count();
     let national = match national {
         0 => String::new(),
-        n if n == selected.len() => "; scaled to the national caseload".to_string(),
-        _ => "; the others scaled to the national caseload".to_string(),
+        n if n == selected.len() => {
+            "; scaled to the national caseload, leaned by unemployment as fitted councils differ"
+                .to_string()
+        }
+        _ => "; the others scaled to the national caseload, leaned by unemployment".to_string(),
     };
     Ok(Households {
         population: Arc::new(population),

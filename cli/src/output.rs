@@ -137,7 +137,10 @@ pub fn write_summary(w: &mut dyn Write, summary: &Summary) -> io::Result<()> {
 }
 
 /// Writes `benefits.csv`: one row per municipality and declared benefit (then the total's),
-/// with the households and persons paid, the amount, the state's part and the council's.
+/// with the households and persons paid, the amount, the state's part and the council's, and
+/// what that benefit's figures rest on that is assumed: the benefit itself where the council's
+/// own value is not known, and what every figure of the row rests on (an uncalibrated profile,
+/// an assumed threshold) — not the other benefits' assumptions.
 pub fn write_benefits(w: &mut dyn Write, summary: &Summary) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(w);
     w.write_record([
@@ -148,11 +151,19 @@ pub fn write_benefits(w: &mut dyn Write, summary: &Summary) -> io::Result<()> {
         "eur",
         "state_eur",
         "municipal_eur",
+        "assumed",
     ])?;
     let money = |c: i64| slieksnis_engine::fixed::format_cents_i128(c as i128);
     for row in summary.all_rows() {
         for (b, benefit) in summary.schema.benefits.iter().enumerate() {
             let t = row.benefit(b);
+            let schema = &summary.schema;
+            let assumed: Vec<&str> = row
+                .assumed
+                .iter()
+                .map(String::as_str)
+                .filter(|a| *a == benefit.id || schema.benefits.iter().all(|o| o.id != *a))
+                .collect();
             w.write_record([
                 row.municipality.clone(),
                 benefit.id.clone(),
@@ -161,6 +172,7 @@ pub fn write_benefits(w: &mut dyn Write, summary: &Summary) -> io::Result<()> {
                 money(t.cents),
                 money(t.state_cents),
                 money(t.municipal_cents()),
+                assumed.join(" "),
             ])?;
         }
     }

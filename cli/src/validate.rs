@@ -38,7 +38,8 @@ pub struct ValidateArgs {
     #[arg(long = "year", value_name = "YYYY")]
     years: Vec<i32>,
     /// Also predict each council that has a fit of its own without it (it takes the national
-    /// factors, like a council without a report): the accuracy to expect where there is none.
+    /// factors, leaned by its unemployment as learned from the other councils' fits, like a
+    /// council without a report): the accuracy to expect where there is none.
     #[arg(long)]
     leave_one_out: bool,
     #[command(flatten)]
@@ -51,13 +52,9 @@ pub struct ValidateArgs {
     quiet: bool,
 }
 
-/// Whether calibration aimed at a figure: a council's own fit to its report of that year (the
-/// six figures `calibrate` reads), or the national layer's three figures of 2025.
+/// Whether calibration aimed at a figure: a council's own fit (its figures marked use = fit),
+/// or the national layer's three figures of 2025.
 fn fitted(f: &Comparison, own_fits: &BTreeSet<String>) -> bool {
-    let six = matches!(
-        f.measure,
-        Measure::NeedyStatus | Measure::LowIncomeStatus | Measure::Gmi | Measure::HousingBenefit
-    );
     if f.municipality == reported::LATVIA {
         return f.year == 2025
             && matches!(
@@ -68,7 +65,7 @@ fn fitted(f: &Comparison, own_fits: &BTreeSet<String>) -> bool {
                 ) | (Measure::HousingBenefit, Basis::MonthlyAverage { .. })
             );
     }
-    six && f.year == 2025 && own_fits.contains(&f.municipality)
+    f.usage == Use::Fit && own_fits.contains(&f.municipality)
 }
 
 /// One year of `profiles` projected; the comparisons of `figures` of that year.
@@ -184,7 +181,8 @@ pub fn validate(a: ValidateArgs) -> Result<ExitCode> {
     let mut left_out = Vec::new();
     if a.leave_one_out {
         for slug in &own_fits {
-            let without = profiles.without_own_fit(slug);
+            let without = slieksnis_engine::calibrate::without_council(&profiles, slug)
+                .map_err(|e| anyhow!("{e}"))?;
             let profile = without.get(slug).map_err(|e| anyhow!("{e}"))?;
             let theirs: Vec<Figure> = figures
                 .iter()

@@ -39,7 +39,7 @@ fn run_on_the_small_population_gives_the_hand_checked_totals() {
     let benefits = std::fs::read_to_string(out.join("benefits.csv")).unwrap();
     assert!(
         benefits
-            .starts_with("municipality,benefit,households,persons,eur,state_eur,municipal_eur\n")
+            .starts_with("municipality,benefit,households,persons,eur,state_eur,municipal_eur,assumed\n")
     );
     let totals: Vec<Vec<&str>> = benefits
         .lines()

@@ -1,53 +1,46 @@
-//! Calibration: fitting a municipality's profile so that its baseline year reproduces the
-//! caseload its council reported — households with needy and with low-income status, GMI
-//! households and euros, housing-benefit households and euros. For the councils without a
-//! report, the national calibration fits one set of [`Factors`] that all their profiles share,
-//! so that all of Latvia reproduces the national caseload ([`calibrate_national`]).
+//! Calibration: fitting a council's profile so that its years reproduce the figures its
+//! council reported, each on its basis (households or persons during the year or some months,
+//! a stock at a month's end, EUR paid; [`calibrate_council`]), and for the councils without a
+//! report, the national calibration ([`calibrate_national`]): one set of [`Factors`] that all
+//! their profiles share, leaned by each council's registered unemployment as the councils with
+//! their own fit teach ([`CouncilModel`]), so that all of Latvia reproduces the national
+//! caseload.
 //!
 //! What is fitted, and why these (the rest of the profile comes from statistics and stays):
-//! - **take-up** of each benefit (one factor per benefit on the profile's rates by household
-//!   type): how many of the households that qualify apply — the counts;
-//! - **the low-income tail**: the shares of households with next to no savings by income band,
-//!   and how much more often households of 65+ have next to none (how many pass the asset test:
-//!   the pool the take-up draws from), the share of working-age adults with no counted income
-//!   (how large GMI amounts are), and the level of housing costs (how large housing benefits
-//!   are);
+//! - **take-up**: the cap of the chance to apply, how much the amount matters, what each status
+//!   is worth beyond cash — how many of the households that qualify apply;
+//! - **the low-income tail**: the shares of households with next to no savings in the poorest
+//!   band, and how much more often households of 65+ have next to none (how many pass the
+//!   asset test), the share of working-age adults with no counted income (how many GMI
+//!   households there are and how large their benefit is), and the level of housing costs (how
+//!   large housing benefits are);
 //! - **the level of old-age pensions**, which decides how many pensioners live just below the
-//!   housing-benefit line (the report's housing benefit goes mostly to pensioners);
-//! - **the winter rise of housing costs** (heating), which decides how many households qualify
-//!   for the housing benefit for part of the year;
-//! - **churn**: the monthly rate of job loss, which decides how many households pass through
-//!   assistance during a year against how many hold it at any time.
+//!   housing-benefit line;
+//! - nationally also the other savings bands; churn and the winter contrast stay as the
+//!   profiles give them.
 //!
 //! The fit is Levenberg–Marquardt least squares on the logarithms of the gaps: each round measures
 //! how every factor moves every figure (one simulation of the year per factor, with common
 //! random numbers: the same seed), then takes a damped step. Simulations are integer
 //! arithmetic; the fitting itself is floating point, rounded to six decimals in what it writes.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use rust_decimal::Decimal;
+
 use crate::annual::Behaviour;
-use crate::fixed::{self, CENT};
+use crate::fixed;
 use crate::generate::generate;
 use crate::parameters::ParameterSet;
 use crate::policy::Policy;
 use crate::population::Population;
-use crate::profile::{Factors, Profile, TakeUpRates, round6};
+use crate::reported::{self, Comparison, Figure, Use};
+use crate::profile::{Factors, NationalLayer, Profile, ProfileError, Profiles, TakeUpRates, round6};
 use crate::run::{Configuration, Horizon, Results, run};
 use crate::simulate::{DEFAULT_CHUNK, SimulationError};
 use crate::summary::Row;
-
-/// A council's reported caseload for a year (what calibration aims at).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reported {
-    pub year: i32,
-    pub needy_households: i64,
-    pub low_income_households: i64,
-    pub gmi_households: i64,
-    pub gmi_cents: i64,
-    pub housing_households: i64,
-    pub housing_cents: i64,
-}
+use crate::validate::{Runs, YearRun};
 
 /// A caseload CSV's reader and header row.
 fn open_csv<'a>(
@@ -70,149 +63,12 @@ fn column(origin: &str, headers: &csv::StringRecord, name: &str) -> Result<usize
         .ok_or_else(|| format!("{origin}:1: no '{name}' column"))
 }
 
-/// The measures of a caseload file that calibration uses (`needy_status`, …), with the columns
-/// they need.
-const MEASURES: [(&str, bool); 4] = [
-    ("needy_status", false),
-    ("low_income_status", false),
-    ("gmi_benefit", true),
-    ("housing_benefit", true),
-];
-
-impl Reported {
-    /// Parses a caseload CSV (`municipality,year,measure,households,persons,eur`, one row per
-    /// measure, as `populations/reported/ogre-2025-caseload.csv`). Other measures are ignored;
-    /// errors name the line and column.
-    pub fn parse(origin: &str, text: &str) -> Result<Reported, String> {
-        let (mut reader, headers) = open_csv(origin, text)?;
-        let column = |name: &str| column(origin, &headers, name);
-        let (year_c, measure_c) = (column("year")?, column("measure")?);
-        let (households_c, eur_c) = (column("households")?, column("eur")?);
-        let mut year = None;
-        let mut found: [Option<(i64, i64)>; 4] = [None; 4];
-        for (i, record) in reader.records().enumerate() {
-            let line = i + 2;
-            let record = record.map_err(|e| format!("{origin}:{line}: {e}"))?;
-            let field = |c: usize| record.get(c).unwrap_or("").trim();
-            let Some(k) = MEASURES.iter().position(|(m, _)| *m == field(measure_c)) else {
-                continue;
-            };
-            let y: i32 = field(year_c)
-                .parse()
-                .map_err(|_| format!("{origin}:{line}: year '{}' is not a year", field(year_c)))?;
-            if *year.get_or_insert(y) != y {
-                return Err(format!("{origin}:{line}: a second year ({y}) in one file"));
-            }
-            let households = fixed::parse_int(field(households_c).as_bytes())
-                .ok()
-                .filter(|h| *h >= 0)
-                .ok_or_else(|| {
-                    format!(
-                        "{origin}:{line}: households '{}' is not a count",
-                        field(households_c)
-                    )
-                })?;
-            let cents = if MEASURES[k].1 {
-                fixed::parse(field(eur_c).as_bytes(), 2)
-                    .map_err(|e| format!("{origin}:{line}: eur '{}' {e}", field(eur_c)))?
-                    / CENT
-            } else {
-                0
-            };
-            found[k] = Some((households, cents));
-        }
-        let get =
-            |k: usize| found[k].ok_or_else(|| format!("{origin}: no '{}' row", MEASURES[k].0));
-        let (needy, low, gmi, housing) = (get(0)?, get(1)?, get(2)?, get(3)?);
-        Ok(Reported {
-            year: year.ok_or_else(|| format!("{origin}: no rows"))?,
-            needy_households: needy.0,
-            low_income_households: low.0,
-            gmi_households: gmi.0,
-            gmi_cents: gmi.1,
-            housing_households: housing.0,
-            housing_cents: housing.1,
-        })
-    }
-
-    /// The six figures: name, summary measure, reported, in euros.
-    fn figures(&self) -> [(&'static str, &'static str, i64, bool); 6] {
-        [
-            (
-                "needy households",
-                "needy_households",
-                self.needy_households,
-                false,
-            ),
-            (
-                "low-income households",
-                "low_income_households",
-                self.low_income_households,
-                false,
-            ),
-            (
-                "GMI households",
-                "gmi_households",
-                self.gmi_households,
-                false,
-            ),
-            ("GMI EUR", "gmi_eur", self.gmi_cents, true),
-            (
-                "housing-benefit households",
-                "housing_households",
-                self.housing_households,
-                false,
-            ),
-            (
-                "housing benefit EUR",
-                "housing_eur",
-                self.housing_cents,
-                true,
-            ),
-        ]
-    }
-
-    /// The reported figures, in the order of [`Reported::against`].
-    pub fn targets(&self) -> Vec<i64> {
-        self.figures().iter().map(|f| f.2).collect()
-    }
-
-    /// The six figures, with their names, reported against `simulated` (0 where the policy has
-    /// no such measure).
-    pub fn against(&self, simulated: &Row) -> [(&'static str, i64, i64, bool); 6] {
-        self.figures()
-            .map(|(name, measure, r, eur)| (name, r, simulated.get(measure).unwrap_or(0), eur))
-    }
-
-    /// The largest relative gap between a reported figure and its simulation.
-    pub fn worst_gap(&self, simulated: &Row) -> f64 {
-        self.against(simulated)
-            .iter()
-            .map(|(_, r, s, _)| ((*s as f64 - *r as f64) / (*r as f64).max(1.0)).abs())
-            .fold(0.0, f64::max)
-    }
-}
-
 /// What calibration adjusts: the [`Factors`] on the profile's own values, searched as their
 /// logarithms (so a factor of 2 and one of ½ are the same distance from 1).
 const KNOBS: usize = Factors::COUNT;
 
 fn factors(x: &[f64; KNOBS]) -> Factors {
     Factors::from_array(x.map(f64::exp))
-}
-
-/// The result of a calibration.
-#[derive(Debug, Clone)]
-pub struct Fit {
-    /// The fitted profile (`calibrated = true`).
-    pub profile: Profile,
-    /// The simulated baseline year with it (the municipality's row).
-    pub simulated: Row,
-    /// Steps that improved the fit.
-    pub rounds: usize,
-    /// The figures of the profile before the fit (every factor 1), in the order of
-    /// [`Reported::against`].
-    pub uncalibrated: Vec<i64>,
 }
 
 /// Simulates `profile`'s municipality for `year`: generated households, the profile's
@@ -258,39 +114,14 @@ pub fn project_profiles(
     Ok((population, results))
 }
 
-/// Fits `base` to `reported` with at most `budget` simulated years, stopping once every figure
-/// is within 2 %, and keeps the best simulation seen (see [`search`]). `progress(simulations,
-/// worst gap)` as it goes.
-pub fn calibrate(
-    policy: &Policy,
-    parameters: &ParameterSet,
-    base: &Profile,
-    reported: &Reported,
-    seed: u64,
-    budget: usize,
-    progress: &dyn Fn(usize, f64),
-) -> Result<Fit, SimulationError> {
-    let targets = reported.targets();
-    let (found, start) = search(
-        &targets,
-        &(0..KNOBS).collect::<Vec<_>>(),
-        budget,
-        &mut |x| {
-            let mut profile = factors(x).apply(base);
-            profile.calibrated = true;
-            let row = simulate_year(policy, parameters, &profile, reported.year, seed)?;
-            let figures = reported.against(&row).map(|(_, _, s, _)| s).to_vec();
-            Ok((figures, (profile, row)))
-        },
-        progress,
-    )?;
-    let (profile, simulated) = found.best;
-    Ok(Fit {
-        profile,
-        simulated,
-        rounds: found.rounds,
-        uncalibrated: start,
-    })
+/// What a search minimises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Objective {
+    /// The largest gap (a few figures that the knobs can all reach: the national caseload).
+    Worst,
+    /// The sum of squared log ratios: many figures of a council, some of which no knob can
+    /// reach (a structural gap, a figure counted differently) must not pull the others away.
+    Balanced,
 }
 
 /// What [`search`] found: the best simulation's output and figures, and how many steps improved.
@@ -313,9 +144,9 @@ fn worst_gap(targets: &[i64], figures: &[i64]) -> f64 {
         .fold(0.0, f64::max)
 }
 
-/// Searches the knobs in `active` (the others stay at factor 1) so that `simulate`'s figures
-/// come close to `targets`, with at most `budget` simulations, and keeps the best seen. Returns
-/// it with the figures it started from (every factor 1).
+/// Searches the knobs in `active` from `start` (the logarithms of the factors; the others stay
+/// where they start) so that `simulate`'s figures come close to `targets`, with at most
+/// `budget` simulations, and keeps the best seen. Returns it with the figures it started from.
 ///
 /// First Levenberg–Marquardt on the logarithms of the factors (each round: the effect of each
 /// factor, measured by simulating with it 15 % higher, then a damped least-squares step), while
@@ -325,6 +156,8 @@ fn worst_gap(targets: &[i64], figures: &[i64]) -> f64 {
 /// within 2 %.
 fn search<T>(
     targets: &[i64],
+    objective: Objective,
+    start: &[f64; KNOBS],
     active: &[usize],
     budget: usize,
     simulate: &mut Simulate<T>,
@@ -343,13 +176,21 @@ fn search<T>(
             .zip(figures)
             .map(|(&r, &s)| {
                 let g = (s.max(1) as f64 / r.max(1) as f64).ln();
-                g * g.abs()
+                match objective {
+                    Objective::Worst => g * g.abs(),
+                    Objective::Balanced => g,
+                }
             })
             .collect()
     };
     let cost = |g: &[f64]| g.iter().map(|x| x * x).sum::<f64>();
+    // What the search keeps as best: the largest gap, or the sum of squared log gaps.
+    let score = |figures: &[i64]| match objective {
+        Objective::Worst => worst_gap(targets, figures),
+        Objective::Balanced => cost(&gaps(figures)),
+    };
     let (m, k) = (targets.len(), active.len());
-    let mut x = [0.0f64; KNOBS];
+    let mut x = *start;
     let ((figures, output), mut used_now) = run(&x)?;
     let mut g = gaps(&figures);
     let start = figures.clone();
@@ -405,7 +246,7 @@ fn search<T>(
                 x = trial;
                 g = tg;
                 lambda = (lambda / 3.0).max(1e-3);
-                if worst_gap(targets, &figures) < worst_gap(targets, &best.figures) {
+                if score(&figures) < score(&best.figures) {
                     best_x = x;
                     best = Found {
                         best: output,
@@ -425,9 +266,9 @@ fn search<T>(
     }
     // Pattern search from the best point.
     let mut x = best_x;
-    let mut worst = worst_gap(targets, &best.figures);
+    let mut worst = score(&best.figures);
     let mut step = 0.2;
-    'search: while step > 0.005 && worst >= GOOD {
+    'search: while step > 0.005 && worst_gap(targets, &best.figures) >= GOOD {
         let mut moved = false;
         for &knob in active {
             for direction in [1.0, -1.0] {
@@ -438,7 +279,7 @@ fn search<T>(
                 trial[knob] = (trial[knob] + direction * step).clamp(-4.0, 4.0);
                 let ((figures, output), n) = run(&trial)?;
                 used_now = n;
-                let w = worst_gap(targets, &figures);
+                let w = score(&figures);
                 if w < worst {
                     (x, worst, moved) = (trial, w, true);
                     best = Found {
@@ -446,7 +287,7 @@ fn search<T>(
                         figures,
                         rounds: best.rounds + 1,
                     };
-                    progress(used_now, worst);
+                    progress(used_now, worst_gap(targets, &best.figures));
                     break;
                 }
             }
@@ -490,10 +331,8 @@ fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
     x
 }
 
-/// The calibration layer of a fit (`populations/profiles/calibrated/<slug>.toml`): the fitted
-/// values, with reported and simulated figures in the comments.
-pub fn layer(fit: &Fit, reported: &Reported, seed: u64, source: &str) -> String {
-    let p = &fit.profile;
+/// The fitted values of a calibration layer: `calibrated = true` and the sections it sets.
+fn profile_values(p: &Profile) -> String {
     let rates = |r: &TakeUpRates| {
         format!(
             "{{ pensioners = {}, with_children = {}, other = {} }}",
@@ -501,39 +340,9 @@ pub fn layer(fit: &Fit, reported: &Reported, seed: u64, source: &str) -> String 
         )
     };
     let b = &p.low_income_tail.savings_near_zero;
-    let mut out = format!(
-        "# {name} — calibration layer, written by `slieksnis calibrate`; do not edit by hand,\n\
-         # run it again. It replaces only the values below; everything else comes from\n\
-         # municipalities/{slug}.toml and the layers under it.\n\
-         #\n\
-         # Fitted to {source} ({year}), seed {seed}, in {rounds} improving steps:\n\
-         #   {:<28} {:>14} {:>14} {:>8}\n",
-        "",
-        "reported",
-        "simulated",
-        "gap",
-        name = p.name,
-        slug = p.slug,
-        year = reported.year,
-        rounds = fit.rounds,
-    );
-    for (what, r, s, eur) in reported.against(&fit.simulated) {
-        let show = |v: i64| {
-            if eur {
-                fixed::format_cents_i128(v as i128)
-            } else {
-                v.to_string()
-            }
-        };
-        out.push_str(&format!(
-            "#   {what:<28} {:>14} {:>14} {:>+7.1}%\n",
-            show(r),
-            show(s),
-            (s as f64 - r as f64) / (r as f64).max(1.0) * 100.0
-        ));
-    }
+    let mut out = String::new();
     out.push_str(&format!(
-        "\ncalibrated = true\n\n\
+        "calibrated = true\n\n\
          [take_up]\n\
          cap = {}\n\
          half_eur = {}\n\
@@ -548,6 +357,8 @@ pub fn layer(fit: &Fit, reported: &Reported, seed: u64, source: &str) -> String 
          [income_changes]\n\
          job_loss_per_month = {}\n\n\
          [pensions]\n\
+         level = {}\n\n\
+         [employment]\n\
          level = {}\n",
         rates(&p.take_up.cap),
         rates(&p.take_up.half_eur),
@@ -573,6 +384,213 @@ pub fn layer(fit: &Fit, reported: &Reported, seed: u64, source: &str) -> String 
             .join(", "),
         p.income_changes.job_loss_per_month,
         p.pensions.level,
+        p.employment.level,
+    ));
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// A council's fit to the figures it reported (populations/reported/public-caseloads.csv).
+
+/// The figures of `slug` that a council's fit aims at: its own (not national) figures marked
+/// `use = fit` that a simulation can answer (not plans), in file order.
+pub fn council_figures(figures: &[Figure], slug: &str) -> Vec<Figure> {
+    figures
+        .iter()
+        .filter(|f| f.municipality == slug && f.usage == Use::Fit && f.comparable())
+        .cloned()
+        .collect()
+}
+
+/// The result of a council's fit.
+#[derive(Debug, Clone)]
+pub struct CouncilFit {
+    /// The fitted profile (`calibrated = true`, `fit_factors` set).
+    pub profile: Profile,
+    /// The factors on the statistics-only profile.
+    pub factors: Factors,
+    /// Each figure against the fitted profile's simulation, and against the start's (the
+    /// prediction without a fit of its own).
+    pub after: Vec<Comparison>,
+    pub before: Vec<Comparison>,
+    pub rounds: usize,
+}
+
+impl CouncilFit {
+    /// The largest relative gap of a figure after the fit.
+    pub fn worst_gap(&self) -> f64 {
+        worst_ratio_gap(&self.after)
+    }
+}
+
+/// The largest |ratio − 1| of some comparisons (a figure with no answer counts as 100 %).
+pub fn worst_ratio_gap(rows: &[Comparison]) -> f64 {
+    rows.iter()
+        .map(|c| {
+            c.ratio
+                .and_then(|r| f64::try_from(r).ok())
+                .map_or(1.0, |r| (r - 1.0).abs())
+        })
+        .fold(0.0, f64::max)
+}
+
+/// Each of `figures` against `profile`'s simulated years (one per year with a figure).
+pub fn compare_profile(
+    policy: &Policy,
+    parameters: &ParameterSet,
+    profile: &Profile,
+    figures: &[Figure],
+    seed: u64,
+) -> Result<Vec<Comparison>, SimulationError> {
+    let years: Vec<i32> = figures
+        .iter()
+        .map(|f| f.year)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut runs = Vec::new();
+    for &year in &years {
+        runs.push(project_profiles(policy, parameters, &[profile], year, seed)?);
+    }
+    let by_year = Runs {
+        schema: &policy.schema,
+        years: years
+            .iter()
+            .zip(&runs)
+            .map(|(&y, (population, results))| {
+                (
+                    y,
+                    YearRun {
+                        population,
+                        results,
+                    },
+                )
+            })
+            .collect(),
+    };
+    Ok(reported::compare(figures, &years, &by_year))
+}
+
+/// Fits a council's profile to the figures it reported ([`council_figures`]), each on its
+/// basis: [`COUNCIL_KNOBS`] as factors on `base` (the statistics-only profile), searched from
+/// `start` (the factors it takes without a fit of its own, so the search starts from the
+/// prediction) or from the profile's own values if those are closer, with at most `budget`
+/// simulations of the council's years. Each figure counts by
+/// its ratio simulated ÷ reported; it stops once every ratio is within 2 % of 1.
+#[allow(clippy::too_many_arguments)]
+pub fn calibrate_council(
+    policy: &Policy,
+    parameters: &ParameterSet,
+    base: &Profile,
+    start: &Factors,
+    figures: &[Figure],
+    seed: u64,
+    budget: usize,
+    progress: &dyn Fn(usize, f64),
+) -> Result<CouncilFit, SimulationError> {
+    const ONE: i64 = 10_000;
+    let targets = vec![ONE; figures.len()];
+    // Ratios in ten-thousandths; a figure with no answer counts as 0 (far off).
+    let ratios = |rows: &[Comparison]| -> Vec<i64> {
+        rows.iter()
+            .map(|c| {
+                c.ratio
+                    .map_or(0, |r| i64::try_from((r * Decimal::from(ONE)).round()).unwrap_or(0))
+            })
+            .collect()
+    };
+    let cost = |r: &[i64]| -> f64 {
+        r.iter()
+            .map(|&v| (v.max(1) as f64 / ONE as f64).ln().powi(2))
+            .sum()
+    };
+    let mut first = start.apply(base);
+    first.calibrated = false;
+    let before = compare_profile(policy, parameters, &first, figures, seed)?;
+    // The prediction is the natural start, but the national factors can sit in a corner where
+    // a council's figures barely move (what a status is worth near 0): start from the profile's
+    // own values instead when they are closer to the council's figures.
+    let own = compare_profile(policy, parameters, base, figures, seed)?;
+    let from = if cost(&ratios(&own)) < cost(&ratios(&before)) {
+        Factors::default()
+    } else {
+        *start
+    };
+    let x0 = from.to_array().map(|f| f.max(1e-6).ln());
+    let (found, _) = search(
+        &targets,
+        Objective::Balanced,
+        &x0,
+        &COUNCIL_KNOBS,
+        budget,
+        &mut |x| {
+            let f = factors(x).effective();
+            let mut profile = f.apply(base);
+            profile.calibrated = true;
+            profile.fit_factors = Some(f);
+            let rows = compare_profile(policy, parameters, &profile, figures, seed)?;
+            Ok((ratios(&rows), (profile, f, rows)))
+        },
+        progress,
+    )?;
+    let (profile, factors, after) = found.best;
+    Ok(CouncilFit {
+        profile,
+        factors,
+        after,
+        before,
+        rounds: found.rounds,
+    })
+}
+
+/// A council's calibration layer (`populations/profiles/calibrated/<slug>.toml`): the fitted
+/// values and the factors that gave them, with every figure before and after in the comments.
+pub fn council_layer(fit: &CouncilFit, seed: u64, source: &str) -> String {
+    let p = &fit.profile;
+    let mut out = format!(
+        "# {name} — calibration layer, written by `slieksnis calibrate`; do not edit by hand,\n\
+         # run it again. It replaces only the values below; everything else comes from\n\
+         # municipalities/{slug}.toml and the layers under it.\n\
+         #\n\
+         # Fitted to the council's figures marked use = fit in {source}, each on its basis,\n\
+         # seed {seed}, in {rounds} improving steps (ratio = simulated / reported; \"before\" is\n\
+         # the prediction without this layer, from the national calibration):\n",
+        name = p.name,
+        slug = p.slug,
+        rounds = fit.rounds,
+    );
+    out.push_str(&format!(
+        "#   {:>4} {:<24} {:<10} {:<34} {:>13} {:>7} {:>7}\n",
+        "year", "measure", "unit", "basis", "reported", "before", "after"
+    ));
+    for (a, b) in fit.after.iter().zip(&fit.before) {
+        let ratio = |c: &Comparison| c.ratio.map_or("—".to_string(), |r| r.round_dp(3).to_string());
+        out.push_str(&format!(
+            "#   {:>4} {:<24} {:<10} {:<34} {:>13} {:>7} {:>7}\n",
+            a.year,
+            a.measure.name(),
+            a.unit.name(),
+            a.basis_words,
+            a.reported.to_string(),
+            ratio(b),
+            ratio(a)
+        ));
+    }
+    out.push('\n');
+    out.push_str(&profile_values(p));
+    out.push_str(
+        "\n# The factors on the statistics-only profile that gave these values: what the national\n\
+         # calibration learns from to predict councils without a fit of their own.\n\
+         [fit]\n",
+    );
+    out.push_str(&format!(
+        "factors = {{ {} }}\n",
+        Factors::NAMES
+            .iter()
+            .zip(fit.factors.to_array())
+            .map(|(n, v)| format!("{n} = {}", round6(v)))
+            .collect::<Vec<_>>()
+            .join(", ")
     ));
     out
 }
@@ -798,27 +816,41 @@ impl National {
 
 /// The knobs the national calibration moves: take-up, the savings of the low-income tail and
 /// of 65+, the level of housing costs and of pensions. Churn, the zero-income share and the
-/// winter contrast stay: national figures of three or four counts cannot tell them apart.
+/// winter contrast stay: national figures of three or four counts cannot tell them apart, so
+/// they take what the councils' own fits found ([`CouncilModel`]).
 pub const NATIONAL_KNOBS: [usize; 10] = [0, 1, 2, 3, 4, 5, 6, 8, 9, 11];
+
+/// The knobs a council's own fit moves ([`calibrate_council`]): the same for every council, so
+/// that what the fits found can be compared across councils and explained by their
+/// unemployment ([`CouncilModel`]). Take-up (cap, and its lean towards families with children
+/// and pensioners, how much the amount matters, what each status is worth), the savings of the poorest band and of 65+, the share of working-age adults with
+/// no counted income (how large a GMI benefit is), the level of employment (how many households
+/// have no work: the GMI's pool), housing costs and pensions. With few figures, the knobs the figures cannot tell apart stay
+/// near where they start: the damped search only moves along directions the figures show.
+pub const COUNCIL_KNOBS: [usize; 12] = [0, 1, 2, 3, 4, 7, 8, 9, 11, 13, 14, 15];
 
 /// The result of a national calibration.
 #[derive(Debug, Clone)]
 pub struct NationalFit {
-    pub factors: Factors,
+    /// The factors and how they lean with unemployment (what `calibrated/latvia.toml` holds).
+    pub layer: NationalLayer,
     /// The simulated figures with the fitted factors, in the order of the report's figures.
     pub simulated: Vec<i64>,
-    /// The simulated figures from statistics alone (every factor 1).
+    /// The simulated figures before the fit (the councils' model, national knobs at 1).
     pub uncalibrated: Vec<i64>,
     pub rounds: usize,
+    /// What the councils' own fits taught, if any had one.
+    pub model: CouncilModel,
 }
 
-/// All of Latvia in `year` with the national factors `factors` applied to every profile that
-/// has no calibration of its own (`calibrated = false`); councils with their own fit keep it.
+/// All of Latvia in `year` with the national calibration `national` applied to every profile
+/// that has no calibration of its own (`calibrated = false`), leaned by each council's
+/// unemployment ([`NationalLayer::for_council`]); councils with their own fit keep it.
 pub fn simulate_latvia(
     policy: &Policy,
     parameters: &ParameterSet,
     profiles: &[Profile],
-    factors: &Factors,
+    national: &NationalLayer,
     year: i32,
     seed: u64,
 ) -> Result<Caseload, SimulationError> {
@@ -828,7 +860,7 @@ pub fn simulate_latvia(
             if p.calibrated {
                 p.clone()
             } else {
-                factors.apply(p)
+                national.for_council(p).apply(p)
             }
         })
         .collect();
@@ -840,9 +872,132 @@ pub fn simulate_latvia(
     })
 }
 
+/// What the councils' own fits teach about the councils without one: for each knob of
+/// [`COUNCIL_KNOBS`], the typical factor (the geometric mean of the fits') and how it leans
+/// with registered unemployment — `ln f = a + b·ln(u / national)` by least squares over the
+/// fitted councils, the slope shrunk towards 0 (ridge `RIDGE` on it) since a handful of
+/// councils cannot pin it down. With fewer than three councils no slope is learned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CouncilModel {
+    /// The national registered-unemployment rate (population-weighted over the councils).
+    pub national_pct: f64,
+    /// The councils learned from (slug, ln(u / national)).
+    pub councils: Vec<(String, f64)>,
+    /// Per knob (all [`Factors::COUNT`]; 1 and 0 outside [`COUNCIL_KNOBS`]): typical factor and
+    /// elasticity.
+    pub typical: [f64; KNOBS],
+    pub elasticity: [f64; KNOBS],
+}
+
+/// The ridge on the elasticity, in (ln units)²: the fitted councils' unemployment spreads over
+/// Sxx ≈ 0.27 (Krāslava's ln(8.8/5.6) = +0.45 against Rīga's −0.28), so 1.0 keeps about a fifth
+/// of a slope. Chosen by leave-one-council-out (`slieksnis validate --leave-one-out`, seed 1,
+/// 61 figures, national factors held): ridge 0.05 / 0.5 / 2 / none (no lean) gave a median
+/// |ln(simulated / reported)| of 0.82 / 0.75 / 0.71 / 0.73 and a mean of 1.01 / 0.90 / 0.93 /
+/// 0.95 — five councils cannot carry a steep lean.
+const RIDGE: f64 = 1.0;
+
+impl CouncilModel {
+    /// Learns from the profiles with their own fit (`fit_factors` and a registered
+    /// unemployment rate); `profiles` is every municipality (for the national rate).
+    pub fn learn(profiles: &[Profile]) -> CouncilModel {
+        let weighted: (f64, f64) = profiles
+            .iter()
+            .filter_map(|p| Some((p.reference.registered_unemployment_pct?, p.population as f64)))
+            .fold((0.0, 0.0), |(s, w), (u, n)| (s + u * n, w + n));
+        let national_pct = if weighted.1 > 0.0 {
+            round6(weighted.0 / weighted.1)
+        } else {
+            0.0
+        };
+        let fitted: Vec<(&Profile, f64, [f64; KNOBS])> = profiles
+            .iter()
+            .filter(|p| p.calibrated)
+            .filter_map(|p| {
+                let u = p.reference.registered_unemployment_pct?;
+                let f = p.fit_factors?;
+                (national_pct > 0.0).then(|| (p, (u / national_pct).ln(), f.to_array()))
+            })
+            .collect();
+        let mut typical = [1.0; KNOBS];
+        let mut elasticity = [0.0; KNOBS];
+        if !fitted.is_empty() {
+            let n = fitted.len() as f64;
+            let mean_x = fitted.iter().map(|f| f.1).sum::<f64>() / n;
+            for &k in &COUNCIL_KNOBS {
+                let y: Vec<f64> = fitted.iter().map(|f| f.2[k].max(1e-6).ln()).collect();
+                let mean_y = y.iter().sum::<f64>() / n;
+                let b = if fitted.len() >= 3 {
+                    let sxy: f64 = fitted
+                        .iter()
+                        .zip(&y)
+                        .map(|(f, y)| (f.1 - mean_x) * (y - mean_y))
+                        .sum();
+                    let sxx: f64 = fitted.iter().map(|f| (f.1 - mean_x).powi(2)).sum();
+                    (sxy / (sxx + RIDGE)).clamp(-3.0, 3.0)
+                } else {
+                    0.0
+                };
+                // The typical factor at the national rate (x = 0).
+                typical[k] = round6((mean_y - b * mean_x).exp());
+                elasticity[k] = round6(b);
+            }
+        }
+        CouncilModel {
+            national_pct,
+            councils: fitted
+                .iter()
+                .map(|(p, x, _)| (p.slug.clone(), round6(*x)))
+                .collect(),
+            typical,
+            elasticity,
+        }
+    }
+
+    /// The national layer with `factors` and this model's elasticities.
+    pub fn layer(&self, factors: Factors) -> NationalLayer {
+        NationalLayer {
+            factors,
+            unemployment: (self.national_pct > 0.0 && !self.councils.is_empty())
+                .then_some((self.national_pct, self.elasticity)),
+        }
+    }
+}
+
+/// `profiles` as they would be had `slug` no fit of its own: its calibration layer removed, and
+/// what the national layer learned from the councils' fits ([`CouncilModel`]: the typical
+/// factors of the knobs national figures do not fit, and the elasticities) learned again
+/// without it. The national knobs keep their fitted values (they were fitted with the council's
+/// own fit in the totals: a small leak, one council's share of Latvia). A leave-one-council-out
+/// check predicts the council from this.
+pub fn without_council(profiles: &Profiles, slug: &str) -> Result<Profiles, ProfileError> {
+    let mut without = profiles.without_own_fit(slug);
+    let Some(national) = without.national_fit()? else {
+        return Ok(without);
+    };
+    let model = CouncilModel::learn(&without.all()?);
+    let mut f = national.factors.to_array();
+    for &k in &COUNCIL_KNOBS {
+        if !NATIONAL_KNOBS.contains(&k) {
+            f[k] = model.typical[k];
+        }
+    }
+    let layer = model.layer(Factors::from_array(f));
+    let text = write_national_layer(
+        &layer,
+        &model,
+        &format!("# Learned again without {slug}'s own fit (a leave-one-council-out check).\n"),
+    );
+    without.add_file(crate::profile::NATIONAL_FIT, text)?;
+    Ok(without)
+}
+
 /// Fits the national factors so that all of Latvia (`profiles`: every municipality, from
 /// statistics alone except those with their own calibration) reproduces `national`, with at
-/// most `budget` simulated years of the whole country (see [`search`]).
+/// most `budget` simulated years of the whole country (see [`search`]). First learns from the
+/// councils' own fits ([`CouncilModel`]): the knobs national figures cannot tell apart take the
+/// councils' typical factor, every knob leans with unemployment; then the national knobs are
+/// searched from the councils' typical factors.
 pub fn calibrate_national(
     policy: &Policy,
     parameters: &ParameterSet,
@@ -852,28 +1007,34 @@ pub fn calibrate_national(
     budget: usize,
     progress: &dyn Fn(usize, f64),
 ) -> Result<NationalFit, SimulationError> {
-    let (found, start) = search(
+    let model = CouncilModel::learn(profiles);
+    let start = model.typical.map(|f| f.ln());
+    let (found, first) = search(
         &national.targets(),
+        Objective::Worst,
+        &start,
         &NATIONAL_KNOBS,
         budget,
         &mut |x| {
             // Rounded as the layer writes them, so the profile read back is the one fitted.
-            let f = Factors::from_array(factors(x).to_array().map(round6));
-            let caseload = simulate_latvia(policy, parameters, profiles, &f, national.year, seed)?;
+            let layer = model.layer(factors(x).effective());
+            let caseload =
+                simulate_latvia(policy, parameters, profiles, &layer, national.year, seed)?;
             let figures = national
                 .figures
                 .iter()
                 .map(|n| n.simulated(&caseload))
                 .collect();
-            Ok((figures, f))
+            Ok((figures, layer))
         },
         progress,
     )?;
     Ok(NationalFit {
-        factors: found.best,
+        layer: found.best,
         simulated: found.figures,
-        uncalibrated: start,
+        uncalibrated: first,
         rounds: found.rounds,
+        model,
     })
 }
 
@@ -883,7 +1044,7 @@ impl NationalFit {
     pub fn table(&self, national: &National) -> Vec<String> {
         let mut lines = vec![format!(
             "{:<36} {:>10} {:>14} {:>10} {:>8}",
-            "", "reported", "uncalibrated", "simulated", "gap"
+            "", "reported", "before", "simulated", "gap"
         )];
         let rows = national
             .figures
@@ -903,28 +1064,60 @@ impl NationalFit {
 }
 
 /// The national calibration layer (`populations/profiles/calibrated/latvia.toml`): the fitted
-/// factors, with reported and simulated figures in the comments.
+/// factors and the councils' elasticities, with reported and simulated figures in the comments.
 pub fn national_layer(fit: &NationalFit, national: &National, seed: u64, source: &str) -> String {
-    let mut out = format!(
+    let mut head = format!(
+        "# Fitted to {source} ({year}), seed {seed}, in {rounds} improving steps:\n",
+        year = national.year,
+        rounds = fit.rounds,
+    );
+    for line in fit.table(national) {
+        head.push_str(&format!("#   {line}\n"));
+    }
+    write_national_layer(&fit.layer, &fit.model, &head)
+}
+
+/// A national layer's text: `head` (comment lines) after the standard header, then the
+/// factors and, if the model learned from councils, the unemployment section.
+pub fn write_national_layer(layer: &NationalLayer, model: &CouncilModel, head: &str) -> String {
+    let mut out = String::from(
         "# Latvia — national calibration layer, written by `slieksnis calibrate --municipality all`;\n\
          # do not edit by hand, run it again.\n\
          #\n\
          # Factors on the values of every municipality's profile that has no calibration of its\n\
          # own (calibrated/<slug>.toml): take-up, the low-income tail, housing costs, pensions.\n\
-         # Each council keeps its own statistics; the factors move all of them alike, so that\n\
-         # all of Latvia reproduces the national caseload. Councils with their own fit keep it\n\
-         # and count in the totals as fitted.\n\
-         #\n\
-         # Fitted to {source} ({year}), seed {seed}, in {rounds} improving steps:\n",
-        year = national.year,
-        rounds = fit.rounds,
+         # Each council keeps its own statistics; the factors move all of them alike, leaned by\n\
+         # the council's registered unemployment (the [unemployment] section), so that all of\n\
+         # Latvia reproduces the national caseload. Councils with their own fit keep it and\n\
+         # count in the totals as fitted.\n\
+         #\n",
     );
-    for line in fit.table(national) {
-        out.push_str(&format!("#   {line}\n"));
-    }
+    out.push_str(head);
     out.push_str("\n[factors]\n");
-    for (name, v) in Factors::NAMES.iter().zip(fit.factors.to_array()) {
+    for (name, v) in Factors::NAMES.iter().zip(layer.factors.to_array()) {
         out.push_str(&format!("{name} = {}\n", round6(v)));
+    }
+    if let Some((national_pct, elasticity)) = &layer.unemployment {
+        out.push_str(&format!(
+            "\n# How the councils with their own fit differ from the national factors, against\n\
+             # their registered unemployment u: factor × (u / national_pct)^elasticity. Learned\n\
+             # from {} councils (slug, ln(u / national_pct)): {}.\n\
+             [unemployment]\n\
+             national_pct = {national_pct}\n\
+             elasticity = {{ {} }}\n",
+            model.councils.len(),
+            model
+                .councils
+                .iter()
+                .map(|(s, x)| format!("{s} {x:+.3}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            COUNCIL_KNOBS
+                .iter()
+                .map(|&k| format!("{} = {}", Factors::NAMES[k], elasticity[k]))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     out
 }

@@ -412,6 +412,8 @@ struct Money {
     disability_scale: f64,
     housing_one_person: f64,
     pension_age_months: i64,
+    /// Cumulative shares of ages 0–14 among children under 15 ([`crate::profile::Ages::under_15_cumulative`]).
+    under_15: [f64; 15],
 }
 
 fn draw_block(plan: &Plan, job: Job) {
@@ -437,6 +439,7 @@ fn draw_block(plan: &Plan, job: Job) {
         disability_scale: average_pension * pr.benefits.disability_pension_level / pension_mean,
         housing_one_person: euros(y.housing_costs_one_person) * pr.housing_costs.level,
         pension_age_months: y.pension_age_months as i64,
+        under_15: pr.ages.under_15_cumulative(plan.year_number),
     };
     let first_household = block * BLOCK;
     let types = &plan.types[first_household..first_household + o.household_id.len()];
@@ -449,7 +452,7 @@ fn draw_block(plan: &Plan, job: Job) {
             o.person_id[j + k] = plan.id_base + (first_person + j + k) as u64 + 1;
         }
         let ages = &mut o.age[j..j + n];
-        draw_ages(pr, kind, &mut rng, ages);
+        draw_ages(pr, &money, kind, &mut rng, ages);
         let mut income_total = 0i64;
         let youngest = ages[kind.adults as usize + kind.old as usize..]
             .iter()
@@ -522,7 +525,7 @@ fn draw_block(plan: &Plan, job: Job) {
 }
 
 /// Ages of one household, stored in the order adults, persons 65+, children.
-fn draw_ages(pr: &Profile, kind: Kind, rng: &mut ChaCha8Rng, ages: &mut [i64]) {
+fn draw_ages(pr: &Profile, money: &Money, kind: Kind, rng: &mut ChaCha8Rng, ages: &mut [i64]) {
     let (adults, old) = (kind.adults as usize, kind.old as usize);
     let teen_ratio = pr.ages.teenagers_per_child_under_15;
     let under_15 = 1.0 / (1.0 + teen_ratio);
@@ -530,7 +533,10 @@ fn draw_ages(pr: &Profile, kind: Kind, rng: &mut ChaCha8Rng, ages: &mut [i64]) {
     for age in ages[adults + old..].iter_mut() {
         let u = uniform(rng);
         *age = if u < under_15 {
-            ((u / under_15 * 15.0) as i64).min(14)
+            // By the size of each cohort: births fell from some 22 000 in 2016 to 11 000 in 2025,
+            // so fewer of today's children are babies than the average over 0–14.
+            let v = u / under_15;
+            money.under_15.iter().position(|&c| v < c).unwrap_or(14) as i64
         } else {
             15 + (((u - under_15) / (1.0 - under_15) * 3.0) as i64).min(2)
         };

@@ -143,6 +143,15 @@ struct Layer {
     take_up: Option<TakeUpLayer>,
     income_changes: Option<IncomeChangesLayer>,
     reference: Option<ReferenceLayer>,
+    fit: Option<FitLayer>,
+}
+
+/// A calibration layer's record of what it found: the factors on the statistics-only profile
+/// (read by the national calibration to learn how councils differ).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FitLayer {
+    factors: Factors,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -176,6 +185,7 @@ struct AgesLayer {
     share_15_64: Option<f64>,
     share_65_plus: Option<f64>,
     teenagers_per_child_under_15: Option<f64>,
+    births_by_year: Option<BTreeMap<String, f64>>,
     adults: Option<BTreeMap<String, f64>>,
     aged_65_plus: Option<BTreeMap<String, f64>>,
 }
@@ -289,6 +299,7 @@ struct SeriesLayer {
 struct ReferenceLayer {
     poverty_rate: Option<f64>,
     disposable_income_per_member: Option<f64>,
+    registered_unemployment_pct: Option<f64>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -415,6 +426,9 @@ pub struct Ages {
     pub share_15_64: f64,
     pub share_65_plus: f64,
     pub teenagers_per_child_under_15: f64,
+    /// Live births in Latvia by year: how large each cohort of children under 15 is against the
+    /// others (empty: every age alike).
+    pub births_by_year: BTreeMap<i32, f64>,
     /// Ages 18–64 of adults in households without children; shares add up to 1.
     pub adults: AgeBands,
     /// Ages 65+; shares add up to 1.
@@ -422,6 +436,25 @@ pub struct Ages {
 }
 
 impl Ages {
+    /// How children under 15 spread over ages 0–14 in `year`, as cumulative shares: each age by
+    /// the births of its cohort (`year − age`; a year without a figure takes the nearest
+    /// year's), every age alike without a series.
+    pub fn under_15_cumulative(&self, year: i32) -> [f64; 15] {
+        let births = |y: i32| {
+            nearest(&self.births_by_year, y).unwrap_or(1.0)
+        };
+        let w: Vec<f64> = (0..15).map(|a| births(year - a)).collect();
+        let total: f64 = w.iter().sum();
+        let mut acc = 0.0;
+        let mut out = [1.0; 15];
+        for (o, v) in out.iter_mut().zip(&w) {
+            acc += v / total;
+            *o = acc;
+        }
+        out[14] = 1.0;
+        out
+    }
+
     /// Target share of persons aged 0–17.
     pub fn share_children(&self) -> f64 {
         self.share_0_14 * (1.0 + self.teenagers_per_child_under_15)
@@ -570,6 +603,10 @@ pub struct TakeUp {
 pub struct Reference {
     pub poverty_rate: Option<f64>,
     pub disposable_income_per_member: Option<f64>,
+    /// Registered unemployment (NVA), % of the economically active: the covariate by which the
+    /// national calibration predicts how a council without a report differs
+    /// ([`NationalLayer::for_council`]).
+    pub registered_unemployment_pct: Option<f64>,
 }
 
 /// The money of one year, in fixed units (whole cents).
@@ -612,6 +649,9 @@ pub struct Profile {
     pub median_age: Option<f64>,
     /// Fitted to the council's own reported caseload (a `calibrated/<slug>.toml` layer).
     pub calibrated: bool,
+    /// The factors on the statistics-only profile that the council's own fit found (its
+    /// layer's `[fit]`), if it has one.
+    pub fit_factors: Option<Factors>,
     /// The layers, national first.
     pub files: Vec<String>,
     /// Shares of households of 1 … 8 persons, adding up to exactly 1.
@@ -749,6 +789,13 @@ pub struct Factors {
     pub pensions_level: f64,
     /// The winter/summer contrast of housing costs about their yearly average.
     pub housing_costs_winter_contrast: f64,
+    /// The level of employment (0.5–1.2 of the profile's): how many working-age adults have
+    /// no work, the pool of the GMI.
+    pub employment_level: f64,
+    /// The cap of take-up of households with children and of pensioners' households, on top of
+    /// `take_up_cap`: who applies, and so how many persons a household that applies has.
+    pub take_up_cap_with_children: f64,
+    pub take_up_cap_pensioners: f64,
 }
 
 impl Default for Factors {
@@ -758,7 +805,7 @@ impl Default for Factors {
 }
 
 impl Factors {
-    pub const COUNT: usize = 13;
+    pub const COUNT: usize = 16;
     /// The names, in the order of [`Factors::to_array`], as the national layer writes them.
     pub const NAMES: [&str; Factors::COUNT] = [
         "take_up_cap",
@@ -774,6 +821,9 @@ impl Factors {
         "job_loss_per_month",
         "pensions_level",
         "housing_costs_winter_contrast",
+        "employment_level",
+        "take_up_cap_with_children",
+        "take_up_cap_pensioners",
     ];
 
     pub fn from_array(f: [f64; Factors::COUNT]) -> Factors {
@@ -791,6 +841,9 @@ impl Factors {
             job_loss_per_month: f[10],
             pensions_level: f[11],
             housing_costs_winter_contrast: f[12],
+            employment_level: f[13],
+            take_up_cap_with_children: f[14],
+            take_up_cap_pensioners: f[15],
         }
     }
 
@@ -809,7 +862,22 @@ impl Factors {
             self.job_loss_per_month,
             self.pensions_level,
             self.housing_costs_winter_contrast,
+            self.employment_level,
+            self.take_up_cap_with_children,
+            self.take_up_cap_pensioners,
         ]
+    }
+
+    /// The factors within the range in which [`Factors::apply`] lets each act (a level beyond
+    /// its bound moves nothing), each rounded to six decimals: what a fit records, so that fits
+    /// can be compared.
+    pub fn effective(&self) -> Factors {
+        let mut f = self.to_array().map(|v| v.clamp(0.02, 60.0));
+        f[8] = f[8].clamp(0.4, 1.5);
+        f[11] = f[11].clamp(0.8, 1.2);
+        f[12] = f[12].min(2.5);
+        f[13] = f[13].clamp(0.5, 1.2);
+        Factors::from_array(f.map(round6))
     }
 
     /// `profile` with its values scaled, each rounded to six decimals (what a calibration
@@ -819,13 +887,15 @@ impl Factors {
         let mut p = profile.clone();
         let share = |v: &mut f64, f: f64| *v = round6((*v * f).clamp(0.0, 1.0));
         let t = &mut p.take_up;
-        for v in [
+        share(
             &mut t.cap.pensioners,
+            self.take_up_cap * self.take_up_cap_pensioners,
+        );
+        share(
             &mut t.cap.with_children,
-            &mut t.cap.other,
-        ] {
-            share(v, self.take_up_cap);
-        }
+            self.take_up_cap * self.take_up_cap_with_children,
+        );
+        share(&mut t.cap.other, self.take_up_cap);
         for v in [
             &mut t.half_eur.pensioners,
             &mut t.half_eur.with_children,
@@ -870,6 +940,8 @@ impl Factors {
         *older = round6((*older * self.savings_near_zero_factor_65_plus).clamp(0.1, 10.0));
         let churn = &mut p.income_changes.job_loss_per_month;
         *churn = round6((*churn * self.job_loss_per_month).clamp(0.0, 0.05));
+        let work = &mut p.employment.level;
+        *work = round6((*work * self.employment_level.clamp(0.5, 1.2)).clamp(0.01, 2.0));
         let pensions = &mut p.pensions.level;
         *pensions = round6((*pensions * self.pensions_level.clamp(0.8, 1.2)).clamp(0.01, 5.0));
         // The winter/summer contrast, scaled about the yearly average (which stays 1); no month
@@ -897,21 +969,64 @@ pub(crate) fn round6(x: f64) -> f64 {
 /// The national calibration layer as written.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NationalFitLayer {
+struct NationalFitFile {
     #[allow(dead_code)]
     about: Option<String>,
     factors: Factors,
+    unemployment: Option<UnemploymentFile>,
 }
 
-/// Parses and checks [`NATIONAL_FIT`]: every factor a positive number.
-fn parse_national_fit(text: &str) -> Result<Factors, ProfileError> {
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UnemploymentFile {
+    national_pct: f64,
+    elasticity: BTreeMap<String, f64>,
+}
+
+/// The national calibration ([`NATIONAL_FIT`]): the factors every council without a fit of its
+/// own takes, and how they lean with the council's registered unemployment.
+///
+/// A council's factor `k` is `factors.k × (u / national_pct)^elasticity.k`, where `u` is the
+/// council's `reference.registered_unemployment_pct` (its region's, unless the council's own
+/// is known). The elasticities are learned from the councils that have fits of their own: how
+/// far each fit moved from the national factors, against how far the council's unemployment is
+/// from the national rate (`slieksnis calibrate --municipality all`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NationalLayer {
+    pub factors: Factors,
+    /// The national registered-unemployment rate the elasticities are relative to, and the
+    /// elasticity of each factor (0 where none was learned), in the order of [`Factors::NAMES`].
+    pub unemployment: Option<(f64, [f64; Factors::COUNT])>,
+}
+
+impl NationalLayer {
+    /// The factors for `profile` (a council without its own fit): the national ones, leaned by
+    /// its unemployment (unchanged without a rate or without elasticities).
+    pub fn for_council(&self, profile: &Profile) -> Factors {
+        match (&self.unemployment, profile.reference.registered_unemployment_pct) {
+            (Some((national, elasticity)), Some(u)) => {
+                let x = (u / national).ln();
+                let mut f = self.factors.to_array();
+                for (v, e) in f.iter_mut().zip(elasticity) {
+                    *v = round6(*v * (e * x).exp());
+                }
+                Factors::from_array(f)
+            }
+            _ => self.factors,
+        }
+    }
+}
+
+/// Parses and checks [`NATIONAL_FIT`]: every factor a positive number, elasticities of known
+/// factors within ±5.
+fn parse_national_fit(text: &str) -> Result<NationalLayer, ProfileError> {
     let fail = |line: Option<usize>, field: Option<String>, message: String| ProfileError {
         file: NATIONAL_FIT.to_string(),
         line,
         field,
         message,
     };
-    let layer: NationalFitLayer = toml::from_str(text).map_err(|e| {
+    let layer: NationalFitFile = toml::from_str(text).map_err(|e| {
         let line = crate::toml_place::place(text, &e).map(|p| p.line);
         fail(line, None, e.message().trim().to_string())
     })?;
@@ -925,7 +1040,41 @@ fn parse_national_fit(text: &str) -> Result<Factors, ProfileError> {
             ));
         }
     }
-    Ok(f)
+    let unemployment = match layer.unemployment {
+        None => None,
+        Some(u) => {
+            if !(u.national_pct.is_finite() && u.national_pct > 0.0 && u.national_pct <= 100.0) {
+                return Err(fail(
+                    None,
+                    Some("unemployment.national_pct".into()),
+                    format!("{} is not a rate in % (above 0, at most 100)", u.national_pct),
+                ));
+            }
+            let mut e = [0.0; Factors::COUNT];
+            for (name, v) in &u.elasticity {
+                let Some(k) = Factors::NAMES.iter().position(|n| n == name) else {
+                    return Err(fail(
+                        None,
+                        Some(format!("unemployment.elasticity.{name}")),
+                        format!("not a factor (one of {})", Factors::NAMES.join(", ")),
+                    ));
+                };
+                if !(v.is_finite() && v.abs() <= 5.0) {
+                    return Err(fail(
+                        None,
+                        Some(format!("unemployment.elasticity.{name}")),
+                        format!("{v} is not an elasticity between -5 and 5"),
+                    ));
+                }
+                e[k] = *v;
+            }
+            Some((u.national_pct, e))
+        }
+    };
+    Ok(NationalLayer {
+        factors: f,
+        unemployment,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1002,8 +1151,8 @@ impl Profiles {
         without
     }
 
-    /// The national calibration's factors, if there is one.
-    pub fn national_fit(&self) -> Result<Option<Factors>, ProfileError> {
+    /// The national calibration, if there is one.
+    pub fn national_fit(&self) -> Result<Option<NationalLayer>, ProfileError> {
         self.files
             .get(NATIONAL_FIT)
             .map(|text| parse_national_fit(text))
@@ -1148,8 +1297,8 @@ impl Profiles {
             })?;
         let profile = resolve(slug, layer, &merged, &self.slugs())?;
         Ok(match national_fit {
-            Some(factors) => {
-                let mut p = factors.apply(&profile);
+            Some(national) => {
+                let mut p = national.for_council(&profile).apply(&profile);
                 p.files.push(NATIONAL_FIT.to_string());
                 p
             }
@@ -1305,9 +1454,11 @@ fn check_calibrated_layer(
     layer: &Layer,
     table: &toml::Table,
 ) -> Result<(), ProfileError> {
-    const ALLOWED: [&str; 7] = [
+    const ALLOWED: [&str; 9] = [
         "about",
         "calibrated",
+        "fit",
+        "employment",
         "take_up",
         "low_income_tail",
         "housing_costs",
@@ -1797,6 +1948,22 @@ fn resolve(
             0.0,
             1.0,
         )?,
+        births_by_year: match a.births_by_year {
+            None => BTreeMap::new(),
+            Some(m) => {
+                let mut out = BTreeMap::new();
+                for (k, v) in m {
+                    let field = format!("ages.births_by_year.{k}");
+                    let year: i32 = k
+                        .parse()
+                        .ok()
+                        .filter(|y| (1900..=2100).contains(y))
+                        .ok_or_else(|| c.fail(&field, "not a year (1900–2100)"))?;
+                    out.insert(year, c.range(&field, Some(v), 1.0, 1e7)?);
+                }
+                out
+            }
+        },
         adults: c.bands("ages.adults", a.adults, (18, 64), false, 1.0)?,
         aged_65_plus: c.bands("ages.aged_65_plus", a.aged_65_plus, (65, 120), true, 1.0)?,
     };
@@ -2058,9 +2225,19 @@ fn resolve(
                 }
                 None => None,
             },
+            registered_unemployment_pct: match r.registered_unemployment_pct {
+                Some(v) => Some(c.range(
+                    "reference.registered_unemployment_pct",
+                    Some(v),
+                    0.1,
+                    100.0,
+                )?),
+                None => None,
+            },
         },
         None => Reference::default(),
     };
+    let fit_factors = layer.fit.map(|f| f.factors);
 
     Ok(Profile {
         slug: slug.to_string(),
@@ -2075,6 +2252,7 @@ fn resolve(
         population_date: population_date.to_string(),
         median_age,
         calibrated,
+        fit_factors,
         files: merged.files.clone(),
         household_sizes: sizes,
         household_types: types,
