@@ -581,8 +581,8 @@ Examples:
 
 A household file (or inline TOML) has municipality, optional housing_costs, savings, vehicles,
 crisis and other_expenses (true/false: the household met a crisis, has an other expense), and
-persons = [{ age, income, disabled }, …]: the inputs of populations/README.md; amounts in EUR
-per month.")]
+persons = [{ age, income, disabled, health_costs }, …]: the inputs of populations/README.md;
+amounts in EUR per month (health_costs: a year).")]
 pub struct ExplainArgs {
     /// A household as a TOML file, or the TOML itself.
     #[arg(long, value_name = "FILE|TOML", conflicts_with_all = ["population", "id"])]

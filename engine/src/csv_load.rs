@@ -1943,6 +1943,42 @@ mod tests {
         );
     }
 
+    /// A person's optional amount (`health_costs`): read as an amount, checked as one, and kept
+    /// with its person when persons are regrouped by household.
+    #[test]
+    fn a_persons_optional_amount_follows_its_person_and_is_checked() {
+        let households =
+            "household_id,municipality,housing_costs,savings\n1,riga,0,0\n2,riga,0,0\n";
+        let (pop, _) = load_str(
+            households,
+            "person_id,household_id,age,disabled,income,health_costs\n\
+             1,2,30,0,0,12.50\n2,1,70,0,0,0\n3,2,5,0,0,300\n",
+        )
+        .unwrap();
+        // Household 1's person first, then household 2's two.
+        assert_eq!(pop.persons.health_costs, Some(vec![0, 125_000, 3_000_000]));
+        let e = load_str(
+            households,
+            "person_id,household_id,age,disabled,income,health_costs\n1,1,30,0,0,-5\n2,2,1,0,0,1.234\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "persons.csv:2: column 'health_costs' (6): '-5' is negative"
+        );
+        let e = load_str(
+            households,
+            "person_id,household_id,age,disabled,income,health_costs\n1,1,30,0,0,5\n2,2,1,0,0,1.234\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().starts_with(
+                "persons.csv:3: column 'health_costs' (6): '1.234' has more than two decimals"
+            ),
+            "{e}"
+        );
+    }
+
     #[test]
     fn household_flags_are_optional_columns_that_follow_their_households() {
         // Rows not grouped by municipality: the flags move with their households.

@@ -383,6 +383,20 @@ pub static INPUTS: &[Input] = &[
         |p| p.persons.nva_registered.as_deref(),
         |p, v| p.persons.nva_registered = Some(v),
     ),
+    money(
+        "health_costs",
+        Level::Person,
+        false,
+        "EUR a year",
+        [
+            "health costs",
+            "veselības izdevumi",
+            "Out-of-pocket health costs of the year the person could claim from the council (medicines, patient co-payments, dental care, glasses): the health-care benefit reimburses them up to its cap",
+            "Personas gada izdevumi veselības aprūpei, ko pašvaldība varētu atmaksāt (zāles, pacienta iemaksas, zobārstniecība, brilles): pabalsts veselības aprūpei tos sedz līdz noteiktajam apmēram",
+        ],
+        |p| p.persons.health_costs.as_deref(),
+        |p, v| p.persons.health_costs = Some(v),
+    ),
 ];
 
 /// The inputs of one level, with their indices, in declared order.

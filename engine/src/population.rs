@@ -53,6 +53,10 @@ pub struct Persons {
     pub employed: Option<Vec<bool>>,
     /// Registered with the State Employment Agency, NVA (optional input column).
     pub nva_registered: Option<Vec<bool>>,
+    /// Out-of-pocket health costs of the year the person could claim from the council, fixed
+    /// units (optional input column; absent: not known, and the health-care benefit pays its
+    /// cap).
+    pub health_costs: Option<Vec<i64>>,
 }
 
 /// A whole population.
