@@ -689,7 +689,8 @@ Examples:
 
 A household file (or inline TOML) has municipality, optional housing_costs, savings, vehicles,
 crisis and other_expenses (true/false: the household met a crisis, has an other expense), and
-persons = [{ age, income, disabled }, …]; amounts in EUR per month.")]
+persons = [{ age, income, disabled, health_costs }, …]: the inputs of populations/README.md;
+amounts in EUR per month (health_costs: a year).")]
 pub struct ExplainArgs {
     /// A household as a TOML file, or the TOML itself.
     #[arg(long, value_name = "FILE|TOML", conflicts_with_all = ["population", "id"])]
@@ -744,13 +745,10 @@ pub fn explain(a: ExplainArgs) -> Result<ExitCode> {
                     slieksnis_engine::toml_place::located(&origin, &text, &e)
                 )
             })?;
-            let household = cases::household(&table).map_err(|m| anyhow!("{origin}: {m}"))?;
             let slugs = input::known_slugs();
             let known: Vec<&str> = slugs.iter().map(String::as_str).collect();
-            let mut pop = Population::from_households(&[household], &known, &origin)
-                .map_err(|e| anyhow!("{e}"))?;
-            // The household's events (a crisis, an other expense), as in a case file.
-            cases::household_flags(&table, &mut pop).map_err(|m| anyhow!("{origin}: {m}"))?;
+            // Every declared input, as in a case file (a crisis, an other expense included).
+            let pop = cases::household(&table, &known).map_err(|m| anyhow!("{origin}: {m}"))?;
             (Arc::new(pop), 0)
         }
         (None, _, Some(id)) if a.population.is_some() || a.municipality.is_some() => {

@@ -20,8 +20,10 @@
 
 use std::sync::Arc;
 
+use crate::columns::Level;
 use crate::date::Period;
 use crate::fixed;
+use crate::inputs::{self, Input, Kind};
 use crate::parameters::{Value, from_toml};
 use crate::policy::Policy;
 use crate::population::{HouseholdInput, PersonInput, Population};
@@ -99,27 +101,23 @@ fn find_line(text: &str, name: &str, from: &mut usize) -> usize {
     0
 }
 
-const CASE_KEYS: [&str; 11] = [
-    "name",
-    "period",
-    "municipality",
-    "housing_costs",
-    "savings",
-    "vehicles",
-    "crisis",
-    "other_expenses",
-    "persons",
-    "set",
-    "expect",
-];
+/// The keys of a case: its own, and the household inputs declared in `crate::inputs`.
+fn case_keys() -> Vec<&'static str> {
+    ["name", "period", "municipality"]
+        .into_iter()
+        .chain(inputs::at(Level::Household).map(|(_, i)| i.name))
+        .chain(["persons", "set", "expect"])
+        .collect()
+}
 
 fn run_case(policy: &Policy, known: &[&str], case: &toml::Value) -> Result<Vec<String>, String> {
     let t = case.as_table().ok_or("a case must be a table")?;
+    let keys = case_keys();
     for key in t.keys() {
-        if !CASE_KEYS.contains(&key.as_str()) && key != "expect_error" {
+        if !keys.contains(&key.as_str()) && key != "expect_error" {
             return Err(format!(
                 "unknown key '{key}' (known: {}, expect_error)",
-                CASE_KEYS.join(", ")
+                keys.join(", ")
             ));
         }
     }
@@ -129,11 +127,9 @@ fn run_case(policy: &Policy, known: &[&str], case: &toml::Value) -> Result<Vec<S
             .ok_or(format!("'{k}' is missing or not a text"))
     };
     let period = Period::parse(text("period")?).ok_or("period must be YYYY-MM")?;
-    let household = household(t)?;
-    let municipality = household.municipality.clone();
-    let mut population =
-        Population::from_households(&[household], known, "case").map_err(|e| e.message)?;
-    household_flags(t, &mut population)?;
+    let population = household(t, known)?;
+    let municipality =
+        population.municipalities[population.households.municipality[0] as usize].clone();
     let population = Arc::new(population);
     let mut parameters = policy.parameters.clone();
     if let Some(set) = t.get("set") {
@@ -327,90 +323,136 @@ fn check(
     }
 }
 
-/// The optional household flags of a household written as TOML — `crisis` (it met a crisis
-/// during the period) and `other_expenses` (it has another recognised expense), each `true` /
-/// `false` or `0` / `1` — set as columns of the one-household `population` built from it. A flag
-/// not given leaves its column out (the rules read a missing column as "no").
-pub fn household_flags(t: &toml::Table, population: &mut Population) -> Result<(), String> {
-    let flag = |key: &str| -> Result<Option<Vec<bool>>, String> {
-        match t.get(key) {
-            None => Ok(None),
-            Some(toml::Value::Boolean(b)) => Ok(Some(vec![*b])),
-            Some(toml::Value::Integer(i @ (0 | 1))) => Ok(Some(vec![*i == 1])),
-            Some(_) => Err(format!("{key} must be true/false or 0/1")),
-        }
-    };
-    population.households.crisis = flag("crisis")?;
-    population.households.other_expenses = flag("other_expenses")?;
-    Ok(())
-}
-
-/// A household written as TOML: `municipality`, optional `housing_costs`, `savings`, `vehicles`,
-/// and `persons = [{ age = 40, income = 300, disabled = false }, …]`. Used by case files and by
-/// `explain --household`.
-pub fn household(t: &toml::Table) -> Result<HouseholdInput, String> {
+/// A household written as TOML, as a population of one: `municipality`, `persons = [{ age = 40,
+/// income = 300, disabled = false }, …]`, and any input declared in `crate::inputs` at its
+/// level — household inputs as keys of the household (`housing_costs = 120`, `crisis = true`),
+/// person inputs as keys of a person. Amounts are EUR and cents, flags `true` / `false` or
+/// `0` / `1`. A required input left out takes its `case_default` (0, no; `age` must be given);
+/// an optional one left out is absent (for persons: left out by every person, or given by all).
+/// Used by case files and by `explain --household`; `known` lists the valid municipalities.
+pub fn household(t: &toml::Table, known: &[&str]) -> Result<Population, String> {
     let municipality = t
         .get("municipality")
         .and_then(|v| v.as_str())
         .ok_or("'municipality' (a slug such as ogres-novads) is missing")?
         .to_string();
-    let amount = |v: Option<&toml::Value>, what: &str| -> Result<i64, String> {
-        match v {
-            None => Ok(0),
-            Some(v) => match from_toml(v.clone()) {
-                Ok(Value::Number(d)) => match fixed::from_decimal(d) {
-                    Some(v) if v % fixed::CENT == 0 => Ok(v),
-                    _ => Err(format!("{what}: {d} is not an amount in EUR and cents")),
-                },
-                _ => Err(format!("{what} must be a number")),
-            },
-        }
-    };
-    let flag = |v: Option<&toml::Value>, what: &str| -> Result<Option<bool>, String> {
-        match v {
-            None => Ok(None),
-            Some(toml::Value::Boolean(b)) => Ok(Some(*b)),
-            Some(toml::Value::Integer(i @ (0 | 1))) => Ok(Some(*i == 1)),
-            Some(_) => Err(format!("{what} must be true/false or 0/1")),
-        }
-    };
     let persons = t
         .get("persons")
         .and_then(|v| v.as_array())
         .ok_or("'persons' must be a list of persons")?;
-    let mut inputs = Vec::new();
+    let person_keys: Vec<&str> = inputs::at(Level::Person).map(|(_, i)| i.name).collect();
+    let mut tables = Vec::new();
     for (i, p) in persons.iter().enumerate() {
         let p = p
             .as_table()
             .ok_or("each person is a table like { age = 40, income = 300 }")?;
-        for key in p.keys() {
-            if !["age", "income", "disabled", "employed", "nva_registered"].contains(&key.as_str())
-            {
-                return Err(format!("person {}: unknown key '{key}'", i + 1));
-            }
+        if let Some(key) = p.keys().find(|k| !person_keys.contains(&k.as_str())) {
+            return Err(format!("person {}: unknown key '{key}'", i + 1));
         }
-        let age = p
-            .get("age")
-            .and_then(|a| a.as_integer())
-            .ok_or(format!("person {}: 'age' (whole years) is missing", i + 1))?;
-        inputs.push(PersonInput {
-            id: i as u64 + 1,
-            age,
-            disabled: flag(p.get("disabled"), "disabled")?.unwrap_or(false),
-            income: amount(p.get("income"), "income")?,
-            employed: flag(p.get("employed"), "employed")?,
-            nva_registered: flag(p.get("nva_registered"), "nva_registered")?,
-        });
+        tables.push(p);
     }
-    Ok(HouseholdInput {
+    // Each input's column, read before the household is built so that a value of the wrong
+    // type is named first.
+    let mut columns: Vec<(&Input, Vec<i64>)> = Vec::new();
+    for input in inputs::INPUTS {
+        let values = match input.level {
+            Level::Household => match t.get(input.name) {
+                Some(v) => Some(vec![value(input, v, input.name.to_string())?]),
+                None => missing(input, "")?.map(|v| vec![v]),
+            },
+            Level::Person => {
+                let given: Vec<Option<&toml::Value>> =
+                    tables.iter().map(|p| p.get(input.name)).collect();
+                let any = given.iter().any(Option::is_some);
+                let mut column = Vec::new();
+                for (k, v) in given.into_iter().enumerate() {
+                    let person = format!("person {}: ", k + 1);
+                    match v {
+                        Some(v) => column.push(value(input, v, format!("{person}{}", input.name))?),
+                        None if any && !input.required => {
+                            return Err(format!(
+                                "{person}{} is missing (other persons give it)",
+                                input.name
+                            ));
+                        }
+                        None => match missing(input, &person)? {
+                            Some(v) => column.push(v),
+                            None => break,
+                        },
+                    }
+                }
+                (input.required || any).then_some(column)
+            }
+        };
+        if let Some(values) = values {
+            columns.push((input, values));
+        }
+    }
+    // The household's structure (its municipality, its number of persons) is checked as for
+    // any household given in memory; its inputs are then checked against their legal ranges.
+    let skeleton = HouseholdInput {
         id: 1,
-        municipality: municipality.clone(),
-        housing_costs: amount(t.get("housing_costs"), "housing_costs")?,
-        savings: amount(t.get("savings"), "savings")?,
-        vehicles: t
-            .get("vehicles")
-            .map(|v| v.as_integer().ok_or("vehicles must be a whole number"))
-            .transpose()?,
-        persons: inputs,
-    })
+        municipality,
+        housing_costs: 0,
+        savings: 0,
+        vehicles: None,
+        persons: (1..=tables.len() as u64)
+            .map(|id| PersonInput {
+                id,
+                age: 0,
+                disabled: false,
+                income: 0,
+                employed: None,
+                nva_registered: None,
+            })
+            .collect(),
+    };
+    let mut population =
+        Population::from_households(&[skeleton], known, "case").map_err(|e| e.message)?;
+    for (input, values) in columns {
+        for (k, &v) in values.iter().enumerate() {
+            input.kind.check(v).map_err(|why| match input.level {
+                Level::Household => format!("household 1: {} {why}", input.name),
+                Level::Person => format!("person {}: {} {why}", k + 1, input.name),
+            })?;
+        }
+        input.put_values(&mut population, values);
+    }
+    Ok(population)
+}
+
+/// A value of an input written in TOML, as [`Input::value`] holds it; `what` names it in errors.
+fn value(input: &Input, v: &toml::Value, what: String) -> Result<i64, String> {
+    match input.kind {
+        Kind::Money => match from_toml(v.clone()) {
+            Ok(Value::Number(d)) => match fixed::from_decimal(d) {
+                Some(v) if v % fixed::CENT == 0 => Ok(v),
+                _ => Err(format!("{what}: {d} is not an amount in EUR and cents")),
+            },
+            _ => Err(format!("{what} must be a number")),
+        },
+        Kind::Whole { .. } => v
+            .as_integer()
+            .ok_or(format!("{what} must be a whole number")),
+        Kind::Flag => match v {
+            toml::Value::Boolean(b) => Ok(*b as i64),
+            toml::Value::Integer(i @ (0 | 1)) => Ok(*i),
+            _ => Err(format!("{what} must be true/false or 0/1")),
+        },
+    }
+}
+
+/// The value of an input left out: its case default, `None` for an optional input, an error for
+/// one that must be given. `person` is `"person N: "` for a person's.
+fn missing(input: &Input, person: &str) -> Result<Option<i64>, String> {
+    match (input.required, input.case_default) {
+        (true, Some(v)) => Ok(Some(v)),
+        (false, _) => Ok(None),
+        (true, None) => Err(match input.kind {
+            Kind::Whole { .. } => {
+                format!("{person}'{}' (whole {}) is missing", input.name, input.unit)
+            }
+            _ => format!("{person}'{}' ({}) is missing", input.name, input.unit),
+        }),
+    }
 }

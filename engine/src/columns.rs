@@ -22,6 +22,7 @@ use std::sync::Arc;
 use multiversion::multiversion;
 
 use crate::fixed::{self, CENT, SCALE};
+use crate::inputs;
 use crate::population::Population;
 
 /// Households per tile. With about a dozen values alive at once, a tile's slots stay in the L1
@@ -61,36 +62,27 @@ pub struct Site {
     pub column: Option<usize>,
 }
 
-/// The population's input columns.
+/// The population's input columns: members per household, or a declared input
+/// (`crate::inputs`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Input {
     /// Members per household.
     Size,
-    HousingCosts,
-    Savings,
-    Vehicles,
-    /// The household met a crisis (optional; a mask).
-    Crisis,
-    /// The household has another recognised expense (optional; a mask).
-    OtherExpenses,
-    Age,
-    Disabled,
-    Income,
-    Employed,
-    NvaRegistered,
+    /// An entry of [`inputs::INPUTS`].
+    Declared(inputs::Index),
 }
 
 impl Input {
     pub fn level(self) -> Level {
         match self {
-            Input::Size
-            | Input::HousingCosts
-            | Input::Savings
-            | Input::Vehicles
-            | Input::Crisis
-            | Input::OtherExpenses => Level::Household,
-            _ => Level::Person,
+            Input::Size => Level::Household,
+            Input::Declared(i) => inputs::get(i).level,
         }
+    }
+
+    /// The declared input of a name (`"income"`).
+    pub fn named(name: &str) -> Option<Input> {
+        inputs::find(name).map(|(i, _)| Input::Declared(i))
     }
 }
 
@@ -440,9 +432,9 @@ enum Src {
     Col(Input),
 }
 
-/// The input columns kept in fixed units, which instructions read where they are.
+/// The input columns kept in fixed units (amounts), which instructions read where they are.
 fn in_place(which: Input) -> bool {
-    matches!(which, Input::HousingCosts | Input::Savings | Input::Income)
+    matches!(which, Input::Declared(i) if inputs::get(i).kind == inputs::Kind::Money)
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -843,17 +835,18 @@ impl<'a> Tile<'a> {
     /// The tile's rows of an input read in place (see [`in_place`]).
     #[inline(always)]
     fn column(&self, which: Input) -> &'a [i64] {
-        let h = &self.population.households;
-        let p = &self.population.persons;
-        let (hr, pr) = (
-            self.households.0..self.households.1,
-            self.persons.0..self.persons.1,
-        );
+        let rows = match which.level() {
+            Level::Household => self.households.0..self.households.1,
+            Level::Person => self.persons.0..self.persons.1,
+        };
         match which {
-            Input::HousingCosts => &h.housing_costs[hr],
-            Input::Savings => &h.savings[hr],
-            Input::Income => &p.income[pr],
-            _ => unreachable!("only inputs kept in fixed units are read in place"),
+            Input::Declared(i) => match inputs::get(i).storage {
+                inputs::Storage::Numbers { get, .. } => {
+                    &get(self.population).expect("the script checked that the column exists")[rows]
+                }
+                inputs::Storage::Flags { .. } => unreachable!("flags are loaded"),
+            },
+            Input::Size => unreachable!("only inputs kept in fixed units are read in place"),
         }
     }
 }
@@ -973,38 +966,32 @@ fn kernel(kind: Kind, args: [Arg; 3], tile: &Tile, out: &mut [i64], scratch: &mu
 
 #[inline(always)]
 fn load(which: Input, tile: &Tile, out: &mut [i64]) {
-    let h = &tile.population.households;
-    let p = &tile.population.persons;
-    let (hr, pr) = (
-        tile.households.0..tile.households.1,
-        tile.persons.0..tile.persons.1,
-    );
     let missing = "the script checked that the column exists";
-    match which {
-        Input::Size => {
-            for (o, w) in out.iter_mut().zip(tile.offsets.windows(2)) {
-                *o = (w[1] - w[0]) as i64 * SCALE;
-            }
+    let Input::Declared(i) = which else {
+        for (o, w) in out.iter_mut().zip(tile.offsets.windows(2)) {
+            *o = (w[1] - w[0]) as i64 * SCALE;
         }
-        Input::HousingCosts | Input::Savings | Input::Income => {
-            unreachable!("read in place, never loaded")
-        }
-        Input::Vehicles => {
-            let v = h.vehicles.as_ref().expect(missing);
-            for (o, &x) in out.iter_mut().zip(&v[hr]) {
+        return;
+    };
+    let input = inputs::get(i);
+    let rows = match input.level {
+        Level::Household => tile.households.0..tile.households.1,
+        Level::Person => tile.persons.0..tile.persons.1,
+    };
+    match (input.kind, input.storage) {
+        (inputs::Kind::Money, _) => unreachable!("read in place, never loaded"),
+        (_, inputs::Storage::Numbers { get, .. }) => {
+            // Whole numbers (ages, counts) become fixed-point numbers of that many units.
+            for (o, &x) in out
+                .iter_mut()
+                .zip(&get(tile.population).expect(missing)[rows])
+            {
                 *o = x * SCALE;
             }
         }
-        Input::Crisis => flags(out, &h.crisis.as_ref().expect(missing)[hr]),
-        Input::OtherExpenses => flags(out, &h.other_expenses.as_ref().expect(missing)[hr]),
-        Input::Age => {
-            for (o, &x) in out.iter_mut().zip(&p.age[pr]) {
-                *o = x * SCALE;
-            }
+        (_, inputs::Storage::Flags { get, .. }) => {
+            flags(out, &get(tile.population).expect(missing)[rows])
         }
-        Input::Disabled => flags(out, &p.disabled[pr]),
-        Input::Employed => flags(out, &p.employed.as_ref().expect(missing)[pr]),
-        Input::NvaRegistered => flags(out, &p.nva_registered.as_ref().expect(missing)[pr]),
     }
 }
 
@@ -1374,7 +1361,7 @@ mod tests {
     fn a_graph_computes_what_it_says() {
         let pop = population();
         let none = None;
-        let income = sum(input(Input::Income), &none).unwrap();
+        let income = sum(input(Input::named("income").unwrap()), &none).unwrap();
         let size = input(Input::Size);
         let level = arith(
             Operand::Scalar(100 * SCALE),
@@ -1400,7 +1387,7 @@ mod tests {
         .unwrap();
         let old = any_all(
             compare(
-                Operand::Col(input(Input::Age)),
+                Operand::Col(input(Input::named("age").unwrap())),
                 Operand::Scalar(60 * SCALE),
                 Cmp::Gt,
                 &none,
@@ -1452,7 +1439,7 @@ mod tests {
             .collect();
         let pop = Population::from_households(&households, &["x"], "test").unwrap();
         let none = None;
-        let income = sum(input(Input::Income), &none).unwrap();
+        let income = sum(input(Input::named("income").unwrap()), &none).unwrap();
         let out = run(&pop, &[Column::Num(income)]).unwrap();
         for (i, h) in households.iter().enumerate() {
             let want: i64 = h.persons.iter().map(|p| p.income).sum();
@@ -1468,7 +1455,7 @@ mod tests {
             line: Some(3),
             column: Some(9),
         }));
-        let costs = input(Input::HousingCosts);
+        let costs = input(Input::named("housing_costs").unwrap());
         // 80 EUR × 10^14 overflows; 50 and 100 … also; the first row is 0.
         let big = arith(
             Operand::Col(costs),
@@ -1487,7 +1474,7 @@ mod tests {
     fn levels_must_match() {
         let none = None;
         let e = arith(
-            Operand::Col(input(Input::Income)),
+            Operand::Col(input(Input::named("income").unwrap())),
             Operand::Col(input(Input::Size)),
             Arith::Add,
             &none,
@@ -1524,8 +1511,8 @@ mod tests {
     fn inputs_read_in_place_are_operands_and_roots() {
         let pop = population();
         let none = None;
-        let costs = input(Input::HousingCosts);
-        let income = sum(input(Input::Income), &none).unwrap();
+        let costs = input(Input::named("housing_costs").unwrap());
+        let income = sum(input(Input::named("income").unwrap()), &none).unwrap();
         let left = arith(
             Operand::Col(costs.clone()),
             Operand::Col(income),

@@ -29,11 +29,11 @@ use std::collections::HashMap;
 use csv::{ByteRecord, ReaderBuilder};
 use rayon::prelude::*;
 
+use crate::columns::Level;
 use crate::fixed;
 use crate::ids::{self, IdColumn, IdError, Ids};
-use crate::population::{
-    Households, LoadError, MAX_AGE, Persons, Population, unknown_municipality,
-};
+use crate::inputs::{self, Kind};
+use crate::population::{Households, LoadError, Persons, Population, unknown_municipality};
 
 /// One input file: its name for error messages and its bytes.
 #[derive(Debug, Clone, Copy)]
@@ -119,8 +119,18 @@ pub(crate) fn load_with_part_size(
             ),
         });
     }
-    let h = Table::open(households, HOUSEHOLD_COLUMNS, "households", limits)?;
-    let p = Table::open(persons, PERSON_COLUMNS, "persons", limits)?;
+    let h = Table::open(
+        households,
+        &columns_of(HOUSEHOLD_KEYS, Level::Household),
+        "households",
+        limits,
+    )?;
+    let p = Table::open(
+        persons,
+        &columns_of(PERSON_KEYS, Level::Person),
+        "persons",
+        limits,
+    )?;
     let hc = HouseholdColumns::new(&h);
     let pc = PersonColumns::new(&p);
     let mut report = LoadReport::default();
@@ -141,6 +151,7 @@ pub(crate) fn load_with_part_size(
 // Files and headers
 
 /// A column the loader knows: its header name and whether it must be present.
+#[derive(Clone, Copy)]
 struct ColumnSpec {
     name: &'static str,
     required: bool,
@@ -160,39 +171,29 @@ const fn optional(name: &'static str) -> ColumnSpec {
     }
 }
 
-const HOUSEHOLD_COLUMNS: &[ColumnSpec] = &[
-    required("household_id"),
-    required("municipality"),
-    required("housing_costs"),
-    required("savings"),
-    optional("vehicles"),
-    optional("crisis"),
-    optional("other_expenses"),
-];
+/// The columns of a file: its keys, then the inputs of its level declared in `crate::inputs`, in
+/// declared order (the order in which missing columns are named).
+fn columns_of(keys: [&'static str; 2], level: Level) -> Vec<ColumnSpec> {
+    keys.into_iter()
+        .map(required)
+        .chain(inputs::at(level).map(|(_, i)| {
+            if i.required {
+                required(i.name)
+            } else {
+                optional(i.name)
+            }
+        }))
+        .collect()
+}
+
+/// The key columns of households.csv, at these positions of its [`columns_of`].
+const HOUSEHOLD_KEYS: [&str; 2] = ["household_id", "municipality"];
 const H_ID: usize = 0;
 const H_MUNICIPALITY: usize = 1;
-const H_HOUSING: usize = 2;
-const H_SAVINGS: usize = 3;
-const H_VEHICLES: usize = 4;
-const H_CRISIS: usize = 5;
-const H_OTHER_EXPENSES: usize = 6;
-
-const PERSON_COLUMNS: &[ColumnSpec] = &[
-    required("person_id"),
-    required("household_id"),
-    required("age"),
-    required("disabled"),
-    required("income"),
-    optional("employed"),
-    optional("nva_registered"),
-];
+/// The key columns of persons.csv.
+const PERSON_KEYS: [&str; 2] = ["person_id", "household_id"];
 const P_ID: usize = 0;
 const P_HOUSEHOLD: usize = 1;
-const P_AGE: usize = 2;
-const P_DISABLED: usize = 3;
-const P_INCOME: usize = 4;
-const P_EMPLOYED: usize = 5;
-const P_REGISTERED: usize = 6;
 
 /// A file whose header has been read and checked.
 struct Table<'a> {
@@ -569,21 +570,12 @@ fn flag(field: &[u8]) -> Result<bool, String> {
     }
 }
 
-fn age(field: &[u8]) -> Result<i64, String> {
-    let a = whole(field)?;
-    if (0..=MAX_AGE).contains(&a) {
-        Ok(a)
-    } else {
-        Err(format!("'{}' is outside 0–{MAX_AGE}", show(field)))
-    }
-}
-
-fn count(field: &[u8]) -> Result<i64, String> {
+/// A whole number in the legal range of its input (`crate::inputs::Kind::Whole`).
+fn whole_in(field: &[u8], kind: Kind) -> Result<i64, String> {
     let v = whole(field)?;
-    if v < 0 {
-        Err(format!("'{}' is negative", show(field)))
-    } else {
-        Ok(v)
+    match kind.out_of_range(v) {
+        Some(why) => Err(format!("'{}' {why}", show(field))),
+        None => Ok(v),
     }
 }
 
@@ -673,15 +665,115 @@ impl<'k> Municipalities<'k> {
     }
 }
 
+/// A declared input found in a file's header: which one, and its position in the header.
+#[derive(Clone, Copy)]
+struct Field {
+    input: inputs::Index,
+    position: usize,
+    kind: Kind,
+}
+
+/// The declared inputs a file has, in declared order.
+fn fields_of(t: &Table, level: Level) -> Vec<Field> {
+    inputs::at(level)
+        .zip(&t.position[2..])
+        .filter_map(|((input, declared), position)| {
+            position.map(|position| Field {
+                input,
+                position,
+                kind: declared.kind,
+            })
+        })
+        .collect()
+}
+
+/// The values of one declared input, in file order (then in the population's order).
+enum Values {
+    Numbers(Vec<i64>),
+    Flags(Vec<bool>),
+}
+
+impl Values {
+    fn with_capacity(kind: Kind, rows: usize) -> Values {
+        if kind.is_flag() {
+            Values::Flags(Vec::with_capacity(rows))
+        } else {
+            Values::Numbers(Vec::with_capacity(rows))
+        }
+    }
+
+    fn clear(&mut self) {
+        match self {
+            Values::Numbers(v) => v.clear(),
+            Values::Flags(v) => v.clear(),
+        }
+    }
+
+    /// One column for each field, empty, with room for `rows`.
+    fn columns(fields: &[Field], rows: usize) -> Vec<Values> {
+        fields
+            .iter()
+            .map(|f| Values::with_capacity(f.kind, rows))
+            .collect()
+    }
+
+    /// Column `k` of every part, joined.
+    fn join<P: Sync>(parts: &[P], k: usize, of: impl Fn(&P) -> &[Values] + Sync) -> Values {
+        match &of(&parts[0])[k] {
+            Values::Numbers(_) => Values::Numbers(concat(parts, |p| match &of(p)[k] {
+                Values::Numbers(v) => v.as_slice(),
+                Values::Flags(_) => &[],
+            })),
+            Values::Flags(_) => Values::Flags(concat(parts, |p| match &of(p)[k] {
+                Values::Flags(v) => v.as_slice(),
+                Values::Numbers(_) => &[],
+            })),
+        }
+    }
+
+    /// The values permuted by `f` (a gather or a scatter, the same for both kinds).
+    fn permute(self, f: &Permutation) -> Values {
+        match self {
+            Values::Numbers(v) => Values::Numbers(f.apply(v)),
+            Values::Flags(v) => Values::Flags(f.apply(v)),
+        }
+    }
+
+    /// Stores the column as the input's.
+    fn put(self, input: &inputs::Input, population: &mut Population) {
+        match (self, input.storage) {
+            (Values::Numbers(v), inputs::Storage::Numbers { put, .. }) => put(population, v),
+            (Values::Flags(v), inputs::Storage::Flags { put, .. }) => put(population, v),
+            _ => unreachable!("a column is read as its input's kind"),
+        }
+    }
+}
+
+/// Parses the declared inputs of a row into `out` (one column per field).
+#[inline]
+fn values_row(
+    record: &ByteRecord,
+    fields: &[Field],
+    out: &mut [Values],
+    problem: &mut FirstProblem,
+) {
+    for (f, column) in fields.iter().zip(out.iter_mut()) {
+        let text = &record[f.position];
+        match column {
+            Values::Numbers(v) => v.push(match f.kind {
+                Kind::Money => problem.take(f.position, amount(text)),
+                kind => problem.take(f.position, whole_in(text, kind)),
+            }),
+            Values::Flags(v) => v.push(problem.take(f.position, flag(text))),
+        }
+    }
+}
+
 struct HouseholdColumns {
     width: usize,
     id: usize,
     municipality: usize,
-    housing: usize,
-    savings: usize,
-    vehicles: Option<usize>,
-    crisis: Option<usize>,
-    other_expenses: Option<usize>,
+    fields: Vec<Field>,
 }
 
 impl HouseholdColumns {
@@ -691,11 +783,7 @@ impl HouseholdColumns {
             width: t.header.len(),
             id: at(H_ID),
             municipality: at(H_MUNICIPALITY),
-            housing: at(H_HOUSING),
-            savings: at(H_SAVINGS),
-            vehicles: t.position[H_VEHICLES],
-            crisis: t.position[H_CRISIS],
-            other_expenses: t.position[H_OTHER_EXPENSES],
+            fields: fields_of(t, Level::Household),
         }
     }
 }
@@ -704,13 +792,9 @@ impl HouseholdColumns {
 struct HouseholdRow<'r> {
     id: IdField<'r>,
     municipality: u16,
-    housing: i64,
-    savings: i64,
-    vehicles: i64,
-    crisis: bool,
-    other_expenses: bool,
 }
 
+/// A household's keys; its inputs go to `out`.
 #[inline]
 fn household_row<'r>(
     record: &'r ByteRecord,
@@ -718,27 +802,15 @@ fn household_row<'r>(
     c: &HouseholdColumns,
     munis: &Municipalities,
     last: &mut Option<u16>,
+    out: &mut [Values],
 ) -> Result<HouseholdRow<'r>, RowError> {
     field_count(record, c.width, offset)?;
     let mut problem = FirstProblem::default();
     let row = HouseholdRow {
         id: problem.take(c.id, id(&record[c.id])),
         municipality: problem.take(c.municipality, munis.index(&record[c.municipality], last)),
-        housing: problem.take(c.housing, amount(&record[c.housing])),
-        savings: problem.take(c.savings, amount(&record[c.savings])),
-        vehicles: match c.vehicles {
-            Some(v) => problem.take(v, count(&record[v])),
-            None => 0,
-        },
-        crisis: match c.crisis {
-            Some(i) => problem.take(i, flag(&record[i])),
-            None => false,
-        },
-        other_expenses: match c.other_expenses {
-            Some(i) => problem.take(i, flag(&record[i])),
-            None => false,
-        },
     };
+    values_row(record, &c.fields, out, &mut problem);
     problem.finish(offset)?;
     Ok(row)
 }
@@ -747,11 +819,7 @@ struct PersonColumns {
     width: usize,
     id: usize,
     household: usize,
-    age: usize,
-    disabled: usize,
-    income: usize,
-    employed: Option<usize>,
-    registered: Option<usize>,
+    fields: Vec<Field>,
 }
 
 impl PersonColumns {
@@ -761,11 +829,7 @@ impl PersonColumns {
             width: t.header.len(),
             id: at(P_ID),
             household: at(P_HOUSEHOLD),
-            age: at(P_AGE),
-            disabled: at(P_DISABLED),
-            income: at(P_INCOME),
-            employed: t.position[P_EMPLOYED],
-            registered: t.position[P_REGISTERED],
+            fields: fields_of(t, Level::Person),
         }
     }
 }
@@ -774,36 +838,23 @@ impl PersonColumns {
 struct PersonRow<'r> {
     id: IdField<'r>,
     household: IdField<'r>,
-    age: i64,
-    disabled: bool,
-    income: i64,
-    employed: bool,
-    registered: bool,
 }
 
+/// A person's keys; their inputs go to `out`.
 #[inline]
 fn person_row<'r>(
     record: &'r ByteRecord,
     offset: usize,
     c: &PersonColumns,
+    out: &mut [Values],
 ) -> Result<PersonRow<'r>, RowError> {
     field_count(record, c.width, offset)?;
     let mut problem = FirstProblem::default();
     let row = PersonRow {
         id: problem.take(c.id, id(&record[c.id])),
         household: problem.take(c.household, id(&record[c.household])),
-        age: problem.take(c.age, age(&record[c.age])),
-        disabled: problem.take(c.disabled, flag(&record[c.disabled])),
-        income: problem.take(c.income, amount(&record[c.income])),
-        employed: match c.employed {
-            Some(i) => problem.take(i, flag(&record[i])),
-            None => false,
-        },
-        registered: match c.registered {
-            Some(i) => problem.take(i, flag(&record[i])),
-            None => false,
-        },
     };
+    values_row(record, &c.fields, out, &mut problem);
     problem.finish(offset)?;
     Ok(row)
 }
@@ -811,28 +862,18 @@ fn person_row<'r>(
 // ---------------------------------------------------------------------------------------------
 // The fast path
 
-/// Household columns in file order.
-#[derive(Default)]
+/// Household columns in file order: the keys, and one column per declared input present.
 struct HouseholdPart {
     id: IdColumn,
     municipality: Vec<u16>,
-    housing: Vec<i64>,
-    savings: Vec<i64>,
-    vehicles: Vec<i64>,
-    crisis: Vec<bool>,
-    other_expenses: Vec<bool>,
+    values: Vec<Values>,
 }
 
 /// Person columns in file order; `household` is the household's position in households.csv.
-#[derive(Default)]
 struct PersonPart {
     id: IdColumn,
     household: Vec<u32>,
-    age: Vec<i64>,
-    disabled: Vec<bool>,
-    income: Vec<i64>,
-    employed: Vec<bool>,
-    registered: Vec<bool>,
+    values: Vec<Values>,
 }
 
 fn parse_households(
@@ -845,28 +886,13 @@ fn parse_households(
     let mut part = HouseholdPart {
         id: IdColumn::with_capacity(rows),
         municipality: Vec::with_capacity(rows),
-        housing: Vec::with_capacity(rows),
-        savings: Vec::with_capacity(rows),
-        vehicles: Vec::with_capacity(if c.vehicles.is_some() { rows } else { 0 }),
-        crisis: Vec::with_capacity(if c.crisis.is_some() { rows } else { 0 }),
-        other_expenses: Vec::with_capacity(if c.other_expenses.is_some() { rows } else { 0 }),
+        values: Values::columns(&c.fields, rows),
     };
     let mut last = None;
     scan(data, base, |record, offset| {
-        let row = household_row(record, offset, c, munis, &mut last)?;
+        let row = household_row(record, offset, c, munis, &mut last, &mut part.values)?;
         part.id.push(row.id.text, row.id.parsed());
         part.municipality.push(row.municipality);
-        part.housing.push(row.housing);
-        part.savings.push(row.savings);
-        if c.vehicles.is_some() {
-            part.vehicles.push(row.vehicles);
-        }
-        if c.crisis.is_some() {
-            part.crisis.push(row.crisis);
-        }
-        if c.other_expenses.is_some() {
-            part.other_expenses.push(row.other_expenses);
-        }
         Ok(())
     })?;
     Ok(part)
@@ -880,21 +906,16 @@ fn parse_persons(
     households_file: &str,
 ) -> Result<PersonPart, RowError> {
     let rows = data.len() / 24 + 16;
-    let with = |present: bool| if present { rows } else { 0 };
     let mut part = PersonPart {
         id: IdColumn::with_capacity(rows),
         household: Vec::with_capacity(rows),
-        age: Vec::with_capacity(rows),
-        disabled: Vec::with_capacity(rows),
-        income: Vec::with_capacity(rows),
-        employed: Vec::with_capacity(with(c.employed.is_some())),
-        registered: Vec::with_capacity(with(c.registered.is_some())),
+        values: Values::columns(&c.fields, rows),
     };
     // The household of the previous person: persons.csv usually lists each household's persons
     // together, in the order of households.csv.
     let mut near = 0u32;
     scan(data, base, |record, offset| {
-        let row = person_row(record, offset, c)?;
+        let row = person_row(record, offset, c, &mut part.values)?;
         let Some(household) = households.get_near(&row.household, &mut near) else {
             return Err(RowError {
                 offset,
@@ -907,15 +928,6 @@ fn parse_persons(
         };
         part.id.push(row.id.text, row.id.parsed());
         part.household.push(household);
-        part.age.push(row.age);
-        part.disabled.push(row.disabled);
-        part.income.push(row.income);
-        if c.employed.is_some() {
-            part.employed.push(row.employed);
-        }
-        if c.registered.is_some() {
-            part.registered.push(row.registered);
-        }
         Ok(())
     })?;
     Ok(part)
@@ -1239,11 +1251,9 @@ impl HouseholdPart {
         HouseholdPart {
             id: concat_ids(&parts, |p| &p.id),
             municipality: concat(&parts, |p| &p.municipality),
-            housing: concat(&parts, |p| &p.housing),
-            savings: concat(&parts, |p| &p.savings),
-            vehicles: concat(&parts, |p| &p.vehicles),
-            crisis: concat(&parts, |p| &p.crisis),
-            other_expenses: concat(&parts, |p| &p.other_expenses),
+            values: (0..parts[0].values.len())
+                .map(|k| Values::join(&parts, k, |p| &p.values))
+                .collect(),
         }
     }
 }
@@ -1256,11 +1266,9 @@ impl PersonPart {
         PersonPart {
             id: concat_ids(&parts, |p| &p.id),
             household: concat(&parts, |p| &p.household),
-            age: concat(&parts, |p| &p.age),
-            disabled: concat(&parts, |p| &p.disabled),
-            income: concat(&parts, |p| &p.income),
-            employed: concat(&parts, |p| &p.employed),
-            registered: concat(&parts, |p| &p.registered),
+            values: (0..parts[0].values.len())
+                .map(|k| Values::join(&parts, k, |p| &p.values))
+                .collect(),
         }
     }
 }
@@ -1449,25 +1457,6 @@ fn arrange(
         )
     };
     drop(household);
-    fn scatter<T: Copy + Default>(values: Vec<T>, to: &Option<Vec<u32>>) -> Vec<T> {
-        match to {
-            None => values,
-            Some(to) => scatter_to(values, to),
-        }
-    }
-    fn scatter_to<T: Copy + Default>(values: Vec<T>, to: &[u32]) -> Vec<T> {
-        let mut out = vec![T::default(); values.len()];
-        for (v, &j) in values.into_iter().zip(to) {
-            out[j as usize] = v;
-        }
-        out
-    }
-    fn gather<T: Copy>(values: Vec<T>, order: &Option<Vec<u32>>) -> Vec<T> {
-        match order {
-            None => values,
-            Some(order) => order.iter().map(|&i| values[i as usize]).collect(),
-        }
-    }
     fn gather_ids(ids: Ids, order: &Option<Vec<u32>>) -> Ids {
         match order {
             None => ids,
@@ -1488,47 +1477,77 @@ fn arrange(
         }
     }
     // The columns are independent: permute them in parallel.
-    let order = &order;
-    let to = &permute_persons;
-    let ((id, municipality), (housing_costs, savings)) = rayon::join(
-        || {
-            rayon::join(
-                || gather_ids(household_ids, order),
-                || gather(hh.municipality, order),
-            )
-        },
-        || rayon::join(|| gather(hh.housing, order), || gather(hh.savings, order)),
+    let (gather, scatter) = (
+        Permutation::Gather(&order),
+        Permutation::Scatter(&permute_persons),
     );
-    let households = Households {
-        id,
-        municipality,
-        housing_costs,
-        savings,
-        vehicles: hc.vehicles.is_some().then(|| gather(hh.vehicles, order)),
-        crisis: hc.crisis.is_some().then(|| gather(hh.crisis, order)),
-        other_expenses: hc
-            .other_expenses
-            .is_some()
-            .then(|| gather(hh.other_expenses, order)),
-        first_person,
+    let permuted = |values: Vec<Values>, how: &Permutation| -> Vec<Values> {
+        values.into_par_iter().map(|v| v.permute(how)).collect()
     };
-    let ((id, age), (disabled, income)) = rayon::join(
-        || rayon::join(|| scatter_ids(person_ids, to), || scatter(pp.age, to)),
-        || rayon::join(|| scatter(pp.disabled, to), || scatter(pp.income, to)),
-    );
-    let persons = Persons {
-        id,
-        age,
-        disabled,
-        income,
-        employed: pc.employed.is_some().then(|| scatter(pp.employed, to)),
-        nva_registered: pc.registered.is_some().then(|| scatter(pp.registered, to)),
-    };
-    Ok(Population {
+    let ((household_id, municipality), (person_id, (household_values, person_values))) =
+        rayon::join(
+            || {
+                rayon::join(
+                    || gather_ids(household_ids, &order),
+                    || gather.apply(hh.municipality),
+                )
+            },
+            || {
+                rayon::join(
+                    || scatter_ids(person_ids, &permute_persons),
+                    || {
+                        rayon::join(
+                            || permuted(hh.values, &gather),
+                            || permuted(pp.values, &scatter),
+                        )
+                    },
+                )
+            },
+        );
+    let mut population = Population {
         municipalities: munis.sorted.clone(),
-        households,
-        persons,
-    })
+        households: Households {
+            id: household_id,
+            municipality,
+            first_person,
+            ..Households::default()
+        },
+        persons: Persons {
+            id: person_id,
+            ..Persons::default()
+        },
+    };
+    for (fields, values) in [(&hc.fields, household_values), (&pc.fields, person_values)] {
+        for (f, v) in fields.iter().zip(values) {
+            v.put(inputs::get(f.input), &mut population);
+        }
+    }
+    Ok(population)
+}
+
+/// How a column is put in the population's order: households gathered by their new order,
+/// persons scattered to their new places (`None`: the file's order is kept).
+enum Permutation<'a> {
+    Gather(&'a Option<Vec<u32>>),
+    Scatter(&'a Option<Vec<u32>>),
+}
+
+impl Permutation<'_> {
+    fn apply<T: Copy + Default>(&self, values: Vec<T>) -> Vec<T> {
+        match self {
+            Permutation::Gather(None) | Permutation::Scatter(None) => values,
+            Permutation::Gather(Some(order)) => order.iter().map(|&i| values[i as usize]).collect(),
+            Permutation::Scatter(Some(to)) => scatter_to(values, to),
+        }
+    }
+}
+
+fn scatter_to<T: Copy + Default>(values: Vec<T>, to: &[u32]) -> Vec<T> {
+    let mut out = vec![T::default(); values.len()];
+    for (v, &j) in values.into_iter().zip(to) {
+        out[j as usize] = v;
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1550,8 +1569,11 @@ fn diagnose(
     let mut households: HashMap<Box<[u8]>, usize> = HashMap::new();
     let mut rows: Vec<(u64, u32)> = Vec::new();
     let mut last = None;
+    // The values are only checked here: one row's worth is kept at a time.
+    let mut values = Values::columns(&hc.fields, 1);
     let scanned = scan(&h.bytes[h.body_start..], h.body_start, |record, offset| {
-        let row = household_row(record, offset, hc, munis, &mut last)?;
+        values.iter_mut().for_each(Values::clear);
+        let row = household_row(record, offset, hc, munis, &mut last, &mut values)?;
         let line = lines.at(offset);
         if let Some(&first) = households.get(row.id.text) {
             return Err(RowError {
@@ -1577,8 +1599,10 @@ fn diagnose(
 
     let mut lines = Lines::new(p.bytes);
     let mut persons: HashMap<Box<[u8]>, u64> = HashMap::new();
+    let mut values = Values::columns(&pc.fields, 1);
     let scanned = scan(&p.bytes[p.body_start..], p.body_start, |record, offset| {
-        let row = person_row(record, offset, pc)?;
+        values.iter_mut().for_each(Values::clear);
+        let row = person_row(record, offset, pc, &mut values)?;
         let line = lines.at(offset);
         if let Some(first) = persons.insert(row.id.text.into(), line) {
             return Err(RowError {
@@ -1916,6 +1940,42 @@ mod tests {
                 ("households.csv".to_string(), "note".to_string()),
                 ("persons.csv".to_string(), "name".to_string())
             ]
+        );
+    }
+
+    /// A person's optional amount (`health_costs`): read as an amount, checked as one, and kept
+    /// with its person when persons are regrouped by household.
+    #[test]
+    fn a_persons_optional_amount_follows_its_person_and_is_checked() {
+        let households =
+            "household_id,municipality,housing_costs,savings\n1,riga,0,0\n2,riga,0,0\n";
+        let (pop, _) = load_str(
+            households,
+            "person_id,household_id,age,disabled,income,health_costs\n\
+             1,2,30,0,0,12.50\n2,1,70,0,0,0\n3,2,5,0,0,300\n",
+        )
+        .unwrap();
+        // Household 1's person first, then household 2's two.
+        assert_eq!(pop.persons.health_costs, Some(vec![0, 125_000, 3_000_000]));
+        let e = load_str(
+            households,
+            "person_id,household_id,age,disabled,income,health_costs\n1,1,30,0,0,-5\n2,2,1,0,0,1.234\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "persons.csv:2: column 'health_costs' (6): '-5' is negative"
+        );
+        let e = load_str(
+            households,
+            "person_id,household_id,age,disabled,income,health_costs\n1,1,30,0,0,5\n2,2,1,0,0,1.234\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().starts_with(
+                "persons.csv:3: column 'health_costs' (6): '1.234' has more than two decimals"
+            ),
+            "{e}"
         );
     }
 

@@ -8,8 +8,10 @@
 use std::fmt::Write;
 use std::sync::Arc;
 
+use crate::columns::Level;
 use crate::date::Period;
 use crate::fixed;
+use crate::inputs::{self, Kind, Shown};
 use crate::parameters::{Leaf, ParameterSet, Value};
 use crate::policy::{Policy, PolicyError, VariableInfo};
 use crate::population::Population;
@@ -97,14 +99,6 @@ struct Words {
     rules_on: &'static str,
     members: &'static str,
     person: &'static str,
-    age: &'static str,
-    disabled: &'static str,
-    income: &'static str,
-    housing_costs: &'static str,
-    savings: &'static str,
-    vehicles: &'static str,
-    crisis: &'static str,
-    other_expenses: &'static str,
     parameters: &'static str,
     in_force_from: &'static str,
     always: &'static str,
@@ -126,14 +120,6 @@ const EN: Words = Words {
     rules_on: "rules in force on",
     members: "Members",
     person: "person",
-    age: "age",
-    disabled: "disabled",
-    income: "income",
-    housing_costs: "housing costs",
-    savings: "savings",
-    vehicles: "vehicles",
-    crisis: "met a crisis",
-    other_expenses: "other recognised expenses",
     parameters: "parameters read",
     in_force_from: "in force from",
     always: "always",
@@ -155,14 +141,6 @@ const LV: Words = Words {
     rules_on: "noteikumi spēkā",
     members: "Locekļi",
     person: "persona",
-    age: "vecums",
-    disabled: "ar invaliditāti",
-    income: "ienākumi",
-    housing_costs: "mājokļa izdevumi",
-    savings: "uzkrājumi",
-    vehicles: "transportlīdzekļi",
-    crisis: "krīzes situācijā",
-    other_expenses: "citi atzīti izdevumi",
     parameters: "izmantotie parametri",
     in_force_from: "spēkā no",
     always: "vienmēr",
@@ -178,6 +156,30 @@ const LV: Words = Words {
     council_pays_all: "visu sedz pašvaldība",
     totals: ["kopējās izmaksas", "valsts daļa", "pašvaldības neto"],
 };
+
+/// The inputs of row `row` (of `level`) as `explain` shows them (`crate::inputs::Shown`), labels
+/// from the declaration: the values in declared order (`age 40, income 300.00 EUR`), then the
+/// flags shown only where they are set (`, disabled`).
+fn shown_inputs(pop: &Population, level: Level, row: usize, w: &Words, latvian: bool) -> String {
+    let mut values = Vec::new();
+    let mut set = Vec::new();
+    for (_, input) in inputs::at(level) {
+        let Some(v) = input.value(pop, row) else {
+            continue;
+        };
+        let label = input.label(latvian);
+        match input.shown {
+            Shown::Value => values.push(match input.kind {
+                Kind::Money => format!("{label} {} EUR", fixed::format_amount(v)),
+                Kind::Whole { .. } | Kind::Flag => format!("{label} {v}"),
+            }),
+            Shown::YesNo => values.push(format!("{label} {}", if v != 0 { w.yes } else { w.no })),
+            Shown::WhenTrue if v != 0 => set.push(format!(", {label}")),
+            Shown::WhenTrue | Shown::Hidden => {}
+        }
+    }
+    values.join(", ") + set.concat().as_str()
+}
 
 /// Renders an explanation as text.
 pub fn render(e: &Explanation, policy: &Policy, lang: Lang) -> String {
@@ -196,42 +198,21 @@ pub fn render(e: &Explanation, policy: &Policy, lang: Lang) -> String {
         e.period.first_day()
     );
     let _ = writeln!(out, "  {}:", w.members);
+    let latvian = lang == Lang::Lv;
     for j in 0..pop.person_count() {
         let _ = writeln!(
             out,
-            "    {} {}: {} {}, {} {}{}",
+            "    {} {}: {}",
             w.person,
             pop.persons.id.get(j),
-            w.age,
-            pop.persons.age[j],
-            w.income,
-            eur(pop.persons.income[j]),
-            if pop.persons.disabled[j] {
-                format!(", {}", w.disabled)
-            } else {
-                String::new()
-            }
+            shown_inputs(pop, Level::Person, j, w, latvian)
         );
     }
     let _ = write!(
         out,
-        "  {} {}, {} {}",
-        w.housing_costs,
-        eur(pop.households.housing_costs[0]),
-        w.savings,
-        eur(pop.households.savings[0])
+        "  {}",
+        shown_inputs(pop, Level::Household, 0, w, latvian)
     );
-    if let Some(v) = &pop.households.vehicles {
-        let _ = write!(out, ", {} {}", w.vehicles, v[0]);
-    }
-    for (flag, word) in [
-        (&pop.households.crisis, w.crisis),
-        (&pop.households.other_expenses, w.other_expenses),
-    ] {
-        if let Some(f) = flag {
-            let _ = write!(out, ", {word} {}", if f[0] { w.yes } else { w.no });
-        }
-    }
     out.push_str("\n\n");
 
     let person_ids: Vec<String> = pop.persons.id.iter().map(|id| id.to_string()).collect();

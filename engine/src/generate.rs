@@ -16,7 +16,9 @@
 //!   can run in parallel in any order and give the same numbers. The events of the year (the
 //!   columns `crisis` and `other_expenses`) come from a stream of their own,
 //!   `2⁶³ + year × 2²⁴ + k` for block `k`, two numbers per household: they move no other
-//!   column, and differ from year to year for the same people.
+//!   column, and differ from year to year for the same people. The year's health costs (the
+//!   person column `health_costs`) likewise come from stream `2⁶³ + 2⁶² + year × 2²⁴ + k`, two
+//!   numbers per person, so adding them moved nothing drawn before.
 //! - **Only portable arithmetic.** Uniform numbers are `(next_u64 >> 11) × 2⁻⁵³`; integers in
 //!   `0..n` are `(next_u64 × n) >> 64`. Distributions are drawn by inverse transform from
 //!   percentile tables with straight lines between points, and the only other operations are
@@ -44,7 +46,8 @@
 //! 65+): the children's ages, the adults' ages (parents' from their oldest child's), the older
 //! persons' ages; then for each person disability, pension, work, wage or benefit; then the
 //! household's savings, vehicles and housing costs; from the events stream, whether it meets a
-//! crisis and whether it has another recognised expense in the year. Amounts move with the year: minimum wage,
+//! crisis and whether it has another recognised expense in the year; from the health stream,
+//! each person's health costs of the year. Amounts move with the year: minimum wage,
 //! median wage, average pension, housing costs and pension age come from the profile's year
 //! series ([`Profile::year`]).
 
@@ -66,6 +69,9 @@ const SHUFFLE_STREAM: u64 = u64::MAX;
 /// The events of a year are drawn from stream `EVENTS_STREAM + year × 2²⁴ + block`: apart from
 /// the blocks' streams (below 2⁶³) and the shuffle's.
 const EVENTS_STREAM: u64 = 1 << 63;
+/// The health costs of a year are drawn from stream `HEALTH_STREAM + year × 2²⁴ + block`: apart
+/// from the events' streams (below 2⁶³ + 2⁴¹), the blocks' and the shuffle's.
+const HEALTH_STREAM: u64 = (1 << 63) | (1 << 62);
 /// Equivalence weight of each person after the first (SPSPL; MK 809).
 const OTHER_PERSON_WEIGHT: f64 = 0.7;
 
@@ -75,8 +81,8 @@ const OTHER_PERSON_WEIGHT: f64 = 0.7;
 /// a merged municipality's households belong to the council it merged into); `municipalities`
 /// lists those councils, sorted. Within a council, each profile's households follow each other
 /// (profiles sorted by slug), in the profile's generated order. A profile given twice is
-/// generated once. The optional columns `vehicles`, `crisis`, `other_expenses`, `employed` and
-/// `nva_registered` are filled.
+/// generated once. The optional columns `vehicles`, `crisis`, `other_expenses`, `employed`,
+/// `nva_registered` and `health_costs` are filled.
 ///
 /// Limits (checked profiles keep within them): at most 255 household types per profile,
 /// 9 000 000 persons per municipality (ids), and 2³² − 1 persons in all.
@@ -109,6 +115,7 @@ pub fn generate(profiles: &[&Profile], year: i32, seed: u64) -> Population {
         income: vec![0; persons],
         employed: Some(vec![false; persons]),
         nva_registered: Some(vec![false; persons]),
+        health_costs: Some(vec![0; persons]),
     };
     h.first_person.push(0);
     let mut next = 0u32;
@@ -132,6 +139,7 @@ pub fn generate(profiles: &[&Profile], year: i32, seed: u64) -> Population {
         let other_expenses = h.other_expenses.as_deref_mut().unwrap_or_default();
         let employed = p.employed.as_deref_mut().unwrap_or_default();
         let registered = p.nva_registered.as_deref_mut().unwrap_or_default();
+        let health_costs = p.health_costs.as_deref_mut().unwrap_or_default();
         let mut rest = Slices {
             household_id: &mut household_ids,
             housing_costs: &mut h.housing_costs,
@@ -145,6 +153,7 @@ pub fn generate(profiles: &[&Profile], year: i32, seed: u64) -> Population {
             income: &mut p.income,
             employed,
             nva_registered: registered,
+            health_costs,
         };
         for (plan_index, plan) in plans.iter().enumerate() {
             let mut first_person = 0usize;
@@ -328,6 +337,11 @@ fn events_stream(year: i32, block: usize) -> u64 {
     EVENTS_STREAM + ((year.clamp(0, 65_535) as u64) << 24) + (block as u64 & 0xFF_FFFF)
 }
 
+/// The stream of a block's health costs in `year`: `2⁶³ + 2⁶² + year × 2²⁴ + block`.
+fn health_stream(year: i32, block: usize) -> u64 {
+    HEALTH_STREAM + ((year.clamp(0, 65_535) as u64) << 24) + (block as u64 & 0xFF_FFFF)
+}
+
 /// Uniform in [0, 1): the top 53 bits.
 fn uniform(rng: &mut ChaCha8Rng) -> f64 {
     (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
@@ -367,6 +381,7 @@ struct Slices<'a> {
     income: &'a mut [i64],
     employed: &'a mut [bool],
     nva_registered: &'a mut [bool],
+    health_costs: &'a mut [i64],
 }
 
 fn cut<'a, T>(rest: &mut &'a mut [T], n: usize) -> &'a mut [T] {
@@ -391,6 +406,7 @@ impl<'a> Slices<'a> {
             income: cut(&mut self.income, persons),
             employed: cut(&mut self.employed, persons),
             nva_registered: cut(&mut self.nva_registered, persons),
+            health_costs: cut(&mut self.health_costs, persons),
         }
     }
 }
@@ -429,6 +445,9 @@ fn draw_block(plan: &Plan, job: Job) {
     rng.set_stream(block as u64);
     let mut events = ChaCha8Rng::from_seed(plan.key);
     events.set_stream(events_stream(plan.year_number, block));
+    let mut health = ChaCha8Rng::from_seed(plan.key);
+    health.set_stream(health_stream(plan.year_number, block));
+    let health_costs = &pr.health_costs;
     let pension_mean = pr.pensions.percentiles.mean();
     let average_pension = euros(y.average_old_age_pension);
     let money = Money {
@@ -475,6 +494,14 @@ fn draw_block(plan: &Plan, job: Job) {
             o.employed[j + k] = person.employed;
             o.nva_registered[j + k] = person.nva_registered;
             income_total += person.income;
+            // The year's health costs, from their own stream: two numbers per person, used or
+            // not, so one person's costs never move another's.
+            let (any, amount) = (uniform(&mut health), uniform(&mut health));
+            o.health_costs[j + k] = if any < health_costs.any_by_age.at(age) {
+                cents(health_costs.level * health_costs.percentiles.at(amount))
+            } else {
+                0
+            };
         }
         // A single parent may receive maintenance for the children (counted income).
         let maintained = uniform(&mut rng) < pr.benefits.maintenance_share;

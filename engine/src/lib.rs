@@ -18,6 +18,7 @@ pub mod explain;
 pub mod fixed;
 pub mod generate;
 pub mod ids;
+pub mod inputs;
 pub mod parameters;
 pub mod population;
 pub mod profile;

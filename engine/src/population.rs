@@ -8,8 +8,10 @@
 //!
 //! Amounts are fixed-point (`crate::fixed`), ages and counts plain integers.
 
+use crate::columns::Level;
 use crate::fixed;
 pub use crate::ids::{Id, Ids};
+use crate::inputs;
 
 /// Persons of the household columns, as stored.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -51,6 +53,10 @@ pub struct Persons {
     pub employed: Option<Vec<bool>>,
     /// Registered with the State Employment Agency, NVA (optional input column).
     pub nva_registered: Option<Vec<bool>>,
+    /// Out-of-pocket health costs of the year the person could claim from the council, fixed
+    /// units (optional input column; absent: not known, and the health-care benefit pays its
+    /// cap).
+    pub health_costs: Option<Vec<i64>>,
 }
 
 /// A whole population.
@@ -103,7 +109,8 @@ impl Population {
         self.households.id.position(household_id)
     }
 
-    /// A population of the households at `rows` (positions), members included.
+    /// A population of the households at `rows` (positions), members included, with the same
+    /// input columns.
     pub fn select(&self, rows: &[usize]) -> Population {
         let h = &self.households;
         let p = &self.persons;
@@ -114,44 +121,30 @@ impl Population {
         let oh = &mut out.households;
         let op = &mut out.persons;
         oh.first_person.push(0);
-        let mut vehicles = h.vehicles.as_ref().map(|_| Vec::new());
-        let mut crisis = h.crisis.as_ref().map(|_| Vec::new());
-        let mut other_expenses = h.other_expenses.as_ref().map(|_| Vec::new());
-        let mut employed = p.employed.as_ref().map(|_| Vec::new());
-        let mut registered = p.nva_registered.as_ref().map(|_| Vec::new());
+        let mut members = Vec::new();
         for &i in rows {
             oh.id.push_from(&h.id, i);
             oh.municipality.push(h.municipality[i]);
-            oh.housing_costs.push(h.housing_costs[i]);
-            oh.savings.push(h.savings[i]);
-            if let (Some(v), Some(src)) = (vehicles.as_mut(), h.vehicles.as_ref()) {
-                v.push(src[i]);
-            }
-            if let (Some(v), Some(src)) = (crisis.as_mut(), h.crisis.as_ref()) {
-                v.push(src[i]);
-            }
-            if let (Some(v), Some(src)) = (other_expenses.as_mut(), h.other_expenses.as_ref()) {
-                v.push(src[i]);
-            }
             for j in h.first_person[i] as usize..h.first_person[i + 1] as usize {
                 op.id.push_from(&p.id, j);
-                op.age.push(p.age[j]);
-                op.disabled.push(p.disabled[j]);
-                op.income.push(p.income[j]);
-                if let (Some(v), Some(src)) = (employed.as_mut(), p.employed.as_ref()) {
-                    v.push(src[j]);
-                }
-                if let (Some(v), Some(src)) = (registered.as_mut(), p.nva_registered.as_ref()) {
-                    v.push(src[j]);
-                }
+                members.push(j);
             }
             oh.first_person.push(op.id.len() as u32);
         }
-        oh.vehicles = vehicles;
-        oh.crisis = crisis;
-        oh.other_expenses = other_expenses;
-        op.employed = employed;
-        op.nva_registered = registered;
+        for input in inputs::INPUTS {
+            if !input.is_present(self) {
+                continue;
+            }
+            let at: &[usize] = match input.level {
+                Level::Household => rows,
+                Level::Person => &members,
+            };
+            let values = at
+                .iter()
+                .map(|&k| input.value(self, k).unwrap_or(0))
+                .collect();
+            input.put_values(&mut out, values);
+        }
         out
     }
 }

@@ -138,6 +138,7 @@ struct Layer {
     savings: Option<SavingsLayer>,
     vehicles: Option<VehiclesLayer>,
     events: Option<EventsLayer>,
+    health_costs: Option<HealthCostsLayer>,
     housing_costs: Option<HousingLayer>,
     by_year: Option<ByYearLayer>,
     take_up: Option<TakeUpLayer>,
@@ -264,6 +265,14 @@ struct VehiclesLayer {
 struct EventsLayer {
     crisis_per_year: Option<f64>,
     other_expenses_per_year: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HealthCostsLayer {
+    any_by_age: Option<BTreeMap<String, f64>>,
+    percentiles: Option<BTreeMap<String, f64>>,
+    level: Option<f64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -532,6 +541,19 @@ pub struct Events {
     pub other_expenses_per_year: f64,
 }
 
+/// A person's out-of-pocket health costs of the year that a council's health-care benefit could
+/// reimburse (medicines, patient co-payments, dental care, glasses): the optional person column
+/// `health_costs`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthCosts {
+    /// Share of persons with any such cost in a year, by age.
+    pub any_by_age: AgeBands,
+    /// The year's costs in EUR of a person who has any.
+    pub percentiles: Percentiles,
+    /// Every amount is multiplied by this (what calibration may fit).
+    pub level: f64,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct HousingCosts {
     pub extra_person: f64,
@@ -668,6 +690,7 @@ pub struct Profile {
     pub savings: Percentiles,
     pub vehicles: Vehicles,
     pub events: Events,
+    pub health_costs: HealthCosts,
     pub housing_costs: HousingCosts,
     pub minimum_wage: Series,
     pub minimum_wage_net: Series,
@@ -2125,6 +2148,19 @@ fn resolve(
             .share("events.other_expenses_per_year", e.other_expenses_per_year)?,
     };
 
+    let hc = c.need("health_costs", layer.health_costs)?;
+    let health_costs = HealthCosts {
+        any_by_age: c.bands(
+            "health_costs.any_by_age",
+            hc.any_by_age,
+            (0, 120),
+            false,
+            1.0,
+        )?,
+        percentiles: c.percentiles("health_costs.percentiles", hc.percentiles)?,
+        level: c.range("health_costs.level", hc.level, 0.0, 10.0)?,
+    };
+
     let h = c.need("housing_costs", layer.housing_costs)?;
     let housing_costs = HousingCosts {
         extra_person: c.range("housing_costs.extra_person", h.extra_person, 0.0, 5.0)?,
@@ -2266,6 +2302,7 @@ fn resolve(
         savings,
         vehicles,
         events,
+        health_costs,
         housing_costs,
         minimum_wage: c.series("by_year.minimum_wage", y.minimum_wage)?,
         minimum_wage_net: c.series("by_year.minimum_wage_net", y.minimum_wage_net)?,

@@ -19,9 +19,9 @@
 //! written, so an overflow found later, when the program runs, names that place too.
 //!
 //! What a script sees:
-//! - `h`: the households. `h.size`, `h.housing_costs`, `h.savings`, `h.vehicles`, `h.crisis`,
-//!   `h.other_expenses` (the last three only where the population has them: `h.has("crisis")`);
-//!   `h.members.age`, `.disabled`, `.income`, `.employed`, `.nva_registered` (person columns);
+//! - `h`: the households. `h.size` and the household inputs declared in `crate::inputs`
+//!   (`h.housing_costs`, `h.savings`, …; an optional one only where the population has it:
+//!   `h.has("crisis")`); `h.members.NAME` for the person inputs (`h.members.age`, `.income`, …);
 //!   and every variable an earlier script set with `h.name = …`.
 //! - `p`: the parameters in force for the municipality at the simulated date.
 
@@ -40,6 +40,7 @@ use crate::columns::{
     RunError, Sink, Site,
 };
 use crate::fixed::{self, SCALE};
+use crate::inputs;
 use crate::parameters::{Leaf, Resolved, ResolvedNode, Value};
 use crate::population::Population;
 
@@ -116,39 +117,22 @@ fn site(ctx: &NativeCallContext) -> Option<Arc<Site>> {
 // ---------------------------------------------------------------------------------------------
 // `h`: the households
 
-/// Household input columns a script can read.
-pub const HOUSEHOLD_INPUTS: [&str; 6] = [
-    "size",
-    "housing_costs",
-    "savings",
-    "vehicles",
-    "crisis",
-    "other_expenses",
-];
-/// Person input columns a script can read from `h.members`.
-pub const PERSON_INPUTS: [&str; 5] = ["age", "disabled", "income", "employed", "nva_registered"];
+/// Household input columns a script can read: `size` (derived) and the household inputs
+/// declared in `crate::inputs`.
+pub fn household_inputs() -> Vec<&'static str> {
+    std::iter::once("size")
+        .chain(inputs::at(Level::Household).map(|(_, i)| i.name))
+        .collect()
+}
+
+/// Person input columns a script can read from `h.members`: the person inputs declared in
+/// `crate::inputs`.
+pub fn person_inputs() -> Vec<&'static str> {
+    inputs::at(Level::Person).map(|(_, i)| i.name).collect()
+}
 
 /// Which optional input columns the population has.
-#[derive(Clone, Copy, Debug)]
-struct Shape {
-    vehicles: bool,
-    crisis: bool,
-    other_expenses: bool,
-    employed: bool,
-    nva_registered: bool,
-}
-
-impl Shape {
-    fn of(population: &Population) -> Shape {
-        Shape {
-            vehicles: population.households.vehicles.is_some(),
-            crisis: population.households.crisis.is_some(),
-            other_expenses: population.households.other_expenses.is_some(),
-            employed: population.persons.employed.is_some(),
-            nva_registered: population.persons.nva_registered.is_some(),
-        }
-    }
-}
+type Shape = inputs::Present;
 
 /// `h`: the households of one municipality, their inputs and the variables the scripts have set
 /// so far.
@@ -179,14 +163,14 @@ impl Households {
         if name == "members" {
             return Ok(Dynamic::from(Members { shape: self.shape }));
         }
-        if let Some(v) = input(self.shape, name, false)? {
+        if let Some(v) = input(self.shape, name, Level::Household)? {
             return Ok(v);
         }
         let set: Vec<&str> = self.vars.keys().map(|k| k.as_str()).collect();
         Err(runtime_error(format!(
             "h.{name} does not exist: households have {} and members (h.members.{}); set so far: {}",
-            HOUSEHOLD_INPUTS.join(", "),
-            PERSON_INPUTS.join(", h.members."),
+            household_inputs().join(", "),
+            person_inputs().join(", h.members."),
             if set.is_empty() {
                 "nothing".to_string()
             } else {
@@ -196,21 +180,15 @@ impl Households {
     }
 
     fn has(&self, name: &str) -> bool {
-        match name {
-            "vehicles" => self.shape.vehicles,
-            "crisis" => self.shape.crisis,
-            "other_expenses" => self.shape.other_expenses,
-            "employed" => self.shape.employed,
-            "nva_registered" => self.shape.nva_registered,
-            n if HOUSEHOLD_INPUTS.contains(&n) || PERSON_INPUTS.contains(&n) || n == "members" => {
-                true
-            }
-            n => self.vars.contains_key(n),
+        match inputs::find(name) {
+            Some((i, _)) => self.shape.has(i),
+            None if name == "size" || name == "members" => true,
+            None => self.vars.contains_key(name),
         }
     }
 
     fn set(&mut self, name: &str, value: Dynamic) -> RResult<()> {
-        if HOUSEHOLD_INPUTS.contains(&name) || name == "members" {
+        if household_inputs().contains(&name) || name == "members" {
             return Err(runtime_error(format!(
                 "h.{name} is an input and cannot be changed"
             )));
@@ -238,58 +216,42 @@ impl Households {
     }
 }
 
-/// An input column by name. Every read of `h.income` is the same node, so the program loads it
-/// once.
-fn input(shape: Shape, name: &str, person: bool) -> RResult<Option<Dynamic>> {
+/// An input column by name, at a level (`h.NAME` or `h.members.NAME`). Every read of `h.income`
+/// is the same node, so the program loads it once.
+fn input(shape: Shape, name: &str, level: Level) -> RResult<Option<Dynamic>> {
     use columns::Input as I;
-    static NODES: std::sync::OnceLock<Vec<(&'static str, Dynamic)>> = std::sync::OnceLock::new();
+    static NODES: std::sync::OnceLock<Vec<Dynamic>> = std::sync::OnceLock::new();
     let nodes = NODES.get_or_init(|| {
-        let num = |i| Dynamic::from(columns::input(i));
-        let mask = |i| Dynamic::from(columns::input_mask(i));
-        vec![
-            ("size", num(I::Size)),
-            ("housing_costs", num(I::HousingCosts)),
-            ("savings", num(I::Savings)),
-            ("vehicles", num(I::Vehicles)),
-            ("crisis", mask(I::Crisis)),
-            ("other_expenses", mask(I::OtherExpenses)),
-            ("age", num(I::Age)),
-            ("income", num(I::Income)),
-            ("disabled", mask(I::Disabled)),
-            ("employed", mask(I::Employed)),
-            ("nva_registered", mask(I::NvaRegistered)),
-        ]
+        inputs::INPUTS
+            .iter()
+            .enumerate()
+            .map(|(k, i)| {
+                let which = I::Declared(k as inputs::Index);
+                if i.kind.is_flag() {
+                    Dynamic::from(columns::input_mask(which))
+                } else {
+                    Dynamic::from(columns::input(which))
+                }
+            })
+            .collect()
     });
-    let names: &[&'static str] = if person {
-        &PERSON_INPUTS
-    } else {
-        &HOUSEHOLD_INPUTS
-    };
-    if !names.contains(&name) {
-        return Ok(None);
+    static SIZE: std::sync::OnceLock<Dynamic> = std::sync::OnceLock::new();
+    if level == Level::Household && name == "size" {
+        return Ok(Some(
+            SIZE.get_or_init(|| Dynamic::from(columns::input(I::Size)))
+                .clone(),
+        ));
     }
-    let present = match name {
-        "vehicles" => shape.vehicles,
-        "crisis" => shape.crisis,
-        "other_expenses" => shape.other_expenses,
-        "employed" => shape.employed,
-        "nva_registered" => shape.nva_registered,
-        _ => true,
+    let Some((k, declared)) = inputs::find(name).filter(|(_, i)| i.level == level) else {
+        return Ok(None);
     };
-    if !present {
-        let file = if person {
-            "persons.csv"
-        } else {
-            "households.csv"
-        };
+    if !shape.has(k) {
         return Err(runtime_error(format!(
-            "this population has no '{name}' column in {file}"
+            "this population has no '{name}' column in {}",
+            declared.file()
         )));
     }
-    Ok(nodes
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v.clone()))
+    Ok(Some(nodes[k as usize].clone()))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -386,10 +348,10 @@ fn new_engine() -> Engine {
     engine.register_indexer_get(|h: &mut Households, name: &str| h.get(name));
     engine.register_indexer_set(|h: &mut Households, name: &str, v: Dynamic| h.set(name, v));
     engine.register_indexer_get(|m: &mut Members, name: &str| -> RResult<Dynamic> {
-        input(m.shape, name, true)?.ok_or_else(|| {
+        input(m.shape, name, Level::Person)?.ok_or_else(|| {
             runtime_error(format!(
                 "h.members.{name} does not exist: members have {}",
-                PERSON_INPUTS.join(", ")
+                person_inputs().join(", ")
             ))
         })
     });

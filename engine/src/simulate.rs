@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use crate::columns::{self, Column, Level as ColumnLevel, Program, Sink};
 use crate::date::Period;
 use crate::fixed::{self, CENT, SCALE};
+use crate::inputs;
 use crate::parameters::{Leaf, ParameterSet, Resolved, Value};
 use crate::population::Population;
 use crate::schema::{Level, Schema, state_part};
@@ -173,7 +174,7 @@ pub fn simulate(
 pub struct Prepared {
     schema: Arc<Schema>,
     by_municipality: BTreeMap<String, PerMunicipality>,
-    columns: [bool; 5],
+    columns: inputs::Present,
 }
 
 /// A municipality's program, the parameters it was planned with, and the state's share of each
@@ -181,14 +182,8 @@ pub struct Prepared {
 type PerMunicipality = (Planned, Resolved, Vec<Option<i64>>);
 
 /// Which optional input columns a population has: the scripts may depend on them.
-fn optional_columns(population: &Population) -> [bool; 5] {
-    [
-        population.households.vehicles.is_some(),
-        population.households.crisis.is_some(),
-        population.households.other_expenses.is_some(),
-        population.persons.employed.is_some(),
-        population.persons.nva_registered.is_some(),
-    ]
+fn optional_columns(population: &Population) -> inputs::Present {
+    inputs::Present::of(population)
 }
 
 /// The state's share of each benefit for one municipality and date, from the parameters the

@@ -381,6 +381,62 @@ fn the_years_events_come_from_their_own_stream() {
 }
 
 #[test]
+fn health_costs_come_from_their_own_stream() {
+    // The national shares with any cost (0–17 30 %, 18–64 50 %, 65+ 80 %) come within
+    // sampling error; the amounts are whole cents, never negative.
+    let ogre = profile("ogres-novads");
+    let pop = generate(&[&ogre], 2025, 1);
+    let costs = pop.persons.health_costs.clone().unwrap();
+    assert_eq!(costs.len(), pop.person_count());
+    assert!(costs.iter().all(|&c| c >= 0 && c % CENT == 0));
+    for (from, to, want) in [(0, 17, 0.3), (18, 64, 0.5), (65, 120, 0.8)] {
+        let band: Vec<usize> = (0..pop.person_count())
+            .filter(|&j| (from..=to).contains(&pop.persons.age[j]))
+            .collect();
+        let any = band.iter().filter(|&&j| costs[j] > 0).count() as f64 / band.len() as f64;
+        assert!((any - want).abs() < 0.02, "{from}-{to}: {any} with costs");
+    }
+    let with_costs: Vec<f64> = costs
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| c as f64 / SCALE as f64)
+        .collect();
+    let mean = with_costs.iter().sum::<f64>() / with_costs.len() as f64;
+    assert!((mean - 147.0).abs() < 10.0, "mean {mean} EUR");
+    // Another year: the same people, other costs.
+    let next = generate(&[&ogre], 2026, 1);
+    assert_eq!(next.persons.id, pop.persons.id);
+    assert_ne!(next.persons.health_costs, pop.persons.health_costs);
+    // Nobody with costs, and twice the amounts: only the column changes (the seed contract
+    // adds it and keeps every other draw).
+    let own = shipped("municipalities/ogres-novads.toml");
+    for layer in [
+        "any_by_age = { \"0-17\" = 0, \"18-64\" = 0, \"65-120\" = 0 }",
+        "level = 2",
+    ] {
+        let text = format!("{own}\n[health_costs]\n{layer}\n");
+        let changed = with("municipalities/ogres-novads.toml", &text)
+            .get("ogres-novads")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let other = generate(&[&changed], 2025, 1);
+        let other_costs = other.persons.health_costs.clone().unwrap();
+        if layer.starts_with("level") {
+            assert!(
+                other_costs
+                    .iter()
+                    .zip(&costs)
+                    .all(|(a, b)| (a - 2 * b).abs() <= CENT)
+            );
+        } else {
+            assert!(other_costs.iter().all(|&c| c == 0));
+        }
+        let mut same = other.clone();
+        same.persons.health_costs = pop.persons.health_costs.clone();
+        assert_eq!(same, pop);
+    }
+}
+
+#[test]
 fn the_year_series_fill_unknown_years_by_their_growth() {
     let p = profile("ogres-novads");
     let eur = |v: i64| v as f64 / SCALE as f64;

@@ -1,6 +1,6 @@
-//! `explain --household TOML`: the CLI parses the text as a TOML table, reads it with
-//! `cases::household`, builds the population with `Population::from_households` and explains
-//! it with `explain::explain`, then renders it. Here the month is the table's `period` key where
+//! `explain --household TOML`: the CLI parses the text as a TOML table, reads it into a
+//! population of one household with `cases::household` (every declared input) and explains it
+//! with `explain::explain`, then renders it. Here the month is the table's `period` key where
 //! it has one that parses (the household reader ignores keys it does not know), else a month
 //! picked from the input. An explanation must agree with a run: the outputs its steps set are
 //! the outcome `simulate` gives the same household.
@@ -10,7 +10,6 @@ use libfuzzer_sys::fuzz_target;
 use std::sync::Arc;
 
 use slieksnis_engine::explain::{Lang, explain, render};
-use slieksnis_engine::population::Population;
 use slieksnis_engine::script::Output;
 use slieksnis_engine::{Period, cases, simulate};
 use slieksnis_fuzz::{check_population, known, period, pick, policy};
@@ -22,10 +21,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(table) = text.parse::<toml::Table>() else {
         return;
     };
-    let Ok(household) = cases::household(&table) else {
-        return;
-    };
-    let Ok(population) = Population::from_households(&[household], known(), "--household") else {
+    let Ok(population) = cases::household(&table, known()) else {
         return;
     };
     check_population(&population, known());
