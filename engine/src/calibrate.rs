@@ -359,6 +359,8 @@ fn profile_values(p: &Profile) -> String {
          [pensions]\n\
          level = {}\n\n\
          [employment]\n\
+         level = {}\n\n\
+         [health_costs]\n\
          level = {}\n",
         rates(&p.take_up.cap),
         rates(&p.take_up.half_eur),
@@ -385,6 +387,7 @@ fn profile_values(p: &Profile) -> String {
         p.income_changes.job_loss_per_month,
         p.pensions.level,
         p.employment.level,
+        p.health_costs.level,
     ));
     out
 }
@@ -825,9 +828,10 @@ pub const NATIONAL_KNOBS: [usize; 10] = [0, 1, 2, 3, 4, 5, 6, 8, 9, 11];
 /// unemployment ([`CouncilModel`]). Take-up (cap, and its lean towards families with children
 /// and pensioners, how much the amount matters, what each status is worth), the savings of the poorest band and of 65+, the share of working-age adults with
 /// no counted income (how large a GMI benefit is), the level of employment (how many households
-/// have no work: the GMI's pool), housing costs and pensions. With few figures, the knobs the figures cannot tell apart stay
+/// have no work: the GMI's pool), housing costs, pensions and the health costs the council's
+/// health-care benefit reimburses. With few figures, the knobs the figures cannot tell apart stay
 /// near where they start: the damped search only moves along directions the figures show.
-pub const COUNCIL_KNOBS: [usize; 12] = [0, 1, 2, 3, 4, 7, 8, 9, 11, 13, 14, 15];
+pub const COUNCIL_KNOBS: [usize; 13] = [0, 1, 2, 3, 4, 7, 8, 9, 11, 13, 14, 15, 16];
 
 /// The result of a national calibration.
 #[derive(Debug, Clone)]

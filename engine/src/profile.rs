@@ -819,6 +819,9 @@ pub struct Factors {
     /// `take_up_cap`: who applies, and so how many persons a household that applies has.
     pub take_up_cap_with_children: f64,
     pub take_up_cap_pensioners: f64,
+    /// The level of the health costs a council's health-care benefit reimburses (0.1–5 of the
+    /// profile's).
+    pub health_costs_level: f64,
 }
 
 impl Default for Factors {
@@ -828,7 +831,7 @@ impl Default for Factors {
 }
 
 impl Factors {
-    pub const COUNT: usize = 16;
+    pub const COUNT: usize = 17;
     /// The names, in the order of [`Factors::to_array`], as the national layer writes them.
     pub const NAMES: [&str; Factors::COUNT] = [
         "take_up_cap",
@@ -847,6 +850,7 @@ impl Factors {
         "employment_level",
         "take_up_cap_with_children",
         "take_up_cap_pensioners",
+        "health_costs_level",
     ];
 
     pub fn from_array(f: [f64; Factors::COUNT]) -> Factors {
@@ -867,6 +871,7 @@ impl Factors {
             employment_level: f[13],
             take_up_cap_with_children: f[14],
             take_up_cap_pensioners: f[15],
+            health_costs_level: f[16],
         }
     }
 
@@ -888,6 +893,7 @@ impl Factors {
             self.employment_level,
             self.take_up_cap_with_children,
             self.take_up_cap_pensioners,
+            self.health_costs_level,
         ]
     }
 
@@ -900,6 +906,7 @@ impl Factors {
         f[11] = f[11].clamp(0.8, 1.2);
         f[12] = f[12].min(2.5);
         f[13] = f[13].clamp(0.5, 1.2);
+        f[16] = f[16].clamp(0.1, 5.0);
         Factors::from_array(f.map(round6))
     }
 
@@ -963,6 +970,8 @@ impl Factors {
         *older = round6((*older * self.savings_near_zero_factor_65_plus).clamp(0.1, 10.0));
         let churn = &mut p.income_changes.job_loss_per_month;
         *churn = round6((*churn * self.job_loss_per_month).clamp(0.0, 0.05));
+        let health = &mut p.health_costs.level;
+        *health = round6((*health * self.health_costs_level.clamp(0.1, 5.0)).clamp(0.0, 10.0));
         let work = &mut p.employment.level;
         *work = round6((*work * self.employment_level.clamp(0.5, 1.2)).clamp(0.01, 2.0));
         let pensions = &mut p.pensions.level;
@@ -1477,11 +1486,12 @@ fn check_calibrated_layer(
     layer: &Layer,
     table: &toml::Table,
 ) -> Result<(), ProfileError> {
-    const ALLOWED: [&str; 9] = [
+    const ALLOWED: [&str; 10] = [
         "about",
         "calibrated",
         "fit",
         "employment",
+        "health_costs",
         "take_up",
         "low_income_tail",
         "housing_costs",

@@ -20,7 +20,6 @@
 //! level = "household"                 # household | person (then the rules set h.<id>_persons)
 //! state_share = "state_share.gmi"     # the parameter with the state's share; absent: the council pays
 //! means_tested = true                 # granted on the household's application (the default)
-//! paid = "when_granted"               # when_granted | on_claim (yearly only: see `Paid`)
 //! reference = "MK 809"
 //! ```
 //!
@@ -39,18 +38,6 @@ pub enum Kind {
     OneOff,
     /// An amount for the year (a health-care benefit): paid once in the year, when first granted.
     Yearly,
-}
-
-/// When a year's projection pays a yearly benefit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Paid {
-    /// In the first month it is granted (at the assessment).
-    WhenGranted,
-    /// When the household claims it: a reimbursement of costs up to the amount (the health-care
-    /// benefit: receipts for medicines and doctors). Each household claims in one month of the
-    /// year, its own (drawn evenly over the twelve), and is paid in the first month of its grant
-    /// from that month on; a grant that ends before it is never claimed.
-    OnClaim,
 }
 
 /// Whom a benefit is counted for.
@@ -93,8 +80,6 @@ pub struct Benefit {
     /// Granted on the household's application to the social service (with a means test or a
     /// status); `false`: paid whenever the rules give it (no means test, claimed on its own).
     pub means_tested: bool,
-    /// When a yearly benefit is paid ([`Paid::WhenGranted`] for the other kinds).
-    pub paid: Paid,
 }
 
 impl Benefit {
@@ -169,8 +154,6 @@ pub(crate) struct BenefitEntry {
     state_share: Option<String>,
     #[serde(default)]
     means_tested: Option<bool>,
-    #[serde(default)]
-    paid: Option<String>,
 }
 
 /// A name the rules can set and a CSV column can carry: `[a-z][a-z0-9_]*`, at most 40 bytes.
@@ -245,21 +228,6 @@ impl Schema {
                     ));
                 }
             };
-            let paid = match (b.paid.as_deref(), kind) {
-                (None | Some("when_granted"), _) => Paid::WhenGranted,
-                (Some("on_claim"), Kind::Yearly) => Paid::OnClaim,
-                (Some("on_claim"), _) => {
-                    return Err(format!(
-                        "{what}: paid = 'on_claim' is for yearly benefits (a reimbursement claimed once a year), not {}",
-                        b.kind
-                    ));
-                }
-                (Some(p), _) => {
-                    return Err(format!(
-                        "{what}: paid '{p}' is not one of when_granted, on_claim"
-                    ));
-                }
-            };
             let benefit = Benefit {
                 id: b.id,
                 column,
@@ -272,7 +240,6 @@ impl Schema {
                 level,
                 state_share: b.state_share,
                 means_tested: b.means_tested.unwrap_or(true),
-                paid,
             };
             if let Some(p) = benefit.persons_variable()
                 && !names.insert(p.clone())
