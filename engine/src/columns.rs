@@ -657,7 +657,29 @@ impl Program {
         rows: Range<usize>,
         sinks: &mut [Sink],
     ) -> Result<(), RunError> {
+        self.run_with(population, Varying::of(population), rows, sinks)
+    }
+
+    /// [`Program::run`] with the incomes and housing costs of `varying` in place of the
+    /// population's own (a month of a year: see [`Varying`]).
+    ///
+    /// # Panics
+    ///
+    /// If `varying` does not have one income per person and one housing cost per household of
+    /// `population` (the caller builds it from that population).
+    pub fn run_with(
+        &self,
+        population: &Population,
+        varying: Varying,
+        rows: Range<usize>,
+        sinks: &mut [Sink],
+    ) -> Result<(), RunError> {
         assert_eq!(sinks.len(), self.roots.len(), "one sink per root");
+        assert!(
+            varying.income.len() == population.person_count()
+                && varying.housing_costs.len() == population.household_count(),
+            "one income per person and one housing cost per household"
+        );
         let fp = &population.households.first_person;
         // The most members in any tile sizes the slots.
         let mut widest = 0;
@@ -687,7 +709,7 @@ impl Program {
         if scratch.len() < 2 * cap + 1 {
             scratch.resize(2 * cap + 1, 0);
         }
-        let result = run_tiles(self, population, rows, sinks, &mut slots);
+        let result = run_tiles(self, population, varying, rows, sinks, &mut slots);
         SLOTS.with(|s| *s.borrow_mut() = slots);
         result
     }
@@ -704,6 +726,7 @@ impl Program {
 fn run_tiles(
     program: &Program,
     population: &Population,
+    varying: Varying,
     rows: Range<usize>,
     sinks: &mut [Sink],
     slots: &mut [Vec<i64>],
@@ -718,6 +741,7 @@ fn run_tiles(
         offsets.extend(fp[start..=end].iter().map(|&o| o - fp[start]));
         let tile = Tile {
             population,
+            varying,
             households: (start, end),
             persons: (fp[start] as usize, fp[end] as usize),
             offsets: &offsets,
@@ -822,10 +846,32 @@ fn overflow_message(kind: Kind) -> String {
     format!("`{what}` overflowed: a value is too large")
 }
 
+/// The columns of a population that change from month to month in a year's projection:
+/// incomes (jobs lost and found) and housing costs (the seasons). A month is run with its own
+/// columns beside the population instead of a copy of the whole population with them.
+#[derive(Clone, Copy)]
+pub struct Varying<'a> {
+    /// Per person, fixed units.
+    pub income: &'a [i64],
+    /// Per household, fixed units.
+    pub housing_costs: &'a [i64],
+}
+
+impl<'a> Varying<'a> {
+    /// The population's own.
+    pub fn of(population: &'a Population) -> Varying<'a> {
+        Varying {
+            income: &population.persons.income,
+            housing_costs: &population.households.housing_costs,
+        }
+    }
+}
+
 /// The rows of one tile.
 #[derive(Clone, Copy)]
 struct Tile<'a> {
     population: &'a Population,
+    varying: Varying<'a>,
     households: (usize, usize),
     persons: (usize, usize),
     /// Member offsets of the tile's households, from 0.
@@ -844,15 +890,14 @@ impl<'a> Tile<'a> {
     #[inline(always)]
     fn column(&self, which: Input) -> &'a [i64] {
         let h = &self.population.households;
-        let p = &self.population.persons;
         let (hr, pr) = (
             self.households.0..self.households.1,
             self.persons.0..self.persons.1,
         );
         match which {
-            Input::HousingCosts => &h.housing_costs[hr],
+            Input::HousingCosts => &self.varying.housing_costs[hr],
             Input::Savings => &h.savings[hr],
-            Input::Income => &p.income[pr],
+            Input::Income => &self.varying.income[pr],
             _ => unreachable!("only inputs kept in fixed units are read in place"),
         }
     }
