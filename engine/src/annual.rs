@@ -36,6 +36,16 @@
 //!
 //! All draws are counter-based (`crate::draw`): the projection is the same on any number of
 //! threads.
+//!
+//! **How a month is computed.** The rules run chunk by chunk (`simulate::Prepared::run_chunk`),
+//! and each chunk is carried through the month at once — assessed, applied, granted, paid,
+//! added to the year and to the month's stock — while its outcome is in the cache; the month's
+//! outcome of the whole population is never held, nor a copy of it per stage. What a month
+//! carries to the next is only what the next needs: the statuses and the means-tested monthly
+//! benefits granted (held until the next assessment), the cycle, and which once-a-year
+//! benefits were paid. The month's incomes and housing costs live beside the population
+//! (`columns::Varying`) instead of in a copy of it. Stocks are summed as integers per chunk
+//! and put together in population order, so they are the same on any number of threads.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
