@@ -36,22 +36,33 @@
 //!
 //! All draws are counter-based (`crate::draw`): the projection is the same on any number of
 //! threads.
+//!
+//! **How a month is computed.** The rules run chunk by chunk (`simulate::Prepared::run_chunk`),
+//! and each chunk is carried through the month at once — assessed, applied, granted, paid,
+//! added to the year and to the month's stock — while its outcome is in the cache; the month's
+//! outcome of the whole population is never held, nor a copy of it per stage. What a month
+//! carries to the next is only what the next needs: the statuses and the means-tested monthly
+//! benefits granted (held until the next assessment), the cycle, and which once-a-year
+//! benefits were paid. The month's incomes and housing costs live beside the population
+//! (`columns::Varying`) instead of in a copy of it. Stocks are summed as integers per chunk
+//! and put together in population order, so they are the same on any number of threads.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::columns::Varying;
 use crate::date::Period;
 use crate::draw::{self, MILLION, Purpose};
 use crate::fixed::{self, CENT, SCALE};
 use crate::parameters::ParameterSet;
 use crate::population::Population;
 use crate::profile::Profile;
-use crate::schema::{Kind, Schema};
+use crate::schema::{Kind, Level, Schema};
 use crate::script::Rules;
 use crate::simulate::{DEFAULT_CHUNK, Outcome, SimulationError, prepare};
-use crate::summary::{Summary, TotalError, summarize};
+use crate::summary::{Paid, Summary, Sums};
 
 /// Take-up household types.
 pub const HOUSEHOLD_TYPES: [&str; 3] = ["pensioners", "with_children", "other"];
@@ -246,16 +257,6 @@ pub fn project(
             message: "an annual projection follows at most 64 benefits".into(),
         });
     }
-    let kinds = household_types(population);
-    let ids = population.households.id.keys();
-    let draws: Vec<u32> = ids
-        .par_iter()
-        .map(|&id| draw::millionths(behaviour.seed, Purpose::TakeUp, id, 0))
-        .collect();
-    let cycle: Vec<u32> = ids
-        .par_iter()
-        .map(|&id| draw::millionths(behaviour.seed, Purpose::Cycle, id, 0))
-        .collect();
     let rates: Vec<&TakeUp> = population
         .municipalities
         .iter()
@@ -276,243 +277,462 @@ pub fn project(
                 .collect()
         })
         .collect();
-    let council = &population.households.municipality;
+    let fixed = Fixed {
+        schema,
+        population,
+        seed: behaviour.seed,
+        kinds: household_types(population),
+        rates,
+        status_values,
+    };
     let mut jobs = Jobs::new(population, &behaviour.dynamics);
-    let mut month_population = Arc::clone(population);
     let seasons: Vec<Option<&[i64; 12]>> = population
         .municipalities
         .iter()
         .map(|slug| behaviour.dynamics.housing_by_month.get(slug))
         .collect();
     let seasonal = seasons.iter().any(Option::is_some);
+    // The month's incomes and housing costs, where they are not the population's own.
+    let mut income: Option<Vec<i64>> = None;
+    let mut housing_costs: Option<Vec<i64>> = None;
     let outputs = schema.statuses.len() + schema.benefits.len();
     let mut annual = Annual {
         outcome: Outcome::zeroed(schema, n),
         received: vec![vec![0; n]; outputs],
         by_month: Vec::with_capacity(12),
     };
-    // What the last assessment granted (means-tested benefits and statuses), held until the
-    // next; and what is paid this month.
-    let mut granted = Outcome::zeroed(schema, n);
-    let mut paid = Outcome::zeroed(schema, n);
-    // Each household's cycle length and its next assessment month.
-    let mut cycle_len = vec![1u8; n];
-    let mut next = vec![1u8; n];
-    // Yearly and one-off benefits already paid this year, one bit per benefit.
-    let mut paid_once = vec![0u64; n];
-    let mut assessed = vec![false; n];
-    let mut value = vec![0i64; n];
+    let mut state = State::new(schema, n);
     for month in 1..=12u8 {
         if month > 1 && jobs.active() {
-            let incomes = &mut Arc::make_mut(&mut month_population).persons.income;
+            let incomes = income.get_or_insert_with(|| population.persons.income.clone());
             jobs.step(population, behaviour.seed, month, incomes);
         }
         if seasonal {
-            let costs = &mut Arc::make_mut(&mut month_population)
-                .households
-                .housing_costs;
+            let costs = housing_costs.get_or_insert_with(|| vec![0; n]);
             month_costs(population, &seasons, month, costs);
         }
+        let varying = Varying {
+            income: income.as_deref().unwrap_or(&population.persons.income),
+            housing_costs: housing_costs
+                .as_deref()
+                .unwrap_or(&population.households.housing_costs),
+        };
         let period = Period { year, month };
-        let prepared = prepare(rules, parameters, schema, &month_population, period, true)?;
-        let now = prepared.run(&month_population, DEFAULT_CHUNK)?;
-        if month == 1 {
-            annual.outcome.assumed = now.assumed.clone();
-            // The cycle: as long as a status lasts, and January somewhere in it.
-            cycle_len
-                .par_iter_mut()
-                .zip(next.par_iter_mut())
-                .zip(&now.status_months)
-                .zip(&cycle)
-                .for_each(|(((len, next), &months), &u)| {
-                    // A policy that does not say how long a status lasts is assessed monthly.
-                    *len = months.max(1);
-                    let phase = (u64::from(u) * u64::from(*len) / u64::from(MILLION)) as u8;
-                    // January's assessment lasts until the cycle's next point.
-                    *next = 1 + if phase == 0 { *len } else { phase };
-                });
-            assessed.fill(true);
-        } else {
-            assessed
-                .par_iter_mut()
-                .zip(next.par_iter_mut())
-                .zip(&cycle_len)
-                .for_each(|((a, next), &len)| {
-                    *a = *next == month;
-                    if *a {
-                        *next = month + len;
-                    }
-                });
-        }
-        // What each household would get this month, a month's worth: the means-tested
-        // benefits (yearly and one-off as a twelfth) and the value of its statuses.
-        value.par_iter_mut().for_each(|v| *v = 0);
-        for (b, benefit) in schema.benefits.iter().enumerate() {
-            if !benefit.means_tested {
-                continue;
+        // Planning reads only which columns the population has, not their values.
+        let prepared = prepare(rules, parameters, schema, population, period, true)?;
+        let chunks = prepared.chunks(population, DEFAULT_CHUNK)?;
+        // Each chunk of households is run through the rules and carried through the month at
+        // once, into its own slices of the year: the month's outcome is never held whole.
+        let mut views = Vec::with_capacity(chunks.len());
+        {
+            let mut rest = View::of(&mut annual, &mut state);
+            for &(_, s, e) in &chunks {
+                views.push(rest.take(e - s));
             }
-            let twelfth = benefit.kind != Kind::Monthly;
-            value
-                .par_iter_mut()
-                .zip(&now.amounts[b])
-                .for_each(|(v, &a)| *v += if twelfth { a / 12 } else { a });
         }
-        for (k, held_k) in now.statuses.iter().enumerate() {
-            value
-                .par_iter_mut()
-                .zip(held_k)
-                .zip(council)
-                .for_each(|((v, &held), &m)| {
-                    if held {
-                        *v += status_values[m as usize][k];
-                    }
-                });
-        }
-        // Who applies at this assessment: one draw per household for the year.
-        let applies: Vec<bool> = (0..n)
-            .into_par_iter()
-            .map(|i| {
-                assessed[i]
-                    && draws[i] < rates[council[i] as usize].chance(kinds[i], value[i] / CENT)
+        let parts: Vec<Result<(u16, Sums), SimulationError>> = chunks
+            .par_iter()
+            .zip(views)
+            .map(|(&chunk, mut view)| {
+                let now = prepared.run_chunk(population, varying, chunk)?;
+                Ok((chunk.0, fixed.month(month, chunk.1, &now, &mut view)))
             })
             .collect();
-        // Statuses: granted at the assessment, held until the next.
-        for k in 0..schema.statuses.len() {
-            granted.statuses[k]
-                .par_iter_mut()
-                .zip(&now.statuses[k])
-                .zip(&assessed)
-                .zip(&applies)
-                .for_each(|(((g, &held), &a), &yes)| {
-                    if a {
-                        *g = yes && held;
-                    }
-                });
-            paid.statuses[k].copy_from_slice(&granted.statuses[k]);
+        // The first failure in population order, whatever finished first.
+        let parts = parts.into_iter().collect::<Result<Vec<_>, _>>()?;
+        let assumed = prepared.assumed(population);
+        annual
+            .by_month
+            .push(Sums::finish(population, schema, &assumed, &parts)?);
+        if month == 1 {
+            annual.outcome.assumed = assumed;
         }
-        for (b, benefit) in schema.benefits.iter().enumerate() {
-            let bit = 1u64 << b;
-            let Outcome {
-                amounts,
-                state,
-                persons_paid,
-                ..
-            } = &mut granted;
-            if benefit.means_tested {
-                // Granted at the assessment with that month's amount, held until the next.
-                amounts[b]
-                    .par_iter_mut()
-                    .zip(&now.amounts[b])
-                    .zip(&assessed)
-                    .zip(&applies)
-                    .for_each(|(((g, &a), &at), &yes)| {
-                        if at {
-                            *g = if yes { a } else { 0 };
-                        }
-                    });
-                copy_where(&mut state[b], &now.state[b], &assessed, &applies);
-                copy_where(
-                    &mut persons_paid[b],
-                    &now.persons_paid[b],
-                    &assessed,
-                    &applies,
-                );
-            } else {
-                // Paid whenever the rules give it.
-                amounts[b].copy_from_slice(&now.amounts[b]);
-                state[b].copy_from_slice(&now.state[b]);
-                persons_paid[b].copy_from_slice(&now.persons_paid[b]);
-            }
-            let once = benefit.kind != Kind::Monthly;
-            // Paid this month: a monthly benefit each month of its grant; a yearly or one-off
-            // one when first granted (a means-tested one at an assessment).
-            let pay: Vec<bool> = (0..n)
-                .into_par_iter()
-                .map(|i| {
-                    let g = granted.amounts[b][i] > 0;
-                    if !once {
-                        g
-                    } else {
-                        g && paid_once[i] & bit == 0 && (!benefit.means_tested || assessed[i])
-                    }
-                })
-                .collect();
-            if once {
-                paid_once
-                    .par_iter_mut()
-                    .zip(&pay)
-                    .for_each(|(p, &y)| *p |= if y { bit } else { 0 });
-            }
-            select(&mut paid.amounts[b], &granted.amounts[b], &pay);
-            select(&mut paid.state[b], &granted.state[b], &pay);
-            select(&mut paid.persons_paid[b], &granted.persons_paid[b], &pay);
-        }
-        // The year so far.
-        let bit = 1u16 << (month - 1);
-        let o = &mut annual.outcome;
-        for k in 0..schema.statuses.len() {
-            o.statuses[k]
-                .par_iter_mut()
-                .zip(&paid.statuses[k])
-                .zip(annual.received[k].par_iter_mut())
-                .for_each(|((y, &p), r)| {
-                    *y |= p;
-                    *r |= if p { bit } else { 0 };
-                });
-        }
-        let statuses = schema.statuses.len();
-        for b in 0..schema.benefits.len() {
-            o.amounts[b]
-                .par_iter_mut()
-                .zip(&paid.amounts[b])
-                .zip(annual.received[statuses + b].par_iter_mut())
-                .for_each(|((y, &p), r)| {
-                    *y += p;
-                    *r |= if p > 0 { bit } else { 0 };
-                });
-            o.state[b]
-                .par_iter_mut()
-                .zip(&paid.state[b])
-                .for_each(|(y, &p)| *y += p);
-            o.persons_paid[b]
-                .par_iter_mut()
-                .zip(&paid.persons_paid[b])
-                .for_each(|(y, &p)| *y = (*y).max(p));
-        }
-        paid.assumed = now.assumed.clone();
-        annual.by_month.push(
-            summarize(&month_population, &paid)
-                .map_err(|e: TotalError| SimulationError::from(e))?,
-        );
         done(month);
     }
     Ok(annual)
 }
 
-/// `out[i] = from[i]` where household `i` was assessed, or 0 where it did not apply.
-fn copy_where<T: Copy + Default + Send + Sync>(
-    out: &mut [T],
-    from: &[T],
-    assessed: &[bool],
-    applies: &[bool],
-) {
-    out.par_iter_mut()
-        .zip(from)
-        .zip(assessed)
-        .zip(applies)
-        .for_each(|(((o, &f), &at), &yes)| {
-            if at {
-                *o = if yes { f } else { T::default() };
-            }
-        });
+/// What a projection knows before its first month.
+struct Fixed<'a> {
+    schema: &'a Schema,
+    population: &'a Population,
+    seed: u64,
+    /// Each household's take-up type.
+    kinds: Vec<u8>,
+    /// Take-up by municipality index.
+    rates: Vec<&'a TakeUp>,
+    /// What holding each status is worth a month (fixed units), by municipality index.
+    status_values: Vec<Vec<i64>>,
 }
 
-/// `out[i] = from[i]` where `pay[i]`, else 0.
-fn select<T: Copy + Default + Send + Sync>(out: &mut [T], from: &[T], pay: &[bool]) {
-    out.par_iter_mut()
-        .zip(from)
-        .zip(pay)
-        .for_each(|((o, &f), &y)| *o = if y { f } else { T::default() });
+/// What the year carries from month to month besides its results, per household.
+struct State {
+    /// What the last assessment granted, held until the next: statuses, and the means-tested
+    /// monthly benefits (amount, state's part, persons paid; empty for other benefits). A
+    /// means-tested yearly or one-off benefit is paid only at the assessment that grants it
+    /// and a benefit without a means test whenever the rules give it, so neither is held.
+    statuses: Vec<Vec<bool>>,
+    amounts: Vec<Vec<i64>>,
+    state: Vec<Vec<i64>>,
+    persons: Vec<Vec<u8>>,
+    /// The household's cycle length and its next assessment month.
+    cycle_len: Vec<u8>,
+    next: Vec<u8>,
+    /// Yearly and one-off benefits already paid this year, one bit per benefit.
+    paid_once: Vec<u64>,
+}
+
+impl State {
+    fn new(schema: &Schema, n: usize) -> State {
+        let held = |b: &crate::schema::Benefit| b.means_tested && b.kind == Kind::Monthly;
+        fn column<T: Clone + Default>(keep: bool, n: usize) -> Vec<T> {
+            if keep {
+                vec![T::default(); n]
+            } else {
+                Vec::new()
+            }
+        }
+        State {
+            statuses: vec![vec![false; n]; schema.statuses.len()],
+            amounts: schema.benefits.iter().map(|b| column(held(b), n)).collect(),
+            state: schema
+                .benefits
+                .iter()
+                .map(|b| column(held(b) && b.state_share.is_some(), n))
+                .collect(),
+            persons: schema
+                .benefits
+                .iter()
+                .map(|b| column(held(b) && b.level == Level::Person, n))
+                .collect(),
+            cycle_len: vec![1; n],
+            next: vec![1; n],
+            paid_once: vec![0; n],
+        }
+    }
+}
+
+/// One chunk's slices of the year's results and of its [`State`]; an output that is not kept
+/// has an empty slice.
+struct View<'a> {
+    year_statuses: Vec<&'a mut [bool]>,
+    year_amounts: Vec<&'a mut [i64]>,
+    year_state: Vec<&'a mut [i64]>,
+    year_persons: Vec<&'a mut [u8]>,
+    received: Vec<&'a mut [u16]>,
+    statuses: Vec<&'a mut [bool]>,
+    amounts: Vec<&'a mut [i64]>,
+    state: Vec<&'a mut [i64]>,
+    persons: Vec<&'a mut [u8]>,
+    cycle_len: &'a mut [u8],
+    next: &'a mut [u8],
+    paid_once: &'a mut [u64],
+}
+
+/// Mutable slices of columns.
+fn slices<T>(columns: &mut [Vec<T>]) -> Vec<&mut [T]> {
+    columns.iter_mut().map(|c| &mut c[..]).collect()
+}
+
+/// The first `len` rows of each column (an empty one stays empty), leaving the rest in place.
+fn heads<'a, T>(columns: &mut [&'a mut [T]], len: usize) -> Vec<&'a mut [T]> {
+    columns.iter_mut().map(|c| head(c, len)).collect()
+}
+
+fn head<'a, T>(column: &mut &'a mut [T], len: usize) -> &'a mut [T] {
+    let all = std::mem::take(column);
+    if all.is_empty() {
+        return all;
+    }
+    let (head, tail) = all.split_at_mut(len);
+    *column = tail;
+    head
+}
+
+impl<'a> View<'a> {
+    fn of(annual: &'a mut Annual, state: &'a mut State) -> View<'a> {
+        let o = &mut annual.outcome;
+        View {
+            year_statuses: slices(&mut o.statuses),
+            year_amounts: slices(&mut o.amounts),
+            year_state: slices(&mut o.state),
+            year_persons: slices(&mut o.persons_paid),
+            received: slices(&mut annual.received),
+            statuses: slices(&mut state.statuses),
+            amounts: slices(&mut state.amounts),
+            state: slices(&mut state.state),
+            persons: slices(&mut state.persons),
+            cycle_len: &mut state.cycle_len,
+            next: &mut state.next,
+            paid_once: &mut state.paid_once,
+        }
+    }
+
+    /// The next `len` households, taken off the front.
+    fn take(&mut self, len: usize) -> View<'a> {
+        View {
+            year_statuses: heads(&mut self.year_statuses, len),
+            year_amounts: heads(&mut self.year_amounts, len),
+            year_state: heads(&mut self.year_state, len),
+            year_persons: heads(&mut self.year_persons, len),
+            received: heads(&mut self.received, len),
+            statuses: heads(&mut self.statuses, len),
+            amounts: heads(&mut self.amounts, len),
+            state: heads(&mut self.state, len),
+            persons: heads(&mut self.persons, len),
+            cycle_len: head(&mut self.cycle_len, len),
+            next: head(&mut self.next, len),
+            paid_once: head(&mut self.paid_once, len),
+        }
+    }
+}
+
+/// How a benefit's granted values come about.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Grant {
+    /// Without a means test: whenever the rules give it.
+    Always,
+    /// Means-tested, yearly or one-off: at the assessment, paid then or never.
+    AtAssessment,
+    /// Means-tested, monthly: at the assessment, held until the next.
+    Held,
+}
+
+impl Grant {
+    fn of(benefit: &crate::schema::Benefit) -> Grant {
+        match (benefit.means_tested, benefit.kind) {
+            (false, _) => Grant::Always,
+            (true, Kind::Monthly) => Grant::Held,
+            (true, _) => Grant::AtAssessment,
+        }
+    }
+
+    /// What each household of a chunk is granted this month (into `out`) of a value the rules
+    /// gave as `now` (amount, state's part, persons paid); `held` is what a [`Grant::Held`]
+    /// benefit holds (empty for the others). Branch-free loops, one per kind, that vectorise.
+    fn values<T: Copy + Default>(
+        self,
+        now: &[T],
+        held: &mut [T],
+        assessed: &[bool],
+        applies: &[bool],
+        out: &mut [T],
+    ) {
+        match self {
+            Grant::Always => out.copy_from_slice(now),
+            Grant::AtAssessment => {
+                for ((o, &v), &yes) in out.iter_mut().zip(now).zip(applies) {
+                    *o = if yes { v } else { T::default() };
+                }
+            }
+            Grant::Held => {
+                for (((o, g), &v), (&at, &yes)) in out
+                    .iter_mut()
+                    .zip(held.iter_mut())
+                    .zip(now)
+                    .zip(assessed.iter().zip(applies))
+                {
+                    let granted = if yes { v } else { T::default() };
+                    *g = if at { granted } else { *g };
+                    *o = *g;
+                }
+            }
+        }
+    }
+}
+
+impl Fixed<'_> {
+    /// Carries households `first..first + now.len()` (one chunk, of one council) through
+    /// `month`, whose rules gave `now`: who is assessed and applies, what is granted and
+    /// paid, the year so far (`view`); and the month's stock of the chunk. Column by column
+    /// over the chunk, whose values stay in the cache.
+    fn month(&self, month: u8, first: usize, now: &Outcome, view: &mut View) -> Sums {
+        let schema = self.schema;
+        let statuses = schema.statuses.len();
+        let len = now.len();
+        let rows = first..first + len;
+        let h = &self.population.households;
+        let fp = &h.first_person[first..=first + len];
+        let council = &h.municipality[rows.clone()];
+        let ids = &h.id.keys()[rows.clone()];
+        let kinds = &self.kinds[rows];
+        let sizes: Vec<i64> = fp.windows(2).map(|w| i64::from(w[1] - w[0])).collect();
+        let bit = 1u16 << (month - 1);
+        let mut sums = Sums::new(schema);
+        sums.households(len as i128, i128::from(fp[len] - fp[0]));
+        let mut assessed = vec![true; len];
+        if month == 1 {
+            // The cycle: as long as a status lasts (a policy that does not say is assessed
+            // monthly), and January somewhere in it.
+            for (((cycle_len, next), &months), &id) in view
+                .cycle_len
+                .iter_mut()
+                .zip(&mut *view.next)
+                .zip(&now.status_months)
+                .zip(ids)
+            {
+                let cycle = months.max(1);
+                let u = draw::millionths(self.seed, Purpose::Cycle, id, 0);
+                let phase = (u64::from(u) * u64::from(cycle) / u64::from(MILLION)) as u8;
+                *cycle_len = cycle;
+                // January's assessment lasts until the cycle's next point.
+                *next = 1 + if phase == 0 { cycle } else { phase };
+            }
+        } else {
+            for ((a, next), &cycle) in assessed
+                .iter_mut()
+                .zip(&mut *view.next)
+                .zip(&*view.cycle_len)
+            {
+                *a = *next == month;
+                if *a {
+                    *next = month + cycle;
+                }
+            }
+        }
+        // What each household would get this month, a month's worth: the means-tested
+        // benefits (yearly and one-off as a twelfth) and the value of its statuses.
+        let mut value = vec![0i64; len];
+        for (b, benefit) in schema.benefits.iter().enumerate() {
+            if benefit.means_tested {
+                let twelfth = benefit.kind != Kind::Monthly;
+                for (v, &a) in value.iter_mut().zip(&now.amounts[b]) {
+                    *v += if twelfth { a / 12 } else { a };
+                }
+            }
+        }
+        for (k, held_k) in now.statuses.iter().enumerate() {
+            for ((v, &held), &m) in value.iter_mut().zip(held_k).zip(council) {
+                if held {
+                    *v += self.status_values[m as usize][k];
+                }
+            }
+        }
+        // Who applies at this assessment: one draw per household for the year.
+        let applies: Vec<bool> = (0..len)
+            .map(|j| {
+                assessed[j]
+                    && draw::millionths(self.seed, Purpose::TakeUp, ids[j], 0)
+                        < self.rates[council[j] as usize].chance(kinds[j], value[j] / CENT)
+            })
+            .collect();
+        // Statuses: granted at the assessment, held until the next.
+        for k in 0..statuses {
+            let (mut households, mut persons) = (0i64, 0i64);
+            let (granted, year) = (&mut *view.statuses[k], &mut *view.year_statuses[k]);
+            for ((((g, y), r), (&at, &yes)), (&held_now, &size)) in granted
+                .iter_mut()
+                .zip(year.iter_mut())
+                .zip(view.received[k].iter_mut())
+                .zip(assessed.iter().zip(&applies))
+                .zip(now.statuses[k].iter().zip(&sizes))
+            {
+                *g = if at { yes && held_now } else { *g };
+                let held = *g;
+                *y |= held;
+                *r |= if held { bit } else { 0 };
+                households += i64::from(held);
+                persons += i64::from(held) * size;
+            }
+            sums.statuses_held(k, households.into(), persons.into());
+        }
+        // Benefits: the amount paid this month first, then its state's part and persons. The
+        // month's stock is summed in 64 bits over blocks of households small enough that no
+        // block's sum can wrap (each amount is at most `fixed::MAX_AMOUNT`), then in 128.
+        const BLOCK: usize = 4_096;
+        let mut paid = vec![0i64; len];
+        let mut extra = vec![0i64; len];
+        let mut persons_paid = vec![0u8; len];
+        for (b, benefit) in schema.benefits.iter().enumerate() {
+            let grant = Grant::of(benefit);
+            grant.values(
+                &now.amounts[b],
+                view.amounts[b],
+                &assessed,
+                &applies,
+                &mut paid,
+            );
+            // Paid this month: a monthly benefit each month of its grant; a yearly or one-off
+            // one when first granted (a means-tested one at an assessment, which `applies`
+            // implies).
+            if benefit.kind != Kind::Monthly {
+                let flag = 1u64 << b;
+                for (p, once) in paid.iter_mut().zip(&mut *view.paid_once) {
+                    let pay = (*p > 0) & (*once & flag == 0);
+                    *once |= if pay { flag } else { 0 };
+                    *p = if pay { *p } else { 0 };
+                }
+            }
+            // The year so far, and the month's stock.
+            let mut stock = Paid::default();
+            let (year, received) = (
+                &mut *view.year_amounts[b],
+                &mut *view.received[statuses + b],
+            );
+            for ((y, r), &a) in year.iter_mut().zip(received.iter_mut()).zip(&paid) {
+                *y += a;
+                *r |= if a > 0 { bit } else { 0 };
+            }
+            for block in paid.chunks(BLOCK) {
+                let (households, cents) = block.iter().fold((0i64, 0i64), |(h, c), &a| {
+                    (h + i64::from(a > 0), c + a / CENT)
+                });
+                stock.households += i128::from(households);
+                stock.cents += i128::from(cents);
+            }
+            if now.state[b].is_empty() {
+                stock.council_cents = stock.cents;
+            } else {
+                grant.values(
+                    &now.state[b],
+                    view.state[b],
+                    &assessed,
+                    &applies,
+                    &mut extra,
+                );
+                for ((y, s), &a) in view.year_state[b].iter_mut().zip(&mut extra).zip(&paid) {
+                    *s = if a > 0 { *s } else { 0 };
+                    *y += *s;
+                }
+                for (block, paid) in extra.chunks(BLOCK).zip(paid.chunks(BLOCK)) {
+                    let (state, council) = block
+                        .iter()
+                        .zip(paid)
+                        .fold((0i64, 0i64), |(st, co), (&s, &a)| {
+                            (st + s / CENT, co + (a - s) / CENT)
+                        });
+                    stock.state_cents += i128::from(state);
+                    stock.council_cents += i128::from(council);
+                }
+            }
+            if now.persons_paid[b].is_empty() {
+                stock.persons = paid
+                    .iter()
+                    .zip(&sizes)
+                    .map(|(&a, &size)| if a > 0 { i128::from(size) } else { 0 })
+                    .sum();
+            } else {
+                let now_persons = &now.persons_paid[b];
+                grant.values(
+                    now_persons,
+                    view.persons[b],
+                    &assessed,
+                    &applies,
+                    &mut persons_paid,
+                );
+                let year = &mut *view.year_persons[b];
+                let mut persons = 0i64;
+                for ((y, &p), &a) in year.iter_mut().zip(&persons_paid).zip(&paid) {
+                    let p = if a > 0 { p } else { 0 };
+                    *y = (*y).max(p);
+                    persons += i64::from(p);
+                }
+                stock.persons = i128::from(persons);
+            }
+            sums.paid(b, &stock);
+        }
+        sums
+    }
 }
 
 /// Writes every household's housing costs in `month` into `out`: its yearly average (in

@@ -649,7 +649,29 @@ impl Program {
         rows: Range<usize>,
         sinks: &mut [Sink],
     ) -> Result<(), RunError> {
+        self.run_with(population, Varying::of(population), rows, sinks)
+    }
+
+    /// [`Program::run`] with the incomes and housing costs of `varying` in place of the
+    /// population's own (a month of a year: see [`Varying`]).
+    ///
+    /// # Panics
+    ///
+    /// If `varying` does not have one income per person and one housing cost per household of
+    /// `population` (the caller builds it from that population).
+    pub fn run_with(
+        &self,
+        population: &Population,
+        varying: Varying,
+        rows: Range<usize>,
+        sinks: &mut [Sink],
+    ) -> Result<(), RunError> {
         assert_eq!(sinks.len(), self.roots.len(), "one sink per root");
+        assert!(
+            varying.income.len() == population.person_count()
+                && varying.housing_costs.len() == population.household_count(),
+            "one income per person and one housing cost per household"
+        );
         let fp = &population.households.first_person;
         // The most members in any tile sizes the slots.
         let mut widest = 0;
@@ -679,7 +701,7 @@ impl Program {
         if scratch.len() < 2 * cap + 1 {
             scratch.resize(2 * cap + 1, 0);
         }
-        let result = run_tiles(self, population, rows, sinks, &mut slots);
+        let result = run_tiles(self, population, varying, rows, sinks, &mut slots);
         SLOTS.with(|s| *s.borrow_mut() = slots);
         result
     }
@@ -696,6 +718,7 @@ impl Program {
 fn run_tiles(
     program: &Program,
     population: &Population,
+    varying: Varying,
     rows: Range<usize>,
     sinks: &mut [Sink],
     slots: &mut [Vec<i64>],
@@ -710,6 +733,7 @@ fn run_tiles(
         offsets.extend(fp[start..=end].iter().map(|&o| o - fp[start]));
         let tile = Tile {
             population,
+            varying,
             households: (start, end),
             persons: (fp[start] as usize, fp[end] as usize),
             offsets: &offsets,
@@ -814,10 +838,41 @@ fn overflow_message(kind: Kind) -> String {
     format!("`{what}` overflowed: a value is too large")
 }
 
+/// The columns of a population that change from month to month in a year's projection:
+/// incomes (jobs lost and found) and housing costs (the seasons). A month is run with its own
+/// columns beside the population instead of a copy of the whole population with them.
+#[derive(Clone, Copy)]
+pub struct Varying<'a> {
+    /// Per person, fixed units.
+    pub income: &'a [i64],
+    /// Per household, fixed units.
+    pub housing_costs: &'a [i64],
+}
+
+impl<'a> Varying<'a> {
+    /// The population's own.
+    pub fn of(population: &'a Population) -> Varying<'a> {
+        Varying {
+            income: &population.persons.income,
+            housing_costs: &population.households.housing_costs,
+        }
+    }
+}
+
+/// The declared inputs of [`Varying`]: income and housing costs (looked up once).
+fn varying_inputs() -> (inputs::Index, inputs::Index) {
+    static FOUND: std::sync::OnceLock<(inputs::Index, inputs::Index)> = std::sync::OnceLock::new();
+    *FOUND.get_or_init(|| {
+        let index = |name| inputs::find(name).expect("income and housing_costs are declared").0;
+        (index("income"), index("housing_costs"))
+    })
+}
+
 /// The rows of one tile.
 #[derive(Clone, Copy)]
 struct Tile<'a> {
     population: &'a Population,
+    varying: Varying<'a>,
     households: (usize, usize),
     persons: (usize, usize),
     /// Member offsets of the tile's households, from 0.
@@ -840,6 +895,9 @@ impl<'a> Tile<'a> {
             Level::Person => self.persons.0..self.persons.1,
         };
         match which {
+            // The inputs a year changes month by month come from the month's columns.
+            Input::Declared(i) if i == varying_inputs().0 => &self.varying.income[rows],
+            Input::Declared(i) if i == varying_inputs().1 => &self.varying.housing_costs[rows],
             Input::Declared(i) => match inputs::get(i).storage {
                 inputs::Storage::Numbers { get, .. } => {
                     &get(self.population).expect("the script checked that the column exists")[rows]

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::columns::{self, Column, Level as ColumnLevel, Program, Sink};
+use crate::columns::{self, Column, Level as ColumnLevel, Program, Sink, Varying};
 use crate::date::Period;
 use crate::fixed::{self, CENT, SCALE};
 use crate::inputs;
@@ -269,20 +269,48 @@ impl Prepared {
         population: &Arc<Population>,
         chunk_size: usize,
     ) -> Result<Outcome, SimulationError> {
+        let chunks = self.chunks(population, chunk_size)?;
+        let n = population.household_count();
+        let mut out = Outcome::zeroed(&self.schema, n);
+        // Each chunk writes its own slice of the outcome: no copies, no locks.
+        let mut work = Vec::with_capacity(chunks.len());
+        {
+            let mut rest = Dest::of(&mut out);
+            for &(m, s, e) in &chunks {
+                let (head, tail) = rest.split(e - s);
+                work.push((m, s, e, head));
+                rest = tail;
+            }
+        }
+        let varying = Varying::of(population);
+        let results: Vec<Result<(), SimulationError>> = work
+            .into_par_iter()
+            .map(|(m, s, e, dest)| self.run_into(population, varying, m, s, e, dest))
+            .collect();
+        // The first failure in population order, whatever finished first.
+        results.into_iter().collect::<Result<(), _>>()?;
+        out.assumed = self.assumed(population);
+        Ok(out)
+    }
+
+    /// The chunks a run of `population` goes in, in population order: (municipality index,
+    /// first household, end), each within one council and at most `chunk_size` households
+    /// (see [`chunk_size`]). An error if the rules were prepared for another population.
+    pub fn chunks(
+        &self,
+        population: &Population,
+        chunk_size: usize,
+    ) -> Result<Vec<(u16, usize, usize)>, SimulationError> {
         let mismatch = |what: String| SimulationError::Output {
             message: format!("the rules were prepared for another population: {what}"),
         };
         if optional_columns(population) != self.columns {
             return Err(mismatch("its optional columns differ".into()));
         }
-        let mut programs = Vec::with_capacity(population.municipalities.len());
-        for slug in &population.municipalities {
-            programs.push(self.by_municipality.get(slug));
-        }
         let segments = population.segments();
         for &(m, ..) in &segments {
-            if programs[m as usize].is_none() {
-                let slug = &population.municipalities[m as usize];
+            let slug = &population.municipalities[m as usize];
+            if !self.by_municipality.contains_key(slug) {
                 return Err(mismatch(format!("{slug} was not prepared")));
             }
         }
@@ -300,42 +328,82 @@ impl Prepared {
                 s = e;
             }
         }
-        let n = population.household_count();
-        let mut out = Outcome::zeroed(&self.schema, n);
-        // Each chunk writes its own slice of the outcome: no copies, no locks.
-        let mut work = Vec::with_capacity(chunks.len());
+        Ok(chunks)
+    }
+
+    /// Runs the rules over one chunk of [`Prepared::chunks`] (households `s..e`, all of council
+    /// `m`), with the month's incomes and housing costs of `varying`: the chunk's outcome, its
+    /// household 0 being household `s` of the population (`assumed` is left empty: see
+    /// [`Prepared::assumed`]). A year's projection takes a month chunk by chunk, so that a
+    /// whole population's outcome of the month is never held.
+    pub fn run_chunk(
+        &self,
+        population: &Population,
+        varying: Varying,
+        (m, s, e): (u16, usize, usize),
+    ) -> Result<Outcome, SimulationError> {
+        if varying.income.len() != population.person_count()
+            || varying.housing_costs.len() != population.household_count()
         {
-            let mut rest = Dest {
-                statuses: out.statuses.iter_mut().map(|v| &mut v[..]).collect(),
-                amounts: out.amounts.iter_mut().map(|v| &mut v[..]).collect(),
-                state: out.state.iter_mut().map(|v| &mut v[..]).collect(),
-                persons: out.persons_paid.iter_mut().map(|v| &mut v[..]).collect(),
-                status_months: &mut out.status_months,
-            };
-            for &(m, s, e) in &chunks {
-                let (head, tail) = rest.split(e - s);
-                work.push((m, s, e, head));
-                rest = tail;
-            }
+            return Err(SimulationError::Output {
+                message: "a month's incomes and housing costs are not the population's".into(),
+            });
         }
-        let schema = &self.schema;
-        let results: Vec<Result<(), SimulationError>> = work
-            .into_par_iter()
-            .map(|(m, s, e, dest)| {
-                let (planned, _, shares) = programs[m as usize].expect("checked above");
-                run_chunk(schema, planned, shares, population, m, s, e, dest)
-            })
-            .collect();
-        // The first failure in population order, whatever finished first.
-        results.into_iter().collect::<Result<(), _>>()?;
-        for &(m, ..) in &segments {
-            let (_, resolved, _) = programs[m as usize].expect("checked above");
-            let assumed = resolved.assumed();
-            if !assumed.is_empty() {
-                out.assumed.insert(m, assumed);
-            }
+        if s > e || e > population.household_count() {
+            return Err(SimulationError::Output {
+                message: format!("households {s}..{e} are not in the population"),
+            });
         }
+        let mut out = Outcome::zeroed(&self.schema, e - s);
+        self.run_into(population, varying, m, s, e, Dest::of(&mut out))?;
         Ok(out)
+    }
+
+    /// Runs council `m`'s program over households `s..e` into `dest`.
+    fn run_into(
+        &self,
+        population: &Population,
+        varying: Varying,
+        m: u16,
+        s: usize,
+        e: usize,
+        dest: Dest,
+    ) -> Result<(), SimulationError> {
+        let slug = &population.municipalities[m as usize];
+        let Some((planned, _, shares)) = self.by_municipality.get(slug) else {
+            return Err(SimulationError::Output {
+                message: format!(
+                    "the rules were prepared for another population: {slug} was not prepared"
+                ),
+            });
+        };
+        run_chunk(
+            &self.schema,
+            planned,
+            shares,
+            population,
+            varying,
+            m,
+            s,
+            e,
+            dest,
+        )
+    }
+
+    /// The parameters that were assumed defaults, per municipality index of `population` (the
+    /// councils present that have some).
+    pub fn assumed(&self, population: &Population) -> BTreeMap<u16, Vec<Arc<Leaf>>> {
+        let mut out = BTreeMap::new();
+        for (m, ..) in population.segments() {
+            let slug = &population.municipalities[m as usize];
+            if let Some((_, resolved, _)) = self.by_municipality.get(slug) {
+                let assumed = resolved.assumed();
+                if !assumed.is_empty() {
+                    out.insert(m, assumed);
+                }
+            }
+        }
+        out
     }
 }
 
@@ -347,6 +415,7 @@ fn run_chunk(
     planned: &Planned,
     shares: &[Option<i64>],
     population: &Population,
+    varying: Varying,
     m: u16,
     s: usize,
     e: usize,
@@ -374,7 +443,7 @@ fn run_chunk(
         }
         planned
             .program
-            .run(population, s..e, &mut sinks)
+            .run_with(population, varying, s..e, &mut sinks)
             .map_err(|err| SimulationError::Script {
                 error: run_error(err, population, s),
                 municipality: population.municipalities[m as usize].clone(),
@@ -619,6 +688,16 @@ fn split_all<T>(v: Vec<&mut [T]>, len: usize) -> (Vec<&mut [T]>, Vec<&mut [T]>) 
 }
 
 impl<'a> Dest<'a> {
+    fn of(out: &'a mut Outcome) -> Dest<'a> {
+        Dest {
+            statuses: out.statuses.iter_mut().map(|v| &mut v[..]).collect(),
+            amounts: out.amounts.iter_mut().map(|v| &mut v[..]).collect(),
+            state: out.state.iter_mut().map(|v| &mut v[..]).collect(),
+            persons: out.persons_paid.iter_mut().map(|v| &mut v[..]).collect(),
+            status_months: &mut out.status_months,
+        }
+    }
+
     fn split(self, len: usize) -> (Dest<'a>, Dest<'a>) {
         let (s1, s2) = split_all(self.statuses, len);
         let (a1, a2) = split_all(self.amounts, len);

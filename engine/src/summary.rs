@@ -10,11 +10,13 @@
 //! 1 000 000 000 000 EUR a month (`fixed::MAX_AMOUNT`), so a year's total of all of Latvia
 //! (under a million households) at the input bound is about 1.2 × 10^16 EUR, within range.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use crate::fixed::CENT;
+use crate::parameters::Leaf;
 use crate::population::Population;
 use crate::schema::Schema;
 use crate::simulate::Outcome;
@@ -238,90 +240,180 @@ impl Summary {
 /// Sums an outcome per municipality.
 pub fn summarize(population: &Population, outcome: &Outcome) -> Result<Summary, TotalError> {
     let schema = &outcome.schema;
-    let measures = Arc::new(Measures::of(schema));
-    let width = measures.len();
     let (statuses, benefits) = (schema.statuses.len(), schema.benefits.len());
-    let money = measures.money();
-    // Sums in 128 bits, one per measure; checked into a row per municipality. Each segment (a
-    // run of one council's households) is summed on its own, in parallel; integer sums are the
-    // same in any order, so the rows do not depend on the threads.
+    // Each segment (a run of one council's households) is summed on its own, in parallel;
+    // integer sums are the same in any order, so the rows do not depend on the threads.
     let fp = &population.households.first_person;
     let segments = population.segments();
-    let segment_sums: Vec<Vec<i128>> = segments
+    let segment_sums: Vec<(u16, Sums)> = segments
         .par_iter()
-        .map(|&(_, start, end)| {
-            let mut s = vec![0i128; width];
+        .map(|&(m, start, end)| {
+            let mut s = Sums::new(schema);
             for i in start..end {
                 let size = i64::from(fp[i + 1] - fp[i]);
-                s[0] += 1;
-                s[1] += i128::from(size);
+                s.household(size);
                 // Counted separately: in an annual outcome a household can hold several in a
                 // year.
                 for k in 0..statuses {
-                    let yes = i128::from(outcome.statuses[k][i]);
-                    s[2 + 2 * k] += yes;
-                    s[3 + 2 * k] += yes * i128::from(size);
+                    if outcome.statuses[k][i] {
+                        s.status(k, size);
+                    }
                 }
                 for b in 0..benefits {
-                    let at = 2 + 2 * statuses + 4 * b;
                     let amount = outcome.amounts[b][i];
-                    if amount == 0 {
-                        continue;
+                    if amount != 0 {
+                        let persons = outcome.persons_of(b, i, size);
+                        s.benefit(b, amount, outcome.state_of(b, i), persons);
                     }
-                    let state = outcome.state_of(b, i);
-                    s[at] += 1;
-                    s[at + 1] += i128::from(outcome.persons_of(b, i, size));
-                    s[at + 2] += i128::from(amount / CENT);
-                    s[at + 3] += i128::from(state / CENT);
-                    s[money] += i128::from(amount / CENT);
-                    s[money + 1] += i128::from(state / CENT);
-                    s[money + 2] += i128::from((amount - state) / CENT);
                 }
             }
-            s
+            (m, s)
         })
         .collect();
-    let mut rows: Vec<Row> = Vec::new();
-    let mut sums: Vec<Vec<i128>> = Vec::new();
-    for (&(m, _, _), add) in segments.iter().zip(&segment_sums) {
-        let slug = &population.municipalities[m as usize];
-        if rows.last().is_none_or(|r| &r.municipality != slug) {
-            let mut row = Row::zero(&measures, slug);
-            row.assumed = outcome
-                .assumed
-                .get(&m)
-                .map(|leaves| {
-                    leaves
-                        .iter()
-                        .map(|l| l.path.replace("municipalities.default.", ""))
-                        .collect()
-                })
-                .unwrap_or_default();
-            rows.push(row);
-            sums.push(vec![0; width]);
-        }
-        let s = sums.last_mut().expect("just pushed");
-        for (s, a) in s.iter_mut().zip(add) {
-            *s += a;
+    Sums::finish(population, schema, &outcome.assumed, &segment_sums)
+}
+
+/// What some households were paid of one benefit, summed as [`Sums::benefit`] sums each:
+/// households paid, persons paid, and the whole cents of the amounts, of the state's parts and
+/// of the council's (`(amount − state) / CENT`, household by household).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Paid {
+    pub households: i128,
+    pub persons: i128,
+    pub cents: i128,
+    pub state_cents: i128,
+    pub council_cents: i128,
+}
+
+/// A summary's sums over some households of one council, in 128 bits (one per measure): what
+/// [`summarize`] adds up for each household, for a caller that has the households' values
+/// without an [`Outcome`] (a month of a year's projection, summed as it is computed).
+#[derive(Debug, Clone)]
+pub struct Sums {
+    sums: Vec<i128>,
+    statuses: usize,
+    money: usize,
+}
+
+impl Sums {
+    /// Nothing counted yet.
+    pub fn new(schema: &Schema) -> Sums {
+        // The layout of [`Measures`], without its names.
+        let (statuses, benefits) = (schema.statuses.len(), schema.benefits.len());
+        let money = 2 + 2 * statuses + 4 * benefits;
+        Sums {
+            sums: vec![0; money + 3],
+            statuses,
+            money,
         }
     }
-    for (row, s) in rows.iter_mut().zip(&sums) {
-        for (k, (v, &sum)) in row.values.iter_mut().zip(s).enumerate() {
-            *v = i64::try_from(sum).map_err(|_| TotalError {
-                measure: measures.names[k].clone(),
-                municipality: row.municipality.clone(),
-            })?;
+
+    /// A household of `size` persons.
+    #[inline]
+    pub fn household(&mut self, size: i64) {
+        self.households(1, i128::from(size));
+    }
+
+    /// `households` households of `persons` persons in all.
+    #[inline]
+    pub fn households(&mut self, households: i128, persons: i128) {
+        self.sums[0] += households;
+        self.sums[1] += persons;
+    }
+
+    /// A household of `size` persons holds status `k`.
+    #[inline]
+    pub fn status(&mut self, k: usize, size: i64) {
+        self.statuses_held(k, 1, i128::from(size));
+    }
+
+    /// `households` households of `persons` persons in all hold status `k`.
+    #[inline]
+    pub fn statuses_held(&mut self, k: usize, households: i128, persons: i128) {
+        self.sums[2 + 2 * k] += households;
+        self.sums[3 + 2 * k] += persons;
+    }
+
+    /// A household is paid `amount` (not 0) of benefit `b`, `state` of it by the state, to
+    /// `persons` persons (fixed units, whole cents).
+    #[inline]
+    pub fn benefit(&mut self, b: usize, amount: i64, state: i64, persons: i64) {
+        self.paid(
+            b,
+            &Paid {
+                households: 1,
+                persons: i128::from(persons),
+                cents: i128::from(amount / CENT),
+                state_cents: i128::from(state / CENT),
+                council_cents: i128::from((amount - state) / CENT),
+            },
+        );
+    }
+
+    /// What some households were paid of benefit `b`.
+    #[inline]
+    pub fn paid(&mut self, b: usize, p: &Paid) {
+        let (s, at, money) = (&mut self.sums, 2 + 2 * self.statuses + 4 * b, self.money);
+        s[at] += p.households;
+        s[at + 1] += p.persons;
+        s[at + 2] += p.cents;
+        s[at + 3] += p.state_cents;
+        s[money] += p.cents;
+        s[money + 1] += p.state_cents;
+        s[money + 2] += p.council_cents;
+    }
+
+    /// The summary of `parts` (municipality index and sums, in population order: a council's
+    /// consecutive parts make one row), with the parameters assumed per municipality index.
+    pub fn finish(
+        population: &Population,
+        schema: &Arc<Schema>,
+        assumed: &BTreeMap<u16, Vec<Arc<Leaf>>>,
+        parts: &[(u16, Sums)],
+    ) -> Result<Summary, TotalError> {
+        let measures = Arc::new(Measures::of(schema));
+        let width = measures.len();
+        let mut rows: Vec<Row> = Vec::new();
+        let mut sums: Vec<Vec<i128>> = Vec::new();
+        for (m, add) in parts {
+            let slug = &population.municipalities[*m as usize];
+            if rows.last().is_none_or(|r| &r.municipality != slug) {
+                let mut row = Row::zero(&measures, slug);
+                row.assumed = assumed
+                    .get(m)
+                    .map(|leaves| {
+                        leaves
+                            .iter()
+                            .map(|l| l.path.replace("municipalities.default.", ""))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                rows.push(row);
+                sums.push(vec![0; width]);
+            }
+            let s = sums.last_mut().expect("just pushed");
+            for (s, a) in s.iter_mut().zip(&add.sums) {
+                *s += a;
+            }
         }
+        for (row, s) in rows.iter_mut().zip(&sums) {
+            for (k, (v, &sum)) in row.values.iter_mut().zip(s).enumerate() {
+                *v = i64::try_from(sum).map_err(|_| TotalError {
+                    measure: measures.names[k].clone(),
+                    municipality: row.municipality.clone(),
+                })?;
+            }
+        }
+        let mut total = Row::zero(&measures, TOTAL);
+        for r in &rows {
+            total = total.combine(r, TOTAL, false)?;
+        }
+        Ok(Summary {
+            schema: schema.clone(),
+            rows,
+            total,
+        })
     }
-    let mut total = Row::zero(&measures, TOTAL);
-    for r in &rows {
-        total = total.combine(r, TOTAL, false)?;
-    }
-    Ok(Summary {
-        schema: schema.clone(),
-        rows,
-        total,
-    })
 }
 
 #[cfg(test)]
