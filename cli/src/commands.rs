@@ -311,7 +311,11 @@ pub fn calibrate(a: CalibrateArgs) -> Result<ExitCode> {
             a.municipality
         );
     }
-    for year in theirs.iter().map(|f| f.year).collect::<std::collections::BTreeSet<_>>() {
+    for year in theirs
+        .iter()
+        .map(|f| f.year)
+        .collect::<std::collections::BTreeSet<_>>()
+    {
         parse_year(&year.to_string()).map_err(|e| anyhow!("{origin}: {e}"))?;
         let selected = input::select_profiles(&profiles, &a.municipality, year)?;
         if selected.len() > 1 {
@@ -336,7 +340,11 @@ pub fn calibrate(a: CalibrateArgs) -> Result<ExitCode> {
         "fitting {} to {} figures of {origin} ({} years)",
         a.municipality,
         theirs.len(),
-        theirs.iter().map(|f| f.year).collect::<std::collections::BTreeSet<_>>().len()
+        theirs
+            .iter()
+            .map(|f| f.year)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
     );
     let started = Instant::now();
     let fit = calibrate::calibrate_council(
@@ -363,7 +371,8 @@ pub fn calibrate(a: CalibrateArgs) -> Result<ExitCode> {
         "year", "measure", "unit", "basis", "reported", "simulated", "before", "after"
     );
     let ratio = |c: &slieksnis_engine::reported::Comparison| {
-        c.ratio.map_or("—".to_string(), |r| r.round_dp(3).to_string())
+        c.ratio
+            .map_or("—".to_string(), |r| r.round_dp(3).to_string())
     };
     let mut missed = Vec::new();
     for (after, before) in fit.after.iter().zip(&fit.before) {
@@ -387,7 +396,9 @@ pub fn calibrate(a: CalibrateArgs) -> Result<ExitCode> {
                 after.unit.name(),
                 after.basis_words,
                 after.reported,
-                after.simulated.map_or("none".to_string(), |s| s.to_string()),
+                after
+                    .simulated
+                    .map_or("none".to_string(), |s| s.to_string()),
                 after
                     .ratio
                     .and_then(|r| f64::try_from(r).ok())
@@ -533,12 +544,7 @@ fn calibrate_national(a: &CalibrateArgs, origin: &str, text: &str) -> Result<Exi
         }
         eprintln!("kept with --keep-best, outside the tolerance:\n  {list}");
     }
-    let layer = calibrate::national_layer(
-        &fit,
-        &national,
-        a.generation.seed,
-        &source_name(origin),
-    );
+    let layer = calibrate::national_layer(&fit, &national, a.generation.seed, &source_name(origin));
     write_layer(a, "latvia", &layer)
 }
 

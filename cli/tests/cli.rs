@@ -37,10 +37,9 @@ fn run_on_the_small_population_gives_the_hand_checked_totals() {
     // benefits.csv: a row per municipality and benefit; the TOTAL's GMI as in the summary, and
     // gross = every benefit's EUR (the council's own benefits too).
     let benefits = std::fs::read_to_string(out.join("benefits.csv")).unwrap();
-    assert!(
-        benefits
-            .starts_with("municipality,benefit,households,persons,eur,state_eur,municipal_eur,assumed\n")
-    );
+    assert!(benefits.starts_with(
+        "municipality,benefit,households,persons,eur,state_eur,municipal_eur,assumed\n"
+    ));
     let totals: Vec<Vec<&str>> = benefits
         .lines()
         .filter(|l| l.starts_with("TOTAL,"))

@@ -35,8 +35,10 @@ use crate::generate::generate;
 use crate::parameters::ParameterSet;
 use crate::policy::Policy;
 use crate::population::Population;
+use crate::profile::{
+    Factors, NationalLayer, Profile, ProfileError, Profiles, TakeUpRates, round6,
+};
 use crate::reported::{self, Comparison, Figure, Use};
-use crate::profile::{Factors, NationalLayer, Profile, ProfileError, Profiles, TakeUpRates, round6};
 use crate::run::{Configuration, Horizon, Results, run};
 use crate::simulate::{DEFAULT_CHUNK, SimulationError};
 use crate::summary::Row;
@@ -453,7 +455,13 @@ pub fn compare_profile(
         .collect();
     let mut runs = Vec::new();
     for &year in &years {
-        runs.push(project_profiles(policy, parameters, &[profile], year, seed)?);
+        runs.push(project_profiles(
+            policy,
+            parameters,
+            &[profile],
+            year,
+            seed,
+        )?);
     }
     let by_year = Runs {
         schema: &policy.schema,
@@ -497,8 +505,9 @@ pub fn calibrate_council(
     let ratios = |rows: &[Comparison]| -> Vec<i64> {
         rows.iter()
             .map(|c| {
-                c.ratio
-                    .map_or(0, |r| i64::try_from((r * Decimal::from(ONE)).round()).unwrap_or(0))
+                c.ratio.map_or(0, |r| {
+                    i64::try_from((r * Decimal::from(ONE)).round()).unwrap_or(0)
+                })
             })
             .collect()
     };
@@ -567,7 +576,10 @@ pub fn council_layer(fit: &CouncilFit, seed: u64, source: &str) -> String {
         "year", "measure", "unit", "basis", "reported", "before", "after"
     ));
     for (a, b) in fit.after.iter().zip(&fit.before) {
-        let ratio = |c: &Comparison| c.ratio.map_or("—".to_string(), |r| r.round_dp(3).to_string());
+        let ratio = |c: &Comparison| {
+            c.ratio
+                .map_or("—".to_string(), |r| r.round_dp(3).to_string())
+        };
         out.push_str(&format!(
             "#   {:>4} {:<24} {:<10} {:<34} {:>13} {:>7} {:>7}\n",
             a.year,
@@ -907,7 +919,12 @@ impl CouncilModel {
     pub fn learn(profiles: &[Profile]) -> CouncilModel {
         let weighted: (f64, f64) = profiles
             .iter()
-            .filter_map(|p| Some((p.reference.registered_unemployment_pct?, p.population as f64)))
+            .filter_map(|p| {
+                Some((
+                    p.reference.registered_unemployment_pct?,
+                    p.population as f64,
+                ))
+            })
             .fold((0.0, 0.0), |(s, w), (u, n)| (s + u * n, w + n));
         let national_pct = if weighted.1 > 0.0 {
             round6(weighted.0 / weighted.1)

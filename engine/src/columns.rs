@@ -863,7 +863,11 @@ impl<'a> Varying<'a> {
 fn varying_inputs() -> (inputs::Index, inputs::Index) {
     static FOUND: std::sync::OnceLock<(inputs::Index, inputs::Index)> = std::sync::OnceLock::new();
     *FOUND.get_or_init(|| {
-        let index = |name| inputs::find(name).expect("income and housing_costs are declared").0;
+        let index = |name| {
+            inputs::find(name)
+                .expect("income and housing_costs are declared")
+                .0
+        };
         (index("income"), index("housing_costs"))
     })
 }

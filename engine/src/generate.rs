@@ -458,7 +458,7 @@ fn draw_block(plan: &Plan, job: Job) {
         disability_scale: average_pension * pr.benefits.disability_pension_level / pension_mean,
         housing_one_person: euros(y.housing_costs_one_person) * pr.housing_costs.level,
         pension_age_months: y.pension_age_months as i64,
-        under_15: pr.ages.under_15_cumulative(plan.year_number),
+        under_15: pr.ages.under_15_cumulative(pr.cohort_year()),
     };
     let first_household = block * BLOCK;
     let types = &plan.types[first_household..first_household + o.household_id.len()];

@@ -449,9 +449,7 @@ impl Ages {
     /// the births of its cohort (`year − age`; a year without a figure takes the nearest
     /// year's), every age alike without a series.
     pub fn under_15_cumulative(&self, year: i32) -> [f64; 15] {
-        let births = |y: i32| {
-            nearest(&self.births_by_year, y).unwrap_or(1.0)
-        };
+        let births = |y: i32| nearest(&self.births_by_year, y).unwrap_or(1.0);
         let w: Vec<f64> = (0..15).map(|a| births(year - a)).collect();
         let total: f64 = w.iter().sum();
         let mut acc = 0.0;
@@ -738,6 +736,17 @@ impl Profile {
             housing_costs_one_person: cents(&self.housing_costs_one_person),
             pension_age_months: (pension_age * 12.0).round() as u32,
         }
+    }
+
+    /// The year the children's cohorts are counted back from: the year before the population's
+    /// date (a population of 1 January 2026 has the babies born in 2025). Every year's
+    /// projection has the same people (only money moves with the year), so their ages, and the
+    /// births among them, are those of this year.
+    pub fn cohort_year(&self) -> i32 {
+        self.population_date
+            .get(..4)
+            .and_then(|y| y.parse::<i32>().ok())
+            .map_or(2025, |y| y - 1)
     }
 
     /// The year from which the municipality's households belong to the council it merged into:
@@ -1035,7 +1044,10 @@ impl NationalLayer {
     /// The factors for `profile` (a council without its own fit): the national ones, leaned by
     /// its unemployment (unchanged without a rate or without elasticities).
     pub fn for_council(&self, profile: &Profile) -> Factors {
-        match (&self.unemployment, profile.reference.registered_unemployment_pct) {
+        match (
+            &self.unemployment,
+            profile.reference.registered_unemployment_pct,
+        ) {
             (Some((national, elasticity)), Some(u)) => {
                 let x = (u / national).ln();
                 let mut f = self.factors.to_array();
@@ -1079,7 +1091,10 @@ fn parse_national_fit(text: &str) -> Result<NationalLayer, ProfileError> {
                 return Err(fail(
                     None,
                     Some("unemployment.national_pct".into()),
-                    format!("{} is not a rate in % (above 0, at most 100)", u.national_pct),
+                    format!(
+                        "{} is not a rate in % (above 0, at most 100)",
+                        u.national_pct
+                    ),
                 ));
             }
             let mut e = [0.0; Factors::COUNT];
@@ -2272,12 +2287,9 @@ fn resolve(
                 None => None,
             },
             registered_unemployment_pct: match r.registered_unemployment_pct {
-                Some(v) => Some(c.range(
-                    "reference.registered_unemployment_pct",
-                    Some(v),
-                    0.1,
-                    100.0,
-                )?),
+                Some(v) => {
+                    Some(c.range("reference.registered_unemployment_pct", Some(v), 0.1, 100.0)?)
+                }
                 None => None,
             },
         },
