@@ -152,10 +152,10 @@ fn worst_gap(targets: &[i64], figures: &[i64]) -> f64 {
 ///
 /// First Levenberg–Marquardt on the logarithms of the factors (each round: the effect of each
 /// factor, measured by simulating with it 15 % higher, then a damped least-squares step), while
-/// it improves; then a pattern search on the largest gap itself (each factor up and down by a
-/// step that halves when no move helps), because the aim is every figure within a tolerance
-/// and the simulated figures move in steps of whole households. It stops once every figure is
-/// within 2 %.
+/// it improves; then a pattern search (each factor up and down by a step that halves when no
+/// move helps), since the simulated figures move in steps of whole households. Both minimise
+/// the `objective`: the largest gap, or the sum of squared log ratios. It stops once every
+/// figure is within 2 %.
 fn search<T>(
     targets: &[i64],
     objective: Objective,
