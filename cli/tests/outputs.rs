@@ -293,3 +293,51 @@ fn links_planted_in_the_output_directory_are_not_followed() {
     assert!(ok.status.success(), "{}", text(&ok));
     assert!(out.join("summary.csv").is_file());
 }
+
+/// A fit that leaves a figure further than --tolerance from its report says which figures and by
+/// how much, exits 1 and writes nothing; a tolerance that is not a share is refused; a council
+/// with no figure to fit is named.
+#[test]
+fn a_calibration_outside_its_tolerance_writes_nothing() {
+    let dir = temp("calibrate-tolerance");
+    let layer = dir.join("ogre.toml");
+    let l = layer.to_str().unwrap();
+    let base = [
+        "calibrate",
+        "--municipality",
+        "ogres-novads",
+        "--budget",
+        "1",
+        "--out",
+        l,
+    ];
+    // One simulation: the start, far from Ogre's education households (the model's are larger
+    // than its report's; populations/profiles/calibrated/ogres-novads.toml lists every gap).
+    let t = fails(
+        &base,
+        &[
+            "stay further than 10 % from the report",
+            "2025 education_benefit households (during 2025): 94 reported",
+            "nothing written",
+        ],
+    );
+    assert!(t.contains("--keep-best"), "{t}");
+    assert!(
+        !layer.exists(),
+        "{:?}",
+        std::fs::read_dir(&dir).unwrap().count()
+    );
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        0,
+        "a temporary was left"
+    );
+    let mut bad = base.to_vec();
+    bad.extend(["--tolerance", "0"]);
+    fails(&bad, &["--tolerance 0: give a share above 0"]);
+    fails(
+        &["calibrate", "--municipality", "tukuma-novads", "--out", l],
+        &["no figure of tukuma-novads marked use = fit"],
+    );
+    assert!(!layer.exists());
+}
