@@ -73,23 +73,6 @@ fn factors(x: &[f64; KNOBS]) -> Factors {
     Factors::from_array(x.map(f64::exp))
 }
 
-/// Simulates `profile`'s municipality for `year`: generated households, the profile's
-/// behaviour, the baseline rules.
-pub fn simulate_year(
-    policy: &Policy,
-    parameters: &ParameterSet,
-    profile: &Profile,
-    year: i32,
-    seed: u64,
-) -> Result<Row, SimulationError> {
-    Ok(
-        project_profiles(policy, parameters, &[profile], year, seed)?
-            .1
-            .summary
-            .total,
-    )
-}
-
 /// A year of the households generated from `profiles`, with the profiles' behaviour and the
 /// baseline rules: the population and the run's results.
 pub fn project_profiles(
@@ -421,11 +404,10 @@ pub struct CouncilFit {
     pub rounds: usize,
 }
 
-impl CouncilFit {
-    /// The largest relative gap of a figure after the fit.
-    pub fn worst_gap(&self) -> f64 {
-        worst_ratio_gap(&self.after)
-    }
+/// A comparison's ratio as the fit's tables show it: three decimals, "—" without one.
+pub fn ratio_text(c: &Comparison) -> String {
+    c.ratio
+        .map_or("—".to_string(), |r| r.round_dp(3).to_string())
 }
 
 /// The largest |ratio − 1| of some comparisons (a figure with no answer counts as 100 %).
@@ -576,10 +558,6 @@ pub fn council_layer(fit: &CouncilFit, seed: u64, source: &str) -> String {
         "year", "measure", "unit", "basis", "reported", "before", "after"
     ));
     for (a, b) in fit.after.iter().zip(&fit.before) {
-        let ratio = |c: &Comparison| {
-            c.ratio
-                .map_or("—".to_string(), |r| r.round_dp(3).to_string())
-        };
         out.push_str(&format!(
             "#   {:>4} {:<24} {:<10} {:<34} {:>13} {:>7} {:>7}\n",
             a.year,
@@ -587,8 +565,8 @@ pub fn council_layer(fit: &CouncilFit, seed: u64, source: &str) -> String {
             a.unit.name(),
             a.basis_words,
             a.reported.to_string(),
-            ratio(b),
-            ratio(a)
+            ratio_text(b),
+            ratio_text(a)
         ));
     }
     out.push('\n');
