@@ -130,14 +130,33 @@ fn spread(ratios: &mut [Decimal]) -> String {
             .filter(|r| (**r - Decimal::ONE).abs() <= t)
             .count()
     };
+    let (twice, far) = distances(ratios);
     format!(
-        "{} figures: median ratio {}, worst {}; within 10 %: {}, within 25 %: {}",
+        "{} figures: median ratio {}, worst {}; within 10 %: {}, within 25 %: {}, within 2×: {twice}; median |ln ratio| {far:.2}",
         ratios.len(),
         median.round_dp(2),
         worst.round_dp(2),
         within(Decimal::new(10, 2)),
         within(Decimal::new(25, 2))
     )
+}
+
+/// How far ratios are from 1 either way: how many are within a factor of two, and the median
+/// |ln ratio| (0.69 = a factor of two; a ratio of 0 counts as 10⁻⁴).
+fn distances(ratios: &[Decimal]) -> (usize, f64) {
+    let mut far: Vec<f64> = ratios
+        .iter()
+        .map(|r| f64::try_from(*r).unwrap_or(0.0).max(1e-4).ln().abs())
+        .collect();
+    far.sort_by(f64::total_cmp);
+    let twice = far.iter().filter(|d| **d <= 2f64.ln()).count();
+    let n = far.len();
+    let median = match n {
+        0 => 0.0,
+        _ if n % 2 == 1 => far[n / 2],
+        _ => (far[n / 2 - 1] + far[n / 2]) / 2.0,
+    };
+    (twice, median)
 }
 
 pub fn validate(a: ValidateArgs) -> Result<ExitCode> {
@@ -269,6 +288,21 @@ pub fn validate(a: ValidateArgs) -> Result<ExitCode> {
         println!(
             "left out (use = fit):            {}",
             spread(&mut ratios(&left_out, false, Use::Fit))
+        );
+        let by_council: Vec<String> = own_fits
+            .iter()
+            .map(|slug| {
+                let theirs: Vec<Decimal> = left_out
+                    .iter()
+                    .filter(|r| &r.municipality == slug && r.usage == Use::Fit)
+                    .filter_map(|r| r.ratio)
+                    .collect();
+                format!("{slug} {:.2}", distances(&theirs).1)
+            })
+            .collect();
+        println!(
+            "left out, median |ln ratio| by council: {}",
+            by_council.join(", ")
         );
     }
     if let Some(out) = &a.out {

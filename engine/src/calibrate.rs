@@ -885,8 +885,8 @@ pub struct CouncilModel {
 
 /// The ridge on the elasticity, in (ln units)²: the fitted councils' unemployment spreads over
 /// Sxx ≈ 0.27 (Krāslava's ln(8.8/5.6) = +0.45 against Rīga's −0.28), so 1.0 keeps about a fifth
-/// of a slope. Chosen by leave-one-council-out (`slieksnis validate --leave-one-out`, seed 1,
-/// 61 figures, national factors held): ridge 0.05 / 0.5 / 2 / none (no lean) gave a median
+/// of a slope. Chosen by leave-one-council-out (this constant set to each value, rebuilt, and
+/// `slieksnis validate --leave-one-out` run; seed 1, 61 figures, national factors held): ridge 0.05 / 0.5 / 2 / none (no lean) gave a median
 /// |ln(simulated / reported)| of 0.82 / 0.75 / 0.71 / 0.73 and a mean of 1.01 / 0.90 / 0.93 /
 /// 0.95 — five councils cannot carry a steep lean.
 const RIDGE: f64 = 1.0;
