@@ -18,10 +18,15 @@
 //!   monthly value of everything it qualifies for (monthly benefits, a twelfth of yearly and
 //!   one-off ones, and what holding each status is worth beyond cash), and `cap` and `half`
 //!   depend on its type (pensioners, with children, other) and council. One application is one
-//!   assessment (MK 809): it is granted everything it qualifies for. Each household has one
-//!   draw for the year, so a household that would not apply does not apply next month on a new
-//!   coin toss. Widening eligibility only raises `V`, so it never lowers anyone's take-up,
-//!   recipients or cost: the projection is monotone, household by household.
+//!   assessment (MK 809): it is granted everything it qualifies for. A household's decision
+//!   is one draw that stands until it reconsiders: each month a share of households
+//!   (`reconsider`, by council) take a new draw, which counts from their next assessment —
+//!   people find temporary work, move, stop or start cooperating with the social service, so
+//!   households come and go and more hold a status during a year than at any month's end
+//!   (Rīga: 11 059 needy persons in H1 2025 against 13 802 in all 2024, −10 % on a year).
+//!   When and whether a household reconsiders does not depend on the rules, and widening
+//!   eligibility only raises `V`, so it never lowers anyone's take-up, recipients or cost: the
+//!   projection is monotone, household by household.
 //! - **Benefits without a means test** (`means_tested = false`: childbirth, crisis) are paid
 //!   whenever the rules give them, without the application.
 //! - **Yearly and one-off benefits** are paid once in the year, when first granted; monthly ones
@@ -83,6 +88,9 @@ pub struct TakeUp {
     /// What holding each status is worth a month beyond cash (cents): free health-care
     /// co-payments, food packages, tax relief. By status id.
     pub status_value_cents: BTreeMap<String, i64>,
+    /// The share of households that reconsider in a month whether to apply (millionths): a
+    /// new take-up draw, which counts from their next assessment.
+    pub reconsider: u32,
 }
 
 impl TakeUp {
@@ -92,7 +100,19 @@ impl TakeUp {
             cap: [MILLION; 3],
             half_cents: [0; 3],
             status_value_cents: BTreeMap::new(),
+            reconsider: 0,
         }
+    }
+
+    /// Which of a household's take-up draws stands at an assessment in `month`: the number of
+    /// months from February to `month` in which it reconsidered. January's draw is the 0th.
+    pub fn spell(&self, seed: u64, id: u64, month: u8) -> u8 {
+        if self.reconsider == 0 {
+            return 0;
+        }
+        (2..=month)
+            .map(|m| u8::from(draw::millionths(seed, Purpose::Reconsider, id, m) < self.reconsider))
+            .sum()
     }
 
     /// The chance (millionths) that a household of type `kind` applies when what it would get
@@ -201,6 +221,7 @@ impl Behaviour {
                             .iter()
                             .map(|(k, &v)| (k.clone(), cents(v) / CENT))
                             .collect(),
+                        reconsider: millionths(t.reconsider_per_month),
                     },
                 );
             }
@@ -608,12 +629,18 @@ impl Fixed<'_> {
                 }
             }
         }
-        // Who applies at this assessment: one draw per household for the year.
+        // Who applies at this assessment: the household's take-up draw of the spell it is in
+        // (one draw for the year where households never reconsider).
         let applies: Vec<bool> = (0..len)
             .map(|j| {
+                let rates = self.rates[council[j] as usize];
                 assessed[j]
-                    && draw::millionths(self.seed, Purpose::TakeUp, ids[j], 0)
-                        < self.rates[council[j] as usize].chance(kinds[j], value[j] / CENT)
+                    && draw::millionths(
+                        self.seed,
+                        Purpose::TakeUp,
+                        ids[j],
+                        rates.spell(self.seed, ids[j], month),
+                    ) < rates.chance(kinds[j], value[j] / CENT)
             })
             .collect();
         // Statuses: granted at the assessment, held until the next.

@@ -21,6 +21,8 @@ pub enum Purpose {
     JobFound = 3,
     /// Where in its renewal cycle a household is in January.
     Cycle = 4,
+    /// Whether a household reconsiders applying in a month (a new take-up draw).
+    Reconsider = 6,
 }
 
 /// SplitMix64's step: the golden ratio in 64 bits.

@@ -161,6 +161,7 @@ struct TakeUpLayer {
     cap: Option<BTreeMap<String, f64>>,
     half_eur: Option<BTreeMap<String, f64>>,
     status_value_eur: Option<BTreeMap<String, f64>>,
+    reconsider_per_month: Option<f64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -616,6 +617,9 @@ pub struct TakeUp {
     pub half_eur: TakeUpRates,
     /// What holding a status is worth a month beyond cash (EUR), by status id.
     pub status_value_eur: BTreeMap<String, f64>,
+    /// The share of households that reconsider in a month whether to apply (0–0.5): how
+    /// households come and go during a year.
+    pub reconsider_per_month: f64,
 }
 
 /// Figures to check a generated population against (not used to generate).
@@ -831,6 +835,14 @@ pub struct Factors {
     /// The level of the health costs a council's health-care benefit reimburses (0.1–5 of the
     /// profile's).
     pub health_costs_level: f64,
+    /// How often households reconsider whether to apply (0.02–10 of the profile's rate): how
+    /// many come and go during a year.
+    pub take_up_reconsider: f64,
+    /// How far old-age pensions below the median lie from it (0.2–1.5 of the profile's
+    /// spread): how many pensioners live below the needy threshold rather than between it and
+    /// the low-income one. The sourced table is of pensions alone; a pensioner's counted
+    /// income can include a survivor's supplement, a second pension or some work.
+    pub pensions_low_tail: f64,
 }
 
 impl Default for Factors {
@@ -840,7 +852,7 @@ impl Default for Factors {
 }
 
 impl Factors {
-    pub const COUNT: usize = 17;
+    pub const COUNT: usize = 19;
     /// The names, in the order of [`Factors::to_array`], as the national layer writes them.
     pub const NAMES: [&str; Factors::COUNT] = [
         "take_up_cap",
@@ -860,6 +872,8 @@ impl Factors {
         "take_up_cap_with_children",
         "take_up_cap_pensioners",
         "health_costs_level",
+        "take_up_reconsider",
+        "pensions_low_tail",
     ];
 
     pub fn from_array(f: [f64; Factors::COUNT]) -> Factors {
@@ -881,6 +895,8 @@ impl Factors {
             take_up_cap_with_children: f[14],
             take_up_cap_pensioners: f[15],
             health_costs_level: f[16],
+            take_up_reconsider: f[17],
+            pensions_low_tail: f[18],
         }
     }
 
@@ -903,6 +919,8 @@ impl Factors {
             self.take_up_cap_with_children,
             self.take_up_cap_pensioners,
             self.health_costs_level,
+            self.take_up_reconsider,
+            self.pensions_low_tail,
         ]
     }
 
@@ -916,6 +934,8 @@ impl Factors {
         f[12] = f[12].min(2.5);
         f[13] = f[13].clamp(0.5, 1.2);
         f[16] = f[16].clamp(0.1, 5.0);
+        f[17] = f[17].min(10.0);
+        f[18] = f[18].clamp(0.2, 1.5);
         Factors::from_array(f.map(round6))
     }
 
@@ -935,6 +955,8 @@ impl Factors {
             self.take_up_cap * self.take_up_cap_with_children,
         );
         share(&mut t.cap.other, self.take_up_cap);
+        t.reconsider_per_month =
+            round6((t.reconsider_per_month * self.take_up_reconsider.min(10.0)).clamp(0.0, 0.5));
         for v in [
             &mut t.half_eur.pensioners,
             &mut t.half_eur.with_children,
@@ -985,6 +1007,16 @@ impl Factors {
         *work = round6((*work * self.employment_level.clamp(0.5, 1.2)).clamp(0.01, 2.0));
         let pensions = &mut p.pensions.level;
         *pensions = round6((*pensions * self.pensions_level.clamp(0.8, 1.2)).clamp(0.01, 5.0));
+        // The lower half of the pension table drawn towards (or away from) its median; the
+        // generator rescales the table to the year's average pension.
+        let tail = self.pensions_low_tail.clamp(0.2, 1.5);
+        let table = &mut p.pensions.percentiles.0;
+        let median = Percentiles(table.clone()).at(0.5);
+        for (_, v) in table.iter_mut() {
+            if *v < median {
+                *v = round6((median - (median - *v) * tail).max(0.0));
+            }
+        }
         // The winter/summer contrast, scaled about the yearly average (which stays 1); no month
         // below a twentieth of the average.
         let months = &mut p.housing_costs.by_month;
@@ -2262,6 +2294,12 @@ fn resolve(
         cap: c.by_type("take_up.cap", t.cap.clone(), 0.0, 1.0)?,
         half_eur: c.by_type("take_up.half_eur", t.half_eur.clone(), 0.0, 10_000.0)?,
         status_value_eur,
+        reconsider_per_month: c.range(
+            "take_up.reconsider_per_month",
+            t.reconsider_per_month,
+            0.0,
+            0.5,
+        )?,
     };
 
     let changes = c.need("income_changes", layer.income_changes)?;

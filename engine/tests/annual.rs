@@ -150,6 +150,7 @@ fn take_up_grows_with_what_a_household_would_get() {
         cap: [800_000; 3],
         half_cents: [4_000; 3],
         status_value_cents: Default::default(),
+        reconsider: 0,
     };
     // cap × V / (V + half): nothing to get, nobody applies; 40 EUR, half the cap; more, more.
     assert_eq!(t.chance(0, 0), 0);
@@ -184,6 +185,44 @@ fn a_household_that_does_not_apply_gets_nothing() {
     assert_eq!(a.outcome.amounts[1][1], 0);
 }
 
+/// A household that reconsiders takes a new draw, which counts from its next assessment: with
+/// everyone reconsidering every month, the decision at an assessment in month m is the draw of
+/// spell m − 1 (January's is spell 0), and what it decides holds until the next assessment.
+#[test]
+fn a_household_that_reconsiders_decides_anew_at_its_next_assessment() {
+    let pop = population();
+    let mut take_up = TakeUp::full();
+    take_up.cap = [500_000; 3];
+    take_up.reconsider = MILLION;
+    assert_eq!(take_up.spell(1, 2, 1), 0);
+    assert_eq!(take_up.spell(1, 2, 7), 6);
+    let mut behaviour = everyone_applies();
+    behaviour.default_take_up = take_up;
+    let a = project_2026(&pop, &behaviour);
+    // B (id 2): two working-age adults with no income, needy, assessed every 3 months.
+    let at = assessments(2, 3);
+    let mut expected = 0u16;
+    for (i, &m) in at.iter().enumerate() {
+        let applies = draw::millionths(1, Purpose::TakeUp, 2, (m - 1) as u8) < 500_000;
+        let until = at.get(i + 1).copied().unwrap_or(13);
+        for month in m..until {
+            if applies {
+                expected |= 1 << (month - 1);
+            }
+        }
+    }
+    assert_eq!(a.received[0][1], expected, "needy months of B");
+    // Not the same decision all year (the draws differ), else the test would not test.
+    assert!(expected != 0 && expected != 0xFFF, "{expected:#x}");
+    // Nobody reconsiders: one decision for the year.
+    let mut once = TakeUp::full();
+    once.cap = [500_000; 3];
+    behaviour.default_take_up = once;
+    let a = project_2026(&pop, &behaviour);
+    let first = draw::millionths(1, Purpose::TakeUp, 2, 0) < 500_000;
+    assert_eq!(a.received[0][1], if first { 0xFFF } else { 0 });
+}
+
 #[test]
 fn a_year_is_the_same_on_one_thread_and_many() {
     let policy = Policy::load(&policy::builtin()).unwrap();
@@ -213,6 +252,7 @@ fn a_year_is_the_same_on_one_thread_and_many() {
             cap: [600_000; 3],
             half_cents: [3_000; 3],
             status_value_cents: [("needy".to_string(), 2_000)].into(),
+            reconsider: 60_000,
         },
         dynamics: Dynamics {
             job_loss: Default::default(),
@@ -313,6 +353,7 @@ fn draws_follow_the_ids_keys() {
             cap: [500_000; 3],
             half_cents: [0; 3],
             status_value_cents: Default::default(),
+            reconsider: 0,
         },
         dynamics: Dynamics {
             job_loss: Default::default(),

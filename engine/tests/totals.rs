@@ -528,6 +528,7 @@ proptest! {
             cap,
             half_cents: half,
             status_value_cents: [("needy".to_string(), 1_500)].into(),
+            reconsider: 0,
         };
         behaviour.dynamics = Dynamics {
             default_job_loss: job_loss,
