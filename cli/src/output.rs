@@ -484,7 +484,7 @@ fn assumed_note(assumed: &[&str]) -> String {
     let mut parts = Vec::new();
     if !params.is_empty() {
         parts.push(format!(
-            "assumed {} (the council's own value is not known)",
+            "assumed {} (the council's own value is not known, or estimated)",
             params.join(", ")
         ));
     }

@@ -384,7 +384,15 @@ impl Sums {
                     .map(|leaves| {
                         leaves
                             .iter()
-                            .map(|l| l.path.replace("municipalities.default.", ""))
+                            .map(|l| {
+                                // `municipalities.default.x` or `municipalities.<slug>.x`
+                                // (an estimate of the council's own): the parameter, `x`.
+                                match l.path.strip_prefix("municipalities.") {
+                                    Some(p) => p.split_once('.').map_or(p, |(_, x)| x),
+                                    None => &l.path,
+                                }
+                                .to_string()
+                            })
                             .collect()
                     })
                     .unwrap_or_default();

@@ -111,6 +111,10 @@ pub struct Meta {
     pub line: usize,
     /// Its legal values.
     pub bounds: Bounds,
+    /// Written `assumed = true`: its values are estimates (a council's amount inferred from
+    /// what it reported, not read in its regulations), flagged wherever they are used like a
+    /// default's.
+    pub assumed: bool,
 }
 
 impl Meta {
@@ -573,6 +577,12 @@ fn read_parameter(
         bounds,
         ..Meta::default()
     };
+    if let Some(v) = t.remove("assumed") {
+        let toml::Value::Boolean(b) = v else {
+            return Err(err(origin, format!("{path}.assumed: expected true or false")));
+        };
+        meta.assumed = b;
+    }
     for key in META_KEYS {
         if let Some(v) = t.remove(key) {
             let toml::Value::String(s) = v else {
@@ -808,7 +818,7 @@ fn resolve_node(
                 value,
                 since: *since,
                 meta: p.meta.clone(),
-                assumed,
+                assumed: assumed || p.meta.assumed,
             })))
         }
     })
