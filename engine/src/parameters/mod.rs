@@ -883,6 +883,31 @@ values = { 2021-01-01 = "default", 2025-01-01 = { pct = 0.70 } }
             .map_err(|e| e.to_string())
     }
 
+    /// A council's own value written `assumed = true` (an estimate) is flagged like a default;
+    /// `assumed` must be true or false.
+    #[test]
+    fn an_estimated_own_value_is_flagged_assumed() {
+        let mut s = set();
+        s.add_file(
+            "own.toml",
+            "[municipalities.tukuma-novads.low_income]\nassumed = true\nvalues = { 2024-01-01 = { pct = 0.6 } }\n",
+        )
+        .unwrap();
+        s.check().unwrap();
+        let r = s.resolve(d("2025-01-01"), "tukuma-novads").unwrap();
+        assert!(r.leaf("municipality.low_income").unwrap().assumed);
+        assert_eq!(r.resolve_text("municipality.low_income"), "{ pct = 0.6 }");
+        let mut s = set();
+        let e = s
+            .add_file(
+                "own.toml",
+                "[municipalities.tukuma-novads.low_income]\nassumed = \"yes\"\nvalues = { 2021-01-01 = { pct = 0.6 } }\n",
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("own.toml") && e.contains("assumed: expected true or false"), "{e}");
+    }
+
     #[test]
     fn resolves_the_value_in_force() {
         let r = set().resolve(d("2024-06-01"), "ogres-novads").unwrap();
