@@ -236,4 +236,22 @@ fn bad_declarations_are_refused_when_the_policy_loads() {
     );
     let e = load("\n[[benefit]]\nid = \"X\"\nlabel = \"x\"\nkind = \"monthly\"\n");
     assert!(e.contains("must be a lowercase name"), "{e}");
+    // `paid`: when a year pays a yearly or one-off benefit. A monthly one is paid each month of
+    // its grant, so "on_claim" is refused for it; an unknown value is refused.
+    let e = load(
+        "\n[[benefit]]\nid = \"x_benefit\"\nlabel = \"x\"\nkind = \"monthly\"\npaid = \"on_claim\"\n",
+    );
+    assert!(
+        e.starts_with("policy.toml: benefit 'x_benefit': paid = \"on_claim\" is for a yearly or one_off benefit, and this one is monthly"),
+        "{e}"
+    );
+    let e = load(
+        "\n[[benefit]]\nid = \"x_benefit\"\nlabel = \"x\"\nkind = \"yearly\"\npaid = \"at_once\"\n",
+    );
+    assert!(
+        e.starts_with(
+            "policy.toml: benefit 'x_benefit': paid 'at_once' is not one of when_granted, on_claim"
+        ),
+        "{e}"
+    );
 }
