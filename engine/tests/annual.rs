@@ -1,5 +1,6 @@
 //! Annual projections checked by hand against the 2026 rules, in which the housing-benefit
-//! coefficients change on 1 May: grant periods, amounts fixed at assessment, take-up.
+//! coefficients change on 1 May: grant periods, amounts fixed at assessment, take-up; and
+//! against the 2025 rules, benefits paid on claim (each household's claim month, from its draw).
 
 use std::sync::Arc;
 
@@ -357,4 +358,158 @@ fn draws_follow_the_ids_keys() {
     };
     let (b, t) = (assisted(&base), assisted(&other));
     assert!(b > 20 && t > 20 && b.abs_diff(t) * 3 < b + t, "{b} {t}");
+}
+
+/// The month (1–12) the household of `id` claims benefit `b` under seed 1: its own draw.
+fn claim_month(id: u64, b: usize) -> usize {
+    let u = u64::from(draw::millionths(1, Purpose::Claim, id, b as u8));
+    1 + (u * 12 / u64::from(MILLION)) as usize
+}
+
+/// The default policy with two benefits paid on claim, given by the rules only in April to June
+/// 2025: one without a means test, 50 EUR a household, paid whenever the rules give it; one
+/// means-tested, 50 EUR a person of a needy household, the state paying 40 %, granted at an
+/// assessment and held until the next.
+fn with_spring_benefits() -> std::collections::BTreeMap<String, String> {
+    let mut files = policy::builtin();
+    let manifest = files.get_mut("policy.toml").unwrap();
+    *manifest = manifest.replace(
+        "    \"rules/council_benefits.rhai\",\n]",
+        "    \"rules/council_benefits.rhai\",\n    \"rules/spring.rhai\",\n]",
+    );
+    *manifest = manifest.replace(
+        "    \"parameters/council_benefits.toml\",\n]",
+        "    \"parameters/council_benefits.toml\",\n    \"parameters/spring.toml\",\n]",
+    );
+    manifest.push_str(
+        r#"
+[[benefit]]
+id = "spring_benefit"
+column = "spring"
+label = "spring benefit"
+kind = "one_off"
+level = "household"
+means_tested = false
+paid = "on_claim"
+
+[[benefit]]
+id = "spring_aid"
+column = "spring_aid"
+label = "spring aid"
+kind = "yearly"
+level = "person"
+state_share = "spring.state_share"
+paid = "on_claim"
+"#,
+    );
+    files.insert(
+        "rules/spring.rhai".into(),
+        "h.spring_benefit = h.fill(p.spring.amount);\n\
+         h.spring_aid = where(h.needy, round_cents(p.spring.amount * h.size), 0);\n\
+         h.spring_aid_persons = where(h.spring_aid > 0, h.size, 0);\n"
+            .into(),
+    );
+    files.insert(
+        "parameters/spring.toml".into(),
+        r#"[spring.amount]
+description = "Spring benefit (0 but in April to June 2025)"
+reference = "a test's own rule"
+unit = "EUR"
+range = [0, 1000]
+values = { 2021-01-01 = 0, 2025-04-01 = 50, 2025-07-01 = 0 }
+
+[spring.state_share]
+description = "The state's share of the spring aid"
+reference = "a test's own rule"
+unit = "share"
+range = [0, 1]
+values = { 2021-01-01 = 0.4 }
+"#
+        .into(),
+    );
+    files
+}
+
+#[test]
+fn a_benefit_paid_on_claim_is_paid_in_the_first_month_it_is_granted_from_the_claim_on() {
+    let policy = Policy::load(&with_spring_benefits()).unwrap();
+    let schema = &policy.schema;
+    // 120 pensioners alone with no income: needy all year, assessed every 6 months.
+    let households: Vec<HouseholdInput> = (1..=120u64)
+        .map(|i| HouseholdInput {
+            id: i,
+            municipality: "ogres-novads".into(),
+            housing_costs: 100 * SCALE,
+            savings: 0,
+            vehicles: None,
+            persons: vec![person(i, 70, 0)],
+        })
+        .collect();
+    let pop = Arc::new(Population::from_households(&households, &["ogres-novads"], "t").unwrap());
+    let a = project(
+        &policy.rules,
+        &policy.parameters,
+        schema,
+        &pop,
+        2025,
+        &everyone_applies(),
+        &|_| {},
+    )
+    .unwrap();
+    let o = &a.outcome;
+    let statuses = schema.statuses.len();
+    let (spring, aid) = (
+        schema.benefit_index("spring_benefit").unwrap(),
+        schema.benefit_index("spring_aid").unwrap(),
+    );
+    let (mut unpaid, mut held_past_june) = (0, 0);
+    let mut stock = [[0i64; 12]; 2];
+    for i in 0..120 {
+        let id = i as u64 + 1;
+        assert!(o.statuses[0][i], "household {id} is needy");
+        // Without a means test: granted in April to June, so paid in the claim month if it
+        // is one of them, in April if the claim came before, never if it came after June.
+        let c = claim_month(id, spring);
+        let month = (c <= 6).then_some(c.max(4));
+        let (bits, amount) = match month {
+            Some(m) => (1 << (m - 1), 50 * SCALE),
+            None => (0, 0),
+        };
+        assert_eq!(a.received[statuses + spring][i], bits, "household {id}");
+        assert_eq!(o.amounts[spring][i], amount, "household {id}");
+        unpaid += usize::from(month.is_none());
+        if let Some(m) = month {
+            stock[0][m - 1] += 1;
+        }
+        // Means-tested: what an assessment in April to June grants is held until the next
+        // assessment, with its amount, state's part and persons, and paid in the first month
+        // it is held from the claim month on.
+        let at = assessments(id, 6);
+        let held = |m: usize| (4..=6).contains(at.iter().filter(|&&a| a <= m).max().unwrap());
+        let c = claim_month(id, aid);
+        let month = (c..=12).find(|&m| held(m));
+        let (bits, amount, state, persons) = match month {
+            Some(m) => (1 << (m - 1), 50 * SCALE, 20 * SCALE, 1),
+            None => (0, 0, 0, 0),
+        };
+        assert_eq!(a.received[statuses + aid][i], bits, "household {id}");
+        assert_eq!(o.amounts[aid][i], amount, "household {id}");
+        assert_eq!(o.state_of(aid, i), state, "household {id}");
+        assert_eq!(o.persons_of(aid, i, 1), persons, "household {id}");
+        held_past_june += usize::from(month.is_some_and(|m| m > 6));
+        if let Some(m) = month {
+            stock[1][m - 1] += 1;
+        }
+    }
+    // Both cases happen: claims after the grant (never paid), payments after the rules'
+    // months from an assessment that granted it in them.
+    assert!(unpaid > 20 && unpaid < 100, "{unpaid}");
+    assert!(held_past_june > 10, "{held_past_june}");
+    for (m, s) in a.by_month.iter().enumerate() {
+        let t = &s.total;
+        assert_eq!(t.benefit(spring).households, stock[0][m], "month {}", m + 1);
+        assert_eq!(t.benefit(aid).households, stock[1][m], "month {}", m + 1);
+        assert_eq!(t.benefit(aid).persons, stock[1][m], "month {}", m + 1);
+        assert_eq!(t.get("spring_aid_state_eur"), Some(stock[1][m] * 2_000));
+    }
 }
