@@ -255,3 +255,35 @@ fn bad_declarations_are_refused_when_the_policy_loads() {
         "{e}"
     );
 }
+
+#[test]
+fn when_a_benefit_is_paid_is_declared_in_the_manifest() {
+    use slieksnis_engine::schema::Payment;
+    let policy = Policy::load(&policy::builtin()).unwrap();
+    let paid = |id: &str| policy.schema.benefits[policy.schema.benefit_index(id).unwrap()].paid;
+    // Reimbursed on receipts while the status holds; a crisis and a birth happen in any month.
+    for id in ["health_benefit", "crisis_benefit", "birth_benefit"] {
+        assert_eq!(paid(id), Payment::OnClaim, "{id}");
+    }
+    // The default: when first granted (the school year's benefit, and every monthly one).
+    for id in [
+        "education_benefit",
+        "other_expenses_benefit",
+        "gmi_benefit",
+        "meals_benefit",
+    ] {
+        assert_eq!(paid(id), Payment::WhenGranted, "{id}");
+    }
+    // Both values are accepted where they apply, "when_granted" on a monthly benefit too.
+    let mut files = policy::builtin();
+    files.get_mut("policy.toml").unwrap().push_str(
+        "\n[[benefit]]\nid = \"x_benefit\"\nlabel = \"x\"\nkind = \"monthly\"\npaid = \"when_granted\"\n\
+         \n[[benefit]]\nid = \"y_benefit\"\nlabel = \"y\"\nkind = \"one_off\"\npaid = \"on_claim\"\n",
+    );
+    let with = Policy::load(&files).unwrap();
+    let of = |id: &str| with.schema.benefits[with.schema.benefit_index(id).unwrap()].paid;
+    assert_eq!(
+        (of("x_benefit"), of("y_benefit")),
+        (Payment::WhenGranted, Payment::OnClaim)
+    );
+}
