@@ -29,8 +29,17 @@
 //!   projection is monotone, household by household.
 //! - **Benefits without a means test** (`means_tested = false`: childbirth, crisis) are paid
 //!   whenever the rules give them, without the application.
-//! - **Yearly and one-off benefits** are paid once in the year, when first granted; monthly ones
-//!   each month of the grant.
+//! - **Yearly and one-off benefits** are paid once in the year; monthly ones each month of the
+//!   grant. By default (`paid = "when_granted"`) a yearly or one-off benefit is paid in the
+//!   first month it is granted (a means-tested one at the assessment that grants it). One that
+//!   is paid on claim (`paid = "on_claim"`: health care, reimbursed when the household brings its
+//!   receipts while it holds a status; a crisis or a birth, which happen in any month) is paid
+//!   in the first month it is granted from the household's claim month on — a month drawn for
+//!   each household and benefit, uniform over the year — and not at all in a year in which it
+//!   is not granted in any of those months. What an assessment grants of a means-tested one is
+//!   held until the next assessment, as statuses are, and paid with the amount, state's part
+//!   and persons it was granted with. The claim month does not depend on the rules, so wider
+//!   rules, granting in more months, pay every household the narrower ones pay, and no later.
 //! - **Housing costs follow the seasons.** Each month's costs are the population's (a yearly
 //!   average) times the month's factor from the profile: heating is paid in winter.
 //! - **Incomes change.** Working-age people in work lose their job with a monthly rate; then
@@ -47,10 +56,11 @@
 //! added to the year and to the month's stock — while its outcome is in the cache; the month's
 //! outcome of the whole population is never held, nor a copy of it per stage. What a month
 //! carries to the next is only what the next needs: the statuses and the means-tested monthly
-//! benefits granted (held until the next assessment), the cycle, and which once-a-year
-//! benefits were paid. The month's incomes and housing costs live beside the population
-//! (`columns::Varying`) instead of in a copy of it. Stocks are summed as integers per chunk
-//! and put together in population order, so they are the same on any number of threads.
+//! and on-claim benefits granted (held until the next assessment), the cycle, and which
+//! once-a-year benefits were paid (claim months are drawn again each month, not kept). The
+//! month's incomes and housing costs live beside the population (`columns::Varying`) instead
+//! of in a copy of it. Stocks are summed as integers per chunk and put together in population
+//! order, so they are the same on any number of threads.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -64,7 +74,7 @@ use crate::fixed::{self, CENT, SCALE};
 use crate::parameters::ParameterSet;
 use crate::population::Population;
 use crate::profile::Profile;
-use crate::schema::{Kind, Level, Schema};
+use crate::schema::{Kind, Level, Payment, Schema};
 use crate::script::Rules;
 use crate::simulate::{DEFAULT_CHUNK, Outcome, SimulationError, prepare};
 use crate::summary::{Paid, Summary, Sums};
@@ -261,6 +271,14 @@ pub struct Annual {
     pub by_month: Vec<Summary>,
 }
 
+/// The month (1–12) in which the household with draw key `id` claims the on-claim benefit of
+/// index `benefit` in the schema, under `seed`: uniform over the year, one draw per household
+/// and benefit (`Purpose::Claim`, the benefit's index as the counter), the same for any rules.
+pub fn claim_month(seed: u64, id: u64, benefit: usize) -> u8 {
+    let u = draw::millionths(seed, Purpose::Claim, id, benefit as u8);
+    1 + (u64::from(u) * 12 / u64::from(MILLION)) as u8
+}
+
 /// Projects `year` over `population` (its January state), month by month, for the outputs of
 /// `schema`; `done(month)` is called after each month (for a progress display).
 pub fn project(
@@ -389,9 +407,10 @@ struct Fixed<'a> {
 /// What the year carries from month to month besides its results, per household.
 struct State {
     /// What the last assessment granted, held until the next: statuses, and the means-tested
-    /// monthly benefits (amount, state's part, persons paid; empty for other benefits). A
-    /// means-tested yearly or one-off benefit is paid only at the assessment that grants it
-    /// and a benefit without a means test whenever the rules give it, so neither is held.
+    /// monthly and on-claim benefits ([`Grant::Held`]: amount, state's part, persons paid;
+    /// empty for other benefits). A means-tested yearly or one-off benefit paid when granted
+    /// is paid only at the assessment that grants it, and a benefit without a means test
+    /// whenever the rules give it, so neither is held.
     statuses: Vec<Vec<bool>>,
     amounts: Vec<Vec<i64>>,
     state: Vec<Vec<i64>>,
@@ -405,7 +424,7 @@ struct State {
 
 impl State {
     fn new(schema: &Schema, n: usize) -> State {
-        let held = |b: &crate::schema::Benefit| b.means_tested && b.kind == Kind::Monthly;
+        let held = |b: &crate::schema::Benefit| Grant::of(b) == Grant::Held;
         fn column<T: Clone + Default>(keep: bool, n: usize) -> Vec<T> {
             if keep {
                 vec![T::default(); n]
@@ -513,18 +532,19 @@ impl<'a> View<'a> {
 enum Grant {
     /// Without a means test: whenever the rules give it.
     Always,
-    /// Means-tested, yearly or one-off: at the assessment, paid then or never.
+    /// Means-tested, yearly or one-off, paid when granted: at the assessment, paid then or
+    /// never.
     AtAssessment,
-    /// Means-tested, monthly: at the assessment, held until the next.
+    /// Means-tested, monthly or paid on claim: at the assessment, held until the next.
     Held,
 }
 
 impl Grant {
     fn of(benefit: &crate::schema::Benefit) -> Grant {
-        match (benefit.means_tested, benefit.kind) {
-            (false, _) => Grant::Always,
-            (true, Kind::Monthly) => Grant::Held,
-            (true, _) => Grant::AtAssessment,
+        match (benefit.means_tested, benefit.kind, benefit.paid) {
+            (false, _, _) => Grant::Always,
+            (true, Kind::Monthly, _) | (true, _, Payment::OnClaim) => Grant::Held,
+            (true, _, Payment::WhenGranted) => Grant::AtAssessment,
         }
     }
 
@@ -681,13 +701,25 @@ impl Fixed<'_> {
             );
             // Paid this month: a monthly benefit each month of its grant; a yearly or one-off
             // one when first granted (a means-tested one at an assessment, which `applies`
-            // implies).
+            // implies), or on claim when first granted (held) from its claim month on.
             if benefit.kind != Kind::Monthly {
                 let flag = 1u64 << b;
-                for (p, once) in paid.iter_mut().zip(&mut *view.paid_once) {
-                    let pay = (*p > 0) & (*once & flag == 0);
-                    *once |= if pay { flag } else { 0 };
-                    *p = if pay { *p } else { 0 };
+                match benefit.paid {
+                    Payment::WhenGranted => {
+                        for (p, once) in paid.iter_mut().zip(&mut *view.paid_once) {
+                            let pay = (*p > 0) & (*once & flag == 0);
+                            *once |= if pay { flag } else { 0 };
+                            *p = if pay { *p } else { 0 };
+                        }
+                    }
+                    Payment::OnClaim => {
+                        for ((p, once), &id) in paid.iter_mut().zip(&mut *view.paid_once).zip(ids) {
+                            let claimed = claim_month(self.seed, id, b) <= month;
+                            let pay = claimed & (*p > 0) & (*once & flag == 0);
+                            *once |= if pay { flag } else { 0 };
+                            *p = if pay { *p } else { 0 };
+                        }
+                    }
                 }
             }
             // The year so far, and the month's stock.

@@ -4,9 +4,10 @@
 //! a fixed hash of its text otherwise).
 //!
 //! Used where behaviour is simulated on top of a population: who applies for assistance
-//! (take-up), whose job ends or starts in a month. Each draw is SplitMix64's finaliser over the
-//! mixed inputs (Steele, Lea and Flood 2014; the `splitmix64` generator of Java and of
-//! `rand_xoshiro`'s seeding), which passes BigCrush as a counter-based generator.
+//! (take-up), whose job ends or starts in a month, in which month a household claims a benefit.
+//! Each draw is SplitMix64's finaliser over the mixed inputs (Steele, Lea and Flood 2014; the
+//! `splitmix64` generator of Java and of `rand_xoshiro`'s seeding), which passes BigCrush as a
+//! counter-based generator.
 
 /// Draws are compared with rates in millionths.
 pub const MILLION: u32 = 1_000_000;
@@ -21,6 +22,10 @@ pub enum Purpose {
     JobFound = 3,
     /// Where in its renewal cycle a household is in January.
     Cycle = 4,
+    /// The month a household claims an on-claim benefit (`schema::Payment::OnClaim`); the
+    /// draw's counter is the benefit's index in the schema, not a month, so each benefit has
+    /// a month of its own.
+    Claim = 5,
     /// Whether a household reconsiders applying in a month (a new take-up draw).
     Reconsider = 6,
 }

@@ -23,6 +23,11 @@
 //! reference = "MK 809"
 //! ```
 //!
+//! A yearly or one-off benefit may also say when a year's projection pays it: `paid =
+//! "when_granted"` (the default: in the first month it is granted) or `paid = "on_claim"` (in the
+//! first month it is granted from the month the household claims it, drawn for each household:
+//! a cost reimbursed on receipts, an event that happens in any month). See [`Payment`].
+//!
 //! This module only parses and checks the declaration; it knows nothing of Latvia.
 
 use std::collections::BTreeSet;
@@ -36,8 +41,25 @@ pub enum Kind {
     Monthly,
     /// Paid once for an event (a birth, a crisis): at most once in a year's projection.
     OneOff,
-    /// An amount for the year (a health-care benefit): paid once in the year, when first granted.
+    /// An amount for the year (a health-care benefit): paid once in the year, when first granted
+    /// (or claimed: [`Payment`]).
     Yearly,
+}
+
+/// When, in a year's projection, a yearly or one-off benefit is paid (the manifest's `paid`).
+/// A monthly benefit is paid each month of its grant and is always `WhenGranted`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Payment {
+    /// `paid = "when_granted"` (the default): in the first month of the year it is granted.
+    #[default]
+    WhenGranted,
+    /// `paid = "on_claim"`: each household claims it in a month of its own, drawn uniformly
+    /// from the twelve and not depending on the rules, and is paid once, in the first month
+    /// from then on in which it is granted (a means-tested one: held from the assessment that
+    /// granted it until the next, as statuses are); never, if it is not granted in any of those
+    /// months. For costs reimbursed when the household brings its receipts while it holds a
+    /// status (health care), and events that happen in any month (a crisis, a birth).
+    OnClaim,
 }
 
 /// Whom a benefit is counted for.
@@ -80,6 +102,8 @@ pub struct Benefit {
     /// Granted on the household's application to the social service (with a means test or a
     /// status); `false`: paid whenever the rules give it (no means test, claimed on its own).
     pub means_tested: bool,
+    /// When a year pays it, if it is yearly or one-off (always `WhenGranted` for a monthly one).
+    pub paid: Payment,
 }
 
 impl Benefit {
@@ -154,6 +178,8 @@ pub(crate) struct BenefitEntry {
     state_share: Option<String>,
     #[serde(default)]
     means_tested: Option<bool>,
+    #[serde(default)]
+    paid: Option<String>,
 }
 
 /// A name the rules can set and a CSV column can carry: `[a-z][a-z0-9_]*`, at most 40 bytes.
@@ -228,6 +254,20 @@ impl Schema {
                     ));
                 }
             };
+            let paid = match b.paid.as_deref() {
+                None | Some("when_granted") => Payment::WhenGranted,
+                Some("on_claim") if kind == Kind::Monthly => {
+                    return Err(format!(
+                        "{what}: paid = \"on_claim\" is for a yearly or one_off benefit, and this one is monthly (paid each month of its grant)"
+                    ));
+                }
+                Some("on_claim") => Payment::OnClaim,
+                Some(p) => {
+                    return Err(format!(
+                        "{what}: paid '{p}' is not one of when_granted, on_claim"
+                    ));
+                }
+            };
             let benefit = Benefit {
                 id: b.id,
                 column,
@@ -240,6 +280,7 @@ impl Schema {
                 level,
                 state_share: b.state_share,
                 means_tested: b.means_tested.unwrap_or(true),
+                paid,
             };
             if let Some(p) = benefit.persons_variable()
                 && !names.insert(p.clone())

@@ -1,5 +1,6 @@
 //! Annual projections checked by hand against the 2026 rules, in which the housing-benefit
-//! coefficients change on 1 May: grant periods, amounts fixed at assessment, take-up.
+//! coefficients change on 1 May: grant periods, amounts fixed at assessment, take-up; and
+//! against the 2025 rules, benefits paid on claim (each household's claim month, from its draw).
 
 use std::sync::Arc;
 
@@ -398,4 +399,307 @@ fn draws_follow_the_ids_keys() {
     };
     let (b, t) = (assisted(&base), assisted(&other));
     assert!(b > 20 && t > 20 && b.abs_diff(t) * 3 < b + t, "{b} {t}");
+}
+
+/// The month (1–12) the household of `id` claims benefit `b` under seed 1: its own draw.
+fn claim_month(id: u64, b: usize) -> usize {
+    let u = u64::from(draw::millionths(1, Purpose::Claim, id, b as u8));
+    1 + (u * 12 / u64::from(MILLION)) as usize
+}
+
+/// Ogre 2025, households 1–40: a pensioner with no income and a baby (needy all year, a crisis
+/// too); household 41: a pensioner with no income and a pupil.
+fn claimants() -> Arc<Population> {
+    let mut households: Vec<HouseholdInput> = (1..=40u64)
+        .map(|i| HouseholdInput {
+            id: i,
+            municipality: "ogres-novads".into(),
+            housing_costs: 100 * SCALE,
+            savings: 0,
+            vehicles: None,
+            persons: vec![person(i * 10, 70, 0), person(i * 10 + 1, 0, 0)],
+        })
+        .collect();
+    households.push(HouseholdInput {
+        id: 41,
+        municipality: "ogres-novads".into(),
+        housing_costs: 100 * SCALE,
+        savings: 0,
+        vehicles: None,
+        persons: vec![person(410, 70, 0), person(411, 10, 0)],
+    });
+    let mut pop = Population::from_households(&households, &["ogres-novads"], "test").unwrap();
+    pop.households.crisis = Some((1..=41).map(|i| i <= 40).collect());
+    Arc::new(pop)
+}
+
+#[test]
+fn a_benefit_paid_on_claim_is_paid_once_in_the_households_claim_month() {
+    let policy = Policy::load(&policy::builtin()).unwrap();
+    let schema = &policy.schema;
+    let pop = claimants();
+    let a = project(
+        &policy.rules,
+        &policy.parameters,
+        schema,
+        &pop,
+        2025,
+        &everyone_applies(),
+        &|_| {},
+    )
+    .unwrap();
+    let o = &a.outcome;
+    let statuses = schema.statuses.len();
+    let index = |id: &str| schema.benefit_index(id).unwrap();
+    // Each household is granted them all year (needy from January, a baby, a crisis), so each
+    // is paid once, in its own claim month: the health-care benefit 150 EUR for each of the
+    // two members (household 41 too), the crisis benefit 870 EUR, the childbirth benefit
+    // 100 EUR for a first child.
+    let expected = [
+        ("health_benefit", 41, 300, 2),
+        ("crisis_benefit", 40, 870, 2),
+        ("birth_benefit", 40, 100, 1),
+    ];
+    let mut months = vec![[0usize; 3]; 41];
+    for (k, &(id, paid, eur_paid, persons)) in expected.iter().enumerate() {
+        let b = index(id);
+        assert_eq!(
+            slieksnis_engine::annual::claim_month(1, 7, b) as usize,
+            claim_month(7, b)
+        );
+        let mut stock = [0i64; 12];
+        for (i, month) in months.iter_mut().enumerate() {
+            if i >= paid {
+                assert_eq!(
+                    (a.received[statuses + b][i], o.amounts[b][i]),
+                    (0, 0),
+                    "{id}"
+                );
+                continue;
+            }
+            let c = claim_month(i as u64 + 1, b);
+            month[k] = c;
+            stock[c - 1] += 1;
+            assert_eq!(
+                a.received[statuses + b][i],
+                1 << (c - 1),
+                "{id} of {}",
+                i + 1
+            );
+            assert_eq!(o.amounts[b][i], eur_paid * SCALE, "{id} of {}", i + 1);
+            assert_eq!(o.persons_of(b, i, 2), persons, "{id} of {}", i + 1);
+        }
+        // The month's stocks are those claims, each household counted in one month.
+        let column = &schema.benefits[b].column;
+        for (m, s) in a.by_month.iter().enumerate() {
+            let households = s.total.get(&format!("{column}_households")).unwrap();
+            assert_eq!(households, stock[m], "{id}, month {}", m + 1);
+            let cents = s.total.get(&format!("{column}_eur")).unwrap();
+            assert_eq!(cents, stock[m] * eur_paid * 100, "{id}, month {}", m + 1);
+        }
+        // The claims are spread over the year, not all in January.
+        assert!(stock.iter().all(|&n| n < 20), "{id}: {stock:?}");
+    }
+    // Each benefit has its household's month of its own.
+    assert!(months.iter().any(|m| m[0] != m[1]) && months.iter().any(|m| m[1] != m[2]));
+    // A benefit paid when granted (the default) is paid in January, when first granted: the
+    // pupil's education benefit.
+    let education = index("education_benefit");
+    assert_eq!(a.received[statuses + education][40], 1);
+    assert_eq!(o.amounts[education][40], 150 * SCALE);
+    assert!((0..40).all(|i| o.amounts[education][i] == 0));
+}
+
+/// The default policy with two benefits paid on claim, given by the rules only in April to June
+/// 2025: one without a means test, 50 EUR a household, paid whenever the rules give it; one
+/// means-tested, 50 EUR a person of a needy household, the state paying 40 %, granted at an
+/// assessment and held until the next.
+fn with_spring_benefits() -> std::collections::BTreeMap<String, String> {
+    let mut files = policy::builtin();
+    let manifest = files.get_mut("policy.toml").unwrap();
+    *manifest = manifest.replace(
+        "    \"rules/council_benefits.rhai\",\n]",
+        "    \"rules/council_benefits.rhai\",\n    \"rules/spring.rhai\",\n]",
+    );
+    *manifest = manifest.replace(
+        "    \"parameters/council_benefits.toml\",\n]",
+        "    \"parameters/council_benefits.toml\",\n    \"parameters/spring.toml\",\n]",
+    );
+    manifest.push_str(
+        r#"
+[[benefit]]
+id = "spring_benefit"
+column = "spring"
+label = "spring benefit"
+kind = "one_off"
+level = "household"
+means_tested = false
+paid = "on_claim"
+
+[[benefit]]
+id = "spring_aid"
+column = "spring_aid"
+label = "spring aid"
+kind = "yearly"
+level = "person"
+state_share = "spring.state_share"
+paid = "on_claim"
+"#,
+    );
+    files.insert(
+        "rules/spring.rhai".into(),
+        "h.spring_benefit = h.fill(p.spring.amount);\n\
+         h.spring_aid = where(h.needy, round_cents(p.spring.amount * h.size), 0);\n\
+         h.spring_aid_persons = where(h.spring_aid > 0, h.size, 0);\n"
+            .into(),
+    );
+    files.insert(
+        "parameters/spring.toml".into(),
+        r#"[spring.amount]
+description = "Spring benefit (0 but in April to June 2025)"
+reference = "a test's own rule"
+unit = "EUR"
+range = [0, 1000]
+values = { 2021-01-01 = 0, 2025-04-01 = 50, 2025-07-01 = 0 }
+
+[spring.state_share]
+description = "The state's share of the spring aid"
+reference = "a test's own rule"
+unit = "share"
+range = [0, 1]
+values = { 2021-01-01 = 0.4 }
+"#
+        .into(),
+    );
+    files
+}
+
+#[test]
+fn a_benefit_paid_on_claim_is_paid_in_the_first_month_it_is_granted_from_the_claim_on() {
+    let policy = Policy::load(&with_spring_benefits()).unwrap();
+    let schema = &policy.schema;
+    // 120 pensioners alone with no income: needy all year, assessed every 6 months.
+    let households: Vec<HouseholdInput> = (1..=120u64)
+        .map(|i| HouseholdInput {
+            id: i,
+            municipality: "ogres-novads".into(),
+            housing_costs: 100 * SCALE,
+            savings: 0,
+            vehicles: None,
+            persons: vec![person(i, 70, 0)],
+        })
+        .collect();
+    let pop = Arc::new(Population::from_households(&households, &["ogres-novads"], "t").unwrap());
+    let a = project(
+        &policy.rules,
+        &policy.parameters,
+        schema,
+        &pop,
+        2025,
+        &everyone_applies(),
+        &|_| {},
+    )
+    .unwrap();
+    let o = &a.outcome;
+    let statuses = schema.statuses.len();
+    let (spring, aid) = (
+        schema.benefit_index("spring_benefit").unwrap(),
+        schema.benefit_index("spring_aid").unwrap(),
+    );
+    let (mut unpaid, mut held_past_june) = (0, 0);
+    let mut stock = [[0i64; 12]; 2];
+    for i in 0..120 {
+        let id = i as u64 + 1;
+        assert!(o.statuses[0][i], "household {id} is needy");
+        // Without a means test: granted in April to June, so paid in the claim month if it
+        // is one of them, in April if the claim came before, never if it came after June.
+        let c = claim_month(id, spring);
+        let month = (c <= 6).then_some(c.max(4));
+        let (bits, amount) = match month {
+            Some(m) => (1 << (m - 1), 50 * SCALE),
+            None => (0, 0),
+        };
+        assert_eq!(a.received[statuses + spring][i], bits, "household {id}");
+        assert_eq!(o.amounts[spring][i], amount, "household {id}");
+        unpaid += usize::from(month.is_none());
+        if let Some(m) = month {
+            stock[0][m - 1] += 1;
+        }
+        // Means-tested: what an assessment in April to June grants is held until the next
+        // assessment, with its amount, state's part and persons, and paid in the first month
+        // it is held from the claim month on.
+        let at = assessments(id, 6);
+        let held = |m: usize| (4..=6).contains(at.iter().filter(|&&a| a <= m).max().unwrap());
+        let c = claim_month(id, aid);
+        let month = (c..=12).find(|&m| held(m));
+        let (bits, amount, state, persons) = match month {
+            Some(m) => (1 << (m - 1), 50 * SCALE, 20 * SCALE, 1),
+            None => (0, 0, 0, 0),
+        };
+        assert_eq!(a.received[statuses + aid][i], bits, "household {id}");
+        assert_eq!(o.amounts[aid][i], amount, "household {id}");
+        assert_eq!(o.state_of(aid, i), state, "household {id}");
+        assert_eq!(o.persons_of(aid, i, 1), persons, "household {id}");
+        held_past_june += usize::from(month.is_some_and(|m| m > 6));
+        if let Some(m) = month {
+            stock[1][m - 1] += 1;
+        }
+    }
+    // Both cases happen: claims after the grant (never paid), payments after the rules'
+    // months from an assessment that granted it in them.
+    assert!(unpaid > 20 && unpaid < 100, "{unpaid}");
+    assert!(held_past_june > 10, "{held_past_june}");
+    for (m, s) in a.by_month.iter().enumerate() {
+        let t = &s.total;
+        assert_eq!(t.benefit(spring).households, stock[0][m], "month {}", m + 1);
+        assert_eq!(t.benefit(aid).households, stock[1][m], "month {}", m + 1);
+        assert_eq!(t.benefit(aid).persons, stock[1][m], "month {}", m + 1);
+        assert_eq!(t.get("spring_aid_state_eur"), Some(stock[1][m] * 2_000));
+    }
+}
+
+#[test]
+fn ogres_claimed_benefits_are_spread_over_the_year() {
+    // Ogre 2025 generated (seed 1) with its profile's take-up, as `slieksnis run --municipality
+    // ogres-novads --year 2025` runs it. Paid when first granted, 99 % of the health-care
+    // benefit's households and all the crisis and childbirth benefits' were paid in January;
+    // paid on claim, no month has more than a quarter of the year's.
+    use slieksnis_engine::generate::generate;
+    use slieksnis_engine::profile::Profiles;
+    let profile = Profiles::builtin().get("ogres-novads").unwrap();
+    let pop = Arc::new(generate(&[&profile], 2025, 1));
+    let behaviour = Behaviour::from_profiles(&[&profile], 2025, 1);
+    let policy = Policy::load(&policy::builtin()).unwrap();
+    let a = project(
+        &policy.rules,
+        &policy.parameters,
+        &policy.schema,
+        &pop,
+        2025,
+        &behaviour,
+        &|_| {},
+    )
+    .unwrap();
+    let year = summarize(&pop, &a.outcome).unwrap();
+    for column in ["health", "crisis", "birth"] {
+        let name = format!("{column}_households");
+        let months: Vec<i64> = a
+            .by_month
+            .iter()
+            .map(|m| m.total.get(&name).unwrap())
+            .collect();
+        let households = year.total.get(&name).unwrap();
+        // Paid once: the months' households are the year's.
+        assert_eq!(
+            months.iter().sum::<i64>(),
+            households,
+            "{column}: {months:?}"
+        );
+        assert!(households >= 30, "{column}: {households}");
+        let most = *months.iter().max().unwrap();
+        assert!(
+            most * 4 <= households,
+            "{column}: {months:?} of {households}"
+        );
+    }
 }

@@ -1,7 +1,8 @@
 //! Widening eligibility never lowers anyone's recipients or cost (issue 9): for every council,
 //! on sweeps of the low-income threshold, the GMI level and the needy threshold, every measure
 //! of every benefit and status and every total of an annual projection with the profiles'
-//! take-up is at least what the narrower rules give — over the year and in each month.
+//! take-up is at least what the narrower rules give — over the year and in each month — and a
+//! household paid a benefit on claim is paid it under the wider rules too, no later.
 //!
 //! The one exception is written out: raising the needy threshold moves households from
 //! low-income to needy (the statuses exclude one another), so the low-income counts may fall
@@ -14,7 +15,7 @@ use slieksnis_engine::generate::generate;
 use slieksnis_engine::parameters::{ParameterSet, Value};
 use slieksnis_engine::profile::{Profile, Profiles};
 use slieksnis_engine::run::{Configuration, Horizon, Results, run};
-use slieksnis_engine::schema::Kind;
+use slieksnis_engine::schema::{Kind, Payment};
 use slieksnis_engine::simulate::DEFAULT_CHUNK;
 use slieksnis_engine::summary::Summary;
 use slieksnis_engine::{Policy, Population, policy, register};
@@ -91,8 +92,9 @@ fn sweep(steps: &[(&str, ParameterSet)], may_fall: &[&str]) {
             let what = format!("{before} → {name}");
             at_least(&prev.summary, &now.summary, may_fall, &what);
             // In each month, the stocks: a yearly or one-off benefit is paid in the month it is
-            // first granted, which wider rules may bring forward, and so are the month's totals
-            // that include it; their year is checked above, each monthly benefit here.
+            // first granted (or, paid on claim, first granted from the claim month on), which
+            // wider rules may bring forward, and so are the month's totals that include it;
+            // their year is checked above, each monthly benefit here.
             let mut monthly: Vec<String> = may_fall.iter().map(|m| m.to_string()).collect();
             monthly.extend(["gross_eur", "state_share_eur", "municipal_net_eur"].map(String::from));
             for b in &policy.schema.benefits {
@@ -103,6 +105,23 @@ fn sweep(steps: &[(&str, ParameterSet)], may_fall: &[&str]) {
             let monthly: Vec<&str> = monthly.iter().map(String::as_str).collect();
             for (m, (a, b)) in prev.by_month.iter().zip(&now.by_month).enumerate() {
                 at_least(a, b, &monthly, &format!("{what}, month {}", m + 1));
+            }
+            // Household by household, a benefit paid on claim: the claim month does not depend
+            // on the rules and wider rules grant it in more months, so a household paid under
+            // the narrower rules is paid under the wider ones too, in the same month or earlier.
+            let statuses = policy.schema.statuses.len();
+            for (b, benefit) in policy.schema.benefits.iter().enumerate() {
+                if benefit.paid != Payment::OnClaim {
+                    continue;
+                }
+                let (n, w) = (&prev.received[statuses + b], &now.received[statuses + b]);
+                for (i, (&n, &w)) in n.iter().zip(w).enumerate() {
+                    assert!(
+                        n == 0 || (w != 0 && w.trailing_zeros() <= n.trailing_zeros()),
+                        "{what}: {} of household {i} paid in months {n:#014b}, then {w:#014b}",
+                        benefit.id
+                    );
+                }
             }
         }
         last = Some((name, now));

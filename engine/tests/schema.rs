@@ -236,4 +236,54 @@ fn bad_declarations_are_refused_when_the_policy_loads() {
     );
     let e = load("\n[[benefit]]\nid = \"X\"\nlabel = \"x\"\nkind = \"monthly\"\n");
     assert!(e.contains("must be a lowercase name"), "{e}");
+    // `paid`: when a year pays a yearly or one-off benefit. A monthly one is paid each month of
+    // its grant, so "on_claim" is refused for it; an unknown value is refused.
+    let e = load(
+        "\n[[benefit]]\nid = \"x_benefit\"\nlabel = \"x\"\nkind = \"monthly\"\npaid = \"on_claim\"\n",
+    );
+    assert!(
+        e.starts_with("policy.toml: benefit 'x_benefit': paid = \"on_claim\" is for a yearly or one_off benefit, and this one is monthly"),
+        "{e}"
+    );
+    let e = load(
+        "\n[[benefit]]\nid = \"x_benefit\"\nlabel = \"x\"\nkind = \"yearly\"\npaid = \"at_once\"\n",
+    );
+    assert!(
+        e.starts_with(
+            "policy.toml: benefit 'x_benefit': paid 'at_once' is not one of when_granted, on_claim"
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn when_a_benefit_is_paid_is_declared_in_the_manifest() {
+    use slieksnis_engine::schema::Payment;
+    let policy = Policy::load(&policy::builtin()).unwrap();
+    let paid = |id: &str| policy.schema.benefits[policy.schema.benefit_index(id).unwrap()].paid;
+    // Reimbursed on receipts while the status holds; a crisis and a birth happen in any month.
+    for id in ["health_benefit", "crisis_benefit", "birth_benefit"] {
+        assert_eq!(paid(id), Payment::OnClaim, "{id}");
+    }
+    // The default: when first granted (the school year's benefit, and every monthly one).
+    for id in [
+        "education_benefit",
+        "other_expenses_benefit",
+        "gmi_benefit",
+        "meals_benefit",
+    ] {
+        assert_eq!(paid(id), Payment::WhenGranted, "{id}");
+    }
+    // Both values are accepted where they apply, "when_granted" on a monthly benefit too.
+    let mut files = policy::builtin();
+    files.get_mut("policy.toml").unwrap().push_str(
+        "\n[[benefit]]\nid = \"x_benefit\"\nlabel = \"x\"\nkind = \"monthly\"\npaid = \"when_granted\"\n\
+         \n[[benefit]]\nid = \"y_benefit\"\nlabel = \"y\"\nkind = \"one_off\"\npaid = \"on_claim\"\n",
+    );
+    let with = Policy::load(&files).unwrap();
+    let of = |id: &str| with.schema.benefits[with.schema.benefit_index(id).unwrap()].paid;
+    assert_eq!(
+        (of("x_benefit"), of("y_benefit")),
+        (Payment::WhenGranted, Payment::OnClaim)
+    );
 }
