@@ -503,10 +503,10 @@ fn a_benefit_paid_on_claim_is_paid_once_in_the_households_claim_month() {
     // Each benefit has its household's month of its own.
     assert!(months.iter().any(|m| m[0] != m[1]) && months.iter().any(|m| m[1] != m[2]));
     // A benefit paid when granted (the default) is paid in January, when first granted: the
-    // pupil's education benefit.
+    // pupil's education benefit (Ogre's 220 EUR a pupil, assumed).
     let education = index("education_benefit");
     assert_eq!(a.received[statuses + education][40], 1);
-    assert_eq!(o.amounts[education][40], 150 * SCALE);
+    assert_eq!(o.amounts[education][40], 220 * SCALE);
     assert!((0..40).all(|i| o.amounts[education][i] == 0));
 }
 
