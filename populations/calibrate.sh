@@ -3,7 +3,7 @@
 # (populations/reported/public-caseloads.csv, use = fit) fits its own layer, starting from the
 # national layer in force; then the national layer learns from those fits how councils differ
 # with their unemployment and fits all of Latvia to the national stocks. Rebuilds between the
-# steps, since profiles are embedded at build time. About 20 minutes on a 2-core machine.
+# steps, since profiles are embedded at build time. About 17 minutes on a 2-core machine.
 #
 # --keep-best: a council's figures include some no knob reaches (see each layer's comments);
 # the best fit is kept and its gaps are written down, not hidden.

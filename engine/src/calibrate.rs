@@ -355,7 +355,8 @@ fn profile_values(p: &Profile) -> String {
          [income_changes]\n\
          job_loss_per_month = {}\n\n\
          [pensions]\n\
-         level = {}\n\n\
+         level = {}\n\
+         percentiles = {{ {} }}\n\n\
          [employment]\n\
          level = {}\n\n\
          [health_costs]\n\
@@ -385,6 +386,14 @@ fn profile_values(p: &Profile) -> String {
             .join(", "),
         p.income_changes.job_loss_per_month,
         p.pensions.level,
+        // The whole table: the fit may have drawn its lower half towards the median.
+        p.pensions
+            .percentiles
+            .0
+            .iter()
+            .map(|(u, v)| format!("{} = {v}", crate::profile::round6(u * 100.0)))
+            .collect::<Vec<_>>()
+            .join(", "),
         p.employment.level,
         p.health_costs.level,
     ));

@@ -9,8 +9,8 @@
 //! 3. `areas/<area>.toml` — optional, if the municipality names an `area` (`pieriga`);
 //! 4. `municipalities/<slug>.toml` — the municipality: name, code, population, its own changes;
 //! 5. `calibrated/<slug>.toml` — optional, written by `slieksnis calibrate`: take-up, the
-//!    low-income tail, housing costs, churn and the pension level fitted to the council's
-//!    reported caseload
+//!    low-income tail, housing costs, churn, pensions, employment and health costs fitted to
+//!    the council's reported caseload
 //!    (`calibrated = true`).
 //!
 //! A municipality without a layer 5 gets what calibration learned nationally instead:
@@ -1526,8 +1526,8 @@ fn parse_layer(path: &str, text: &str) -> Result<(Layer, toml::Table), ProfileEr
     Ok((layer, table))
 }
 
-/// A calibration changes take-up, the low-income tail, housing costs, churn and the pension
-/// level, nothing else.
+/// A calibration changes take-up, the low-income tail, housing costs, churn, pensions,
+/// employment and health costs, nothing else.
 fn check_calibrated_layer(
     path: &str,
     layer: &Layer,

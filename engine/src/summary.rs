@@ -381,20 +381,7 @@ impl Sums {
                 let mut row = Row::zero(&measures, slug);
                 row.assumed = assumed
                     .get(m)
-                    .map(|leaves| {
-                        leaves
-                            .iter()
-                            .map(|l| {
-                                // `municipalities.default.x` or `municipalities.<slug>.x`
-                                // (an estimate of the council's own): the parameter, `x`.
-                                match l.path.strip_prefix("municipalities.") {
-                                    Some(p) => p.split_once('.').map_or(p, |(_, x)| x),
-                                    None => &l.path,
-                                }
-                                .to_string()
-                            })
-                            .collect()
-                    })
+                    .map(|leaves| leaves.iter().map(|l| l.name().to_string()).collect())
                     .unwrap_or_default();
                 rows.push(row);
                 sums.push(vec![0; width]);

@@ -7,7 +7,8 @@
 //! first steps.
 
 use slieksnis_engine::calibrate::{
-    CouncilModel, calibrate_council, compare_profile, council_figures, worst_ratio_gap,
+    CouncilFit, CouncilModel, calibrate_council, compare_profile, council_figures, council_layer,
+    worst_ratio_gap,
 };
 use slieksnis_engine::profile::Profiles;
 use slieksnis_engine::reported::{self, Figure};
@@ -61,6 +62,44 @@ fn the_shipped_ogre_fit_gives_what_its_layer_says() {
             .unwrap_or_else(|| panic!("{} {} not in the layer", r.measure, r.unit));
         assert!(line.trim_end().ends_with(&after), "{line} against {after}");
     }
+}
+
+/// A council's layer reads back as the profile fitted, with every knob moved: nothing a fit
+/// changes is lost on the way to the file (the low pension tail once was).
+#[test]
+fn a_council_layer_reads_back_as_the_profile_fitted() {
+    use slieksnis_engine::profile::Factors;
+    let profiles = Profiles::builtin();
+    let base = profiles.uncalibrated("ogres-novads").unwrap();
+    let mut moved = [1.0; Factors::COUNT];
+    for (k, f) in moved.iter_mut().enumerate() {
+        *f = if k % 2 == 0 { 1.13 } else { 0.87 };
+    }
+    let factors = Factors::from_array(moved).effective();
+    let mut fitted = factors.apply(&base);
+    fitted.calibrated = true;
+    fitted.fit_factors = Some(factors);
+    assert_ne!(fitted.pensions.percentiles, base.pensions.percentiles);
+    assert_ne!(
+        fitted.take_up.reconsider_per_month,
+        base.take_up.reconsider_per_month
+    );
+    let fit = CouncilFit {
+        profile: fitted.clone(),
+        factors,
+        after: Vec::new(),
+        before: Vec::new(),
+        rounds: 0,
+    };
+    let mut read = profiles.clone();
+    read.add_file(
+        "calibrated/ogres-novads.toml",
+        council_layer(&fit, 1, "test"),
+    )
+    .unwrap();
+    let mut back = read.get("ogres-novads").unwrap();
+    back.files = fitted.files.clone();
+    assert_eq!(back, fitted);
 }
 
 #[test]

@@ -253,7 +253,11 @@ fn the_smallest_municipality_matches_its_profile_too() {
 
 #[test]
 fn incomes_have_the_documented_shape() {
-    let ogre = profile("ogres-novads");
+    // The statistics-only profile: Ogre's calibration draws its low pensions towards the median
+    // (a pensioner's counted income can include more than the pension), away from VSAA's shape.
+    let ogre = Profiles::builtin()
+        .uncalibrated("ogres-novads")
+        .unwrap_or_else(|e| panic!("{e}"));
     let pop = generate(&[&ogre], 2025, 1);
     let p = &pop.persons;
     let year = ogre.year(2025);

@@ -579,7 +579,10 @@ fn read_parameter(
     };
     if let Some(v) = t.remove("assumed") {
         let toml::Value::Boolean(b) = v else {
-            return Err(err(origin, format!("{path}.assumed: expected true or false")));
+            return Err(err(
+                origin,
+                format!("{path}.assumed: expected true or false"),
+            ));
         };
         meta.assumed = b;
     }
@@ -727,8 +730,20 @@ pub struct Leaf {
     /// The date from which this value is in force (`None`: always).
     pub since: Option<Date>,
     pub meta: Arc<Meta>,
-    /// True if the value is the documented default for a council whose own choice is not known.
+    /// True if the value is the documented default for a council whose own choice is not
+    /// known, or the council's own estimate (`assumed = true`).
     pub assumed: bool,
+}
+
+impl Leaf {
+    /// Its path without the council part: `municipalities.default.x` and
+    /// `municipalities.<slug>.x` are `x`, the name reports flag an assumption by.
+    pub fn name(&self) -> &str {
+        match self.path.strip_prefix("municipalities.") {
+            Some(p) => p.split_once('.').map_or(p, |(_, x)| x),
+            None => &self.path,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -905,7 +920,10 @@ values = { 2021-01-01 = "default", 2025-01-01 = { pct = 0.70 } }
             )
             .unwrap_err()
             .to_string();
-        assert!(e.contains("own.toml") && e.contains("assumed: expected true or false"), "{e}");
+        assert!(
+            e.contains("own.toml") && e.contains("assumed: expected true or false"),
+            "{e}"
+        );
     }
 
     #[test]
