@@ -17,13 +17,17 @@ use slieksnis_engine::{Period, Population, cases};
 use crate::staged::Staged;
 use crate::{input, output};
 
+/// A month of a year the rules cover: a month of 2027 would run on 2026's parameters, silently.
 fn parse_period(s: &str) -> Result<Period, String> {
-    Period::parse(s).ok_or_else(|| format!("'{s}' is not a month: write YYYY-MM, e.g. 2025-01"))
+    let period = Period::parse(s)
+        .ok_or_else(|| format!("'{s}' is not a month: write YYYY-MM, e.g. 2025-01"))?;
+    parse_year(&period.year.to_string())?;
+    Ok(period)
 }
 
 fn parse_year(s: &str) -> Result<i32, String> {
     match s.parse::<i32>() {
-        Ok(y) if (2021..=2026).contains(&y) => Ok(y),
+        Ok(y) if slieksnis_engine::date::RULE_YEARS.contains(&y) => Ok(y),
         Ok(y) => Err(format!(
             "{y} is outside the years the rules cover (2021–2026)"
         )),

@@ -457,6 +457,36 @@ fn unknown_and_merged_municipalities_are_refused() {
         "{}",
         text(&bad_year)
     );
+    // So is a month of such a year: 2027-06 once ran on 2026's parameters and said 2027.
+    for args in [
+        &[
+            "run",
+            "--municipality",
+            "tukuma-novads",
+            "--period",
+            "2027-06",
+            "--out",
+            o,
+        ][..],
+        &["params", "--period", "2027-01"][..],
+        &[
+            "explain",
+            "--population",
+            "populations/small",
+            "--id",
+            "3",
+            "--period",
+            "2020-12",
+        ][..],
+    ] {
+        let late = slieksnis(args);
+        assert_eq!(late.status.code(), Some(2), "{args:?}: {}", text(&late));
+        assert!(
+            text(&late).contains("is outside the years the rules cover (2021–2026)"),
+            "{args:?}: {}",
+            text(&late)
+        );
+    }
 }
 
 #[test]

@@ -45,3 +45,28 @@ fn a_scenario_with_a_syntax_error_names_line_and_column() {
         &["s.toml", "line 3, column"],
     );
 }
+
+/// A scenario's month or year outside the years the rules cover is refused, naming the file and
+/// the field: a month of 2027 once ran on 2026's parameters.
+#[test]
+fn a_scenario_outside_the_rules_years_is_refused() {
+    let dir = temp("scenario-years");
+    for (field, value) in [("period", "\"2027-06\""), ("year", "2020")] {
+        let file = dir.join(format!("{field}.toml"));
+        std::fs::write(
+            &file,
+            format!(
+                "name = \"x\"\nmunicipality = \"ogres-novads\"\n{field} = {value}\n[baseline]\nname = \"a\"\n[reform]\nname = \"b\"\n"
+            ),
+        )
+        .unwrap();
+        fails(
+            &["compare", file.to_str().unwrap()],
+            &[
+                &format!("{field}.toml"),
+                &format!("{field}: "),
+                "is outside the years the rules cover (2021–2026)",
+            ],
+        );
+    }
+}

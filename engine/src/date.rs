@@ -43,6 +43,10 @@ fn days_in_month(year: i32, month: u8) -> u8 {
     }
 }
 
+/// The years the rules and their parameters are written for. A month outside them would run on
+/// the nearest year's parameters and say it was another year, so every command refuses it.
+pub const RULE_YEARS: std::ops::RangeInclusive<i32> = 2021..=2026;
+
 /// A simulated month. Rules are resolved at its first day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Period {

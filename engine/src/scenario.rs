@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::annual::Behaviour;
-use crate::date::Period;
+use crate::date::{Period, RULE_YEARS};
 use crate::parameters::{ParameterSet, Value, from_toml};
 use crate::policy::{Policy, PolicyError};
 use crate::population::Population;
@@ -159,8 +159,16 @@ impl Scenario {
             }
         };
         let horizon = match (file.period, file.year) {
-            (Some(p), None) => Horizon::Month(period(&p, "period")?),
-            (None, Some(y)) if (2021..=2026).contains(&y) => Horizon::Year(y),
+            (Some(p), None) => {
+                let month = period(&p, "period")?;
+                if !RULE_YEARS.contains(&month.year) {
+                    return Err(fail(format!(
+                        "period: {p} is outside the years the rules cover (2021–2026)"
+                    )));
+                }
+                Horizon::Month(month)
+            }
+            (None, Some(y)) if RULE_YEARS.contains(&y) => Horizon::Year(y),
             (None, Some(y)) => {
                 return Err(fail(format!(
                     "year: {y} is outside the years the rules cover (2021–2026)"
