@@ -714,8 +714,11 @@ impl Fixed<'_> {
                     }
                     Payment::OnClaim => {
                         for ((p, once), &id) in paid.iter_mut().zip(&mut *view.paid_once).zip(ids) {
-                            let claimed = claim_month(self.seed, id, b) <= month;
-                            let pay = claimed & (*p > 0) & (*once & flag == 0);
+                            // The claim month's draw only for a household granted it and
+                            // not yet paid (few): the others are not paid whatever it is.
+                            let pay = (*p > 0)
+                                && (*once & flag == 0)
+                                && claim_month(self.seed, id, b) <= month;
                             *once |= if pay { flag } else { 0 };
                             *p = if pay { *p } else { 0 };
                         }

@@ -72,18 +72,32 @@ fn assessments(id: u64, len: u64) -> Vec<usize> {
     months
 }
 
-fn project_2026(pop: &Arc<Population>, behaviour: &Behaviour) -> Annual {
-    let policy = Policy::load(&policy::builtin()).unwrap();
+/// `year` projected over `pop` under `policy`.
+fn project_year(
+    policy: &Policy,
+    pop: &Arc<Population>,
+    year: i32,
+    behaviour: &Behaviour,
+) -> Annual {
     project(
         &policy.rules,
         &policy.parameters,
         &policy.schema,
         pop,
-        2026,
+        year,
         behaviour,
         &|_| {},
     )
     .unwrap()
+}
+
+fn project_2026(pop: &Arc<Population>, behaviour: &Behaviour) -> Annual {
+    project_year(
+        &Policy::load(&policy::builtin()).unwrap(),
+        pop,
+        2026,
+        behaviour,
+    )
 }
 
 #[test]
@@ -365,18 +379,7 @@ fn draws_follow_the_ids_keys() {
         },
         seed: 7,
     };
-    let year = |pop: &Arc<Population>| {
-        project(
-            &policy.rules,
-            &policy.parameters,
-            &policy.schema,
-            pop,
-            2025,
-            &behaviour,
-            &|_| {},
-        )
-        .unwrap()
-    };
+    let year = |pop: &Arc<Population>| project_year(&policy, pop, 2025, &behaviour);
     let numbers = Arc::new(numbers);
     let base = year(&numbers);
     let zeros = loaded("00");
@@ -438,16 +441,7 @@ fn a_benefit_paid_on_claim_is_paid_once_in_the_households_claim_month() {
     let policy = Policy::load(&policy::builtin()).unwrap();
     let schema = &policy.schema;
     let pop = claimants();
-    let a = project(
-        &policy.rules,
-        &policy.parameters,
-        schema,
-        &pop,
-        2025,
-        &everyone_applies(),
-        &|_| {},
-    )
-    .unwrap();
+    let a = project_year(&policy, &pop, 2025, &everyone_applies());
     let o = &a.outcome;
     let statuses = schema.statuses.len();
     let index = |id: &str| schema.benefit_index(id).unwrap();
@@ -590,16 +584,7 @@ fn a_benefit_paid_on_claim_is_paid_in_the_first_month_it_is_granted_from_the_cla
         })
         .collect();
     let pop = Arc::new(Population::from_households(&households, &["ogres-novads"], "t").unwrap());
-    let a = project(
-        &policy.rules,
-        &policy.parameters,
-        schema,
-        &pop,
-        2025,
-        &everyone_applies(),
-        &|_| {},
-    )
-    .unwrap();
+    let a = project_year(&policy, &pop, 2025, &everyone_applies());
     let o = &a.outcome;
     let statuses = schema.statuses.len();
     let (spring, aid) = (
@@ -670,16 +655,7 @@ fn ogres_claimed_benefits_are_spread_over_the_year() {
     let pop = Arc::new(generate(&[&profile], 2025, 1));
     let behaviour = Behaviour::from_profiles(&[&profile], 2025, 1);
     let policy = Policy::load(&policy::builtin()).unwrap();
-    let a = project(
-        &policy.rules,
-        &policy.parameters,
-        &policy.schema,
-        &pop,
-        2025,
-        &behaviour,
-        &|_| {},
-    )
-    .unwrap();
+    let a = project_year(&policy, &pop, 2025, &behaviour);
     let year = summarize(&pop, &a.outcome).unwrap();
     for column in ["health", "crisis", "birth"] {
         let name = format!("{column}_households");
