@@ -75,12 +75,12 @@ fn type_fields(row: &Row, statuses: usize, benefits: usize) -> Vec<String> {
     f
 }
 
+/// One side's summaries by household type, named (`None`: a run's only side).
+pub type Side<'a> = (Option<&'a str>, &'a [(HouseholdType, Summary)]);
+
 /// Writes `types.csv`: per side (`None`: a run, no side column), per municipality and then
 /// TOTAL, one row per household type.
-pub fn write_types(
-    w: &mut dyn Write,
-    sides: &[(Option<&str>, &[(HouseholdType, Summary)])],
-) -> io::Result<()> {
+pub fn write_types(w: &mut dyn Write, sides: &[Side]) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(w);
     let Some((_, first)) = sides.first() else {
         return w.flush();
