@@ -247,23 +247,35 @@ pub fn write_winners(w: &mut dyn Write, winners: &Winners) -> io::Result<()> {
     out.flush()
 }
 
-/// Winners and losers of one council (or TOTAL), by household type.
+/// Winners and losers of one council (or TOTAL), by household type: the bands of the gains, or
+/// of the falls where more households lose than gain (a reform that takes away); the other
+/// side's bands on a line below.
 pub fn winners_table(winners: &Winners, municipality: &str) -> String {
-    let bands = winners.bands.edges_cents.map(|e| count(e / 100));
-    let band_labels = [
-        format!("≤ {}", bands[0]),
-        format!("{}–{}", bands[0], bands[1]),
-        format!("{}–{}", bands[1], bands[2]),
-        format!("> {}", bands[2]),
+    let edges = winners.bands.edges_cents.map(|e| count(e / 100));
+    let labels = [
+        format!("≤ {}", edges[0]),
+        format!("{}–{}", edges[0], edges[1]),
+        format!("{}–{}", edges[1], edges[2]),
+        format!("> {}", edges[2]),
     ];
+    let Some(all) = winners.row(municipality, None) else {
+        return String::new();
+    };
+    let falls = all.losing() > all.gaining();
+    let (shown, other) = if falls {
+        ("lose", "gain")
+    } else {
+        ("gain", "lose")
+    };
+    let bands = |c: &Change| if falls { c.loses } else { c.gains };
     let mut head = vec![
         format!("{municipality}: households"),
         "all".to_string(),
         "lose".into(),
+        "unchanged".into(),
+        "gain".into(),
     ];
-    head.push("unchanged".into());
-    head.push("gain".into());
-    head.extend(band_labels.iter().map(|b| format!("gain {b}")));
+    head.extend(labels.iter().map(|b| format!("{shown} {b}")));
     head.extend(["gained EUR", "lost EUR", "net EUR"].map(String::from));
     let mut lines = vec![head];
     let mut rule = usize::MAX;
@@ -283,27 +295,19 @@ pub fn winners_table(winners: &Winners, municipality: &str) -> String {
             count(c.unchanged),
             count(c.gaining()),
         ];
-        line.extend(c.gains.iter().map(|&g| count(g)));
+        line.extend(bands(c).iter().map(|&g| count(g)));
         line.extend([eur(c.gained_cents), eur(c.lost_cents), eur(c.net_cents())]);
         lines.push(line);
     }
     let mut out = render(&lines, rule);
-    if let Some(all) = winners.row(municipality, None) {
-        if all.losing() > 0 {
-            out.push_str(&format!(
-                "losers by fall: {} (≤ {}), {} ({}–{}), {} ({}–{}), {} (> {})\n",
-                count(all.loses[0]),
-                bands[0],
-                count(all.loses[1]),
-                bands[0],
-                bands[1],
-                count(all.loses[2]),
-                bands[1],
-                bands[2],
-                count(all.loses[3]),
-                bands[2]
-            ));
-        }
+    let rest = if falls { all.gains } else { all.loses };
+    if rest.iter().any(|&n| n > 0) {
+        let parts: Vec<String> = rest
+            .iter()
+            .zip(&labels)
+            .map(|(n, l)| format!("{} ({l})", count(*n)))
+            .collect();
+        out.push_str(&format!("{other} by band (EUR): {}\n", parts.join(", ")));
     }
     out
 }
