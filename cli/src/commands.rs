@@ -144,9 +144,6 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
     let computed = started.elapsed();
     let mut out = Staged::new(&a.out)?;
     let mut written = vec!["households.csv", "summary.csv", "benefits.csv", "types.csv"];
-    out.write(&a.out.join("types.csv"), |w| {
-        crate::breakdown::write_types(w, &[(None, &types)])
-    })?;
     out.write(&a.out.join("households.csv"), |w| {
         output::write_households(w, population, outcome)
     })?;
@@ -155,6 +152,9 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
     })?;
     out.write(&a.out.join("benefits.csv"), |w| {
         output::write_benefits(w, summary)
+    })?;
+    out.write(&a.out.join("types.csv"), |w| {
+        crate::breakdown::write_types(w, &[(None, &types)])
     })?;
     if let Horizon::Year(year) = horizon {
         out.write(&a.out.join("months.csv"), |w| {
