@@ -700,12 +700,9 @@ impl Compared {
         out.push_str(&format!(
             "Winners and losers: households whose total benefits (every benefit, gross, per {per}) rise, fall or stay\n"
         ));
+        // One council: its table is the TOTAL's, shown once under its name.
         let focus = focus(population);
-        if focus != TOTAL {
-            out.push_str(&winners_table(&self.winners, focus));
-            out.push('\n');
-        }
-        out.push_str(&winners_table(&self.winners, TOTAL));
+        out.push_str(&winners_table(&self.winners, focus));
         if let (true, Horizon::Year(year)) = (flags.months, horizon) {
             out.push('\n');
             out.push_str(&months_comparison_table(

@@ -588,7 +588,7 @@ and household type), OUT/winners.csv (households whose total benefits rise, fall
 band of the change: a year up to 50, 50–200, 200–1 000, over 1 000 EUR; a month up to 10,
 10–50, 50–200, over 200 EUR; per municipality and type) and OUT/councils.csv (the ranking).
 
-It prints winners and losers (TOTAL's, and the council's when there is one). A comparison of
+It prints winners and losers by household type (the council's when there is one, else TOTAL's). A comparison of
 more than 3 councils prints, instead of a block per council, the councils ranked by the change
 in municipal net cost per resident (residents = persons in the simulated households), with the
 Latvian name, ATVK code, the change in EUR, per resident and in per cent, and flags: A where
