@@ -553,11 +553,22 @@ pub fn councils(
                 baseline_cents: base,
                 reform_cents: reformed,
                 change_cents: change,
-                // Both quotients are at most their numerators in size: they fit.
+                // The quotient is at most the change in size: it fits.
                 per_resident_cents: (residents > 0)
                     .then(|| div_round(change.into(), residents.into()) as i64),
-                percent_tenths: (base != 0)
-                    .then(|| div_round(i128::from(change) * 1000, base.into()) as i64),
+                // A change a thousand times a tiny baseline may not fit: an error, not a wrap.
+                percent_tenths: if base == 0 {
+                    None
+                } else {
+                    Some(
+                        i64::try_from(div_round(i128::from(change) * 1000, base.into())).map_err(
+                            |_| TotalError {
+                                measure: "change_pct".into(),
+                                municipality: b.municipality.clone(),
+                            },
+                        )?,
+                    )
+                },
                 assumed,
             })
         };

@@ -345,6 +345,17 @@ fn councils_rank_by_the_change_per_resident() {
         (None, None)
     );
     assert_eq!(breakdown::div_round(-17_675, 18), -982);
+    // A change a thousand times a baseline of one cent does not fit a per cent in tenths:
+    // an error naming it and the council, not a wrapped number.
+    let mut tiny = base.summary.clone();
+    let mut huge = reform.summary.clone();
+    tiny.rows[0].values[net] = 1;
+    huge.rows[0].values[net] = i64::MAX / 2;
+    let e = councils(&tiny, &huge).unwrap_err();
+    assert_eq!(
+        (e.measure.as_str(), e.municipality.as_str()),
+        ("change_pct", "ogres-novads")
+    );
 }
 
 #[test]
