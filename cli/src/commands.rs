@@ -46,6 +46,7 @@ Examples:
   slieksnis run --population populations/sample --period 2025-06 --out out/gmi20 --set gmi.pct=0.20
   slieksnis run --municipality tukuma-novads --year 2026 --out out/tukums \\
       --set 'municipalities.tukuma-novads.low_income={ pct = 0.50 }'
+  slieksnis run --municipality ogres-novads --year 2026 --out out/ogre --types --months
 
 --municipality generates the households from the profiles in populations/profiles (or
 --profiles DIR); --population reads households.csv and persons.csv.
@@ -59,7 +60,12 @@ that received something at least once in the year; EUR are the year's payments.
 Writes OUT/households.csv (household_id,municipality,status,gmi_benefit,housing_benefit,
 state_share,municipal_net) and OUT/summary.csv (one row per municipality and a TOTAL row),
 and prints the summary as a table. The assumed column names council values that are not known
-and profiles not yet fitted to reported figures (profile-uncalibrated).")]
+and profiles not yet fitted to reported figures (profile-uncalibrated). Also OUT/benefits.csv,
+OUT/types.csv (per municipality and TOTAL, a row per household type: pensioner alone,
+pensioners, one adult with children, adults with children, working-age adult alone, working-age
+adults, other; the pension age is the policy's in force) and, for a year, OUT/months.csv (each
+month's stock and EUR; the twelve months' EUR are the year's). --types and --months print
+those as tables (the council's, or TOTAL's).")]
 pub struct RunArgs {
     #[command(flatten)]
     source: input::PopulationArgs,
@@ -75,6 +81,8 @@ pub struct RunArgs {
     /// Change a parameter for this run: PATH=VALUE (see `slieksnis params`). Repeatable.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     sets: Vec<String>,
+    #[command(flatten)]
+    breakdown: crate::breakdown::RunFlags,
     #[command(flatten)]
     options: Options,
 }
@@ -102,6 +110,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         (None, Some(y)) => Horizon::Year(y),
         (None, None) => unreachable!("clap requires one"),
     };
+    a.breakdown.check(horizon)?;
     let households = input::households(&a.source, horizon.year(), a.options.quiet)?;
     let population = &households.population;
     let started = Instant::now();
@@ -129,9 +138,12 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         households.label_uncalibrated(month);
     }
     let (outcome, summary) = (&results.outcome, &results.summary);
+    let kinds = crate::breakdown::household_types(&params, horizon, population)?;
+    let types = slieksnis_engine::breakdown::by_type(population, outcome, &kinds)
+        .map_err(|e| anyhow!("{e}"))?;
     let computed = started.elapsed();
     let mut out = Staged::new(&a.out)?;
-    let mut written = vec!["households.csv", "summary.csv", "benefits.csv"];
+    let mut written = vec!["households.csv", "summary.csv", "benefits.csv", "types.csv"];
     out.write(&a.out.join("households.csv"), |w| {
         output::write_households(w, population, outcome)
     })?;
@@ -140,6 +152,9 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
     })?;
     out.write(&a.out.join("benefits.csv"), |w| {
         output::write_benefits(w, summary)
+    })?;
+    out.write(&a.out.join("types.csv"), |w| {
+        crate::breakdown::write_types(w, &[(None, &types)])
     })?;
     if let Horizon::Year(year) = horizon {
         out.write(&a.out.join("months.csv"), |w| {
@@ -161,6 +176,16 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         println!("{} — {horizon}, {unit}", policy.name);
         println!("{}\n", households.label);
         print!("{}", output::summary_table(summary));
+        let focus = crate::breakdown::focus(population);
+        if a.breakdown.types {
+            print!("\n{}", crate::breakdown::types_table(&types, focus));
+        }
+        if let (true, Horizon::Year(year)) = (a.breakdown.months, horizon) {
+            print!(
+                "\n{}",
+                crate::breakdown::months_table(&results.by_month, focus, year)
+            );
+        }
         println!("\nwrote {} in {}", written.join(", "), a.out.display());
     }
     Ok(ExitCode::SUCCESS)
@@ -552,10 +577,22 @@ Examples:
   slieksnis compare scenarios/latvia-2026-gmi-20.toml --out out/gmi
   slieksnis compare scenarios/ogre-low-income-60.toml
   slieksnis compare scenarios/rules-2025-vs-2026.toml --population populations/small
+  slieksnis compare scenarios/latvia-2026-gmi-20.toml --by-council     # a block per council
+  slieksnis compare scenarios/ogre-2026-low-income-60.toml --months   # the cash flow by month
 
 A scenario file names a population (a municipality to generate, or a directory), a month or a
 year, and a reform (parameter overrides, replaced scripts); see scenarios/README.md. With --out, writes OUT/comparison.csv (rows baseline, reform
-and difference per municipality and for the total) and OUT/{baseline,reform}/households.csv.")]
+and difference per municipality and for the total) and OUT/{baseline,reform}/households.csv
+(for a year also OUT/{baseline,reform}/months.csv), OUT/types.csv (each side per municipality
+and household type), OUT/winners.csv (households whose total benefits rise, fall or stay, by
+band of the change: a year up to 50, 50–200, 200–1 000, over 1 000 EUR; a month up to 10,
+10–50, 50–200, over 200 EUR; per municipality and type) and OUT/councils.csv (the ranking).
+
+It prints winners and losers by household type (the council's when there is one, else TOTAL's). A comparison of
+more than 3 councils prints, instead of a block per council, the councils ranked by the change
+in municipal net cost per resident (residents = persons in the simulated households), with the
+Latvian name, ATVK code, the change in EUR, per resident and in per cent, and flags: A where
+the figures rest on assumed parameters, U where the profile is uncalibrated.")]
 pub struct CompareArgs {
     /// The scenario file.
     scenario: PathBuf,
@@ -568,6 +605,8 @@ pub struct CompareArgs {
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     #[command(flatten)]
+    breakdown: crate::breakdown::CompareFlags,
+    #[command(flatten)]
     options: Options,
 }
 
@@ -575,6 +614,7 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
     let origin = a.scenario.display().to_string();
     let text = input::read_text(&a.scenario)?;
     let scenario = Scenario::parse(&origin, &text).map_err(|e| anyhow!("{e}"))?;
+    a.breakdown.check(scenario.horizon)?;
     let base_dir = a.scenario.parent().unwrap_or(Path::new("."));
     let policy = input::policy(a.options.policy.as_deref())?;
     let year = scenario.horizon.year();
@@ -633,20 +673,35 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
         format!("{} ({})", scenario.baseline.name, periods[0]),
         format!("{} ({})", scenario.reform.name, periods[1]),
     ];
+    let breakdowns = crate::breakdown::Compared::of(&policy, &scenario, population, &comparison)?;
     if let Some(out) = &a.out {
         let mut staged = Staged::new(out)?;
         staged.write(&out.join("comparison.csv"), |w| {
             output::write_comparison(w, &comparison.baseline, &comparison.reform, &difference)
         })?;
-        for (side, outcome) in [
-            ("baseline", &comparison.baseline_outcome),
-            ("reform", &comparison.reform_outcome),
+        for (side, outcome, months) in [
+            (
+                "baseline",
+                &comparison.baseline_outcome,
+                &comparison.baseline_months,
+            ),
+            (
+                "reform",
+                &comparison.reform_outcome,
+                &comparison.reform_months,
+            ),
         ] {
             let dir = staged.subdir(side)?;
             staged.write(&dir.join("households.csv"), |w| {
                 output::write_households(w, population, outcome)
             })?;
+            if let Horizon::Year(year) = scenario.horizon {
+                staged.write(&dir.join("months.csv"), |w| {
+                    output::write_months(w, year, months)
+                })?;
+            }
         }
+        breakdowns.write(&mut staged, out)?;
         staged.commit()?;
     }
     if !a.options.quiet {
@@ -659,21 +714,31 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
             Horizon::Year(_) => "annual EUR; households that received at least once",
         };
         println!("{}; {unit}\n", households.label);
+        let per = match scenario.horizon {
+            Horizon::Month(_) => "month",
+            Horizon::Year(_) => "year",
+        };
+        if a.breakdown.by_council || !breakdowns.ranked() {
+            print!(
+                "{}",
+                output::comparison_table(
+                    &comparison.baseline,
+                    &comparison.reform,
+                    &difference,
+                    [&names[0], &names[1]],
+                    per
+                )
+            );
+        }
         print!(
             "{}",
-            output::comparison_table(
-                &comparison.baseline,
-                &comparison.reform,
-                &difference,
-                [&names[0], &names[1]],
-                match scenario.horizon {
-                    Horizon::Month(_) => "month",
-                    Horizon::Year(_) => "year",
-                }
-            )
+            breakdowns.tables(&comparison, population, &a.breakdown, scenario.horizon)
         );
         if let Some(out) = &a.out {
-            println!("wrote {}", out.join("comparison.csv").display());
+            println!(
+                "wrote {} (comparison, types, winners, councils)",
+                out.join("comparison.csv").display()
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -61,7 +61,11 @@ fn a_failed_write_leaves_the_previous_outputs_of_run_untouched_and_names_the_fil
     let first = slieksnis(&args("2026-01"));
     assert!(first.status.success(), "{}", text(&first));
     let before = tree(&out);
-    assert_eq!(before.len(), 3, "households.csv, summary.csv, benefits.csv");
+    assert_eq!(
+        before.len(),
+        4,
+        "households.csv, summary.csv, benefits.csv, types.csv"
+    );
     assert!(
         before["households.csv"].len() > 150 * 1024,
         "the limit below must cut it"
@@ -87,11 +91,11 @@ fn a_failed_write_leaves_the_previous_outputs_of_run_untouched_and_names_the_fil
     let failed = slieksnis_with_file_limit(100, &a);
     assert_eq!(failed.status.code(), Some(1), "{}", text(&failed));
     assert!(!dir.join("fresh").exists());
-    // Without the limit, the same run replaces all three files.
+    // Without the limit, the same run replaces all four files.
     let second = slieksnis(&args("2025-01"));
     assert!(second.status.success(), "{}", text(&second));
     let after = tree(&out);
-    assert_eq!(after.len(), 3);
+    assert_eq!(after.len(), 4);
     assert_ne!(after["summary.csv"], before["summary.csv"]);
 }
 
@@ -128,7 +132,8 @@ fn a_failed_write_in_compare_leaves_no_comparison_beside_a_cut_households_file()
     ]);
     assert!(ok.status.success(), "{}", text(&ok));
     let before = tree(&out);
-    assert_eq!(before.len(), 3);
+    // comparison.csv, types.csv, winners.csv, councils.csv and each side's households.csv.
+    assert_eq!(before.len(), 6, "{:?}", before.keys());
     let failed = slieksnis_with_file_limit(
         100,
         &[

@@ -5,6 +5,8 @@
 /// One local government.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Municipality {
+    /// The ATVK code (the classification of administrative territories), e.g. `LV0040000`.
+    pub atvk: String,
     pub slug: String,
     pub name: String,
     pub region: String,
@@ -28,7 +30,8 @@ pub fn municipalities() -> Vec<Municipality> {
             .position(|h| h == name)
             .expect("the embedded register has its columns")
     };
-    let (slug, name, region, population, status) = (
+    let (atvk, slug, name, region, population, status) = (
+        col("atvk"),
         col("slug"),
         col("name_lv"),
         col("region"),
@@ -40,6 +43,7 @@ pub fn municipalities() -> Vec<Municipality> {
         .map(|r| {
             let r = r.expect("the embedded register is valid CSV");
             Municipality {
+                atvk: r[atvk].to_string(),
                 slug: r[slug].to_string(),
                 name: r[name].to_string(),
                 region: r[region].to_string(),
@@ -67,5 +71,12 @@ mod tests {
             all.iter()
                 .any(|m| m.slug == "ogres-novads" && m.name == "Ogres novads")
         );
+        // ATVK codes: Ogre's from the register's row; every council has one of the form
+        // LV + 7 digits.
+        let ogre = all.iter().find(|m| m.slug == "ogres-novads").unwrap();
+        assert_eq!(ogre.atvk, "LV0040000");
+        assert!(all.iter().all(|m| m.atvk.len() == 9
+            && m.atvk.starts_with("LV")
+            && m.atvk[2..].bytes().all(|b| b.is_ascii_digit())));
     }
 }

@@ -233,6 +233,9 @@ pub struct Comparison {
     pub reform: Summary,
     pub baseline_outcome: Outcome,
     pub reform_outcome: Outcome,
+    /// For a year, each side's stock month by month (`Results::by_month`); empty for a month.
+    pub baseline_months: Vec<Summary>,
+    pub reform_months: Vec<Summary>,
 }
 
 impl Comparison {
@@ -279,7 +282,7 @@ pub fn compare(
     let origin = scenario.origin.as_str();
     let run = |side: &Side,
                replaced: &BTreeMap<String, String>|
-     -> Result<(Summary, Outcome), CompareError> {
+     -> Result<(Summary, Outcome, Vec<Summary>), CompareError> {
         let policy_err = |error| CompareError::Policy {
             side: side.name.clone(),
             error,
@@ -308,15 +311,17 @@ pub fn compare(
             side: side.name.clone(),
             error: Box::new(error),
         })?;
-        let (summary, outcome) = (results.summary, results.outcome);
-        Ok((summary, outcome))
+        Ok((results.summary, results.outcome, results.by_month))
     };
-    let (baseline, baseline_outcome) = run(&scenario.baseline, replaced[0])?;
-    let (reform, reform_outcome) = run(&scenario.reform, replaced[1])?;
+    // Both sides run on the same `population`: the breakdowns match households by position.
+    let (baseline, baseline_outcome, baseline_months) = run(&scenario.baseline, replaced[0])?;
+    let (reform, reform_outcome, reform_months) = run(&scenario.reform, replaced[1])?;
     Ok(Comparison {
         baseline,
         reform,
         baseline_outcome,
         reform_outcome,
+        baseline_months,
+        reform_months,
     })
 }

@@ -240,7 +240,6 @@ impl Summary {
 /// Sums an outcome per municipality.
 pub fn summarize(population: &Population, outcome: &Outcome) -> Result<Summary, TotalError> {
     let schema = &outcome.schema;
-    let (statuses, benefits) = (schema.statuses.len(), schema.benefits.len());
     // Each segment (a run of one council's households) is summed on its own, in parallel;
     // integer sums are the same in any order, so the rows do not depend on the threads.
     let fp = &population.households.first_person;
@@ -250,22 +249,7 @@ pub fn summarize(population: &Population, outcome: &Outcome) -> Result<Summary, 
         .map(|&(m, start, end)| {
             let mut s = Sums::new(schema);
             for i in start..end {
-                let size = i64::from(fp[i + 1] - fp[i]);
-                s.household(size);
-                // Counted separately: in an annual outcome a household can hold several in a
-                // year.
-                for k in 0..statuses {
-                    if outcome.statuses[k][i] {
-                        s.status(k, size);
-                    }
-                }
-                for b in 0..benefits {
-                    let amount = outcome.amounts[b][i];
-                    if amount != 0 {
-                        let persons = outcome.persons_of(b, i, size);
-                        s.benefit(b, amount, outcome.state_of(b, i), persons);
-                    }
-                }
+                s.outcome_household(outcome, i, i64::from(fp[i + 1] - fp[i]));
             }
             (m, s)
         })
@@ -312,6 +296,26 @@ impl Sums {
     #[inline]
     pub fn household(&mut self, size: i64) {
         self.households(1, i128::from(size));
+    }
+
+    /// Household `i` of an outcome, of `size` persons: what [`summarize`] counts of each
+    /// household (so that any grouping of the households adds up to the summary's rows).
+    #[inline]
+    pub fn outcome_household(&mut self, outcome: &Outcome, i: usize, size: i64) {
+        self.household(size);
+        // Counted separately: in an annual outcome a household can hold several in a year.
+        for k in 0..self.statuses {
+            if outcome.statuses[k][i] {
+                self.status(k, size);
+            }
+        }
+        for b in 0..outcome.amounts.len() {
+            let amount = outcome.amounts[b][i];
+            if amount != 0 {
+                let persons = outcome.persons_of(b, i, size);
+                self.benefit(b, amount, outcome.state_of(b, i), persons);
+            }
+        }
     }
 
     /// `households` households of `persons` persons in all.
