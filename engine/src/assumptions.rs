@@ -189,6 +189,93 @@ impl Assumptions {
     }
 }
 
+/// What an output row of `year` rests on that is assumed, as its `assumed` column says it:
+/// nothing for a year the rules are written for; for a projected year each assumption the
+/// parameters grow by (`assumed:median_growth=0.09`, …) and, for a generated population, those
+/// that aged it, or `assumed:population-not-aged` for one read from files, whose money stays
+/// as written.
+pub fn row_labels(assumptions: &Assumptions, year: i32, generated: bool) -> Vec<String> {
+    if !crate::date::PROJECTED_YEARS.contains(&year) {
+        return Vec::new();
+    }
+    let names: Vec<&str> = NAMES
+        .iter()
+        .copied()
+        .filter(|n| generated || !POPULATION.contains(n) || *n == MINIMUM_WAGE_GROWTH)
+        .collect();
+    let mut out = assumptions.labels(&names);
+    if !generated {
+        out.push(NOT_AGED.to_string());
+    }
+    out
+}
+
+/// How a row says that its households, read from files, were not aged to a projected year.
+pub const NOT_AGED: &str = "assumed:population-not-aged";
+
+/// A projected year in words, for table headers: "2027 (projected: median income 850.02 →
+/// 926.52 EUR with median_growth 0.09 [assumed]; …)". `written` are the policy's parameters,
+/// `projected` the same grown to `year` (`ParameterSet::projected`); `generated`: whether the
+/// population was aged by the assumptions. A year that is not projected is just the year.
+pub fn describe(
+    written: &crate::parameters::ParameterSet,
+    projected: &crate::parameters::ParameterSet,
+    year: i32,
+    assumptions: &Assumptions,
+    generated: bool,
+) -> String {
+    if !crate::date::PROJECTED_YEARS.contains(&year) {
+        return year.to_string();
+    }
+    let last = *crate::date::RULE_YEARS.end();
+    let at = |set: &crate::parameters::ParameterSet, y: i32, m: u8, path: &str| {
+        let date = crate::date::Date {
+            year: y,
+            month: m,
+            day: if m == 12 { 31 } else { 1 },
+        };
+        set.resolve(date, "default")
+            .ok()
+            .and_then(|r| r.leaf(path).map(|l| l.value.to_string()))
+            .unwrap_or_else(|| "?".into())
+    };
+    let a = |name: &str| {
+        assumptions
+            .get(name)
+            .map(|a| format!("{} {} {}", a.name, a.value.normalize(), a.provenance()))
+            .unwrap_or_default()
+    };
+    let mut parts = vec![
+        format!(
+            "median income {} → {} EUR with {}",
+            at(written, last, 12, "median_income"),
+            at(projected, year, 1, "median_income"),
+            a(MEDIAN_GROWTH)
+        ),
+        format!(
+            "minimum wage {} → {} EUR with {}",
+            at(written, last, 12, "minimum_wage"),
+            at(projected, year, 1, "minimum_wage"),
+            a(MINIMUM_WAGE_GROWTH)
+        ),
+        format!("council EUR amounts with {}", a(COUNCIL_AMOUNTS_GROWTH)),
+    ];
+    if generated {
+        parts.push(format!(
+            "households aged with {}, {}, {}",
+            a(WAGE_GROWTH),
+            a(PENSION_GROWTH),
+            a(HOUSING_COST_GROWTH)
+        ));
+    } else {
+        parts.push("households from files, not aged".into());
+    }
+    parts.push(format!(
+        "every other parameter as in force at the end of {last}"
+    ));
+    format!("{year} (projected: {})", parts.join("; "))
+}
+
 /// The message for a name that is not an assumption.
 pub fn unknown(name: &str) -> String {
     let near = crate::parameters::edit_distance;
