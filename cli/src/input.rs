@@ -324,10 +324,10 @@ pub(crate) fn assumptions(
     quiet: bool,
 ) -> Result<Assumptions> {
     let projected = PROJECTED_YEARS.contains(&year);
-    let mut out = match (&policy.assumptions, projected) {
-        (Some(a), _) => a.clone(),
-        (None, false) => Assumptions::default(),
-        (None, true) => return Err(anyhow!("{}", policy.assumptions().err().expect("none"))),
+    let mut out = if projected {
+        policy.assumptions().map_err(|e| anyhow!("{e}"))?.clone()
+    } else {
+        policy.assumptions.clone().unwrap_or_default()
     };
     for s in settings {
         let (name, value) =

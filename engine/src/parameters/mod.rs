@@ -192,6 +192,8 @@ pub struct ParameterSet {
     /// Values added for a projected year ([`ParameterSet::projected`]): parameter path → date
     /// in force from → how it was projected. The leaf resolved from such a value carries it.
     projected: BTreeMap<String, BTreeMap<Date, Arc<str>>>,
+    /// The last year [`ParameterSet::projected`] added values for (`None`: not projected).
+    projected_through: Option<i32>,
 }
 
 const META_KEYS: [&str; 5] = ["description", "description_lv", "reference", "unit", "note"];

@@ -16,7 +16,6 @@
 //! A parameter that already has a value written in a projected year keeps it for that year (the
 //! law decided it) and is projected from it after.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -72,6 +71,9 @@ impl ParameterSet {
                 Some((path, name, round))
             })
             .collect();
+        if last >= first {
+            out.projected_through = Some(last);
+        }
         for year in first..=last {
             for (path, name, round) in &paths {
                 let rate = assumptions.value(name);
@@ -86,6 +88,21 @@ impl ParameterSet {
             ),
         })?;
         Ok(out)
+    }
+
+    /// Whether these parameters can run `year`: a year the rules are written for, or a
+    /// projected year they were projected to. A projected year on parameters that were not
+    /// projected would silently carry 2026's median and amounts on under 2027's name.
+    pub fn check_year(&self, year: i32) -> Result<(), ParameterError> {
+        if PROJECTED_YEARS.contains(&year) && self.projected_through.is_none_or(|t| t < year) {
+            return Err(err(
+                "parameters",
+                format!(
+                    "{year} is a projected year, but these parameters were not projected to it (ParameterSet::projected with the policy's assumptions)"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Adds `path`'s value for `year`: the one in force on 31 December of the year before,
@@ -163,7 +180,7 @@ impl ParameterSet {
         p.values.sort_by_key(|(d, _)| *d);
         self.projected
             .entry(path.to_string())
-            .or_insert_with(BTreeMap::new)
+            .or_default()
             .insert(from, Arc::from(note));
         Ok(())
     }
@@ -244,6 +261,15 @@ mod tests {
             &*note,
             "projected 2027: 2026 value 850.02 × (1 + median_growth 0.09) = 926.52, rounded half-up to cents"
         );
+        // Projected to 2028: 2028 runs, 2029 is refused, written years need nothing.
+        assert!(set.check_year(2028).is_ok() && set.check_year(2026).is_ok());
+        assert!(
+            set.check_year(2029)
+                .unwrap_err()
+                .message
+                .contains("2029 is a projected year")
+        );
+        assert!(p.parameters.check_year(2027).is_err());
         // Only up to the year asked for: 2029 carries 2028's value.
         assert_eq!(
             number(&set, "2029-01-01", "default", "median_income"),
