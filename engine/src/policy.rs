@@ -20,6 +20,9 @@
 //! reference = "MK 809"
 //! ```
 //!
+//! Beside the manifest, `assumptions.toml` (if present) holds the growth rates of the projected
+//! years (`assumptions`); a policy without it runs the written years only.
+//!
 //! Every variable the scripts set is declared, as an output (`[[status]]`, `[[benefit]]`) or as a
 //! step (`[variables.X]`): a script that sets anything else stops at that line.
 
@@ -81,6 +84,10 @@ pub enum PolicyError {
     Script(#[from] ScriptError),
     #[error(transparent)]
     Assumptions(#[from] AssumptionError),
+    #[error(
+        "assumptions.toml: the policy has none, and a projected year ({0}) needs its growth rates (copy policies/assumptions.toml into the policy directory)"
+    )]
+    NoAssumptions(String),
 }
 
 #[derive(serde::Deserialize)]
@@ -200,9 +207,8 @@ impl Policy {
     /// The policy's assumptions, or the error a projected year meets without them.
     pub fn assumptions(&self) -> Result<&Assumptions, PolicyError> {
         self.assumptions.as_ref().ok_or_else(|| {
-            PolicyError::MissingFile(format!(
-                "{} (a projected year, {}–{}, needs its growth rates)",
-                assumptions::FILE,
+            PolicyError::NoAssumptions(format!(
+                "{}–{}",
                 crate::date::PROJECTED_YEARS.start(),
                 crate::date::PROJECTED_YEARS.end()
             ))
