@@ -17,7 +17,8 @@ use slieksnis_engine::{Period, Population, cases};
 use crate::staged::Staged;
 use crate::{input, output};
 
-/// A month of a year the rules cover: a month of 2027 would run on 2026's parameters, silently.
+/// A month of a year that can be simulated: written rules (2021–2026) or projected ones
+/// (2027–2030); a month of another year would run on the nearest year's parameters, silently.
 fn parse_period(s: &str) -> Result<Period, String> {
     let period = Period::parse(s)
         .ok_or_else(|| format!("'{s}' is not a month: write YYYY-MM, e.g. 2025-01"))?;
@@ -27,9 +28,10 @@ fn parse_period(s: &str) -> Result<Period, String> {
 
 fn parse_year(s: &str) -> Result<i32, String> {
     match s.parse::<i32>() {
-        Ok(y) if slieksnis_engine::date::RULE_YEARS.contains(&y) => Ok(y),
+        Ok(y) if slieksnis_engine::date::simulated_year(y) => Ok(y),
         Ok(y) => Err(format!(
-            "{y} is outside the years the rules cover (2021–2026)"
+            "{y} is outside the years that can be simulated: {}",
+            slieksnis_engine::date::simulated_years_text()
         )),
         Err(_) => Err(format!("'{s}' is not a year: write YYYY, e.g. 2026")),
     }
@@ -47,6 +49,12 @@ Examples:
   slieksnis run --municipality tukuma-novads --year 2026 --out out/tukums \\
       --set 'municipalities.tukuma-novads.low_income={ pct = 0.50 }'
   slieksnis run --municipality ogres-novads --year 2026 --out out/ogre --types --months
+  slieksnis run --municipality tukuma-novads --year 2027 --out out/t27 --assume median_growth=0.06
+
+2027–2030 are projected: the values in force at the end of 2026, with the median income, the
+minimum wage and the councils' EUR amounts grown by named assumptions (policies/assumptions.toml;
+`slieksnis params --period 2027-01` shows them), and generated households aged by the wage,
+pension and housing-cost growth. Every row's assumed column names them (assumed:median_growth=0.09).
 
 --municipality generates the households from the profiles in populations/profiles (or
 --profiles DIR); --population reads households.csv and persons.csv.
@@ -81,6 +89,10 @@ pub struct RunArgs {
     /// Change a parameter for this run: PATH=VALUE (see `slieksnis params`). Repeatable.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     sets: Vec<String>,
+    /// Set an assumption of a projected year (2027–2030): NAME=VALUE, e.g. median_growth=0.06
+    /// (see policies/assumptions.toml). Repeatable.
+    #[arg(long = "assume", value_name = "NAME=VALUE")]
+    assumes: Vec<String>,
     #[command(flatten)]
     breakdown: crate::breakdown::RunFlags,
     #[command(flatten)]
@@ -103,15 +115,17 @@ struct Options {
 
 pub fn run(a: RunArgs) -> Result<ExitCode> {
     let policy = input::policy(a.options.policy.as_deref())?;
-    let mut params = policy.parameters.clone();
-    input::apply_overrides(&mut params, &a.sets)?;
     let horizon = match (a.period, a.year) {
         (Some(p), _) => Horizon::Month(p),
         (None, Some(y)) => Horizon::Year(y),
         (None, None) => unreachable!("clap requires one"),
     };
     a.breakdown.check(horizon)?;
-    let households = input::households(&a.source, horizon.year(), a.options.quiet)?;
+    let year = horizon.year();
+    let assumptions = input::assumptions(&policy, &a.assumes, year, a.options.quiet)?;
+    let mut params = input::projected_parameters(&policy, year, &assumptions)?;
+    input::apply_overrides(&mut params, &a.sets)?;
+    let households = input::households_aged(&a.source, year, a.options.quiet, &assumptions)?;
     let population = &households.population;
     let started = Instant::now();
     let behaviour = households.behaviour(horizon.year(), a.source.generation.seed);
@@ -134,8 +148,10 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
     bar.finish_and_clear();
     let mut results = results.map_err(|e| anyhow!("{e}"))?;
     households.label_uncalibrated(&mut results.summary);
+    households.label_projected(&mut results.summary, &assumptions, year);
     for month in &mut results.by_month {
         households.label_uncalibrated(month);
+        households.label_projected(month, &assumptions, year);
     }
     let (outcome, summary) = (&results.outcome, &results.summary);
     let kinds = crate::breakdown::household_types(&params, horizon, population)?;
@@ -173,7 +189,15 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
             Horizon::Month(_) => "monthly EUR",
             Horizon::Year(_) => "annual EUR; households and persons that received at least once",
         };
-        println!("{} — {horizon}, {unit}", policy.name);
+        let when = match horizon {
+            Horizon::Year(_) => households.year_text(&policy, &params, &assumptions, year),
+            Horizon::Month(_) if year > *slieksnis_engine::date::RULE_YEARS.end() => format!(
+                "{horizon}, {}",
+                households.year_text(&policy, &params, &assumptions, year)
+            ),
+            Horizon::Month(_) => horizon.to_string(),
+        };
+        println!("{} — {when}, {unit}", policy.name);
         println!("{}\n", households.label);
         print!("{}", output::summary_table(summary));
         let focus = crate::breakdown::focus(population);
@@ -579,6 +603,7 @@ Examples:
   slieksnis compare scenarios/rules-2025-vs-2026.toml --population populations/small
   slieksnis compare scenarios/latvia-2026-gmi-20.toml --by-council     # a block per council
   slieksnis compare scenarios/ogre-2026-low-income-60.toml --months   # the cash flow by month
+  slieksnis compare scenarios/tukums-2027-budget.toml --assume median_growth=0.06
 
 A scenario file names a population (a municipality to generate, or a directory), a month or a
 year, and a reform (parameter overrides, replaced scripts); see scenarios/README.md. With --out, writes OUT/comparison.csv (rows baseline, reform
@@ -592,10 +617,17 @@ It prints winners and losers by household type (the council's when there is one,
 more than 3 councils prints, instead of a block per council, the councils ranked by the change
 in municipal net cost per resident (residents = persons in the simulated households), with the
 Latvian name, ATVK code, the change in EUR, per resident and in per cent, and flags: A where
-the figures rest on assumed parameters, U where the profile is uncalibrated.")]
+the figures rest on assumed parameters, U where the profile is uncalibrated.
+
+A projected year (2027–2030) takes the policy's assumptions, then the scenario's assume = { … },
+then --assume (for both sides), then a side's own assume.")]
 pub struct CompareArgs {
     /// The scenario file.
     scenario: PathBuf,
+    /// Set an assumption of a projected year for both sides, after the scenario's top-level
+    /// assume: NAME=VALUE, e.g. median_growth=0.06. Repeatable.
+    #[arg(long = "assume", value_name = "NAME=VALUE")]
+    assumes: Vec<String>,
     /// Use this population directory instead of the scenario's.
     #[arg(long, value_name = "DIR")]
     population: Option<PathBuf>,
@@ -613,11 +645,40 @@ pub struct CompareArgs {
 pub fn compare(a: CompareArgs) -> Result<ExitCode> {
     let origin = a.scenario.display().to_string();
     let text = input::read_text(&a.scenario)?;
-    let scenario = Scenario::parse(&origin, &text).map_err(|e| anyhow!("{e}"))?;
+    let mut scenario = Scenario::parse(&origin, &text).map_err(|e| anyhow!("{e}"))?;
     a.breakdown.check(scenario.horizon)?;
     let base_dir = a.scenario.parent().unwrap_or(Path::new("."));
     let policy = input::policy(a.options.policy.as_deref())?;
     let year = scenario.horizon.year();
+    // --assume comes after the file's top-level assume, before a side's own.
+    let given = input::assumptions(&policy, &a.assumes, year, true)?;
+    for s in &a.assumes {
+        if let Ok((name, _)) = slieksnis_engine::assumptions::parse_setting(s) {
+            scenario.assume.push((name.clone(), given.value(&name)));
+        }
+    }
+    let sides = [&scenario.baseline, &scenario.reform];
+    let projected = sides.iter().any(|s| {
+        slieksnis_engine::date::PROJECTED_YEARS.contains(&s.horizon(scenario.horizon).year())
+    });
+    if (scenario.sets_assumptions() || !a.assumes.is_empty()) && !projected && !a.options.quiet {
+        input::note_not_projected(year);
+    }
+    let assumptions = match &policy.assumptions {
+        Some(p) => scenario.assumptions(p, None).map_err(|e| anyhow!("{e}"))?,
+        None => given,
+    };
+    let side_assumptions = match &policy.assumptions {
+        Some(p) => [
+            scenario
+                .assumptions(p, Some(&scenario.baseline))
+                .map_err(|e| anyhow!("{e}"))?,
+            scenario
+                .assumptions(p, Some(&scenario.reform))
+                .map_err(|e| anyhow!("{e}"))?,
+        ],
+        None => [assumptions.clone(), assumptions.clone()],
+    };
     let source = input::PopulationArgs {
         population: match (&a.population, &scenario.population) {
             (Some(dir), _) => Some(dir.clone()),
@@ -630,7 +691,7 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
         },
         generation: a.generation.clone(),
     };
-    let households = input::households(&source, year, a.options.quiet)?;
+    let households = input::households_aged(&source, year, a.options.quiet, &assumptions)?;
     let population = &households.population;
     let read_scripts = |side: &scenario::Side| -> Result<BTreeMap<String, String>> {
         side.scripts
@@ -664,6 +725,13 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
     let mut comparison = comparison.map_err(|e| anyhow!("{e}"))?;
     households.label_uncalibrated(&mut comparison.baseline);
     households.label_uncalibrated(&mut comparison.reform);
+    let side_years = sides.map(|s| s.horizon(scenario.horizon).year());
+    households.label_projected(
+        &mut comparison.baseline,
+        &side_assumptions[0],
+        side_years[0],
+    );
+    households.label_projected(&mut comparison.reform, &side_assumptions[1], side_years[1]);
     let difference = comparison.difference().map_err(|e| anyhow!("{e}"))?;
     let periods = [
         scenario.baseline.horizon(scenario.horizon),
@@ -714,6 +782,16 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
             Horizon::Year(_) => "annual EUR; households that received at least once",
         };
         println!("{}; {unit}\n", households.label);
+        for (side, (y, assumed)) in sides.iter().zip(side_years.iter().zip(&side_assumptions)) {
+            if slieksnis_engine::date::PROJECTED_YEARS.contains(y) {
+                let params = input::projected_parameters(&policy, *y, assumed)?;
+                println!(
+                    "{}: {}",
+                    side.name,
+                    households.year_text(&policy, &params, assumed, *y)
+                );
+            }
+        }
         let per = match scenario.horizon {
             Horizon::Month(_) => "month",
             Horizon::Year(_) => "year",
@@ -795,7 +873,9 @@ pub struct ExplainArgs {
 
 pub fn explain(a: ExplainArgs) -> Result<ExitCode> {
     let policy = input::policy(a.policy.as_deref())?;
-    let mut params = policy.parameters.clone();
+    let year = a.period.year;
+    let assumptions = input::assumptions(&policy, &[], year, true)?;
+    let mut params = input::projected_parameters(&policy, year, &assumptions)?;
     input::apply_overrides(&mut params, &a.sets)?;
     let (population, row): (Arc<Population>, usize) = match (&a.household, &a.population, &a.id) {
         (Some(h), _, _) => {
@@ -824,7 +904,7 @@ pub fn explain(a: ExplainArgs) -> Result<ExitCode> {
                 municipality: a.municipality.clone(),
                 generation: a.generation.clone(),
             };
-            let households = input::households(&source, a.period.year, true)?;
+            let households = input::households_aged(&source, a.period.year, true, &assumptions)?;
             let pop = households.population;
             let row = pop.find(id).ok_or_else(|| {
                 anyhow!("{}: no household with household_id {id}", households.label)
@@ -845,6 +925,20 @@ pub fn explain(a: ExplainArgs) -> Result<ExitCode> {
         a.period,
     )
     .map_err(|e| anyhow!("{e}"))?;
+    if slieksnis_engine::date::PROJECTED_YEARS.contains(&year) {
+        println!(
+            "{} {year}: the parameters are projected — the values in force at the end of {}, with those marked PROJECTED grown by the assumptions ({}). See `slieksnis params --period {}`.\n",
+            a.period,
+            slieksnis_engine::date::RULE_YEARS.end(),
+            assumptions
+                .all()
+                .iter()
+                .map(|x| format!("{} {}", x.label(), x.provenance()))
+                .collect::<Vec<_>>()
+                .join(", "),
+            a.period
+        );
+    }
     print!("{}", explain::render(&e, &policy, lang));
     Ok(ExitCode::SUCCESS)
 }
@@ -943,9 +1037,12 @@ pub fn test(a: TestArgs) -> Result<ExitCode> {
 Examples:
   slieksnis params --period 2026-01 --municipality ogres-novads
   slieksnis params --period 2025-01 --set gmi.pct=0.20
+  slieksnis params --period 2027-01 --assume median_growth=0.06 --municipality tukuma-novads
 
 Paths shown are the ones --set and scenario files use; the municipality's own values appear as
-municipalities.SLUG.NAME (or municipalities.default.NAME when its value is not known).")]
+municipalities.SLUG.NAME (or municipalities.default.NAME when its value is not known).
+A month of 2027–2030 shows the projected values, each marked PROJECTED with how it was grown,
+and the assumptions in use (policies/assumptions.toml, --assume NAME=VALUE).")]
 pub struct ParamsArgs {
     #[arg(long, value_name = "YYYY-MM", value_parser = parse_period)]
     period: Period,
@@ -954,6 +1051,9 @@ pub struct ParamsArgs {
     municipality: String,
     #[arg(long = "set", value_name = "PATH=VALUE")]
     sets: Vec<String>,
+    /// Set an assumption of a projected year: NAME=VALUE, e.g. median_growth=0.06. Repeatable.
+    #[arg(long = "assume", value_name = "NAME=VALUE")]
+    assumes: Vec<String>,
     #[arg(long, value_name = "DIR")]
     policy: Option<PathBuf>,
 }
@@ -968,7 +1068,9 @@ pub fn params(a: ParamsArgs) -> Result<ExitCode> {
             slieksnis_engine::population::unknown_municipality(&a.municipality, &known)
         );
     }
-    let mut params = policy.parameters.clone();
+    let year = a.period.year;
+    let assumptions = input::assumptions(&policy, &a.assumes, year, false)?;
+    let mut params = input::projected_parameters(&policy, year, &assumptions)?;
     input::apply_overrides(&mut params, &a.sets)?;
     let resolved = params
         .resolve(a.period.first_day(), &a.municipality)
@@ -978,6 +1080,14 @@ pub fn params(a: ParamsArgs) -> Result<ExitCode> {
         a.period.first_day(),
         a.municipality
     );
+    if slieksnis_engine::date::PROJECTED_YEARS.contains(&year) {
+        println!(
+            "{year} is projected: the rules are written to {}; these assumptions grow what is marked PROJECTED, every other value is the one in force at the end of {}:\n{}",
+            slieksnis_engine::date::RULE_YEARS.end(),
+            slieksnis_engine::date::RULE_YEARS.end(),
+            assumptions
+        );
+    }
     let mut leaves = Vec::new();
     collect(&resolved.root, &mut leaves);
     for leaf in leaves {
@@ -985,11 +1095,14 @@ pub fn params(a: ParamsArgs) -> Result<ExitCode> {
             .since
             .map(|d| format!("from {d}"))
             .unwrap_or_else(|| "always".into());
-        let flag = if leaf.assumed {
-            "  ASSUMED (council value not known)"
+        let mut flag = if leaf.assumed {
+            "  ASSUMED (council value not known)".to_string()
         } else {
-            ""
+            String::new()
         };
+        if let Some(note) = &leaf.projected {
+            flag.push_str(&format!("  PROJECTED ({note})"));
+        }
         println!(
             "{} = {}   ({since}; {}){flag}",
             leaf.path, leaf.value, leaf.meta.origin

@@ -14,7 +14,9 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
 use slieksnis_engine::annual::Behaviour;
+use slieksnis_engine::assumptions::{self, Assumptions};
 use slieksnis_engine::csv_load::{Limits, LoadReport, Source};
+use slieksnis_engine::date::PROJECTED_YEARS;
 use slieksnis_engine::generate::generate;
 use slieksnis_engine::parameters::{ParameterSet, Value};
 use slieksnis_engine::profile::{Profile, Profiles};
@@ -312,6 +314,61 @@ pub fn apply_overrides(params: &mut ParameterSet, sets: &[String]) -> Result<()>
     Ok(())
 }
 
+/// The policy's assumptions with `--assume NAME=VALUE` settings (`settings`, as given) applied,
+/// for a run of `year`. Setting one for a year the rules are written for changes nothing, and
+/// says so once (unless `quiet`). A projected year needs the policy's `assumptions.toml`.
+pub(crate) fn assumptions(
+    policy: &Policy,
+    settings: &[String],
+    year: i32,
+    quiet: bool,
+) -> Result<Assumptions> {
+    let projected = PROJECTED_YEARS.contains(&year);
+    let mut out = if projected {
+        policy.assumptions().map_err(|e| anyhow!("{e}"))?.clone()
+    } else {
+        policy.assumptions.clone().unwrap_or_default()
+    };
+    for s in settings {
+        let (name, value) =
+            assumptions::parse_setting(s).map_err(|m| anyhow!("--assume {s}: {m}"))?;
+        if policy.assumptions.is_some() {
+            out.set(&name, value, &format!("--assume {s}"))
+                .map_err(|m| anyhow!("--assume {s}: {m}"))?;
+        }
+    }
+    if !settings.is_empty() && !projected && !quiet {
+        note_not_projected(year);
+    }
+    Ok(out)
+}
+
+/// The note for assumptions set for a year that runs on written rules.
+pub(crate) fn note_not_projected(year: i32) {
+    eprintln!(
+        "note: assumptions apply only to projected years ({}–{}); {year} runs on the rules as written",
+        PROJECTED_YEARS.start(),
+        PROJECTED_YEARS.end()
+    );
+}
+
+/// The policy's parameters for a run of `year`: as written, or for a projected year with the
+/// values the assumptions grow added (before any `--set`, which then replaces them).
+pub(crate) fn projected_parameters(
+    policy: &Policy,
+    year: i32,
+    assumptions: &Assumptions,
+) -> Result<ParameterSet> {
+    if PROJECTED_YEARS.contains(&year) {
+        policy
+            .parameters
+            .projected(year, assumptions)
+            .map_err(|e| anyhow!("{e}"))
+    } else {
+        Ok(policy.parameters.clone())
+    }
+}
+
 /// Where the households come from: a population directory, or generated from the profiles.
 #[derive(clap::Args, Clone, Debug)]
 #[group(skip)]
@@ -363,6 +420,36 @@ impl Households {
             let profiles: Vec<&Profile> = self.profiles.iter().collect();
             Behaviour::from_profiles(&profiles, year, seed)
         }
+    }
+
+    /// Marks every row of a projected year's summary (the total too) with the assumptions it
+    /// rests on (`assumptions::row_labels`); a year the rules are written for is left as it is.
+    pub fn label_projected(&self, summary: &mut Summary, assumptions: &Assumptions, year: i32) {
+        let labels = assumptions::row_labels(assumptions, year, !self.profiles.is_empty());
+        for row in summary
+            .rows
+            .iter_mut()
+            .chain(std::iter::once(&mut summary.total))
+        {
+            row.assumed.extend(labels.iter().cloned());
+        }
+    }
+
+    /// `year` in words for a table header: for a projected year, what it rests on.
+    pub fn year_text(
+        &self,
+        policy: &Policy,
+        params: &ParameterSet,
+        assumptions: &Assumptions,
+        year: i32,
+    ) -> String {
+        assumptions::describe(
+            &policy.parameters,
+            params,
+            year,
+            assumptions,
+            !self.profiles.is_empty(),
+        )
     }
 
     /// Marks the summary rows of councils whose profile is not calibrated.
@@ -423,8 +510,31 @@ pub fn select_profiles(profiles: &Profiles, which: &str, year: i32) -> Result<Ve
         .collect())
 }
 
-/// The households of a run for `year`: loaded from a directory, or generated.
+/// The households of a run for `year`: loaded from a directory, or generated — for a
+/// projected year aged by the embedded policy's default assumptions ([`households_aged`] takes
+/// others).
 pub fn households(args: &PopulationArgs, year: i32, quiet: bool) -> Result<Households> {
+    let defaults = match PROJECTED_YEARS.contains(&year) {
+        true => {
+            let files = policy::builtin();
+            let text = files.get(assumptions::FILE).map_or("", String::as_str);
+            Assumptions::parse(assumptions::FILE, text).map_err(|e| anyhow!("{e}"))?
+        }
+        false => Assumptions::default(),
+    };
+    households_aged(args, year, quiet, &defaults)
+}
+
+/// The households of a run for `year`, generated from profiles aged to a projected year by
+/// `assumptions` (`Profile::aged`: wages, pensions, the minimum wage, housing costs); a
+/// population from files is taken as written (its rows are labelled not aged,
+/// [`Households::label_projected`]).
+pub fn households_aged(
+    args: &PopulationArgs,
+    year: i32,
+    quiet: bool,
+    assumptions: &Assumptions,
+) -> Result<Households> {
     if let Some(dir) = &args.population {
         return Ok(Households {
             population: population(dir, quiet)?,
@@ -438,7 +548,12 @@ pub fn households(args: &PopulationArgs, year: i32, quiet: bool) -> Result<House
         .expect("clap requires one source");
     let started = Instant::now();
     let profiles = profiles(args.generation.profiles.as_deref())?;
-    let selected = select_profiles(&profiles, which, year)?;
+    let mut selected = select_profiles(&profiles, which, year)?;
+    if PROJECTED_YEARS.contains(&year) {
+        for p in &mut selected {
+            *p = p.aged(year, assumptions);
+        }
+    }
     let refs: Vec<&Profile> = selected.iter().collect();
     let population = generate(&refs, year, args.generation.seed);
     if !quiet {

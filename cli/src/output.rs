@@ -476,12 +476,23 @@ pub const UNCALIBRATED: &str = "profile-uncalibrated";
 
 /// The footnote of a row with assumptions: council values not known, an uncalibrated profile.
 fn assumed_note(assumed: &[&str]) -> String {
-    let params: Vec<&str> = assumed
+    // A projected year's assumptions (`assumed:median_growth=0.09`) are said apart.
+    let (projected, params): (Vec<&str>, Vec<&str>) = assumed
         .iter()
         .copied()
         .filter(|a| *a != UNCALIBRATED)
-        .collect();
+        .partition(|a| a.starts_with("assumed:"));
     let mut parts = Vec::new();
+    if !projected.is_empty() {
+        let names: Vec<&str> = projected
+            .iter()
+            .map(|a| a.trim_start_matches("assumed:"))
+            .collect();
+        parts.push(format!(
+            "projected year, resting on the assumptions {}",
+            names.join(", ")
+        ));
+    }
     if !params.is_empty() {
         parts.push(format!(
             "assumed {} (the council's own value is not known, or estimated)",

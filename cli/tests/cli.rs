@@ -457,18 +457,19 @@ fn unknown_and_merged_municipalities_are_refused() {
         "{}",
         text(&bad_year)
     );
-    // So is a month of such a year: 2027-06 once ran on 2026's parameters and said 2027.
+    // So is a month of such a year, before the rules or past the projected years (2027–2030):
+    // 2031-06 would run on 2030's parameters and say 2031.
     for args in [
         &[
             "run",
             "--municipality",
             "tukuma-novads",
             "--period",
-            "2027-06",
+            "2031-06",
             "--out",
             o,
         ][..],
-        &["params", "--period", "2027-01"][..],
+        &["params", "--period", "2031-01"][..],
         &[
             "explain",
             "--population",
@@ -482,7 +483,9 @@ fn unknown_and_merged_municipalities_are_refused() {
         let late = slieksnis(args);
         assert_eq!(late.status.code(), Some(2), "{args:?}: {}", text(&late));
         assert!(
-            text(&late).contains("is outside the years the rules cover (2021–2026)"),
+            text(&late).contains(
+                "is outside the years that can be simulated: 2021–2030 (2027–2030 projected"
+            ),
             "{args:?}: {}",
             text(&late)
         );

@@ -46,12 +46,13 @@ fn a_scenario_with_a_syntax_error_names_line_and_column() {
     );
 }
 
-/// A scenario's month or year outside the years the rules cover is refused, naming the file and
-/// the field: a month of 2027 once ran on 2026's parameters.
+/// A scenario's month or year outside the years that can be simulated (written 2021–2026,
+/// projected 2027–2030) is refused, naming the file and the field: a month of 2031 would run on
+/// 2030's parameters.
 #[test]
 fn a_scenario_outside_the_rules_years_is_refused() {
     let dir = temp("scenario-years");
-    for (field, value) in [("period", "\"2027-06\""), ("year", "2020")] {
+    for (field, value) in [("period", "\"2031-06\""), ("year", "2020")] {
         let file = dir.join(format!("{field}.toml"));
         std::fs::write(
             &file,
@@ -65,7 +66,7 @@ fn a_scenario_outside_the_rules_years_is_refused() {
             &[
                 &format!("{field}.toml"),
                 &format!("{field}: "),
-                "is outside the years the rules cover (2021–2026)",
+                "is outside the years that can be simulated: 2021–2030",
             ],
         );
     }

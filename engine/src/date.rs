@@ -43,9 +43,33 @@ fn days_in_month(year: i32, month: u8) -> u8 {
     }
 }
 
-/// The years the rules and their parameters are written for. A month outside them would run on
-/// the nearest year's parameters and say it was another year, so every command refuses it.
+/// The years the rules and their parameters are written for. A month outside them and outside
+/// [`PROJECTED_YEARS`] would run on the nearest year's parameters and say it was another year,
+/// so every command refuses it.
 pub const RULE_YEARS: std::ops::RangeInclusive<i32> = 2021..=2026;
+
+/// The years after [`RULE_YEARS`] that run on projected parameters: the last written values
+/// carried on, and the median, the minimum wage and the councils' amounts grown by named
+/// assumptions (`assumptions`). Up to 2030: a council's budget year and its three planning
+/// years (the medium-term budget), asked for from 2027; further ahead, the population's people
+/// (ages, households, of 2025–2026) and the compounded growth rates say too little.
+pub const PROJECTED_YEARS: std::ops::RangeInclusive<i32> = 2027..=2030;
+
+/// Whether a year can be simulated: written rules, or projected ones.
+pub fn simulated_year(year: i32) -> bool {
+    RULE_YEARS.contains(&year) || PROJECTED_YEARS.contains(&year)
+}
+
+/// The years that can be simulated, for messages: "2021–2030 (2027–2030 projected)".
+pub fn simulated_years_text() -> String {
+    format!(
+        "{}–{} ({}–{} projected from assumptions)",
+        RULE_YEARS.start(),
+        PROJECTED_YEARS.end(),
+        PROJECTED_YEARS.start(),
+        PROJECTED_YEARS.end()
+    )
+}
 
 /// A simulated month. Rules are resolved at its first day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

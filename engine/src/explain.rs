@@ -103,6 +103,7 @@ struct Words {
     in_force_from: &'static str,
     always: &'static str,
     assumed: &'static str,
+    projected: &'static str,
     working: &'static str,
     result: &'static str,
     yes: &'static str,
@@ -124,6 +125,7 @@ const EN: Words = Words {
     in_force_from: "in force from",
     always: "always",
     assumed: "ASSUMED: the council's own value is not known, or estimated",
+    projected: "PROJECTED:",
     working: "working values",
     result: "Result",
     yes: "yes",
@@ -145,6 +147,7 @@ const LV: Words = Words {
     in_force_from: "spēkā no",
     always: "vienmēr",
     assumed: "PIEŅEMTS: pašvaldības vērtība nav zināma vai ir aplēsta",
+    projected: "PROJICĒTS:",
     working: "starpvērtības",
     result: "Rezultāts",
     yes: "jā",
@@ -327,6 +330,9 @@ fn parameter_line(leaf: &Leaf, w: &Words, lang: Lang) -> String {
     }
     if leaf.assumed {
         let _ = writeln!(line, "        {}", w.assumed);
+    }
+    if let Some(note) = &leaf.projected {
+        let _ = writeln!(line, "        {} {note}", w.projected);
     }
     line
 }

@@ -20,12 +20,16 @@
 //! reference = "MK 809"
 //! ```
 //!
+//! Beside the manifest, `assumptions.toml` (if present) holds the growth rates of the projected
+//! years (`assumptions`); a policy without it runs the written years only.
+//!
 //! Every variable the scripts set is declared, as an output (`[[status]]`, `[[benefit]]`) or as a
 //! step (`[variables.X]`): a script that sets anything else stops at that line.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use crate::assumptions::{self, AssumptionError, Assumptions};
 use crate::parameters::{ParameterError, ParameterSet};
 use crate::schema::{BenefitEntry, Schema, StatusEntry};
 use crate::script::{Rules, ScriptError};
@@ -63,6 +67,9 @@ pub struct Policy {
     pub scripts: Vec<(String, String)>,
     /// Every variable the scripts may set.
     declared: Arc<BTreeSet<String>>,
+    /// The growth rates of the projected years (`assumptions.toml`); `None` if the policy has
+    /// no such file, and then a projected year is refused.
+    pub assumptions: Option<Assumptions>,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -75,6 +82,12 @@ pub enum PolicyError {
     Parameter(#[from] ParameterError),
     #[error(transparent)]
     Script(#[from] ScriptError),
+    #[error(transparent)]
+    Assumptions(#[from] AssumptionError),
+    #[error(
+        "assumptions.toml: the policy has none, and a projected year ({0}) needs its growth rates (copy policies/assumptions.toml into the policy directory)"
+    )]
+    NoAssumptions(String),
 }
 
 #[derive(serde::Deserialize)]
@@ -159,6 +172,10 @@ impl Policy {
             .chain(schema.variables())
             .collect();
         let declared = Arc::new(declared);
+        let assumptions = files
+            .get(assumptions::FILE)
+            .map(|text| Assumptions::parse(assumptions::FILE, text))
+            .transpose()?;
         let rules = Rules::compile(&scripts)?.declaring(declared.clone());
         let variables = manifest
             .variables
@@ -183,6 +200,18 @@ impl Policy {
             schema: Arc::new(schema),
             scripts,
             declared,
+            assumptions,
+        })
+    }
+
+    /// The policy's assumptions, or the error a projected year meets without them.
+    pub fn assumptions(&self) -> Result<&Assumptions, PolicyError> {
+        self.assumptions.as_ref().ok_or_else(|| {
+            PolicyError::NoAssumptions(format!(
+                "{}–{}",
+                crate::date::PROJECTED_YEARS.start(),
+                crate::date::PROJECTED_YEARS.end()
+            ))
         })
     }
 

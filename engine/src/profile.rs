@@ -742,6 +742,41 @@ impl Profile {
         }
     }
 
+    /// This profile aged to `through` by the assumptions: for each projected year up to it
+    /// (`date::PROJECTED_YEARS`) that a series has no figure or growth rate of its own for, the
+    /// series grows by its assumption — the gross and net minimum wage by `minimum_wage_growth`,
+    /// the median and average net wage by `wage_growth`, the average old-age pension by
+    /// `pension_growth`, housing costs by `housing_cost_growth` — instead of carrying the last
+    /// year's money on. People, households and behaviour are unchanged. The series are the
+    /// generator's statistics (floating point, rounded to cents by [`Profile::year`]).
+    pub fn aged(&self, through: i32, assumptions: &crate::assumptions::Assumptions) -> Profile {
+        use crate::assumptions as a;
+        use rust_decimal::prelude::ToPrimitive;
+        let mut out = self.clone();
+        let first = *crate::date::PROJECTED_YEARS.start();
+        let last = through.min(*crate::date::PROJECTED_YEARS.end());
+        let rate = |name: &str| assumptions.value(name).to_f64().unwrap_or(0.0);
+        let grown: [(&mut Series, f64); 6] = [
+            (&mut out.minimum_wage, rate(a::MINIMUM_WAGE_GROWTH)),
+            (&mut out.minimum_wage_net, rate(a::MINIMUM_WAGE_GROWTH)),
+            (&mut out.median_net_wage, rate(a::WAGE_GROWTH)),
+            (&mut out.average_net_wage, rate(a::WAGE_GROWTH)),
+            (&mut out.average_old_age_pension, rate(a::PENSION_GROWTH)),
+            (
+                &mut out.housing_costs_one_person,
+                rate(a::HOUSING_COST_GROWTH),
+            ),
+        ];
+        for (series, g) in grown {
+            for year in first..=last {
+                if !series.known.contains_key(&year) && !series.growth.contains_key(&year) {
+                    series.growth.insert(year, g);
+                }
+            }
+        }
+        out
+    }
+
     /// The year the children's cohorts are counted back from: the year before the population's
     /// date (a population of 1 January 2026 has the babies born in 2025). Every year's
     /// projection has the same people (only money moves with the year), so their ages, and the
@@ -2480,6 +2515,44 @@ fn pow(x: f64, n: u8) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_aged_profile_has_the_assumed_growth_in_its_money() {
+        let files = crate::policy::builtin();
+        let mut assumptions =
+            crate::assumptions::Assumptions::parse("a", &files["assumptions.toml"]).unwrap();
+        let p = Profiles::builtin().get("tukuma-novads").unwrap();
+        // Not aged: a year after the series' data carries 2026's money.
+        assert_eq!(
+            p.year(2027).average_old_age_pension,
+            p.year(2026).average_old_age_pension
+        );
+        let aged = p.aged(2028, &assumptions);
+        let (y26, y27, y28) = (aged.year(2026), aged.year(2027), aged.year(2028));
+        assert_eq!(y26, p.year(2026), "the written years do not move");
+        // Pension 673 × 1.06 = 713.38; × 1.06 = 756.18 (756.1828); minimum wage 780 × 1.05 = 819.
+        assert_eq!(y26.average_old_age_pension, 67_300 * CENT);
+        assert_eq!(y27.average_old_age_pension, 71_338 * CENT);
+        assert_eq!(y28.average_old_age_pension, 75_618 * CENT);
+        assert_eq!(y27.minimum_wage, 81_900 * CENT);
+        // Wages +6 %, housing costs +3 %, to the cent of each year's rounding.
+        let ratio = |a: i64, b: i64| a as f64 / b as f64;
+        assert!((ratio(y27.median_net_wage, y26.median_net_wage) - 1.06).abs() < 1e-5);
+        assert!(
+            (ratio(y27.housing_costs_one_person, y26.housing_costs_one_person) - 1.03).abs() < 1e-4
+        );
+        // Another assumption, another population's money; 2029 is past `through`: 2028's.
+        assumptions
+            .set("pension_growth", rust_decimal::Decimal::new(10, 2), "test")
+            .unwrap();
+        assert_eq!(
+            p.aged(2027, &assumptions)
+                .year(2027)
+                .average_old_age_pension,
+            74_030 * CENT
+        );
+        assert_eq!(aged.year(2029), YearFigures { year: 2029, ..y28 });
+    }
 
     #[test]
     fn series_work_forward_back_and_flat() {

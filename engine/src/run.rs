@@ -108,6 +108,7 @@ impl Results {
 
 /// Runs a configuration; `done(month)` after each month of a year (for a progress display).
 pub fn run(c: &Configuration, done: &dyn Fn(u8)) -> Result<Results, SimulationError> {
+    c.parameters.check_year(c.horizon.year())?;
     let rules = c.rules.unwrap_or(&c.policy.rules);
     let schema = &c.policy.schema;
     let (outcome, received, by_month) = match c.horizon {

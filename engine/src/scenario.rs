@@ -9,7 +9,9 @@
 //! # population = "../populations/sample"     # or a population directory (relative to the file)
 //! # period = "2026-01"                        # or one month
 //!
-//! [baseline]                                  # optional: period, set, scripts
+//! # assume = { median_growth = 0.06 }         # a projected year's assumptions (2027–2030)
+//!
+//! [baseline]                                  # optional: period, set, scripts, assume
 //!
 //! [reform]
 //! name = "60 % of the median"
@@ -24,7 +26,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::annual::Behaviour;
-use crate::date::{Period, RULE_YEARS};
+use crate::assumptions::{self, Assumptions};
+use crate::date::{Period, simulated_year, simulated_years_text};
 use crate::parameters::{ParameterSet, Value, from_toml};
 use crate::policy::{Policy, PolicyError};
 use crate::population::Population;
@@ -32,6 +35,7 @@ use crate::run::{Configuration, run};
 use crate::script::Rules;
 use crate::simulate::{Outcome, SimulationError};
 use crate::summary::{Row, Summary, TotalError};
+use rust_decimal::Decimal;
 
 /// One side of a comparison: its rules' month, parameter overrides and replaced scripts.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -42,6 +46,8 @@ pub struct Side {
     pub set: Vec<(String, Value)>,
     /// Script path in the policy → file (relative to the scenario) holding its replacement.
     pub scripts: BTreeMap<String, String>,
+    /// Assumptions of a projected year for this side only (over the scenario's): name → value.
+    pub assume: Vec<(String, Decimal)>,
 }
 
 /// Where a scenario's households come from.
@@ -66,6 +72,8 @@ pub struct Scenario {
     pub horizon: Horizon,
     pub baseline: Side,
     pub reform: Side,
+    /// Assumptions of a projected year for both sides (and the population): name → value.
+    pub assume: Vec<(String, Decimal)>,
 }
 
 /// A problem with a scenario file.
@@ -93,6 +101,8 @@ struct File {
     #[serde(default)]
     baseline: Option<SideFile>,
     reform: SideFile,
+    #[serde(default)]
+    assume: toml::Table,
 }
 
 #[derive(serde::Deserialize)]
@@ -106,6 +116,8 @@ struct SideFile {
     set: toml::Table,
     #[serde(default)]
     scripts: BTreeMap<String, String>,
+    #[serde(default)]
+    assume: toml::Table,
 }
 
 impl Scenario {
@@ -124,7 +136,38 @@ impl Scenario {
         let period = |p: &str, what: &str| {
             Period::parse(p).ok_or_else(|| fail(format!("{what}: '{p}' is not a month (YYYY-MM)")))
         };
+        let assume = |t: toml::Table,
+                      what: &str|
+         -> Result<Vec<(String, Decimal)>, ScenarioError> {
+            let mut out = Vec::new();
+            for (name, v) in t {
+                let field = format!("{what}.{name}");
+                if !assumptions::NAMES.contains(&name.as_str()) {
+                    return Err(fail(format!("{field}: {}", assumptions::unknown(&name))));
+                }
+                let value = match from_toml(v) {
+                    Ok(Value::Number(d)) => d,
+                    Ok(other) => {
+                        return Err(fail(format!(
+                            "{field}: expected a number (a share a year, 0.06 = +6 %), found {other}"
+                        )));
+                    }
+                    Err(m) => return Err(fail(format!("{field}: {m}"))),
+                };
+                out.push((name, value));
+            }
+            Ok(out)
+        };
         let side = |s: SideFile, default_name: &str, what: &str| -> Result<Side, ScenarioError> {
+            let own = assume(s.assume, &format!("{what}.assume"))?;
+            if let Some((name, _)) = own
+                .iter()
+                .find(|(n, _)| assumptions::POPULATION.contains(&n.as_str()))
+            {
+                return Err(fail(format!(
+                    "{what}.assume.{name}: it ages the population, which both sides share; set it in the top-level assume"
+                )));
+            }
             let mut set = Vec::new();
             for (path, v) in s.set {
                 let value = from_toml(v).map_err(|m| fail(format!("{what}.set.{path}: {m}")))?;
@@ -139,6 +182,7 @@ impl Scenario {
                     .transpose()?,
                 set,
                 scripts: s.scripts,
+                assume: own,
             })
         };
         let baseline = match file.baseline {
@@ -161,17 +205,19 @@ impl Scenario {
         let horizon = match (file.period, file.year) {
             (Some(p), None) => {
                 let month = period(&p, "period")?;
-                if !RULE_YEARS.contains(&month.year) {
+                if !simulated_year(month.year) {
                     return Err(fail(format!(
-                        "period: {p} is outside the years the rules cover (2021–2026)"
+                        "period: {p} is outside the years that can be simulated: {}",
+                        simulated_years_text()
                     )));
                 }
                 Horizon::Month(month)
             }
-            (None, Some(y)) if RULE_YEARS.contains(&y) => Horizon::Year(y),
+            (None, Some(y)) if simulated_year(y) => Horizon::Year(y),
             (None, Some(y)) => {
                 return Err(fail(format!(
-                    "year: {y} is outside the years the rules cover (2021–2026)"
+                    "year: {y} is outside the years that can be simulated: {}",
+                    simulated_years_text()
                 )));
             }
             _ => {
@@ -181,6 +227,18 @@ impl Scenario {
             }
         };
         let reform = side(file.reform, "reform", "reform")?;
+        for s in [&baseline, &reform] {
+            if let Some(p) = s.period
+                && !simulated_year(p.year)
+            {
+                return Err(fail(format!(
+                    "{}.period: {p} is outside the years that can be simulated: {}",
+                    s.name,
+                    simulated_years_text()
+                )));
+            }
+        }
+        let assume = assume(file.assume, "assume")?;
         if let Horizon::Year(_) = horizon {
             for s in [&baseline, &reform] {
                 if s.period.is_some() {
@@ -199,7 +257,36 @@ impl Scenario {
             horizon,
             baseline,
             reform,
+            assume,
         })
+    }
+
+    /// The assumptions of `side` (`None`: the scenario's own, which age the population): the
+    /// policy's, then the scenario's `assume`, then the side's. Errors name the file and field.
+    pub fn assumptions(
+        &self,
+        policy: &Assumptions,
+        side: Option<&Side>,
+    ) -> Result<Assumptions, ScenarioError> {
+        let mut out = policy.clone();
+        let own = side.map(|s| (format!("{}.assume", s.name), &s.assume));
+        for (what, list) in std::iter::once(("assume".to_string(), &self.assume)).chain(own) {
+            for (name, value) in list {
+                out.set(name, *value, &format!("{} {what}", self.origin))
+                    .map_err(|m| ScenarioError {
+                        origin: self.origin.clone(),
+                        message: format!("{what}.{name}: {m}"),
+                    })?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether the file sets any assumption (for the note that they apply to projected years only).
+    pub fn sets_assumptions(&self) -> bool {
+        !self.assume.is_empty()
+            || !self.baseline.assume.is_empty()
+            || !self.reform.assume.is_empty()
     }
 }
 
@@ -261,6 +348,8 @@ pub enum CompareError {
     #[error("{side}: {error}")]
     Policy { side: String, error: PolicyError },
     #[error("{side}: {error}")]
+    Assumption { side: String, error: ScenarioError },
+    #[error("{side}: {error}")]
     Simulation {
         side: String,
         error: Box<SimulationError>,
@@ -287,9 +376,22 @@ pub fn compare(
             side: side.name.clone(),
             error,
         };
-        let params = side
-            .parameters(&policy.parameters, origin)
-            .map_err(policy_err)?;
+        let horizon = side.horizon(scenario.horizon);
+        let base = if crate::date::PROJECTED_YEARS.contains(&horizon.year()) {
+            let assumptions = scenario
+                .assumptions(policy.assumptions().map_err(policy_err)?, Some(side))
+                .map_err(|e| CompareError::Assumption {
+                    side: side.name.clone(),
+                    error: e,
+                })?;
+            policy
+                .parameters
+                .projected(horizon.year(), &assumptions)
+                .map_err(|e| policy_err(e.into()))?
+        } else {
+            policy.parameters.clone()
+        };
+        let params = side.parameters(&base, origin).map_err(policy_err)?;
         let own_rules: Option<Rules> = if replaced.is_empty() {
             None
         } else {
@@ -301,7 +403,7 @@ pub fn compare(
                 rules: own_rules.as_ref(),
                 parameters: &params,
                 population,
-                horizon: side.horizon(scenario.horizon),
+                horizon,
                 behaviour,
                 chunk_size,
             },

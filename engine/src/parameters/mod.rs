@@ -26,6 +26,7 @@
 
 mod bounds;
 mod overrides;
+mod projection;
 
 pub(crate) use bounds::edit_distance;
 pub use bounds::{Bounds, Range, Shape};
@@ -188,6 +189,11 @@ pub struct ParameterSet {
     root: Group,
     /// The councils a `municipalities.SLUG` entry may name; empty: any (unit tests).
     councils: Vec<String>,
+    /// Values added for a projected year ([`ParameterSet::projected`]): parameter path → date
+    /// in force from → how it was projected. The leaf resolved from such a value carries it.
+    projected: BTreeMap<String, BTreeMap<Date, Arc<str>>>,
+    /// The last year [`ParameterSet::projected`] added values for (`None`: not projected).
+    projected_through: Option<i32>,
 }
 
 const META_KEYS: [&str; 5] = ["description", "description_lv", "reference", "unit", "note"];
@@ -415,7 +421,7 @@ impl ParameterSet {
             if name == COUNCILS {
                 continue;
             }
-            if let Some(n) = resolve_node(node, date, name, false)? {
+            if let Some(n) = resolve_node(node, date, name, false, &self.projected)? {
                 root.insert(name.clone(), n);
             }
         }
@@ -424,18 +430,26 @@ impl ParameterSet {
         let mut council = BTreeMap::new();
         if let Some(d) = default {
             for (name, node) in &d.children {
-                if let Some(n) =
-                    resolve_node(node, date, &format!("municipalities.default.{name}"), true)?
-                {
+                if let Some(n) = resolve_node(
+                    node,
+                    date,
+                    &format!("municipalities.default.{name}"),
+                    true,
+                    &self.projected,
+                )? {
                     council.insert(name.clone(), n);
                 }
             }
         }
         if let Some(o) = own {
             for (name, node) in &o.children {
-                if let Some(n) =
-                    resolve_node(node, date, &format!("municipalities.{slug}.{name}"), false)?
-                {
+                if let Some(n) = resolve_node(
+                    node,
+                    date,
+                    &format!("municipalities.{slug}.{name}"),
+                    false,
+                    &self.projected,
+                )? {
                     // "default" keeps the default's (assumed) value.
                     if let ResolvedNode::Leaf(l) = &n {
                         if l.value == Value::Text("default".into()) {
@@ -457,6 +471,7 @@ impl ParameterSet {
                     ..Meta::default()
                 }),
                 assumed: false,
+                projected: None,
             })),
         );
         root.insert(
@@ -733,6 +748,9 @@ pub struct Leaf {
     /// True if the value is the documented default for a council whose own choice is not
     /// known, or the council's own estimate (`assumed = true`).
     pub assumed: bool,
+    /// How the value was projected for a year past the written rules ("projected 2027: 2026
+    /// value 850.02 × (1 + median_growth 0.09)"); `None`: written in the files or set.
+    pub projected: Option<Arc<str>>,
 }
 
 impl Leaf {
@@ -776,6 +794,22 @@ impl Resolved {
         }
     }
 
+    /// Every leaf whose value was projected for a year past the written rules.
+    pub fn projected(&self) -> Vec<Arc<Leaf>> {
+        fn walk(map: &BTreeMap<String, ResolvedNode>, out: &mut Vec<Arc<Leaf>>) {
+            for node in map.values() {
+                match node {
+                    ResolvedNode::Group(g) => walk(g, out),
+                    ResolvedNode::Leaf(l) if l.projected.is_some() => out.push(l.clone()),
+                    ResolvedNode::Leaf(_) => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.root, &mut out);
+        out
+    }
+
     /// Every leaf that is an assumed default.
     pub fn assumed(&self) -> Vec<Arc<Leaf>> {
         fn walk(map: &BTreeMap<String, ResolvedNode>, out: &mut Vec<Arc<Leaf>>) {
@@ -798,12 +832,15 @@ fn resolve_node(
     date: Date,
     path: &str,
     assumed: bool,
+    notes: &BTreeMap<String, BTreeMap<Date, Arc<str>>>,
 ) -> Result<Option<ResolvedNode>, ParameterError> {
     Ok(match node {
         Node::Group(g) => {
             let mut map = BTreeMap::new();
             for (name, child) in &g.children {
-                if let Some(n) = resolve_node(child, date, &format!("{path}.{name}"), assumed)? {
+                if let Some(n) =
+                    resolve_node(child, date, &format!("{path}.{name}"), assumed, notes)?
+                {
                     map.insert(name.clone(), n);
                 }
             }
@@ -834,6 +871,7 @@ fn resolve_node(
                 since: *since,
                 meta: p.meta.clone(),
                 assumed: assumed || p.meta.assumed,
+                projected: since.and_then(|d| notes.get(path)?.get(&d).cloned()),
             })))
         }
     })

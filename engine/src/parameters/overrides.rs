@@ -81,6 +81,8 @@ impl ParameterSet {
             bounds: target.template.meta.bounds.clone(),
             ..(*target.meta).clone()
         });
+        // What is set is no longer a projection, at any date.
+        self.projected.remove(&target.parameter);
         insert_parameter(
             &mut self.root,
             &target.parameter,
