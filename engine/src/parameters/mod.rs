@@ -29,6 +29,7 @@ mod overrides;
 
 pub(crate) use bounds::edit_distance;
 pub use bounds::{Bounds, Range, Shape};
+pub use overrides::NumberSpec;
 
 use std::collections::BTreeMap;
 use std::fmt;
