@@ -18,14 +18,14 @@ use crate::staged::Staged;
 use crate::{input, output};
 
 /// A month of a year the rules cover: a month of 2027 would run on 2026's parameters, silently.
-fn parse_period(s: &str) -> Result<Period, String> {
+pub(crate) fn parse_period(s: &str) -> Result<Period, String> {
     let period = Period::parse(s)
         .ok_or_else(|| format!("'{s}' is not a month: write YYYY-MM, e.g. 2025-01"))?;
     parse_year(&period.year.to_string())?;
     Ok(period)
 }
 
-fn parse_year(s: &str) -> Result<i32, String> {
+pub(crate) fn parse_year(s: &str) -> Result<i32, String> {
     match s.parse::<i32>() {
         Ok(y) if slieksnis_engine::date::RULE_YEARS.contains(&y) => Ok(y),
         Ok(y) => Err(format!(
@@ -79,18 +79,18 @@ pub struct RunArgs {
     options: Options,
 }
 
-/// What `run` and `compare` share: the policy, and how to run it.
+/// What `run`, `compare`, `sweep` and `solve` share: the policy, and how to run it.
 #[derive(Args)]
-struct Options {
+pub(crate) struct Options {
     /// Policy directory (default: the policy embedded in the binary).
     #[arg(long, value_name = "DIR")]
-    policy: Option<PathBuf>,
+    pub(crate) policy: Option<PathBuf>,
     /// Households per chunk of rule evaluation.
     #[arg(long, default_value_t = DEFAULT_CHUNK, hide = true)]
-    chunk: usize,
+    pub(crate) chunk: usize,
     /// Print nothing but errors.
     #[arg(long, short)]
-    quiet: bool,
+    pub(crate) quiet: bool,
 }
 
 pub fn run(a: RunArgs) -> Result<ExitCode> {

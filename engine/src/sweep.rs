@@ -614,7 +614,7 @@ fn monotone(seen: &BTreeMap<usize, i64>) -> bool {
 
 /// The evaluated index that meets the goal furthest the wanted way.
 fn best(seen: &BTreeMap<usize, i64>, goal: Goal, want: Want) -> Option<usize> {
-    let mut meeting = seen.iter().filter(|(_, v)| goal.met(**v)).map(|(i, _)| *i);
+    let meeting = seen.iter().filter(|(_, v)| goal.met(**v)).map(|(i, _)| *i);
     match want {
         Want::Highest => meeting.max(),
         Want::Lowest => meeting.min(),
@@ -710,8 +710,12 @@ pub fn accepted_span(
 }
 
 /// Where a series of measures jumps: the steps (between point `i` and `i + 1`) whose change is
-/// more than three times the median absolute step and at least 1 % of the larger of the two
-/// levels. Needs at least three steps (below that there is no typical step).
+/// more than three times the typical step and at least 1 % of the larger of the two levels. The
+/// typical step is the larger of the median and the mean absolute step: for a sparse count
+/// (a few households, most steps 0) the median alone is 0 and every step would be a jump; for
+/// the same reason a jump is also at least twice the smallest step that is not 0 (one
+/// household more is not a jump, whatever the others do). Needs at least three steps (below
+/// that there is no typical step).
 pub fn jumps(series: &[i64]) -> Vec<usize> {
     if series.len() < 4 {
         return Vec::new();
@@ -722,14 +726,19 @@ pub fn jumps(series: &[i64]) -> Vec<usize> {
         .collect();
     let mut abs: Vec<i128> = steps.iter().map(|d| d.abs()).collect();
     abs.sort_unstable();
-    // The lower median: for an even count, the smaller middle step.
+    // The lower median (for an even count, the smaller middle step), and the mean, times the
+    // count so that the comparison stays in integers.
+    let n = abs.len() as i128;
     let median = abs[(abs.len() - 1) / 2];
+    let sum: i128 = abs.iter().sum();
+    let smallest = abs.iter().copied().find(|&d| d > 0).unwrap_or(0);
     steps
         .iter()
         .enumerate()
         .filter(|&(i, d)| {
             let level = i128::from(series[i].unsigned_abs().max(series[i + 1].unsigned_abs()));
-            d.abs() > 3 * median && d.abs() * 100 >= level && *d != 0
+            let d = d.abs();
+            d != 0 && d > 3 * median && d * n > 3 * sum && d >= 2 * smallest && d * 100 >= level
         })
         .map(|(i, _)| i)
         .collect()
@@ -946,5 +955,10 @@ mod tests {
         small[9] += 5_000; // 5 000 on 1 000 090 is 0.5 %
         assert!(jumps(&small).is_empty());
         assert!(jumps(&[1, 100, 1]).is_empty());
+        // A sparse count: mostly no change, a household now and then (mean step 0.4): steps
+        // of 1 are not jumps, one of 5 is.
+        let sparse = [3, 3, 4, 4, 4, 5, 5, 5, 5, 5, 10];
+        assert_eq!(jumps(&sparse), [9]);
+        assert!(jumps(&sparse[..10]).is_empty());
     }
 }

@@ -28,7 +28,7 @@ mod bounds;
 mod overrides;
 
 pub(crate) use bounds::edit_distance;
-pub use bounds::{Bounds, Range, Shape};
+pub use bounds::{Bounds, Range, Shape, did_you_mean};
 pub use overrides::NumberSpec;
 
 use std::collections::BTreeMap;
