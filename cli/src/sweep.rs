@@ -29,11 +29,6 @@ fn parse_decimal(s: &str) -> Result<Decimal, String> {
         .map_err(|_| format!("'{s}' is not a number: write it with a decimal point, e.g. 0.65"))
 }
 
-/// `a,b,c`: exact decimals.
-fn parse_values(s: &str) -> Result<Vec<Decimal>, String> {
-    s.split(',').map(parse_decimal).collect()
-}
-
 /// The horizon from `--period` or `--year` (clap requires one).
 fn horizon(period: Option<slieksnis_engine::Period>, year: Option<i32>) -> Horizon {
     match (period, year) {
@@ -136,7 +131,8 @@ pub struct SweepArgs {
           required_unless_present = "values", conflicts_with = "values")]
     step: Option<Decimal>,
     /// The values, comma-separated, instead of --from/--to/--step: 0.6,0.65,0.7.
-    #[arg(long, value_name = "a,b,c", value_parser = parse_values)]
+    #[arg(long, value_name = "a,b,c", value_parser = parse_decimal, value_delimiter = ',',
+          allow_hyphen_values = true)]
     values: Option<Vec<Decimal>>,
     /// Output directory for sweep.csv and sweep-benefits.csv (created if missing); without it,
     /// the table only.
