@@ -107,7 +107,7 @@ fn solve(base: &Configuration, axis: &Axis) -> Found {
     };
     sweep::search(
         searched.len(),
-        Goal::AtMost(900_000_00),
+        Goal::AtMost(90_000_000),
         Want::Highest,
         &mut eval,
     )

@@ -50,7 +50,7 @@ fn row_name(
         (None, Some(m)) if m != "all" => m.to_string(),
         _ => TOTAL.to_string(),
     };
-    if name != TOTAL && !councils.iter().any(|c| *c == name) {
+    if name != TOTAL && !councils.contains(&name) {
         bail!(
             "--row {name}: not a municipality of these households (they have: {}; or TOTAL)",
             councils.join(", ")
@@ -258,12 +258,15 @@ fn councils(base: &Configuration) -> Vec<String> {
     out
 }
 
+/// A file's header and records from a summary (`output::summary_records`, `benefits_records`).
+type Records = fn(&Summary) -> (Vec<String>, Vec<Vec<String>>);
+
 /// `value,` then the records of `records` for each point run, in point order.
 fn write_long(
     w: &mut dyn std::io::Write,
     values: &[Decimal],
     points: &[Point],
-    records: fn(&Summary) -> (Vec<String>, Vec<Vec<String>>),
+    records: Records,
 ) -> std::io::Result<()> {
     let mut w = csv::Writer::from_writer(w);
     let mut header_written = false;

@@ -399,8 +399,8 @@ fn solve_with_change_reads_the_target_from_the_value_in_force() {
         f.parse().unwrap()
     };
     let base = state("0.22");
-    assert!(state(&found) - base <= 500_00, "{found}: {t}");
-    assert!(state(&next) - base > 500_00, "{next}: {t}");
+    assert!(state(&found) - base <= 50_000, "{found}: {t}");
+    assert!(state(&next) - base > 50_000, "{next}: {t}");
 }
 
 #[test]

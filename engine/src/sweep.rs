@@ -510,17 +510,15 @@ pub struct Search {
     pub rounds: usize,
 }
 
+/// Evaluates a batch of grid indices: each one's measure, in the order given.
+pub type Evaluate<'a, E> = dyn FnMut(&[usize]) -> Result<Vec<i64>, E> + 'a;
+
 /// Bisection over grid indices `0..n` for the wanted index meeting `goal`. `eval` evaluates a
 /// batch of indices at once (the caller runs them in parallel) and gives each its measure. Each
 /// round evaluates up to two interior indices, cutting the interval in three. After every round
 /// the measures seen must be monotone in the index (either way); else it stops with
 /// [`Found::NonMonotone`].
-pub fn search<E>(
-    n: usize,
-    goal: Goal,
-    want: Want,
-    eval: &mut dyn FnMut(&[usize]) -> Result<Vec<i64>, E>,
-) -> Result<Search, E> {
+pub fn search<E>(n: usize, goal: Goal, want: Want, eval: &mut Evaluate<E>) -> Result<Search, E> {
     let mut seen = BTreeMap::new();
     let mut rounds = 0;
     let mut batch = |idx: &[usize], seen: &mut BTreeMap<usize, i64>, rounds: &mut usize| {
