@@ -19,14 +19,14 @@ use crate::{input, output};
 
 /// A month of a year that can be simulated: written rules (2021–2026) or projected ones
 /// (2027–2030); a month of another year would run on the nearest year's parameters, silently.
-fn parse_period(s: &str) -> Result<Period, String> {
+pub(crate) fn parse_period(s: &str) -> Result<Period, String> {
     let period = Period::parse(s)
         .ok_or_else(|| format!("'{s}' is not a month: write YYYY-MM, e.g. 2025-01"))?;
     parse_year(&period.year.to_string())?;
     Ok(period)
 }
 
-fn parse_year(s: &str) -> Result<i32, String> {
+pub(crate) fn parse_year(s: &str) -> Result<i32, String> {
     match s.parse::<i32>() {
         Ok(y) if slieksnis_engine::date::simulated_year(y) => Ok(y),
         Ok(y) => Err(format!(
@@ -99,18 +99,18 @@ pub struct RunArgs {
     options: Options,
 }
 
-/// What `run` and `compare` share: the policy, and how to run it.
+/// What `run`, `compare`, `sweep` and `solve` share: the policy, and how to run it.
 #[derive(Args)]
-struct Options {
+pub(crate) struct Options {
     /// Policy directory (default: the policy embedded in the binary).
     #[arg(long, value_name = "DIR")]
-    policy: Option<PathBuf>,
+    pub(crate) policy: Option<PathBuf>,
     /// Households per chunk of rule evaluation.
     #[arg(long, default_value_t = DEFAULT_CHUNK, hide = true)]
-    chunk: usize,
+    pub(crate) chunk: usize,
     /// Print nothing but errors.
     #[arg(long, short)]
-    quiet: bool,
+    pub(crate) quiet: bool,
 }
 
 pub fn run(a: RunArgs) -> Result<ExitCode> {

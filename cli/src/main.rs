@@ -9,6 +9,7 @@ mod commands;
 mod input;
 mod output;
 mod staged;
+mod sweep;
 mod validate;
 
 use std::process::ExitCode;
@@ -22,6 +23,10 @@ Examples:
   slieksnis compare scenarios/ogre-low-income-60.toml
   slieksnis explain --population populations/small --id 3 --period 2025-03 --lang lv
   slieksnis test policies/
+  slieksnis sweep --municipality tukuma-novads --year 2026 \\
+      --param municipalities.tukuma-novads.low_income.pct --from 0.5 --to 0.8 --step 0.01
+  slieksnis solve --municipality tukuma-novads --year 2026 \\
+      --param municipalities.tukuma-novads.low_income.pct --measure municipal_net_eur --at-most 900000
 
 Rules and parameters come from the policy embedded in the binary (a copy of policies/),
 or from --policy DIR.";
@@ -58,6 +63,8 @@ enum Command {
     Test(commands::TestArgs),
     Params(commands::ParamsArgs),
     Validate(validate::ValidateArgs),
+    Sweep(sweep::SweepArgs),
+    Solve(sweep::SolveArgs),
 }
 
 /// The most worker threads: more than a machine has cores only costs time (5 000 threads take
@@ -105,6 +112,8 @@ fn main() -> ExitCode {
         Command::Test(a) => commands::test(a),
         Command::Params(a) => commands::params(a),
         Command::Validate(a) => validate::validate(a),
+        Command::Sweep(a) => sweep::sweep(a),
+        Command::Solve(a) => sweep::solve(a),
     };
     match result {
         Ok(code) => code,

@@ -128,12 +128,33 @@ fn header(m: &Measures, shown: &[usize]) -> Vec<String> {
 /// Writes a summary CSV: one row per municipality, then the total.
 pub fn write_summary(w: &mut dyn Write, summary: &Summary) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(w);
-    let shown = summary_measures(summary.measures());
-    w.write_record(header(summary.measures(), &shown))?;
-    for row in summary.all_rows() {
-        w.write_record(fields(row, &shown))?;
+    let (head, rows) = summary_records(summary);
+    w.write_record(head)?;
+    for r in rows {
+        w.write_record(r)?;
     }
     w.flush()
+}
+
+/// What `summary.csv` has: its header and one record per municipality, then the total's. Other
+/// files (`sweep.csv`) put columns in front of these, so they cannot differ from it.
+pub fn summary_records(summary: &Summary) -> (Vec<String>, Vec<Vec<String>>) {
+    let shown = summary_measures(summary.measures());
+    let rows = summary.all_rows().map(|row| fields(row, &shown)).collect();
+    (header(summary.measures(), &shown), rows)
+}
+
+/// The measures `summary.csv` has as columns, by name, in its order.
+pub fn summary_columns(m: &Measures) -> Vec<(usize, String)> {
+    summary_measures(m)
+        .into_iter()
+        .map(|k| (k, m.names[k].clone()))
+        .collect()
+}
+
+/// A measure's value as the tables show it: EUR with thousands apart, or a count.
+pub fn measure_text(m: &Measures, k: usize, v: i64) -> String {
+    if m.is_amount(k) { eur(v) } else { count(v) }
 }
 
 /// Writes `benefits.csv`: one row per municipality and declared benefit (then the total's),
@@ -143,7 +164,17 @@ pub fn write_summary(w: &mut dyn Write, summary: &Summary) -> io::Result<()> {
 /// an assumed threshold) — not the other benefits' assumptions.
 pub fn write_benefits(w: &mut dyn Write, summary: &Summary) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(w);
-    w.write_record([
+    let (head, rows) = benefits_records(summary);
+    w.write_record(head)?;
+    for r in rows {
+        w.write_record(r)?;
+    }
+    w.flush()
+}
+
+/// What `benefits.csv` has: its header and its records (see [`write_benefits`]).
+pub fn benefits_records(summary: &Summary) -> (Vec<String>, Vec<Vec<String>>) {
+    let head = [
         "municipality",
         "benefit",
         "households",
@@ -152,8 +183,11 @@ pub fn write_benefits(w: &mut dyn Write, summary: &Summary) -> io::Result<()> {
         "state_eur",
         "municipal_eur",
         "assumed",
-    ])?;
+    ]
+    .map(String::from)
+    .to_vec();
     let money = |c: i64| slieksnis_engine::fixed::format_cents_i128(c as i128);
+    let mut rows = Vec::new();
     for row in summary.all_rows() {
         for (b, benefit) in summary.schema.benefits.iter().enumerate() {
             let t = row.benefit(b);
@@ -164,7 +198,7 @@ pub fn write_benefits(w: &mut dyn Write, summary: &Summary) -> io::Result<()> {
                 .map(String::as_str)
                 .filter(|a| *a == benefit.id || schema.benefits.iter().all(|o| o.id != *a))
                 .collect();
-            w.write_record([
+            rows.push(vec![
                 row.municipality.clone(),
                 benefit.id.clone(),
                 t.households.to_string(),
@@ -173,10 +207,10 @@ pub fn write_benefits(w: &mut dyn Write, summary: &Summary) -> io::Result<()> {
                 money(t.state_cents),
                 money(t.municipal_cents()),
                 assumed.join(" "),
-            ])?;
+            ]);
         }
     }
-    w.flush()
+    (head, rows)
 }
 
 /// Writes `months.csv`: for each month of a year, each municipality's stock (who held each

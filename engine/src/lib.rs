@@ -35,6 +35,7 @@ pub use csv_load::load;
 pub mod policy;
 pub mod simulate;
 pub mod summary;
+pub mod sweep;
 pub mod toml_place;
 pub mod validate;
 

@@ -29,7 +29,8 @@ mod overrides;
 mod projection;
 
 pub(crate) use bounds::edit_distance;
-pub use bounds::{Bounds, Range, Shape};
+pub use bounds::{Bounds, Range, Shape, did_you_mean};
+pub use overrides::NumberSpec;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -26,6 +26,17 @@ use super::{
 };
 use crate::date::Date;
 
+/// What a number a sweep or search moves may be ([`ParameterSet::number_at`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumberSpec {
+    /// The legal range declared beside the parameter.
+    pub range: super::bounds::Range,
+    /// The parameter the number is a share of (`median_income` for a `pct`), if any.
+    pub requires: Option<String>,
+    /// The parameter's unit as declared (`EUR / share`).
+    pub unit: String,
+}
+
 /// Where an override lands: a parameter, and maybe one field of its table.
 struct Target {
     /// The parameter's dotted path.
@@ -92,6 +103,49 @@ impl ParameterSet {
             },
         );
         Ok(())
+    }
+
+    /// What the number at `path` may be (a number-valued parameter, or one number field of a
+    /// table-valued one), for a sweep or a search over it: its declared legal range, the
+    /// parameter it is a share of (`pct` of `median_income`), and its unit. `origin` names the
+    /// request in errors, which are those of [`ParameterSet::set`] for a path that names
+    /// nothing ("did you mean").
+    pub fn number_at(&self, path: &str, origin: &str) -> Result<NumberSpec, ParameterError> {
+        let fail = |m: String| err(origin, format!("{path}: {m}"));
+        let target = self.target(path).map_err(fail)?;
+        let bounds = &target.template.meta.bounds;
+        let unit = target.template.meta.unit.clone();
+        let (range, requires) = match &target.field {
+            Some(field) => (
+                bounds.key_ranges.get(field).copied(),
+                bounds.requires.get(field).cloned(),
+            ),
+            None => (bounds.range, None),
+        };
+        let Some(range) = range else {
+            let keys = table_keys(&target.template);
+            let numbers: Vec<String> = keys
+                .iter()
+                .filter(|k| bounds.key_ranges.contains_key(*k))
+                .map(|k| format!("{path}.{k}"))
+                .collect();
+            return Err(fail(if numbers.is_empty() {
+                format!(
+                    "is {}, not a number that can be swept",
+                    shapes_text(&shapes(&target.template))
+                )
+            } else {
+                format!(
+                    "is a table, not one number; sweep one of its fields: {}",
+                    numbers.join(", ")
+                )
+            }));
+        };
+        Ok(NumberSpec {
+            range,
+            requires,
+            unit,
+        })
     }
 
     /// Finds what `path` names, or says what it might have meant.

@@ -1,0 +1,688 @@
+//! `slieksnis sweep` and `slieksnis solve`: one number moved over a grid on the same households
+//! and draws (`engine::sweep`), written as `sweep.csv` and `sweep-benefits.csv` and shown as a
+//! table with the points where a measure jumps; and the value of that number at which a measure
+//! meets a target.
+//!
+//! Exit codes: 0 done (for `solve`, a value found), 1 bad input (an unknown parameter or
+//! measure, no legal value in the range, a measure that does not move one way for `solve`), 2
+//! usage, and for `solve` 3 when no value in the range reaches the target: an answer, not an
+//! error, that a script can tell apart from one.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Result, anyhow, bail};
+use clap::Args;
+use rust_decimal::Decimal;
+use slieksnis_engine::run::{self, Configuration};
+use slieksnis_engine::scenario::Horizon;
+use slieksnis_engine::summary::{Measures, Row, Summary, TOTAL};
+use slieksnis_engine::sweep::{self, Axis, Found, Goal, Point, Want};
+
+use crate::commands::{Options, parse_period, parse_year};
+use crate::staged::Staged;
+use crate::{input, output};
+
+/// A decimal as written (`0.65`, `-12.5`, `900000`): exact, no exponent.
+fn parse_decimal(s: &str) -> Result<Decimal, String> {
+    Decimal::from_str_exact(s.trim())
+        .map_err(|_| format!("'{s}' is not a number: write it with a decimal point, e.g. 0.65"))
+}
+
+/// The horizon from `--period` or `--year` (clap requires one).
+fn horizon(period: Option<slieksnis_engine::Period>, year: Option<i32>) -> Horizon {
+    match (period, year) {
+        (Some(p), _) => Horizon::Month(p),
+        (None, Some(y)) => Horizon::Year(y),
+        (None, None) => unreachable!("clap requires one"),
+    }
+}
+
+/// Where the table and the search read a measure: `--row`, else the one council of
+/// `--municipality SLUG`, else TOTAL. It must be a municipality of the population or TOTAL.
+fn row_name(
+    row: Option<&str>,
+    source: &input::PopulationArgs,
+    councils: &[String],
+) -> Result<String> {
+    let name = match (row, source.municipality.as_deref()) {
+        (Some(r), _) => r.to_string(),
+        (None, Some(m)) if m != "all" => m.to_string(),
+        _ => TOTAL.to_string(),
+    };
+    if name != TOTAL && !councils.contains(&name) {
+        bail!(
+            "--row {name}: not a municipality of these households (they have: {}; or TOTAL)",
+            councils.join(", ")
+        );
+    }
+    Ok(name)
+}
+
+fn row_of<'a>(summary: &'a Summary, name: &str) -> &'a Row {
+    if name == TOTAL {
+        &summary.total
+    } else {
+        summary.row(name).unwrap_or(&summary.total)
+    }
+}
+
+/// The values of a sweep: `--values`, or `--from … --to … by --step`.
+fn values(a: &SweepArgs) -> Result<Vec<Decimal>> {
+    if let Some(v) = &a.values {
+        return Ok(v.clone());
+    }
+    match (a.from, a.to, a.step) {
+        (Some(f), Some(t), Some(s)) => sweep::grid(f, t, s).map_err(|m| anyhow!("{m}")),
+        _ => unreachable!("clap requires --from, --to and --step without --values"),
+    }
+}
+
+/// Move one parameter over a range of values and run each, on the same households and draws.
+#[derive(Args)]
+#[command(after_help = "\
+Examples:
+  slieksnis sweep --municipality tukuma-novads --year 2026 \\
+      --param municipalities.tukuma-novads.low_income.pct --from 0.50 --to 0.80 --step 0.01 --out out/sw
+  slieksnis sweep --municipality all --year 2026 --param municipalities.*.low_income.pct \\
+      --values 0.6,0.7,0.8 --out out/latvia-li
+  slieksnis sweep --municipality ogres-novads --period 2026-03 --param gmi.pct --from 0.18 --to 0.26 --step 0.01
+  slieksnis sweep --municipality ogres-novads --year 2026 --param behaviour.take_up_cap --values 0.5,0.75,1
+
+--param is a path as --set takes it (see `slieksnis params`): a number parameter or one number
+field of a table (gmi.pct, municipalities.SLUG.low_income.pct). municipalities.*.REST sets
+REST of every council of the population to the same value. behaviour.take_up_cap multiplies
+every council's take-up cap (the share that apply when what they would get is large; at most 1)
+by the value: a year only.
+
+Every point runs the same households with the same draws (take-up, job changes, claim months),
+so differences between points are the parameter's alone. A value outside the parameter's legal
+range, or one the rules refuse (a council's low-income threshold above 80 % of the median or
+below the needy threshold), is skipped with the message --set would give; the other points run.
+
+Writes OUT/sweep.csv (value, then summary.csv's columns: one row per point and municipality,
+then the point's TOTAL) and OUT/sweep-benefits.csv (value, then benefits.csv's columns). Prints
+per point the row of --row (default: the one council, or TOTAL) with the change from the point
+before, then where a measure jumps: a step more than 3 times that measure's typical step (the
+larger of its median and mean step), at least twice its smallest step and 1 % of its level.")]
+pub struct SweepArgs {
+    #[command(flatten)]
+    source: input::PopulationArgs,
+    /// One month (its rules are those in force on its first day).
+    #[arg(long, value_name = "YYYY-MM", value_parser = parse_period, required_unless_present = "year", conflicts_with = "year")]
+    period: Option<slieksnis_engine::Period>,
+    /// A whole year, month by month (annual figures).
+    #[arg(long, value_name = "YYYY", value_parser = parse_year)]
+    year: Option<i32>,
+    /// The number to move: a parameter path (as --set), municipalities.*.REST, or
+    /// behaviour.take_up_cap.
+    #[arg(long, value_name = "PATH")]
+    param: String,
+    /// The first value.
+    #[arg(long, value_name = "A", value_parser = parse_decimal, allow_hyphen_values = true,
+          required_unless_present = "values", conflicts_with = "values")]
+    from: Option<Decimal>,
+    /// The last value (included when the steps land on it).
+    #[arg(long, value_name = "B", value_parser = parse_decimal, allow_hyphen_values = true,
+          required_unless_present = "values", conflicts_with = "values")]
+    to: Option<Decimal>,
+    /// The step between values (above 0; at most 10 000 points).
+    #[arg(long, value_name = "S", value_parser = parse_decimal, allow_hyphen_values = true,
+          required_unless_present = "values", conflicts_with = "values")]
+    step: Option<Decimal>,
+    /// The values, comma-separated, instead of --from/--to/--step: 0.6,0.65,0.7.
+    #[arg(long, value_name = "a,b,c", value_parser = parse_decimal, value_delimiter = ',',
+          allow_hyphen_values = true)]
+    values: Option<Vec<Decimal>>,
+    /// Output directory for sweep.csv and sweep-benefits.csv (created if missing); without it,
+    /// the table only.
+    #[arg(long, value_name = "DIR")]
+    out: Option<std::path::PathBuf>,
+    /// The row the table shows: a municipality of the population, or TOTAL.
+    #[arg(long, value_name = "SLUG|TOTAL")]
+    row: Option<String>,
+    /// Change a parameter at every point: PATH=VALUE (see `slieksnis params`). Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    sets: Vec<String>,
+    #[command(flatten)]
+    options: Options,
+}
+
+pub fn sweep(a: SweepArgs) -> Result<ExitCode> {
+    let policy = input::policy(a.options.policy.as_deref())?;
+    let mut params = policy.parameters.clone();
+    input::apply_overrides(&mut params, &a.sets)?;
+    let horizon = horizon(a.period, a.year);
+    let axis = Axis::parse(&a.param);
+    // An unknown parameter stops before any household is generated.
+    let spec = axis.spec(&params, horizon).map_err(|m| anyhow!("{m}"))?;
+    let values = values(&a)?;
+    if values.is_empty() {
+        bail!("--values: give at least one value");
+    }
+    let households = input::households(&a.source, horizon.year(), a.options.quiet)?;
+    let population = &households.population;
+    let behaviour = households.behaviour(horizon.year(), a.source.generation.seed);
+    let base = Configuration {
+        policy: &policy,
+        rules: None,
+        parameters: &params,
+        population,
+        horizon,
+        behaviour: &behaviour,
+        chunk_size: a.options.chunk,
+    };
+    let row = row_name(a.row.as_deref(), &a.source, &councils(&base))?;
+    let started = Instant::now();
+    let mut points = sweep::sweep(&base, &axis, &values).map_err(|e| anyhow!("{e}"))?;
+    let elapsed = started.elapsed();
+    for p in &mut points {
+        if let Point::Ran(r) = p {
+            households.label_uncalibrated(&mut r.summary);
+            for m in &mut r.by_month {
+                households.label_uncalibrated(m);
+            }
+        }
+    }
+    let ran = points.iter().filter(|p| p.ran().is_some()).count();
+    if ran == 0 {
+        let reasons: Vec<String> = values
+            .iter()
+            .zip(&points)
+            .filter_map(|(v, p)| match p {
+                Point::Skipped(m) => Some(format!("  {v}: {m}")),
+                Point::Ran(_) => None,
+            })
+            .take(3)
+            .collect();
+        bail!(
+            "{}: no value of the range is legal, every point was skipped (legal range {}, and what the rules accept):\n{}",
+            a.param,
+            spec.range,
+            reasons.join("\n")
+        );
+    }
+    if let Some(out) = &a.out {
+        let mut staged = Staged::new(out)?;
+        staged.write(&out.join("sweep.csv"), |w| {
+            write_long(w, &values, &points, output::summary_records)
+        })?;
+        staged.write(&out.join("sweep-benefits.csv"), |w| {
+            write_long(w, &values, &points, output::benefits_records)
+        })?;
+        staged.commit()?;
+    }
+    if !a.options.quiet {
+        let unit = match horizon {
+            Horizon::Month(_) => "monthly EUR",
+            Horizon::Year(_) => "annual EUR; households that received at least once",
+        };
+        println!(
+            "{} — {horizon}, {unit}; {} over {} values, {row}",
+            policy.name,
+            a.param,
+            values.len()
+        );
+        println!("{}\n", households.label);
+        print!("{}", table(&values, &points, &row));
+        for (v, p) in values.iter().zip(&points) {
+            if let Point::Skipped(m) = p {
+                println!("skipped {v}: {m}");
+            }
+        }
+        print!("{}", jumps_text(&values, &points, &row));
+        eprintln!(
+            "{ran} of {} points run in {:.2} s ({:.3} s a point)",
+            values.len(),
+            elapsed.as_secs_f64(),
+            elapsed.as_secs_f64() / ran as f64
+        );
+        if let Some(out) = &a.out {
+            println!("wrote sweep.csv, sweep-benefits.csv in {}", out.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The councils the households are of, in slug order.
+fn councils(base: &Configuration) -> Vec<String> {
+    let p = &base.population;
+    let mut idx = p.households.municipality.clone();
+    idx.sort_unstable();
+    idx.dedup();
+    let mut out: Vec<String> = idx
+        .into_iter()
+        .map(|m| p.municipalities[m as usize].clone())
+        .collect();
+    out.sort();
+    out
+}
+
+/// A file's header and records from a summary (`output::summary_records`, `benefits_records`).
+type Records = fn(&Summary) -> (Vec<String>, Vec<Vec<String>>);
+
+/// `value,` then the records of `records` for each point run, in point order.
+fn write_long(
+    w: &mut dyn std::io::Write,
+    values: &[Decimal],
+    points: &[Point],
+    records: Records,
+) -> std::io::Result<()> {
+    let mut w = csv::Writer::from_writer(w);
+    let mut header_written = false;
+    for (v, p) in values.iter().zip(points) {
+        let Some(r) = p.ran() else { continue };
+        let (head, rows) = records(&r.summary);
+        if !header_written {
+            let mut h = vec!["value".to_string()];
+            h.extend(head);
+            w.write_record(&h)?;
+            header_written = true;
+        }
+        for row in rows {
+            let mut f = vec![v.to_string()];
+            f.extend(row);
+            w.write_record(&f)?;
+        }
+    }
+    w.flush()
+}
+
+/// The statuses' households, gross, state and municipal EUR of the row at each point run, and
+/// the change of each from the point run before.
+fn table(values: &[Decimal], points: &[Point], row: &str) -> String {
+    let Some(first) = points.iter().find_map(Point::ran) else {
+        return String::new();
+    };
+    let schema = &first.summary.schema;
+    let m = first.summary.measures();
+    let mut shown: Vec<(usize, String)> = schema
+        .statuses
+        .iter()
+        .filter_map(|s| {
+            let name = format!("{}_households", s.id);
+            Some((
+                m.names.iter().position(|n| *n == name)?,
+                format!("{} hh", s.label),
+            ))
+        })
+        .collect();
+    for (name, label) in [
+        ("gross_eur", "gross EUR"),
+        ("state_share_eur", "state EUR"),
+        ("municipal_net_eur", "municipal net EUR"),
+    ] {
+        if let Some(k) = m.names.iter().position(|n| n == name) {
+            shown.push((k, label.to_string()));
+        }
+    }
+    let mut head = vec!["value".to_string()];
+    head.extend(shown.iter().map(|(_, l)| l.clone()));
+    head.extend(shown.iter().map(|(_, l)| format!("Δ {l}")));
+    let mut lines = vec![head];
+    let mut before: Option<&Row> = None;
+    for (v, p) in values.iter().zip(points) {
+        let Some(r) = p.ran() else { continue };
+        let now = row_of(&r.summary, row);
+        let mut line = vec![v.to_string()];
+        line.extend(
+            shown
+                .iter()
+                .map(|(k, _)| output::measure_text(m, *k, now.values[*k])),
+        );
+        line.extend(shown.iter().map(|(k, _)| match before {
+            Some(b) => signed(m, *k, now.values[*k] - b.values[*k]),
+            None => String::new(),
+        }));
+        lines.push(line);
+        before = Some(now);
+    }
+    output::render(&lines, usize::MAX)
+}
+
+/// A change: with its sign, as the tables write amounts and counts.
+fn signed(m: &Measures, k: usize, d: i64) -> String {
+    let text = output::measure_text(m, k, d);
+    if d > 0 { format!("+{text}") } else { text }
+}
+
+/// "municipal_net_eur jumps by +12 345.00 EUR between 0.62 and 0.63", for every summary.csv
+/// measure of the row and each step [`sweep::jumps`] finds, over the points run.
+fn jumps_text(values: &[Decimal], points: &[Point], row: &str) -> String {
+    let ran: Vec<(Decimal, &Row)> = values
+        .iter()
+        .zip(points)
+        .filter_map(|(v, p)| Some((*v, row_of(&p.ran()?.summary, row))))
+        .collect();
+    let Some((_, first)) = ran.first() else {
+        return String::new();
+    };
+    let m = first.measures().clone();
+    let mut lines = Vec::new();
+    for (k, name) in output::summary_columns(&m) {
+        let series: Vec<i64> = ran.iter().map(|(_, r)| r.values[k]).collect();
+        for i in sweep::jumps(&series) {
+            let unit = if m.is_amount(k) { " EUR" } else { "" };
+            lines.push(format!(
+                "  {name} jumps by {}{unit} between {} and {}",
+                signed(&m, k, series[i + 1] - series[i]),
+                ran[i].0,
+                ran[i + 1].0
+            ));
+        }
+    }
+    const SHOWN: usize = 20;
+    let mut out = String::new();
+    if lines.is_empty() {
+        if ran.len() >= 4 {
+            out.push_str(
+                "no jumps (no step more than 3× its measure's typical step and 1 % of its level)\n",
+            );
+        }
+        return out;
+    }
+    out.push_str(&format!("jumps ({row}; a step more than 3× its measure's typical step, twice its smallest and 1 % of its level):\n"));
+    for l in lines.iter().take(SHOWN) {
+        out.push_str(l);
+        out.push('\n');
+    }
+    if lines.len() > SHOWN {
+        out.push_str(&format!(
+            "  and {} more (see sweep.csv)\n",
+            lines.len() - SHOWN
+        ));
+    }
+    out
+}
+
+/// Find the value of a parameter at which a measure meets a target.
+#[derive(Args)]
+#[command(after_help = "\
+Examples:
+  # The highest low-income share whose municipal net cost stays at most 900 000 EUR a year:
+  slieksnis solve --municipality tukuma-novads --year 2026 \\
+      --param municipalities.tukuma-novads.low_income.pct --measure municipal_net_eur --at-most 900000
+  # The GMI share that costs the state 2 M EUR more than today's (all of Latvia, a month):
+  slieksnis solve --municipality all --period 2026-03 --param gmi.pct \\
+      --measure state_share_eur --at-most 2000000 --change
+  # The lowest needy share with at least 600 needy households in Ogre:
+  slieksnis solve --municipality ogres-novads --year 2026 --param needy.pct \\
+      --measure needy_households --at-least 600 --lowest
+
+--measure is a column of summary.csv (households, needy_households, gmi_eur, gross_eur,
+state_share_eur, municipal_net_eur, …) or a benefit's persons or state share (gmi_persons,
+gmi_state_eur); it is read in --row (default: the one council of --municipality, else TOTAL).
+EUR targets are EUR (at most cents), counts whole numbers. --change reads the target as a
+change from the measure at the parameter's value in force (one more run).
+
+The search moves in the parameter's own steps: a share of the median (low_income.pct,
+needy.pct, gmi.pct) one whole euro of the first-person threshold at a time, each the smallest
+share in ten-thousandths that gives it, with the median of the horizon's first month; a EUR
+amount in cents; anything else in ten-thousandths; --step S instead. The range is the legal
+range (see `slieksnis params`), within --from/--to, narrowed to what the rules accept (checked
+without running households; a council's low-income threshold lies between the needy threshold
+and 80 % of the median).
+
+It bisects the grid, two points a round in parallel: right for a measure that moves one way
+with the parameter, which every measure it evaluates is checked to do. It prints the value,
+the measure there and at the next step past it (which misses the target), the runs and time.
+Exit 0 when found; 3 when no value in the range reaches the target (the measure at both ends
+is printed); 1 when the measure does not move one way (the best point seen is printed).")]
+pub struct SolveArgs {
+    #[command(flatten)]
+    source: input::PopulationArgs,
+    /// One month (its rules are those in force on its first day).
+    #[arg(long, value_name = "YYYY-MM", value_parser = parse_period, required_unless_present = "year", conflicts_with = "year")]
+    period: Option<slieksnis_engine::Period>,
+    /// A whole year, month by month (annual figures).
+    #[arg(long, value_name = "YYYY", value_parser = parse_year)]
+    year: Option<i32>,
+    /// The number to find: a parameter path (as --set), municipalities.*.REST, or
+    /// behaviour.take_up_cap.
+    #[arg(long, value_name = "PATH")]
+    param: String,
+    /// The measure the target is on: a summary.csv column.
+    #[arg(long, value_name = "NAME")]
+    measure: String,
+    /// The measure must be at most V.
+    #[arg(long, value_name = "V", value_parser = parse_decimal, allow_hyphen_values = true,
+          required_unless_present = "at_least", conflicts_with = "at_least")]
+    at_most: Option<Decimal>,
+    /// The measure must be at least V.
+    #[arg(long, value_name = "V", value_parser = parse_decimal, allow_hyphen_values = true)]
+    at_least: Option<Decimal>,
+    /// Read V as the change from the measure at the parameter's value in force.
+    #[arg(long)]
+    change: bool,
+    /// The highest value meeting the target (the default).
+    #[arg(long, conflicts_with = "lowest")]
+    highest: bool,
+    /// The lowest value meeting the target.
+    #[arg(long)]
+    lowest: bool,
+    /// The lowest value to consider (default: the legal range's).
+    #[arg(long, value_name = "A", value_parser = parse_decimal, allow_hyphen_values = true)]
+    from: Option<Decimal>,
+    /// The highest value to consider (default: the legal range's).
+    #[arg(long, value_name = "B", value_parser = parse_decimal, allow_hyphen_values = true)]
+    to: Option<Decimal>,
+    /// The grid's step instead of the parameter's own rounding.
+    #[arg(long, value_name = "S", value_parser = parse_decimal)]
+    step: Option<Decimal>,
+    /// The row the measure is read in: a municipality of the population, or TOTAL.
+    #[arg(long, value_name = "SLUG|TOTAL")]
+    row: Option<String>,
+    /// Change a parameter at every point: PATH=VALUE (see `slieksnis params`). Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    sets: Vec<String>,
+    #[command(flatten)]
+    options: Options,
+}
+
+/// A target in the measure's units: cents for EUR, a whole count otherwise.
+fn target_units(m: &Measures, k: usize, v: Decimal, name: &str) -> Result<i64> {
+    let (scaled, what) = if m.is_amount(k) {
+        (v * Decimal::from(100), "EUR with at most cents")
+    } else {
+        (v, "a whole number")
+    };
+    if scaled.fract() != Decimal::ZERO {
+        bail!("target {v} for {name}: give {what}");
+    }
+    i64::try_from(scaled.trunc().mantissa() / 10i128.pow(scaled.trunc().scale()))
+        .map_err(|_| anyhow!("target {v} for {name}: too large"))
+}
+
+pub fn solve(a: SolveArgs) -> Result<ExitCode> {
+    let policy = input::policy(a.options.policy.as_deref())?;
+    let mut params = policy.parameters.clone();
+    input::apply_overrides(&mut params, &a.sets)?;
+    let horizon = horizon(a.period, a.year);
+    let axis = Axis::parse(&a.param);
+    axis.spec(&params, horizon).map_err(|m| anyhow!("{m}"))?;
+    let measures = Measures::of(&policy.schema);
+    let Some(k) = measures.names.iter().position(|n| *n == a.measure) else {
+        let columns: Vec<String> = output::summary_columns(&measures)
+            .into_iter()
+            .map(|(_, n)| n)
+            .collect();
+        bail!(
+            "--measure {}: not a measure{}; accepted: {} (and each benefit's _persons and _state_eur)",
+            a.measure,
+            slieksnis_engine::parameters::did_you_mean(
+                &a.measure,
+                measures.names.iter().map(String::as_str)
+            ),
+            columns.join(", ")
+        );
+    };
+    let (raw, at_most) = match (a.at_most, a.at_least) {
+        (Some(v), _) => (v, true),
+        (None, Some(v)) => (v, false),
+        (None, None) => unreachable!("clap requires one"),
+    };
+    let target = target_units(&measures, k, raw, &a.measure)?;
+    let want = if a.lowest {
+        Want::Lowest
+    } else {
+        Want::Highest
+    };
+    let households = input::households(&a.source, horizon.year(), a.options.quiet)?;
+    let population = &households.population;
+    let behaviour = households.behaviour(horizon.year(), a.source.generation.seed);
+    let base = Configuration {
+        policy: &policy,
+        rules: None,
+        parameters: &params,
+        population,
+        horizon,
+        behaviour: &behaviour,
+        chunk_size: a.options.chunk,
+    };
+    let row = row_name(a.row.as_deref(), &a.source, &councils(&base))?;
+    let started = Instant::now();
+    let mut runs = 0usize;
+    let target = if a.change {
+        let r = run::run(&base, &|_| {}).map_err(|e| anyhow!("{e}"))?;
+        runs += 1;
+        let now = row_of(&r.summary, &row).values[k];
+        now.checked_add(target)
+            .ok_or_else(|| anyhow!("target {raw} for {}: too large", a.measure))?
+    } else {
+        target
+    };
+    let goal = if at_most {
+        Goal::AtMost(target)
+    } else {
+        Goal::AtLeast(target)
+    };
+    let grid = sweep::solve_grid(&base, &axis, a.from, a.to, a.step).map_err(|m| anyhow!("{m}"))?;
+    if let Some(note) = &grid.note {
+        eprintln!("note: {note}");
+    }
+    let values: Vec<Decimal> = grid.points.iter().map(|p| p.value).collect();
+    let (lo, hi) = sweep::accepted_span(&base, &axis, &values).map_err(|m| anyhow!("{m}"))?;
+    let shown = |i: usize| -> String {
+        let p = &grid.points[i];
+        match p.euros {
+            Some(e) => format!("{} (first-person threshold {e} EUR)", p.value),
+            None => p.value.to_string(),
+        }
+    };
+    let text = |v: i64| -> String {
+        let t = output::measure_text(&measures, k, v);
+        if measures.is_amount(k) {
+            format!("{t} EUR")
+        } else {
+            t
+        }
+    };
+    let searched = &values[lo..=hi];
+    let mut evaluate = |idx: &[usize]| -> Result<Vec<i64>> {
+        use rayon::prelude::*;
+        let points: Vec<_> = idx
+            .par_iter()
+            .map(|&i| sweep::evaluate(&base, &axis, searched[i]))
+            .collect();
+        runs += idx.len();
+        points
+            .into_iter()
+            .zip(idx)
+            .map(|(p, &i)| match p.map_err(|e| anyhow!("{e}"))? {
+                Point::Ran(r) => Ok(row_of(&r.summary, &row).values[k]),
+                Point::Skipped(m) => Err(anyhow!(
+                    "{}={}: the rules' checks accepted it, but the run was refused: {m}",
+                    a.param,
+                    searched[i]
+                )),
+            })
+            .collect()
+    };
+    let s = sweep::search(searched.len(), goal, want, &mut evaluate)?;
+    let elapsed = started.elapsed();
+    let at = |i: usize| s.evaluated.get(&i).copied();
+    let relation = if at_most { "at most" } else { "at least" };
+    let which = if want == Want::Highest {
+        "highest"
+    } else {
+        "lowest"
+    };
+    let target_text = if a.change {
+        format!("{} (a change of {raw})", text(target))
+    } else {
+        text(target)
+    };
+    let stats = format!(
+        "{runs} runs ({} rounds) in {:.2} s; grid {} … {}, {} values the rules accept",
+        s.rounds,
+        elapsed.as_secs_f64(),
+        shown(lo),
+        shown(hi),
+        searched.len()
+    );
+    println!(
+        "{} — {horizon}: the {which} {} with {} of {row} {relation} {target_text}",
+        policy.name, a.param, a.measure
+    );
+    match s.found {
+        Found::At { at: i, beyond } => {
+            println!(
+                "  {} = {}: {} {}",
+                a.param,
+                shown(lo + i),
+                a.measure,
+                text(at(i).unwrap_or(0))
+            );
+            match beyond {
+                Some(b) => println!(
+                    "  next step {}: {} {} (misses the target)",
+                    shown(lo + b),
+                    a.measure,
+                    text(at(b).unwrap_or(0))
+                ),
+                None => println!(
+                    "  the {} end of the range the rules accept: every value there meets the target",
+                    if want == Want::Highest {
+                        "top"
+                    } else {
+                        "bottom"
+                    }
+                ),
+            }
+            println!("  {stats}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Found::Unreachable => {
+            println!(
+                "  no value in the range reaches the target: {} at {}, {} at {}",
+                text(at(0).unwrap_or(0)),
+                shown(lo),
+                text(at(searched.len() - 1).unwrap_or(0)),
+                shown(hi)
+            );
+            println!("  {stats}");
+            Ok(ExitCode::from(3))
+        }
+        Found::NonMonotone { best } => {
+            let seen: Vec<String> = s
+                .evaluated
+                .iter()
+                .map(|(&i, &v)| format!("{}: {}", searched[i], text(v)))
+                .collect();
+            let best = match best {
+                Some(b) => format!(
+                    "the best point seen is {} with {}",
+                    shown(lo + b),
+                    text(at(b).unwrap_or(0))
+                ),
+                None => "no point seen meets the target".into(),
+            };
+            bail!(
+                "--measure {} does not move one way with {} ({}), so a search cannot be trusted; {best} ({stats}); sweep the range to see it",
+                a.measure,
+                a.param,
+                seen.join(", ")
+            )
+        }
+    }
+}
