@@ -24,6 +24,24 @@ use crate::staged::Staged;
 use crate::{input, output};
 
 /// A decimal as written (`0.65`, `-12.5`, `900000`): exact, no exponent.
+/// The assumptions and the parameters every point starts from: a projected year's (2027–2030)
+/// grown by the assumptions, then `--set`; as `run` takes them.
+fn parameters(
+    policy: &slieksnis_engine::Policy,
+    horizon: Horizon,
+    assumes: &[String],
+    sets: &[String],
+    quiet: bool,
+) -> Result<(
+    slieksnis_engine::assumptions::Assumptions,
+    slieksnis_engine::parameters::ParameterSet,
+)> {
+    let assumptions = input::assumptions(policy, assumes, horizon.year(), quiet)?;
+    let mut params = input::projected_parameters(policy, horizon.year(), &assumptions)?;
+    input::apply_overrides(&mut params, sets)?;
+    Ok((assumptions, params))
+}
+
 fn parse_decimal(s: &str) -> Result<Decimal, String> {
     Decimal::from_str_exact(s.trim())
         .map_err(|_| format!("'{s}' is not a number: write it with a decimal point, e.g. 0.65"))
@@ -144,15 +162,18 @@ pub struct SweepArgs {
     /// Change a parameter at every point: PATH=VALUE (see `slieksnis params`). Repeatable.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     sets: Vec<String>,
+    /// Set an assumption of a projected year (2027–2030): NAME=VALUE, e.g. median_growth=0.06
+    /// (see policies/assumptions.toml). Repeatable.
+    #[arg(long = "assume", value_name = "NAME=VALUE")]
+    assumes: Vec<String>,
     #[command(flatten)]
     options: Options,
 }
 
 pub fn sweep(a: SweepArgs) -> Result<ExitCode> {
     let policy = input::policy(a.options.policy.as_deref())?;
-    let mut params = policy.parameters.clone();
-    input::apply_overrides(&mut params, &a.sets)?;
     let horizon = horizon(a.period, a.year);
+    let (assumptions, params) = parameters(&policy, horizon, &a.assumes, &a.sets, a.options.quiet)?;
     let axis = Axis::parse(&a.param);
     // An unknown parameter stops before any household is generated.
     let spec = axis.spec(&params, horizon).map_err(|m| anyhow!("{m}"))?;
@@ -160,7 +181,8 @@ pub fn sweep(a: SweepArgs) -> Result<ExitCode> {
     if values.is_empty() {
         bail!("--values: give at least one value");
     }
-    let households = input::households(&a.source, horizon.year(), a.options.quiet)?;
+    let households =
+        input::households_aged(&a.source, horizon.year(), a.options.quiet, &assumptions)?;
     let population = &households.population;
     let behaviour = households.behaviour(horizon.year(), a.source.generation.seed);
     let base = Configuration {
@@ -179,8 +201,10 @@ pub fn sweep(a: SweepArgs) -> Result<ExitCode> {
     for p in &mut points {
         if let Point::Ran(r) = p {
             households.label_uncalibrated(&mut r.summary);
+            households.label_projected(&mut r.summary, &assumptions, horizon.year());
             for m in &mut r.by_month {
                 households.label_uncalibrated(m);
+                households.label_projected(m, &assumptions, horizon.year());
             }
         }
     }
@@ -223,6 +247,13 @@ pub fn sweep(a: SweepArgs) -> Result<ExitCode> {
             a.param,
             values.len()
         );
+        if slieksnis_engine::date::PROJECTED_YEARS.contains(&horizon.year()) {
+            let year = horizon.year();
+            println!(
+                "{}",
+                households.year_text(&policy, &params, &assumptions, year)
+            );
+        }
         println!("{}\n", households.label);
         print!("{}", table(&values, &points, &row));
         for (v, p) in values.iter().zip(&points) {
@@ -475,6 +506,10 @@ pub struct SolveArgs {
     /// Change a parameter at every point: PATH=VALUE (see `slieksnis params`). Repeatable.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     sets: Vec<String>,
+    /// Set an assumption of a projected year (2027–2030): NAME=VALUE, e.g. median_growth=0.06
+    /// (see policies/assumptions.toml). Repeatable.
+    #[arg(long = "assume", value_name = "NAME=VALUE")]
+    assumes: Vec<String>,
     #[command(flatten)]
     options: Options,
 }
@@ -495,9 +530,8 @@ fn target_units(m: &Measures, k: usize, v: Decimal, name: &str) -> Result<i64> {
 
 pub fn solve(a: SolveArgs) -> Result<ExitCode> {
     let policy = input::policy(a.options.policy.as_deref())?;
-    let mut params = policy.parameters.clone();
-    input::apply_overrides(&mut params, &a.sets)?;
     let horizon = horizon(a.period, a.year);
+    let (assumptions, params) = parameters(&policy, horizon, &a.assumes, &a.sets, a.options.quiet)?;
     let axis = Axis::parse(&a.param);
     axis.spec(&params, horizon).map_err(|m| anyhow!("{m}"))?;
     let measures = Measures::of(&policy.schema);
@@ -527,7 +561,8 @@ pub fn solve(a: SolveArgs) -> Result<ExitCode> {
     } else {
         Want::Highest
     };
-    let households = input::households(&a.source, horizon.year(), a.options.quiet)?;
+    let households =
+        input::households_aged(&a.source, horizon.year(), a.options.quiet, &assumptions)?;
     let population = &households.population;
     let behaviour = households.behaviour(horizon.year(), a.source.generation.seed);
     let base = Configuration {
@@ -624,6 +659,13 @@ pub fn solve(a: SolveArgs) -> Result<ExitCode> {
         "{} — {horizon}: the {which} {} with {} of {row} {relation} {target_text}",
         policy.name, a.param, a.measure
     );
+    if slieksnis_engine::date::PROJECTED_YEARS.contains(&horizon.year()) {
+        let year = horizon.year();
+        println!(
+            "  {}",
+            households.year_text(&policy, &params, &assumptions, year)
+        );
+    }
     match s.found {
         Found::At { at: i, beyond } => {
             println!(
