@@ -9,7 +9,6 @@ use std::time::Instant;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use slieksnis_engine::explain::{self, Lang};
-use slieksnis_engine::run;
 use slieksnis_engine::scenario::{self, Horizon, PopulationSource, Scenario};
 use slieksnis_engine::simulate::DEFAULT_CHUNK;
 use slieksnis_engine::{Period, Population, cases};
@@ -46,6 +45,8 @@ Examples:
   slieksnis run --population populations/sample --period 2025-06 --out out/gmi20 --set gmi.pct=0.20
   slieksnis run --municipality tukuma-novads --year 2026 --out out/tukums \\
       --set 'municipalities.tukuma-novads.low_income={ pct = 0.50 }'
+  slieksnis run --municipality tukuma-novads --year 2026 --out out/t --replicates 40
+  slieksnis run --municipality all --year 2026 --out out/latvia --replicates 1   # no bands
 
 --municipality generates the households from the profiles in populations/profiles (or
 --profiles DIR); --population reads households.csv and persons.csv.
@@ -59,7 +60,18 @@ that received something at least once in the year; EUR are the year's payments.
 Writes OUT/households.csv (household_id,municipality,status,gmi_benefit,housing_benefit,
 state_share,municipal_net) and OUT/summary.csv (one row per municipality and a TOTAL row),
 and prints the summary as a table. The assumed column names council values that are not known
-and profiles not yet fitted to reported figures (profile-uncalibrated).")]
+and profiles not yet fitted to reported figures (profile-uncalibrated).
+
+Uncertainty bands (generated households): --replicates N (default 10; 5 for more than 500 000
+households, as all of Latvia; 1 = off) repeats the run with population seeds SEED…SEED+N−1
+and, in a year, each council's take-up multiplied by exp(σ·z), σ from how well its profile is
+known (populations/uncertainty.toml: its fit's residuals, or the leave-one-out accuracy of
+councils without a fit). The first replicate is the run itself. Writes OUT/bands.csv
+(municipality,measure,low,middle,high,point: p5, p50 and p95 over the replicates by nearest
+rank — with 10, the lowest, the 5th lowest and the highest — and the run's own value) and
+prints the main figures' bands. Not included: uncertainty in the rules and parameters, error in
+the reported figures, the model's error other than through take-up. A population from files
+(--population) has no bands: its households cannot be redrawn.")]
 pub struct RunArgs {
     #[command(flatten)]
     source: input::PopulationArgs,
@@ -75,6 +87,8 @@ pub struct RunArgs {
     /// Change a parameter for this run: PATH=VALUE (see `slieksnis params`). Repeatable.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     sets: Vec<String>,
+    #[command(flatten)]
+    bands: crate::bands::BandArgs,
     #[command(flatten)]
     options: Options,
 }
@@ -105,25 +119,18 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
     let households = input::households(&a.source, horizon.year(), a.options.quiet)?;
     let population = &households.population;
     let started = Instant::now();
-    let behaviour = households.behaviour(horizon.year(), a.source.generation.seed);
-    let bar = match horizon {
-        Horizon::Year(_) => output::months_bar(a.options.quiet, 12),
-        Horizon::Month(_) => indicatif::ProgressBar::hidden(),
-    };
-    let results = run::run(
-        &run::Configuration {
-            policy: &policy,
-            rules: None,
-            parameters: &params,
-            population,
-            horizon,
-            behaviour: &behaviour,
-            chunk_size: a.options.chunk,
-        },
-        &|_| bar.inc(1),
-    );
-    bar.finish_and_clear();
-    let mut results = results.map_err(|e| anyhow!("{e}"))?;
+    let seed = a.source.generation.seed;
+    let replicates = a.bands.count(&households)?;
+    let (mut results, bands) = crate::bands::run(
+        &policy,
+        &params,
+        &households,
+        horizon,
+        seed,
+        a.options.chunk,
+        replicates,
+        a.options.quiet,
+    )?;
     households.label_uncalibrated(&mut results.summary);
     for month in &mut results.by_month {
         households.label_uncalibrated(month);
@@ -147,6 +154,12 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         })?;
         written.push("months.csv");
     }
+    if let Some(bands) = &bands {
+        out.write(&a.out.join("bands.csv"), |w| {
+            crate::bands::write_bands(w, bands)
+        })?;
+        written.push("bands.csv");
+    }
     out.commit()?;
     if !a.options.quiet {
         eprintln!(
@@ -161,6 +174,10 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         println!("{} — {horizon}, {unit}", policy.name);
         println!("{}\n", households.label);
         print!("{}", output::summary_table(summary));
+        if let Some(bands) = &bands {
+            let header = crate::bands::header(bands.replicates, seed, horizon);
+            print!("\n{}", crate::bands::table(bands, &summary.schema, &header));
+        }
         println!("\nwrote {} in {}", written.join(", "), a.out.display());
     }
     Ok(ExitCode::SUCCESS)
@@ -552,10 +569,19 @@ Examples:
   slieksnis compare scenarios/latvia-2026-gmi-20.toml --out out/gmi
   slieksnis compare scenarios/ogre-low-income-60.toml
   slieksnis compare scenarios/rules-2025-vs-2026.toml --population populations/small
+  slieksnis compare scenarios/ogre-2026-low-income-60.toml --replicates 20 --out out/ogre-bands
+  slieksnis compare scenarios/ogre-2026-low-income-60.toml --replicates 1   # no bands
 
 A scenario file names a population (a municipality to generate, or a directory), a month or a
 year, and a reform (parameter overrides, replaced scripts); see scenarios/README.md. With --out, writes OUT/comparison.csv (rows baseline, reform
-and difference per municipality and for the total) and OUT/{baseline,reform}/households.csv.")]
+and difference per municipality and for the total) and OUT/{baseline,reform}/households.csv.
+
+For generated households, compare also runs --replicates N (default 10; 5 for all of Latvia)
+replicates — population seeds SEED…SEED+N−1 with each council's take-up perturbed by how well
+its profile is known (populations/uncertainty.toml) — and prints p5–p95 bands: each side's, and
+the difference's taken replicate by replicate. With --out, OUT/bands.csv
+(side,municipality,measure,low,middle,high,point; side baseline, reform or difference). A
+population from files has no bands (its households cannot be redrawn).")]
 pub struct CompareArgs {
     /// The scenario file.
     scenario: PathBuf,
@@ -567,6 +593,8 @@ pub struct CompareArgs {
     /// Output directory for CSV files.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    #[command(flatten)]
+    bands: crate::bands::BandArgs,
     #[command(flatten)]
     options: Options,
 }
@@ -607,21 +635,17 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
         read_scripts(&scenario.baseline)?,
         read_scripts(&scenario.reform)?,
     );
-    let bar = match scenario.horizon {
-        Horizon::Year(_) => output::months_bar(a.options.quiet, 24),
-        Horizon::Month(_) => indicatif::ProgressBar::hidden(),
-    };
-    let comparison = scenario::compare(
+    let replicates = a.bands.count(&households)?;
+    let (mut comparison, bands) = crate::bands::compare(
         &policy,
         &scenario,
-        population,
+        &households,
         [&rb, &rr],
-        &households.behaviour(year, a.generation.seed),
+        a.generation.seed,
         a.options.chunk,
-        &|_| bar.inc(1),
-    );
-    bar.finish_and_clear();
-    let mut comparison = comparison.map_err(|e| anyhow!("{e}"))?;
+        replicates,
+        a.options.quiet,
+    )?;
     households.label_uncalibrated(&mut comparison.baseline);
     households.label_uncalibrated(&mut comparison.reform);
     let difference = comparison.difference().map_err(|e| anyhow!("{e}"))?;
@@ -645,6 +669,11 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
             let dir = staged.subdir(side)?;
             staged.write(&dir.join("households.csv"), |w| {
                 output::write_households(w, population, outcome)
+            })?;
+        }
+        if let Some(bands) = &bands {
+            staged.write(&out.join("bands.csv"), |w| {
+                crate::bands::write_compare_bands(w, bands)
             })?;
         }
         staged.commit()?;
@@ -672,8 +701,22 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
                 }
             )
         );
+        if let Some(bands) = &bands {
+            let header = crate::bands::header(
+                bands.difference.replicates,
+                a.generation.seed,
+                scenario.horizon,
+            );
+            println!(
+                "{}",
+                crate::bands::compare_table(bands, &comparison.baseline.schema, &header)
+            );
+        }
         if let Some(out) = &a.out {
             println!("wrote {}", out.join("comparison.csv").display());
+            if bands.is_some() {
+                println!("wrote {}", out.join("bands.csv").display());
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -90,7 +90,7 @@ fn push_cents(buf: &mut Vec<u8>, cents: i64) {
 /// households and persons, each status's households and persons, each benefit's households and
 /// EUR, and the three totals (the persons paid and the state's part of each benefit are in
 /// `benefits.csv`).
-fn summary_measures(m: &Measures) -> Vec<usize> {
+pub(crate) fn summary_measures(m: &Measures) -> Vec<usize> {
     (0..m.len())
         .filter(|&k| {
             let n = &m.names[k];
@@ -227,14 +227,14 @@ pub fn write_comparison(
     w.flush()
 }
 
-fn eur(cents: i64) -> String {
+pub(crate) fn eur(cents: i64) -> String {
     // Thousands separated by spaces, as Latvian reports write them.
     let sign = if cents < 0 { "−" } else { "" };
     let c = cents.unsigned_abs();
     format!("{sign}{}.{:02}", group(c / 100), c % 100)
 }
 
-fn count(n: i64) -> String {
+pub(crate) fn count(n: i64) -> String {
     let sign = if n < 0 { "−" } else { "" };
     format!("{sign}{}", group(n.unsigned_abs()))
 }
@@ -438,7 +438,7 @@ pub fn comparison_table(
 }
 
 /// Aligns columns: the first left, the rest right. A rule line before row `rule_before`.
-fn render(lines: &[Vec<String>], rule_before: usize) -> String {
+pub(crate) fn render(lines: &[Vec<String>], rule_before: usize) -> String {
     let cols = lines[0].len();
     let width: Vec<usize> = (0..cols)
         .map(|c| {

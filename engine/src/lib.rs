@@ -7,6 +7,7 @@
 //! households in parallel on the current rayon pool; results never depend on the thread count.
 
 pub mod annual;
+pub mod bands;
 pub mod calibrate;
 pub mod cases;
 pub mod columns;
