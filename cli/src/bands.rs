@@ -226,7 +226,7 @@ pub fn compare(
     let bar = bar(quiet, replicates, 24, scenario.horizon);
     enum Out {
         Point(Box<Comparison>),
-        Other(Summary, Summary),
+        Other(Box<(Summary, Summary)>),
     }
     let outs = bands::run_replicates(0..replicates, |r| {
         let (own, behaviour);
@@ -252,7 +252,7 @@ pub fn compare(
         Ok::<_, anyhow::Error>(if r == 0 {
             Out::Point(Box::new(c))
         } else {
-            Out::Other(c.baseline, c.reform)
+            Out::Other(Box::new((c.baseline, c.reform)))
         })
     });
     bar.finish_and_clear();
@@ -264,7 +264,8 @@ pub fn compare(
                 reform.push(c.reform.clone());
                 point = Some(*c);
             }
-            Out::Other(b, r) => {
+            Out::Other(sides) => {
+                let (b, r) = *sides;
                 base.push(b);
                 reform.push(r);
             }
