@@ -9,7 +9,6 @@ use std::time::Instant;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use slieksnis_engine::explain::{self, Lang};
-use slieksnis_engine::run;
 use slieksnis_engine::scenario::{self, Horizon, PopulationSource, Scenario};
 use slieksnis_engine::simulate::DEFAULT_CHUNK;
 use slieksnis_engine::{Period, Population, cases};
@@ -50,6 +49,8 @@ Examples:
       --set 'municipalities.tukuma-novads.low_income={ pct = 0.50 }'
   slieksnis run --municipality ogres-novads --year 2026 --out out/ogre --types --months
   slieksnis run --municipality tukuma-novads --year 2027 --out out/t27 --assume median_growth=0.06
+  slieksnis run --municipality tukuma-novads --year 2026 --out out/t --replicates 40
+  slieksnis run --municipality all --year 2026 --out out/latvia --replicates 1   # no bands
 
 2027–2030 are projected: the values in force at the end of 2026, with the median income, the
 minimum wage and the councils' EUR amounts grown by named assumptions (policies/assumptions.toml;
@@ -73,7 +74,18 @@ OUT/types.csv (per municipality and TOTAL, a row per household type: pensioner a
 pensioners, one adult with children, adults with children, working-age adult alone, working-age
 adults, other; the pension age is the policy's in force) and, for a year, OUT/months.csv (each
 month's stock and EUR; the twelve months' EUR are the year's). --types and --months print
-those as tables (the council's, or TOTAL's).")]
+those as tables (the council's, or TOTAL's).
+
+Uncertainty bands (generated households): --replicates N (default 10; 5 for more than 500 000
+households, as all of Latvia; 1 = off) repeats the run with population seeds SEED…SEED+N−1
+and, in a year, each council's take-up multiplied by exp(σ·z), σ from how well its profile is
+known (populations/uncertainty.toml: its fit's residuals, or the leave-one-out accuracy of
+councils without a fit). The first replicate is the run itself. Writes OUT/bands.csv
+(municipality,measure,low,middle,high,point: p5, p50 and p95 over the replicates by nearest
+rank — with 10, the lowest, the 5th lowest and the highest — and the run's own value) and
+prints the main figures' bands. Not included: uncertainty in the rules and parameters, error in
+the reported figures, the model's error other than through take-up. A population from files
+(--population) has no bands: its households cannot be redrawn.")]
 pub struct RunArgs {
     #[command(flatten)]
     source: input::PopulationArgs,
@@ -95,6 +107,8 @@ pub struct RunArgs {
     assumes: Vec<String>,
     #[command(flatten)]
     breakdown: crate::breakdown::RunFlags,
+    #[command(flatten)]
+    bands: crate::bands::BandArgs,
     #[command(flatten)]
     options: Options,
 }
@@ -128,25 +142,18 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
     let households = input::households_aged(&a.source, year, a.options.quiet, &assumptions)?;
     let population = &households.population;
     let started = Instant::now();
-    let behaviour = households.behaviour(horizon.year(), a.source.generation.seed);
-    let bar = match horizon {
-        Horizon::Year(_) => output::months_bar(a.options.quiet, 12),
-        Horizon::Month(_) => indicatif::ProgressBar::hidden(),
-    };
-    let results = run::run(
-        &run::Configuration {
-            policy: &policy,
-            rules: None,
-            parameters: &params,
-            population,
-            horizon,
-            behaviour: &behaviour,
-            chunk_size: a.options.chunk,
-        },
-        &|_| bar.inc(1),
-    );
-    bar.finish_and_clear();
-    let mut results = results.map_err(|e| anyhow!("{e}"))?;
+    let seed = a.source.generation.seed;
+    let replicates = a.bands.count(&households)?;
+    let (mut results, bands) = crate::bands::run(
+        &policy,
+        &params,
+        &households,
+        horizon,
+        seed,
+        a.options.chunk,
+        replicates,
+        a.options.quiet,
+    )?;
     households.label_uncalibrated(&mut results.summary);
     households.label_projected(&mut results.summary, &assumptions, year);
     for month in &mut results.by_month {
@@ -177,6 +184,12 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
             output::write_months(w, year, &results.by_month)
         })?;
         written.push("months.csv");
+    }
+    if let Some(bands) = &bands {
+        out.write(&a.out.join("bands.csv"), |w| {
+            crate::bands::write_bands(w, bands)
+        })?;
+        written.push("bands.csv");
     }
     out.commit()?;
     if !a.options.quiet {
@@ -209,6 +222,10 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
                 "\n{}",
                 crate::breakdown::months_table(&results.by_month, focus, year)
             );
+        }
+        if let Some(bands) = &bands {
+            let header = crate::bands::header(bands.replicates, seed, horizon);
+            print!("\n{}", crate::bands::table(bands, &summary.schema, &header));
         }
         println!("\nwrote {} in {}", written.join(", "), a.out.display());
     }
@@ -604,6 +621,8 @@ Examples:
   slieksnis compare scenarios/latvia-2026-gmi-20.toml --by-council     # a block per council
   slieksnis compare scenarios/ogre-2026-low-income-60.toml --months   # the cash flow by month
   slieksnis compare scenarios/tukums-2027-budget.toml --assume median_growth=0.06
+  slieksnis compare scenarios/ogre-2026-low-income-60.toml --replicates 20 --out out/ogre-bands
+  slieksnis compare scenarios/ogre-2026-low-income-60.toml --replicates 1   # no bands
 
 A scenario file names a population (a municipality to generate, or a directory), a month or a
 year, and a reform (parameter overrides, replaced scripts); see scenarios/README.md. With --out, writes OUT/comparison.csv (rows baseline, reform
@@ -620,7 +639,14 @@ Latvian name, ATVK code, the change in EUR, per resident and in per cent, and fl
 the figures rest on assumed parameters, U where the profile is uncalibrated.
 
 A projected year (2027–2030) takes the policy's assumptions, then the scenario's assume = { … },
-then --assume (for both sides), then a side's own assume.")]
+then --assume (for both sides), then a side's own assume.
+
+For generated households, compare also runs --replicates N (default 10; 5 for all of Latvia)
+replicates — population seeds SEED…SEED+N−1 with each council's take-up perturbed by how well
+its profile is known (populations/uncertainty.toml) — and prints p5–p95 bands: each side's, and
+the difference's taken replicate by replicate. With --out, OUT/bands.csv
+(side,municipality,measure,low,middle,high,point; side baseline, reform or difference). A
+population from files has no bands (its households cannot be redrawn).")]
 pub struct CompareArgs {
     /// The scenario file.
     scenario: PathBuf,
@@ -638,6 +664,8 @@ pub struct CompareArgs {
     out: Option<PathBuf>,
     #[command(flatten)]
     breakdown: crate::breakdown::CompareFlags,
+    #[command(flatten)]
+    bands: crate::bands::BandArgs,
     #[command(flatten)]
     options: Options,
 }
@@ -708,21 +736,17 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
         read_scripts(&scenario.baseline)?,
         read_scripts(&scenario.reform)?,
     );
-    let bar = match scenario.horizon {
-        Horizon::Year(_) => output::months_bar(a.options.quiet, 24),
-        Horizon::Month(_) => indicatif::ProgressBar::hidden(),
-    };
-    let comparison = scenario::compare(
+    let replicates = a.bands.count(&households)?;
+    let (mut comparison, bands) = crate::bands::compare(
         &policy,
         &scenario,
-        population,
+        &households,
         [&rb, &rr],
-        &households.behaviour(year, a.generation.seed),
+        a.generation.seed,
         a.options.chunk,
-        &|_| bar.inc(1),
-    );
-    bar.finish_and_clear();
-    let mut comparison = comparison.map_err(|e| anyhow!("{e}"))?;
+        replicates,
+        a.options.quiet,
+    )?;
     households.label_uncalibrated(&mut comparison.baseline);
     households.label_uncalibrated(&mut comparison.reform);
     let side_years = sides.map(|s| s.horizon(scenario.horizon).year());
@@ -770,6 +794,11 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
             }
         }
         breakdowns.write(&mut staged, out)?;
+        if let Some(bands) = &bands {
+            staged.write(&out.join("bands.csv"), |w| {
+                crate::bands::write_compare_bands(w, bands)
+            })?;
+        }
         staged.commit()?;
     }
     if !a.options.quiet {
@@ -812,11 +841,25 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
             "{}",
             breakdowns.tables(&comparison, population, &a.breakdown, scenario.horizon)
         );
+        if let Some(bands) = &bands {
+            let header = crate::bands::header(
+                bands.difference.replicates,
+                a.generation.seed,
+                scenario.horizon,
+            );
+            println!(
+                "{}",
+                crate::bands::compare_table(bands, &comparison.baseline.schema, &header)
+            );
+        }
         if let Some(out) = &a.out {
             println!(
                 "wrote {} (comparison, types, winners, councils)",
                 out.join("comparison.csv").display()
             );
+            if bands.is_some() {
+                println!("wrote {}", out.join("bands.csv").display());
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

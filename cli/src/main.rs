@@ -4,6 +4,7 @@
 //! Exit codes: 0 success, 1 bad input or a failing rule (the message names the file, line and
 //! column where there is one), 2 usage errors (clap). A closed pipe is not an error.
 
+mod bands;
 mod breakdown;
 mod commands;
 mod input;

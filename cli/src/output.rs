@@ -90,7 +90,7 @@ fn push_cents(buf: &mut Vec<u8>, cents: i64) {
 /// households and persons, each status's households and persons, each benefit's households and
 /// EUR, and the three totals (the persons paid and the state's part of each benefit are in
 /// `benefits.csv`).
-fn summary_measures(m: &Measures) -> Vec<usize> {
+pub(crate) fn summary_measures(m: &Measures) -> Vec<usize> {
     (0..m.len())
         .filter(|&k| {
             let n = &m.names[k];

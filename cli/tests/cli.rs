@@ -110,6 +110,10 @@ fn every_shipped_scenario_runs() {
             let o = slieksnis(&[
                 "compare",
                 path.to_str().unwrap(),
+                // One replicate: all of Latvia's bands would take minutes in a debug build
+                // (bands: cli/tests/bands.rs).
+                "--replicates",
+                "1",
                 "--out",
                 out.to_str().unwrap(),
             ]);
@@ -367,6 +371,9 @@ fn a_generated_year_is_the_same_on_one_thread_and_two_and_changes_with_the_seed(
             "2025",
             "--seed",
             seed,
+            // The run itself; its bands on one thread and two: cli/tests/bands.rs.
+            "--replicates",
+            "1",
             "--out",
             out.to_str().unwrap(),
         ]);
@@ -409,7 +416,10 @@ fn a_generated_population_written_and_read_back_gives_the_same_results() {
         std::fs::read(out.join("households.csv")).unwrap()
     };
     let from_files = run(&["--population", pop.to_str().unwrap()], &dir.join("a"));
-    let generated = run(&["--municipality", "tukuma-novads"], &dir.join("b"));
+    let generated = run(
+        &["--municipality", "tukuma-novads", "--replicates", "1"],
+        &dir.join("b"),
+    );
     assert_eq!(from_files, generated);
 }
 

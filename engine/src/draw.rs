@@ -28,6 +28,11 @@ pub enum Purpose {
     Claim = 5,
     /// Whether a household reconsiders applying in a month (a new take-up draw).
     Reconsider = 6,
+    /// An uncertainty band's perturbation of a council's take-up in a replicate
+    /// (`crate::bands`); keyed by replicate and council, not by household.
+    Band = 7,
+    /// An uncertainty band's draw of a named assumption in a replicate (`crate::bands`).
+    Assumption = 8,
 }
 
 /// SplitMix64's step: the golden ratio in 64 bits.
@@ -45,6 +50,16 @@ fn mix(mut z: u64) -> u64 {
 #[inline]
 pub fn millionths(seed: u64, purpose: Purpose, id: u64, month: u8) -> u32 {
     let z = mix(mix(mix(seed ^ (purpose as u64) << 56) ^ id) ^ month as u64);
+    (((z >> 32) * MILLION as u64) >> 32) as u32
+}
+
+/// A draw in `0..MILLION` keyed by any number of keys (a replicate, a council's hash, the
+/// index of a draw), each mixed in turn: for draws that are not per household and month.
+#[inline]
+pub fn millionths_of(seed: u64, purpose: Purpose, keys: &[u64]) -> u32 {
+    let z = keys
+        .iter()
+        .fold(mix(seed ^ (purpose as u64) << 56), |z, &k| mix(z ^ k));
     (((z >> 32) * MILLION as u64) >> 32) as u32
 }
 

@@ -8,6 +8,7 @@
 
 pub mod annual;
 pub mod assumptions;
+pub mod bands;
 pub mod breakdown;
 pub mod calibrate;
 pub mod cases;
