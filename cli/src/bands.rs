@@ -100,6 +100,41 @@ impl<'a> Redraw<'a> {
     }
 }
 
+/// A projected year's assumptions in the band of `run`: in replicate r ≥ 1, each assumption
+/// not set for the run (`--assume`) is drawn uniformly within its `band = [lo, hi]`
+/// ([`bands::assumption_value`]); the parameters are projected and the profiles aged with the
+/// drawn values, and the run's `--set` applied again. Replicate 0 keeps the run's own.
+pub struct Projection<'a> {
+    pub assumptions: &'a slieksnis_engine::assumptions::Assumptions,
+    pub sets: &'a [String],
+}
+
+impl Projection<'_> {
+    /// Replicate `r`'s parameters and aged profiles.
+    fn replicate(
+        &self,
+        policy: &Policy,
+        unaged: &[Profile],
+        year: i32,
+        seed: u64,
+        r: u32,
+    ) -> Result<(ParameterSet, Vec<Profile>)> {
+        let mut drawn = self.assumptions.clone();
+        for a in self.assumptions.all() {
+            if a.set_by.is_none() {
+                let v = bands::assumption_value(a.value, [a.band.0, a.band.1], seed, r, &a.name);
+                drawn
+                    .set(&a.name, v, "band")
+                    .map_err(|m| anyhow!("{}{m}", replicate_name(r, seed)))?;
+            }
+        }
+        let mut params = crate::input::projected_parameters(policy, year, &drawn)?;
+        crate::input::apply_overrides(&mut params, self.sets)?;
+        let aged = unaged.iter().map(|p| p.aged(year, &drawn)).collect();
+        Ok((params, aged))
+    }
+}
+
 /// A progress bar over the months (a year) or runs (a month) of every replicate.
 fn bar(
     quiet: bool,
@@ -131,6 +166,7 @@ pub fn run(
     chunk_size: usize,
     replicates: u32,
     quiet: bool,
+    projection: Option<&Projection>,
 ) -> Result<(Results, Option<Bands>)> {
     let redraw = Redraw::new(households, horizon.year(), seed);
     let bar = bar(quiet, replicates, 12, horizon);
@@ -140,26 +176,32 @@ pub fn run(
     }
     let outs = bands::run_replicates(0..replicates, |r| {
         let (own, behaviour);
+        let mut own_params: Option<ParameterSet> = None;
         let population = if r == 0 {
             behaviour = households.behaviour(horizon.year(), seed);
             &households.population
         } else {
-            let (p, b) = bands::replicate(
-                &redraw.profiles,
-                redraw.year,
-                redraw.seed,
-                r,
-                &redraw.sigmas,
-            );
+            let drawn = match projection {
+                Some(x) if !households.unaged.is_empty() => {
+                    Some(x.replicate(policy, &households.unaged, redraw.year, redraw.seed, r)?)
+                }
+                _ => None,
+            };
+            let profiles: Vec<&Profile> = match &drawn {
+                Some((_, aged)) => aged.iter().collect(),
+                None => redraw.profiles.clone(),
+            };
+            let (p, b) = bands::replicate(&profiles, redraw.year, redraw.seed, r, &redraw.sigmas);
             own = std::sync::Arc::new(p);
             behaviour = b;
+            own_params = drawn.map(|(params, _)| params);
             &own
         };
         let results = run::run(
             &run::Configuration {
                 policy,
                 rules: None,
-                parameters,
+                parameters: own_params.as_ref().unwrap_or(parameters),
                 population,
                 horizon,
                 behaviour: &behaviour,
@@ -287,7 +329,7 @@ pub fn compare(
 }
 
 /// What the band covers, for the tables' header.
-pub fn header(replicates: usize, seed: u64, horizon: Horizon) -> String {
+pub fn header(replicates: usize, seed: u64, horizon: Horizon, assumptions_drawn: bool) -> String {
     let seeds = Range {
         start: seed,
         end: bands::replicate_seed(seed, replicates as u32 - 1),
@@ -298,11 +340,19 @@ pub fn header(replicates: usize, seed: u64, horizon: Horizon) -> String {
             "population seeds; a month counts everyone who qualifies, so take-up does not enter"
         }
     };
+    let (drawn, left) = if assumptions_drawn {
+        (
+            "; the year's assumptions not set with --assume drawn within their bands",
+            "",
+        )
+    } else {
+        ("", ", future years' assumptions")
+    };
     format!(
-        "band: p5–p95 of {replicates} replicates (seeds {}–{}: {what}); p50 their middle, \
-         point the run without bands (seed {seed}). Not included: uncertainty in the rules and \
-         parameters, error in the reported figures, the model's error other than through \
-         take-up, future years' assumptions",
+        "band: p5–p95 of {replicates} replicates (seeds {}–{}: {what}{drawn}); p50 their \
+         middle, point the run without bands (seed {seed}). Not included: uncertainty in the \
+         rules and parameters, error in the reported figures, the model's error other than \
+         through take-up{left}",
         seeds.start, seeds.end
     )
 }

@@ -153,6 +153,10 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         a.options.chunk,
         replicates,
         a.options.quiet,
+        Some(&crate::bands::Projection {
+            assumptions: &assumptions,
+            sets: &a.sets,
+        }),
     )?;
     households.label_uncalibrated(&mut results.summary);
     households.label_projected(&mut results.summary, &assumptions, year);
@@ -224,7 +228,10 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
             );
         }
         if let Some(bands) = &bands {
-            let header = crate::bands::header(bands.replicates, seed, horizon);
+            // Replicates draw the assumptions a projected year's run did not set itself.
+            let drawn = !households.unaged.is_empty()
+                && assumptions.all().iter().any(|x| x.set_by.is_none());
+            let header = crate::bands::header(bands.replicates, seed, horizon, drawn);
             print!("\n{}", crate::bands::table(bands, &summary.schema, &header));
         }
         println!("\nwrote {} in {}", written.join(", "), a.out.display());
@@ -846,6 +853,7 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
                 bands.difference.replicates,
                 a.generation.seed,
                 scenario.horizon,
+                false,
             );
             println!(
                 "{}",

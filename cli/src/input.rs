@@ -406,6 +406,9 @@ pub struct GenerationArgs {
 pub struct Households {
     pub population: Arc<Population>,
     pub profiles: Vec<Profile>,
+    /// For a projected year, the profiles before they were aged (bands age them again with
+    /// each replicate's assumptions); else empty.
+    pub unaged: Vec<Profile>,
     /// Where they come from, for report headers.
     pub label: String,
 }
@@ -539,6 +542,7 @@ pub fn households_aged(
         return Ok(Households {
             population: population(dir, quiet)?,
             profiles: Vec::new(),
+            unaged: Vec::new(),
             label: format!("population {}", dir.display()),
         });
     }
@@ -549,7 +553,9 @@ pub fn households_aged(
     let started = Instant::now();
     let profiles = profiles(args.generation.profiles.as_deref())?;
     let mut selected = select_profiles(&profiles, which, year)?;
+    let mut unaged = Vec::new();
     if PROJECTED_YEARS.contains(&year) {
+        unaged = selected.clone();
         for p in &mut selected {
             *p = p.aged(year, assumptions);
         }
@@ -597,5 +603,6 @@ pub fn households_aged(
             }
         ),
         profiles: selected,
+        unaged,
     })
 }

@@ -196,3 +196,68 @@ fn compare_writes_the_three_sides_bands() {
         assert!(number(&b[0]) <= number(&b[1]) && number(&b[1]) <= number(&b[2]));
     }
 }
+
+#[test]
+fn a_projected_year_draws_the_assumptions_not_set_within_their_bands() {
+    let (one, two, fixed) = (
+        temp("bands-27-1"),
+        temp("bands-27-2"),
+        temp("bands-27-fixed"),
+    );
+    let run = |threads: &str, out: &std::path::Path, assume: &[&str]| {
+        let mut args = vec![
+            "--threads",
+            threads,
+            "run",
+            "--municipality",
+            "valkas-novads",
+            "--year",
+            "2027",
+            "--replicates",
+            "4",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        for a in assume {
+            args.extend(["--assume", a]);
+        }
+        let o = slieksnis(&args);
+        assert!(o.status.success(), "{}", text(&o));
+        text(&o)
+    };
+    let shown = run("1", &one, &[]);
+    assert!(
+        shown.contains("the year's assumptions not set with --assume drawn within their bands"),
+        "{shown}"
+    );
+    run("2", &two, &[]);
+    let drawn = std::fs::read_to_string(one.join("bands.csv")).unwrap();
+    assert_eq!(
+        drawn,
+        std::fs::read_to_string(two.join("bands.csv")).unwrap(),
+        "the drawn assumptions do not depend on the thread count"
+    );
+    for (m, measure, [low, middle, high, _]) in rows(&drawn) {
+        assert!(
+            number(&low) <= number(&middle) && number(&middle) <= number(&high),
+            "{m} {measure}"
+        );
+    }
+    // Every assumption set for the run: nothing left to draw, and the header says the band
+    // leaves them out.
+    let all = [
+        "median_growth=0.09",
+        "minimum_wage_growth=0.05",
+        "wage_growth=0.06",
+        "pension_growth=0.06",
+        "housing_cost_growth=0.03",
+        "council_amounts_growth=0",
+    ];
+    let shown = run("2", &fixed, &all);
+    assert!(shown.contains("future years' assumptions"), "{shown}");
+    let kept = std::fs::read_to_string(fixed.join("bands.csv")).unwrap();
+    let point =
+        |csv: &str| -> Vec<String> { rows(csv).into_iter().map(|r| r.2[3].clone()).collect() };
+    assert_eq!(point(&drawn), point(&kept), "replicate 0 is the run itself");
+    assert_ne!(drawn, kept, "the drawn assumptions move the band");
+}
