@@ -111,7 +111,7 @@ pub struct Projection<'a> {
 
 impl Projection<'_> {
     /// Replicate `r`'s parameters and aged profiles.
-    fn replicate(
+    pub(crate) fn replicate(
         &self,
         policy: &Policy,
         unaged: &[Profile],
@@ -232,6 +232,35 @@ pub fn run(
     let point = point.expect("replicate 0 always runs");
     let bands = (replicates > 1).then(|| Bands::of(&summaries));
     Ok((point, bands))
+}
+
+/// Replicate `r` ≥ 1's households, behaviour and, for a projected year with a [`Projection`],
+/// parameters — for commands that run many points on each replicate (`sweep`).
+pub(crate) fn replicate_inputs(
+    policy: &Policy,
+    households: &Households,
+    year: i32,
+    seed: u64,
+    r: u32,
+    projection: Option<&Projection>,
+) -> Result<(
+    slieksnis_engine::Population,
+    slieksnis_engine::annual::Behaviour,
+    Option<ParameterSet>,
+)> {
+    let redraw = Redraw::new(households, year, seed);
+    let drawn = match projection {
+        Some(x) if !households.unaged.is_empty() => {
+            Some(x.replicate(policy, &households.unaged, year, seed, r)?)
+        }
+        _ => None,
+    };
+    let profiles: Vec<&Profile> = match &drawn {
+        Some((_, aged)) => aged.iter().collect(),
+        None => redraw.profiles.clone(),
+    };
+    let (p, b) = bands::replicate(&profiles, year, seed, r, &redraw.sigmas);
+    Ok((p, b, drawn.map(|(params, _)| params)))
 }
 
 /// How an error of replicate `r` begins: nothing for replicate 0 (the run without bands).

@@ -23,7 +23,6 @@ use crate::commands::{Options, parse_period, parse_year};
 use crate::staged::Staged;
 use crate::{input, output};
 
-/// A decimal as written (`0.65`, `-12.5`, `900000`): exact, no exponent.
 /// The assumptions and the parameters every point starts from: a projected year's (2027–2030)
 /// grown by the assumptions, then `--set`; as `run` takes them.
 fn parameters(
@@ -42,6 +41,7 @@ fn parameters(
     Ok((assumptions, params))
 }
 
+/// A decimal as written (`0.65`, `-12.5`, `900000`): exact, no exponent.
 fn parse_decimal(s: &str) -> Result<Decimal, String> {
     Decimal::from_str_exact(s.trim())
         .map_err(|_| format!("'{s}' is not a number: write it with a decimal point, e.g. 0.65"))
@@ -159,6 +159,11 @@ pub struct SweepArgs {
     /// The row the table shows: a municipality of the population, or TOTAL.
     #[arg(long, value_name = "SLUG|TOTAL")]
     row: Option<String>,
+    /// Uncertainty bands: repeat the sweep over N replicates, as `run --replicates N` (1, the
+    /// default: no bands; a sweep costs N times as much), and write OUT/sweep-bands.csv.
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    replicates: u32,
     /// Change a parameter at every point: PATH=VALUE (see `slieksnis params`). Repeatable.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     sets: Vec<String>,
@@ -197,7 +202,6 @@ pub fn sweep(a: SweepArgs) -> Result<ExitCode> {
     let row = row_name(a.row.as_deref(), &a.source, &councils(&base))?;
     let started = Instant::now();
     let mut points = sweep::sweep(&base, &axis, &values).map_err(|e| anyhow!("{e}"))?;
-    let elapsed = started.elapsed();
     for p in &mut points {
         if let Point::Ran(r) = p {
             households.label_uncalibrated(&mut r.summary);
@@ -208,6 +212,28 @@ pub fn sweep(a: SweepArgs) -> Result<ExitCode> {
             }
         }
     }
+    let bands = if a.replicates > 1 {
+        if households.profiles.is_empty() {
+            bail!(
+                "--replicates {}: {} cannot be redrawn (bands need households generated from \
+                 the profiles, --municipality SLUG|all)",
+                a.replicates,
+                households.label
+            );
+        }
+        Some(replicate_bands(
+            &a,
+            &base,
+            &households,
+            &assumptions,
+            &axis,
+            &values,
+            &points,
+        )?)
+    } else {
+        None
+    };
+    let elapsed = started.elapsed();
     let ran = points.iter().filter(|p| p.ran().is_some()).count();
     if ran == 0 {
         let reasons: Vec<String> = values
@@ -234,6 +260,9 @@ pub fn sweep(a: SweepArgs) -> Result<ExitCode> {
         staged.write(&out.join("sweep-benefits.csv"), |w| {
             write_long(w, &values, &points, output::benefits_records)
         })?;
+        if let Some(bands) = &bands {
+            staged.write(&out.join("sweep-bands.csv"), |w| write_bands(w, bands))?;
+        }
         staged.commit()?;
     }
     if !a.options.quiet {
@@ -262,6 +291,13 @@ pub fn sweep(a: SweepArgs) -> Result<ExitCode> {
             }
         }
         print!("{}", jumps_text(&values, &points, &row));
+        if let Some(bands) = &bands {
+            let drawn = !households.unaged.is_empty()
+                && assumptions.all().iter().any(|x| x.set_by.is_none());
+            let seed = a.source.generation.seed;
+            let header = crate::bands::header(a.replicates as usize, seed, horizon, drawn);
+            print!("{}", bands_table(bands, &row, &header));
+        }
         eprintln!(
             "{ran} of {} points run in {:.2} s ({:.3} s a point)",
             values.len(),
@@ -269,10 +305,134 @@ pub fn sweep(a: SweepArgs) -> Result<ExitCode> {
             elapsed.as_secs_f64() / ran as f64
         );
         if let Some(out) = &a.out {
-            println!("wrote sweep.csv, sweep-benefits.csv in {}", out.display());
+            let extra = if bands.is_some() {
+                ", sweep-bands.csv"
+            } else {
+                ""
+            };
+            println!(
+                "wrote sweep.csv, sweep-benefits.csv{extra} in {}",
+                out.display()
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Each run point's bands over the replicates: replicate 0 is the sweep itself, replicates
+/// 1.. redraw the households (and a projected year's assumptions) as `run --replicates` does
+/// and run the same points on them.
+fn replicate_bands(
+    a: &SweepArgs,
+    base: &Configuration,
+    households: &input::Households,
+    assumptions: &slieksnis_engine::assumptions::Assumptions,
+    axis: &Axis,
+    values: &[Decimal],
+    points: &[Point],
+) -> Result<Vec<(Decimal, slieksnis_engine::bands::Bands)>> {
+    let projection = crate::bands::Projection {
+        assumptions,
+        sets: &a.sets,
+    };
+    let seed = a.source.generation.seed;
+    let mut summaries: Vec<Vec<Summary>> = points
+        .iter()
+        .map(|p| p.ran().map(|r| vec![r.summary.clone()]).unwrap_or_default())
+        .collect();
+    for r in 1..a.replicates {
+        let (population, behaviour, params) = crate::bands::replicate_inputs(
+            base.policy,
+            households,
+            base.horizon.year(),
+            seed,
+            r,
+            Some(&projection),
+        )?;
+        let population = std::sync::Arc::new(population);
+        let replicate = Configuration {
+            policy: base.policy,
+            rules: base.rules,
+            parameters: params.as_ref().unwrap_or(base.parameters),
+            population: &population,
+            horizon: base.horizon,
+            behaviour: &behaviour,
+            chunk_size: base.chunk_size,
+        };
+        let ran =
+            sweep::sweep(&replicate, axis, values).map_err(|e| anyhow!("replicate {r}: {e}"))?;
+        for ((all, p), v) in summaries.iter_mut().zip(ran).zip(values) {
+            match (all.is_empty(), p) {
+                (true, _) => {}
+                (false, Point::Ran(x)) => all.push(x.summary),
+                (false, Point::Skipped(m)) => {
+                    bail!("replicate {r} skipped {v}, which the sweep itself ran: {m}")
+                }
+            }
+        }
+    }
+    Ok(values
+        .iter()
+        .zip(summaries)
+        .filter(|(_, s)| !s.is_empty())
+        .map(|(v, s)| (*v, slieksnis_engine::bands::Bands::of(&s)))
+        .collect())
+}
+
+/// OUT/sweep-bands.csv: `value,municipality,measure,low,middle,high,point` per run point.
+fn write_bands(
+    w: &mut dyn std::io::Write,
+    bands: &[(Decimal, slieksnis_engine::bands::Bands)],
+) -> std::io::Result<()> {
+    let mut csv = Vec::new();
+    for (i, (v, b)) in bands.iter().enumerate() {
+        let mut one = Vec::new();
+        crate::bands::write_bands(&mut one, b)?;
+        let text = String::from_utf8(one).expect("CSV is UTF-8");
+        for (j, line) in text.lines().enumerate() {
+            if j == 0 {
+                if i == 0 {
+                    csv.push(format!("value,{line}"));
+                }
+            } else {
+                csv.push(format!("{v},{line}"));
+            }
+        }
+    }
+    for line in csv {
+        writeln!(w, "{line}")?;
+    }
+    Ok(())
+}
+
+/// The band of the row's municipal net and gross EUR at each point.
+fn bands_table(
+    bands: &[(Decimal, slieksnis_engine::bands::Bands)],
+    row: &str,
+    header: &str,
+) -> String {
+    let mut lines = vec![vec![
+        "value".to_string(),
+        "gross EUR p5".into(),
+        "p50".into(),
+        "p95".into(),
+        "municipal net EUR p5".into(),
+        "p50".into(),
+        "p95".into(),
+    ]];
+    for (v, b) in bands {
+        let Some(r) = b.all_rows().find(|r| r.municipality == row) else {
+            continue;
+        };
+        let mut line = vec![v.to_string()];
+        for name in ["gross_eur", "municipal_net_eur"] {
+            if let Some(band) = b.get(r, name) {
+                line.extend([band.low, band.middle, band.high].map(output::eur));
+            }
+        }
+        lines.push(line);
+    }
+    format!("\n{header}\n{}", output::render(&lines, 1))
 }
 
 /// The councils the households are of, in slug order.

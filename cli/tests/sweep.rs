@@ -535,3 +535,64 @@ fn bad_input_names_what_is_wrong_and_what_would_do() {
         &["no legal value between 0.6 and 0.7", "0 … 0.5"],
     );
 }
+
+#[test]
+fn a_sweeps_bands_are_ordered_the_same_on_any_thread_count_and_keep_the_sweep_as_point() {
+    let run = |threads: &str, name: &str| {
+        let out = temp(name);
+        let o = slieksnis(&[
+            "--threads",
+            threads,
+            "sweep",
+            "--municipality",
+            "valkas-novads",
+            "--period",
+            "2026-03",
+            "--param",
+            "municipalities.valkas-novads.low_income.pct",
+            "--values",
+            "0.55,0.65,0.75",
+            "--replicates",
+            "3",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", text(&o));
+        assert!(
+            text(&o).contains("band: p5–p95 of 3 replicates"),
+            "{}",
+            text(&o)
+        );
+        (
+            read(&out.join("sweep-bands.csv")),
+            read(&out.join("sweep.csv")),
+        )
+    };
+    let (bands, points) = run("1", "sweep-bands-1");
+    assert_eq!(bands, run("2", "sweep-bands-2").0, "one thread against two");
+    let mut lines = bands.lines();
+    assert_eq!(
+        lines.next(),
+        Some("value,municipality,measure,low,middle,high,point")
+    );
+    // Each band's point is the sweep's own figure at that value and municipality.
+    let header: Vec<&str> = points.lines().next().unwrap().split(',').collect();
+    let mut checked = 0;
+    for l in lines {
+        let f: Vec<&str> = l.split(',').collect();
+        let (low, middle, high): (f64, f64, f64) = (
+            f[3].parse().unwrap(),
+            f[4].parse().unwrap(),
+            f[5].parse().unwrap(),
+        );
+        assert!(low <= middle && middle <= high, "{l}");
+        let k = header.iter().position(|h| *h == f[2]).unwrap();
+        let row = points
+            .lines()
+            .find(|r| r.starts_with(&format!("{},{},", f[0], f[1])))
+            .unwrap();
+        assert_eq!(row.split(',').nth(k).unwrap(), f[6], "{l}");
+        checked += 1;
+    }
+    assert!(checked > 30, "{checked} bands");
+}
