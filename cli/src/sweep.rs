@@ -663,6 +663,11 @@ pub struct SolveArgs {
     /// The row the measure is read in: a municipality of the population, or TOTAL.
     #[arg(long, value_name = "SLUG|TOTAL")]
     row: Option<String>,
+    /// Uncertainty bands: solve again on N − 1 replicates (as `run --replicates N`) and print
+    /// the answer's p5, p50 and p95 (1, the default: none; it costs N times the solve).
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    replicates: u32,
     /// Change a parameter at every point: PATH=VALUE (see `slieksnis params`). Repeatable.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     sets: Vec<String>,
@@ -672,6 +677,144 @@ pub struct SolveArgs {
     assumes: Vec<String>,
     #[command(flatten)]
     options: Options,
+}
+
+/// Bisects `searched` for the wanted value meeting `goal`, on `base`'s households: the search
+/// and the runs it made.
+#[allow(clippy::too_many_arguments)]
+fn search_on(
+    base: &Configuration,
+    axis: &Axis,
+    param: &str,
+    searched: &[Decimal],
+    row: &str,
+    k: usize,
+    goal: Goal,
+    want: Want,
+) -> Result<(sweep::Search, usize)> {
+    let mut runs = 0;
+    let mut evaluate = |idx: &[usize]| -> Result<Vec<i64>> {
+        use rayon::prelude::*;
+        let points: Vec<_> = idx
+            .par_iter()
+            .map(|&i| sweep::evaluate(base, axis, searched[i]))
+            .collect();
+        runs += idx.len();
+        points
+            .into_iter()
+            .zip(idx)
+            .map(|(p, &i)| match p.map_err(|e| anyhow!("{e}"))? {
+                Point::Ran(r) => Ok(row_of(&r.summary, row).values[k]),
+                Point::Skipped(m) => Err(anyhow!(
+                    "{param}={}: the rules' checks accepted it, but the run was refused: {m}",
+                    searched[i]
+                )),
+            })
+            .collect()
+    };
+    let s = sweep::search(searched.len(), goal, want, &mut evaluate)?;
+    Ok((s, runs))
+}
+
+/// The answer on each replicate 1.. (households, take-up and a projected year's assumptions
+/// redrawn as `run --replicates` does), on the same grid, with the target read on each
+/// replicate as the run reads it (a `--change` from that replicate's own value in force):
+/// the grid index found, or `None` where no value reaches the target or the measure turns.
+#[allow(clippy::too_many_arguments)]
+fn replicate_answers(
+    a: &SolveArgs,
+    base: &Configuration,
+    households: &input::Households,
+    assumptions: &slieksnis_engine::assumptions::Assumptions,
+    axis: &Axis,
+    searched: &[Decimal],
+    row: &str,
+    k: usize,
+    goal: Goal,
+    change: Option<i64>,
+    want: Want,
+) -> Result<(Vec<Option<usize>>, usize)> {
+    if households.profiles.is_empty() {
+        bail!(
+            "--replicates {}: {} cannot be redrawn (bands need households generated from the \
+             profiles, --municipality SLUG|all)",
+            a.replicates,
+            households.label
+        );
+    }
+    let projection = crate::bands::Projection {
+        assumptions,
+        sets: &a.sets,
+    };
+    let (mut answers, mut runs) = (Vec::new(), 0);
+    for r in 1..a.replicates {
+        let (population, behaviour, params) = crate::bands::replicate_inputs(
+            base.policy,
+            households,
+            base.horizon.year(),
+            a.source.generation.seed,
+            r,
+            Some(&projection),
+        )?;
+        let population = std::sync::Arc::new(population);
+        let replicate = Configuration {
+            policy: base.policy,
+            rules: base.rules,
+            parameters: params.as_ref().unwrap_or(base.parameters),
+            population: &population,
+            horizon: base.horizon,
+            behaviour: &behaviour,
+            chunk_size: base.chunk_size,
+        };
+        let goal = match change {
+            // The target is the replicate's own value in force plus the same change.
+            Some(change) => {
+                let now =
+                    run::run(&replicate, &|_| {}).map_err(|e| anyhow!("replicate {r}: {e}"))?;
+                let t = row_of(&now.summary, row).values[k]
+                    .checked_add(change)
+                    .ok_or_else(|| anyhow!("replicate {r}: the target does not fit"))?;
+                match goal {
+                    Goal::AtMost(_) => Goal::AtMost(t),
+                    Goal::AtLeast(_) => Goal::AtLeast(t),
+                }
+            }
+            None => goal,
+        };
+        let (s, n) = search_on(&replicate, axis, &a.param, searched, row, k, goal, want)?;
+        runs += n + usize::from(change.is_some());
+        answers.push(match s.found {
+            Found::At { at, .. } => Some(at),
+            _ => None,
+        });
+    }
+    Ok((answers, runs))
+}
+
+/// The answer's band over the replicates: p5, p50 and p95 of the answers by nearest rank
+/// (`bands::Band::of` on grid indices, so on values in grid order), and how many replicates
+/// reached the target at all.
+fn answers_text(
+    at: usize,
+    others: &[Option<usize>],
+    shown: &dyn Fn(usize) -> String,
+    replicates: u32,
+) -> String {
+    let found: Vec<i64> = std::iter::once(Some(at))
+        .chain(others.iter().copied())
+        .flatten()
+        .map(|i| i as i64)
+        .collect();
+    let b = slieksnis_engine::bands::Band::of(&found);
+    let shown_at = |v: i64| shown(v as usize);
+    format!(
+        "band over {replicates} replicates (population seeds, take-up and calibration; see run \
+         --replicates): {} of {replicates} reach the target; of those, p5 {}, p50 {}, p95 {}",
+        found.len(),
+        shown_at(b.low),
+        shown_at(b.middle),
+        shown_at(b.high)
+    )
 }
 
 /// A target in the measure's units: cents for EUR, a whole count otherwise.
@@ -716,6 +859,7 @@ pub fn solve(a: SolveArgs) -> Result<ExitCode> {
         (None, None) => unreachable!("clap requires one"),
     };
     let target = target_units(&measures, k, raw, &a.measure)?;
+    let change = a.change.then_some(target);
     let want = if a.lowest {
         Want::Lowest
     } else {
@@ -773,27 +917,27 @@ pub fn solve(a: SolveArgs) -> Result<ExitCode> {
         }
     };
     let searched = &values[lo..=hi];
-    let mut evaluate = |idx: &[usize]| -> Result<Vec<i64>> {
-        use rayon::prelude::*;
-        let points: Vec<_> = idx
-            .par_iter()
-            .map(|&i| sweep::evaluate(&base, &axis, searched[i]))
-            .collect();
-        runs += idx.len();
-        points
-            .into_iter()
-            .zip(idx)
-            .map(|(p, &i)| match p.map_err(|e| anyhow!("{e}"))? {
-                Point::Ran(r) => Ok(row_of(&r.summary, &row).values[k]),
-                Point::Skipped(m) => Err(anyhow!(
-                    "{}={}: the rules' checks accepted it, but the run was refused: {m}",
-                    a.param,
-                    searched[i]
-                )),
-            })
-            .collect()
+    let (s, n) = search_on(&base, &axis, &a.param, searched, &row, k, goal, want)?;
+    runs += n;
+    let answers = if a.replicates > 1 {
+        let (answers, n) = replicate_answers(
+            &a,
+            &base,
+            &households,
+            &assumptions,
+            &axis,
+            searched,
+            &row,
+            k,
+            goal,
+            change,
+            want,
+        )?;
+        runs += n;
+        Some(answers)
+    } else {
+        None
     };
-    let s = sweep::search(searched.len(), goal, want, &mut evaluate)?;
     let elapsed = started.elapsed();
     let at = |i: usize| s.evaluated.get(&i).copied();
     let relation = if at_most { "at most" } else { "at least" };
@@ -852,6 +996,10 @@ pub fn solve(a: SolveArgs) -> Result<ExitCode> {
                 ),
             }
             println!("  {stats}");
+            if let Some(answers) = &answers {
+                let at_grid = |j: usize| shown(lo + j);
+                println!("  {}", answers_text(i, answers, &at_grid, a.replicates));
+            }
             Ok(ExitCode::SUCCESS)
         }
         Found::Unreachable => {

@@ -596,3 +596,43 @@ fn a_sweeps_bands_are_ordered_the_same_on_any_thread_count_and_keep_the_sweep_as
     }
     assert!(checked > 30, "{checked} bands");
 }
+
+#[test]
+fn solve_with_replicates_gives_the_answers_band_the_same_on_any_thread_count() {
+    let run = |threads: &str| {
+        let o = slieksnis(&[
+            "--threads",
+            threads,
+            "solve",
+            "--municipality",
+            "valkas-novads",
+            "--period",
+            "2026-03",
+            "--param",
+            "municipalities.valkas-novads.low_income.pct",
+            "--measure",
+            "low_income_households",
+            "--at-most",
+            "60",
+            "--replicates",
+            "3",
+        ]);
+        assert!(o.status.success(), "{}", text(&o));
+        text(&o)
+            .lines()
+            .find(|l| l.contains("band over 3 replicates"))
+            .unwrap_or_else(|| panic!("{}", text(&o)))
+            .to_string()
+    };
+    let band = run("1");
+    assert_eq!(band, run("2"));
+    // p5 ≤ p50 ≤ p95 in the parameter's order.
+    let shares: Vec<f64> = ["p5 ", "p50 ", "p95 "]
+        .iter()
+        .map(|p| {
+            let rest = &band[band.find(p).unwrap() + p.len()..];
+            rest.split_whitespace().next().unwrap().parse().unwrap()
+        })
+        .collect();
+    assert!(shares[0] <= shares[1] && shares[1] <= shares[2], "{band}");
+}
