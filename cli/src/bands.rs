@@ -78,25 +78,18 @@ impl BandArgs {
     }
 }
 
-/// What replicates `1..` need: the profiles the households were generated from, each council's
-/// σ, the year and seed.
+/// What replicates `1..` need: the profiles the households were generated from and each
+/// council's σ in `year`.
 struct Redraw<'a> {
     profiles: Vec<&'a Profile>,
     sigmas: BTreeMap<String, u32>,
-    year: i32,
-    seed: u64,
 }
 
 impl<'a> Redraw<'a> {
-    fn new(households: &'a Households, year: i32, seed: u64) -> Redraw<'a> {
+    fn new(households: &'a Households, year: i32) -> Redraw<'a> {
         let profiles: Vec<&Profile> = households.profiles.iter().collect();
         let sigmas = bands::Uncertainty::shipped().sigmas(&profiles, year);
-        Redraw {
-            profiles,
-            sigmas,
-            year,
-            seed,
-        }
+        Redraw { profiles, sigmas }
     }
 }
 
@@ -168,48 +161,30 @@ pub fn run(
     quiet: bool,
     projection: Option<&Projection>,
 ) -> Result<(Results, Option<Bands>)> {
-    let redraw = Redraw::new(households, horizon.year(), seed);
     let bar = bar(quiet, replicates, 12, horizon);
     enum Out {
         Point(Box<Results>),
         Other(Summary),
     }
+    let base = run::Configuration {
+        policy,
+        rules: None,
+        parameters,
+        population: &households.population,
+        horizon,
+        behaviour: &households.behaviour(horizon.year(), seed),
+        chunk_size,
+    };
     let outs = bands::run_replicates(0..replicates, |r| {
-        let (own, behaviour);
-        let mut own_params: Option<ParameterSet> = None;
-        let population = if r == 0 {
-            behaviour = households.behaviour(horizon.year(), seed);
-            &households.population
+        let replicate;
+        let configuration = if r == 0 {
+            base
         } else {
-            let drawn = match projection {
-                Some(x) if !households.unaged.is_empty() => {
-                    Some(x.replicate(policy, &households.unaged, redraw.year, redraw.seed, r)?)
-                }
-                _ => None,
-            };
-            let profiles: Vec<&Profile> = match &drawn {
-                Some((_, aged)) => aged.iter().collect(),
-                None => redraw.profiles.clone(),
-            };
-            let (p, b) = bands::replicate(&profiles, redraw.year, redraw.seed, r, &redraw.sigmas);
-            own = std::sync::Arc::new(p);
-            behaviour = b;
-            own_params = drawn.map(|(params, _)| params);
-            &own
+            replicate = Replicate::of(policy, households, horizon.year(), seed, r, projection)?;
+            replicate.configuration(&base)
         };
-        let results = run::run(
-            &run::Configuration {
-                policy,
-                rules: None,
-                parameters: own_params.as_ref().unwrap_or(parameters),
-                population,
-                horizon,
-                behaviour: &behaviour,
-                chunk_size,
-            },
-            &|_| bar.inc(1),
-        )
-        .map_err(|e| anyhow!("{}{e}", replicate_name(r, seed)))?;
+        let results = run::run(&configuration, &|_| bar.inc(1))
+            .map_err(|e| anyhow!("{}{e}", replicate_name(r, seed)))?;
         Ok::<_, anyhow::Error>(if r == 0 {
             Out::Point(Box::new(results))
         } else {
@@ -235,32 +210,63 @@ pub fn run(
 }
 
 /// Replicate `r` ≥ 1's households, behaviour and, for a projected year with a [`Projection`],
-/// parameters — for commands that run many points on each replicate (`sweep`).
-pub(crate) fn replicate_inputs(
-    policy: &Policy,
-    households: &Households,
-    year: i32,
-    seed: u64,
-    r: u32,
-    projection: Option<&Projection>,
-) -> Result<(
-    slieksnis_engine::Population,
-    slieksnis_engine::annual::Behaviour,
-    Option<ParameterSet>,
-)> {
-    let redraw = Redraw::new(households, year, seed);
-    let drawn = match projection {
-        Some(x) if !households.unaged.is_empty() => {
-            Some(x.replicate(policy, &households.unaged, year, seed, r)?)
+/// parameters — for commands that run many points on each replicate (`sweep`, `solve`).
+pub(crate) struct Replicate {
+    population: std::sync::Arc<slieksnis_engine::Population>,
+    behaviour: slieksnis_engine::annual::Behaviour,
+    parameters: Option<ParameterSet>,
+}
+
+impl Replicate {
+    pub(crate) fn of(
+        policy: &Policy,
+        households: &Households,
+        year: i32,
+        seed: u64,
+        r: u32,
+        projection: Option<&Projection>,
+    ) -> Result<Replicate> {
+        if households.profiles.is_empty() {
+            bail!(
+                "replicates: {} cannot be redrawn (bands need households generated from the \
+                 profiles, --municipality SLUG|all)",
+                households.label
+            );
         }
-        _ => None,
-    };
-    let profiles: Vec<&Profile> = match &drawn {
-        Some((_, aged)) => aged.iter().collect(),
-        None => redraw.profiles.clone(),
-    };
-    let (p, b) = bands::replicate(&profiles, year, seed, r, &redraw.sigmas);
-    Ok((p, b, drawn.map(|(params, _)| params)))
+        let redraw = Redraw::new(households, year);
+        let drawn = match projection {
+            Some(x) if !households.unaged.is_empty() => {
+                Some(x.replicate(policy, &households.unaged, year, seed, r)?)
+            }
+            _ => None,
+        };
+        let profiles: Vec<&Profile> = match &drawn {
+            Some((_, aged)) => aged.iter().collect(),
+            None => redraw.profiles.clone(),
+        };
+        let (p, b) = bands::replicate(&profiles, year, seed, r, &redraw.sigmas);
+        Ok(Replicate {
+            population: std::sync::Arc::new(p),
+            behaviour: b,
+            parameters: drawn.map(|(params, _)| params),
+        })
+    }
+
+    /// `base` on this replicate's households, behaviour and parameters.
+    pub(crate) fn configuration<'a>(
+        &'a self,
+        base: &run::Configuration<'a>,
+    ) -> run::Configuration<'a> {
+        run::Configuration {
+            policy: base.policy,
+            rules: base.rules,
+            parameters: self.parameters.as_ref().unwrap_or(base.parameters),
+            population: &self.population,
+            horizon: base.horizon,
+            behaviour: &self.behaviour,
+            chunk_size: base.chunk_size,
+        }
+    }
 }
 
 /// How an error of replicate `r` begins: nothing for replicate 0 (the run without bands).
@@ -293,7 +299,7 @@ pub fn compare(
     quiet: bool,
 ) -> Result<(Comparison, Option<CompareBands>)> {
     let year = scenario.horizon.year();
-    let redraw = Redraw::new(households, year, seed);
+    let redraw = Redraw::new(households, year);
     let bar = bar(quiet, replicates, 24, scenario.horizon);
     enum Out {
         Point(Box<Comparison>),

@@ -213,14 +213,6 @@ pub fn sweep(a: SweepArgs) -> Result<ExitCode> {
         }
     }
     let bands = if a.replicates > 1 {
-        if households.profiles.is_empty() {
-            bail!(
-                "--replicates {}: {} cannot be redrawn (bands need households generated from \
-                 the profiles, --municipality SLUG|all)",
-                a.replicates,
-                households.label
-            );
-        }
         Some(replicate_bands(
             &a,
             &base,
@@ -341,7 +333,7 @@ fn replicate_bands(
         .map(|p| p.ran().map(|r| vec![r.summary.clone()]).unwrap_or_default())
         .collect();
     for r in 1..a.replicates {
-        let (population, behaviour, params) = crate::bands::replicate_inputs(
+        let replicate = crate::bands::Replicate::of(
             base.policy,
             households,
             base.horizon.year(),
@@ -349,16 +341,7 @@ fn replicate_bands(
             r,
             Some(&projection),
         )?;
-        let population = std::sync::Arc::new(population);
-        let replicate = Configuration {
-            policy: base.policy,
-            rules: base.rules,
-            parameters: params.as_ref().unwrap_or(base.parameters),
-            population: &population,
-            horizon: base.horizon,
-            behaviour: &behaviour,
-            chunk_size: base.chunk_size,
-        };
+        let replicate = replicate.configuration(base);
         let ran =
             sweep::sweep(&replicate, axis, values).map_err(|e| anyhow!("replicate {r}: {e}"))?;
         for ((all, p), v) in summaries.iter_mut().zip(ran).zip(values) {
@@ -734,21 +717,13 @@ fn replicate_answers(
     change: Option<i64>,
     want: Want,
 ) -> Result<(Vec<Option<usize>>, usize)> {
-    if households.profiles.is_empty() {
-        bail!(
-            "--replicates {}: {} cannot be redrawn (bands need households generated from the \
-             profiles, --municipality SLUG|all)",
-            a.replicates,
-            households.label
-        );
-    }
     let projection = crate::bands::Projection {
         assumptions,
         sets: &a.sets,
     };
     let (mut answers, mut runs) = (Vec::new(), 0);
     for r in 1..a.replicates {
-        let (population, behaviour, params) = crate::bands::replicate_inputs(
+        let replicate = crate::bands::Replicate::of(
             base.policy,
             households,
             base.horizon.year(),
@@ -756,16 +731,7 @@ fn replicate_answers(
             r,
             Some(&projection),
         )?;
-        let population = std::sync::Arc::new(population);
-        let replicate = Configuration {
-            policy: base.policy,
-            rules: base.rules,
-            parameters: params.as_ref().unwrap_or(base.parameters),
-            population: &population,
-            horizon: base.horizon,
-            behaviour: &behaviour,
-            chunk_size: base.chunk_size,
-        };
+        let replicate = replicate.configuration(base);
         let goal = match change {
             // The target is the replicate's own value in force plus the same change.
             Some(change) => {

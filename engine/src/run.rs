@@ -41,7 +41,8 @@ impl std::fmt::Display for Horizon {
     }
 }
 
-/// A run's inputs.
+/// A run's inputs (references and small values: copying one is cheap).
+#[derive(Clone, Copy)]
 pub struct Configuration<'a> {
     pub policy: &'a Policy,
     /// The policy's rules with some scripts replaced (a reform of a formula); `None`: its own.
