@@ -96,6 +96,23 @@ fn values(a: &SweepArgs) -> Result<Vec<Decimal>> {
     }
 }
 
+/// What `sweep` and `solve` share besides the population and the horizon: the row read, and
+/// what every point starts from.
+#[derive(Args)]
+struct Around {
+    /// The row read: a municipality of the population, or TOTAL (default: the one council, or
+    /// TOTAL).
+    #[arg(long, value_name = "SLUG|TOTAL")]
+    row: Option<String>,
+    /// Change a parameter at every point: PATH=VALUE (see `slieksnis params`). Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    sets: Vec<String>,
+    /// Set an assumption of a projected year (2027–2030): NAME=VALUE, e.g. median_growth=0.06
+    /// (see policies/assumptions.toml). Repeatable.
+    #[arg(long = "assume", value_name = "NAME=VALUE")]
+    assumes: Vec<String>,
+}
+
 /// Move one parameter over a range of values and run each, on the same households and draws.
 #[derive(Args)]
 #[command(after_help = "\
@@ -156,21 +173,13 @@ pub struct SweepArgs {
     /// the table only.
     #[arg(long, value_name = "DIR")]
     out: Option<std::path::PathBuf>,
-    /// The row the table shows: a municipality of the population, or TOTAL.
-    #[arg(long, value_name = "SLUG|TOTAL")]
-    row: Option<String>,
     /// Uncertainty bands: repeat the sweep over N replicates, as `run --replicates N` (1, the
     /// default: no bands; a sweep costs N times as much), and write OUT/sweep-bands.csv.
     #[arg(long, value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u32).range(1..=1000))]
     replicates: u32,
-    /// Change a parameter at every point: PATH=VALUE (see `slieksnis params`). Repeatable.
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    sets: Vec<String>,
-    /// Set an assumption of a projected year (2027–2030): NAME=VALUE, e.g. median_growth=0.06
-    /// (see policies/assumptions.toml). Repeatable.
-    #[arg(long = "assume", value_name = "NAME=VALUE")]
-    assumes: Vec<String>,
+    #[command(flatten)]
+    around: Around,
     #[command(flatten)]
     options: Options,
 }
@@ -178,7 +187,13 @@ pub struct SweepArgs {
 pub fn sweep(a: SweepArgs) -> Result<ExitCode> {
     let policy = input::policy(a.options.policy.as_deref())?;
     let horizon = horizon(a.period, a.year);
-    let (assumptions, params) = parameters(&policy, horizon, &a.assumes, &a.sets, a.options.quiet)?;
+    let (assumptions, params) = parameters(
+        &policy,
+        horizon,
+        &a.around.assumes,
+        &a.around.sets,
+        a.options.quiet,
+    )?;
     let axis = Axis::parse(&a.param);
     // An unknown parameter stops before any household is generated.
     let spec = axis.spec(&params, horizon).map_err(|m| anyhow!("{m}"))?;
@@ -199,7 +214,7 @@ pub fn sweep(a: SweepArgs) -> Result<ExitCode> {
         behaviour: &behaviour,
         chunk_size: a.options.chunk,
     };
-    let row = row_name(a.row.as_deref(), &a.source, &councils(&base))?;
+    let row = row_name(a.around.row.as_deref(), &a.source, &councils(&base))?;
     let started = Instant::now();
     let mut points = sweep::sweep(&base, &axis, &values).map_err(|e| anyhow!("{e}"))?;
     for p in &mut points {
@@ -325,7 +340,7 @@ fn replicate_bands(
 ) -> Result<Vec<(Decimal, slieksnis_engine::bands::Bands)>> {
     let projection = crate::bands::Projection {
         assumptions,
-        sets: &a.sets,
+        sets: &a.around.sets,
     };
     let seed = a.source.generation.seed;
     let mut summaries: Vec<Vec<Summary>> = points
@@ -643,21 +658,13 @@ pub struct SolveArgs {
     /// The grid's step instead of the parameter's own rounding.
     #[arg(long, value_name = "S", value_parser = parse_decimal)]
     step: Option<Decimal>,
-    /// The row the measure is read in: a municipality of the population, or TOTAL.
-    #[arg(long, value_name = "SLUG|TOTAL")]
-    row: Option<String>,
     /// Uncertainty bands: solve again on N − 1 replicates (as `run --replicates N`) and print
     /// the answer's p5, p50 and p95 (1, the default: none; it costs N times the solve).
     #[arg(long, value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u32).range(1..=1000))]
     replicates: u32,
-    /// Change a parameter at every point: PATH=VALUE (see `slieksnis params`). Repeatable.
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    sets: Vec<String>,
-    /// Set an assumption of a projected year (2027–2030): NAME=VALUE, e.g. median_growth=0.06
-    /// (see policies/assumptions.toml). Repeatable.
-    #[arg(long = "assume", value_name = "NAME=VALUE")]
-    assumes: Vec<String>,
+    #[command(flatten)]
+    around: Around,
     #[command(flatten)]
     options: Options,
 }
@@ -719,7 +726,7 @@ fn replicate_answers(
 ) -> Result<(Vec<Option<usize>>, usize)> {
     let projection = crate::bands::Projection {
         assumptions,
-        sets: &a.sets,
+        sets: &a.around.sets,
     };
     let (mut answers, mut runs) = (Vec::new(), 0);
     for r in 1..a.replicates {
@@ -800,7 +807,13 @@ fn target_units(m: &Measures, k: usize, v: Decimal, name: &str) -> Result<i64> {
 pub fn solve(a: SolveArgs) -> Result<ExitCode> {
     let policy = input::policy(a.options.policy.as_deref())?;
     let horizon = horizon(a.period, a.year);
-    let (assumptions, params) = parameters(&policy, horizon, &a.assumes, &a.sets, a.options.quiet)?;
+    let (assumptions, params) = parameters(
+        &policy,
+        horizon,
+        &a.around.assumes,
+        &a.around.sets,
+        a.options.quiet,
+    )?;
     let axis = Axis::parse(&a.param);
     axis.spec(&params, horizon).map_err(|m| anyhow!("{m}"))?;
     let measures = Measures::of(&policy.schema);
@@ -844,7 +857,7 @@ pub fn solve(a: SolveArgs) -> Result<ExitCode> {
         behaviour: &behaviour,
         chunk_size: a.options.chunk,
     };
-    let row = row_name(a.row.as_deref(), &a.source, &councils(&base))?;
+    let row = row_name(a.around.row.as_deref(), &a.source, &councils(&base))?;
     let started = Instant::now();
     let mut runs = 0usize;
     let target = if a.change {

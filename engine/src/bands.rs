@@ -99,12 +99,8 @@ impl Uncertainty {
             origin: origin.to_string(),
             message,
         };
-        let file: File = toml::from_str(text).map_err(|e| {
-            fail(match crate::toml_place::place(text, &e) {
-                Some(p) => format!("line {}, column {}: {}", p.line, p.column, e.message()),
-                None => e.message().to_string(),
-            })
-        })?;
+        let file: File =
+            toml::from_str(text).map_err(|e| fail(crate::toml_place::message(text, &e)))?;
         let sigma = |name: &str, v: f64| -> Result<u32, BandError> {
             if !(0.0..=2.0).contains(&v) {
                 return Err(fail(format!(

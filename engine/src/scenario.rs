@@ -127,12 +127,8 @@ impl Scenario {
             origin: origin.to_string(),
             message,
         };
-        let file: File = toml::from_str(text).map_err(|e| {
-            fail(match crate::toml_place::place(text, &e) {
-                Some(p) => format!("line {}, column {}: {}", p.line, p.column, e.message()),
-                None => e.message().to_string(),
-            })
-        })?;
+        let file: File =
+            toml::from_str(text).map_err(|e| fail(crate::toml_place::message(text, &e)))?;
         let period = |p: &str, what: &str| {
             Period::parse(p).ok_or_else(|| fail(format!("{what}: '{p}' is not a month (YYYY-MM)")))
         };

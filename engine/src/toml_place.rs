@@ -33,6 +33,14 @@ pub fn place(text: &str, e: &toml::de::Error) -> Option<Place> {
     e.span().map(|s| place_of(text, s.start))
 }
 
+/// A TOML error's message with `line L, column C: ` before it where the parser said.
+pub fn message(text: &str, e: &toml::de::Error) -> String {
+    match place(text, e) {
+        Some(p) => format!("line {}, column {}: {}", p.line, p.column, e.message()),
+        None => e.message().to_string(),
+    }
+}
+
 /// A TOML error's message, one line, with `origin:line:column: ` before it.
 pub fn located(origin: &str, text: &str, e: &toml::de::Error) -> String {
     let message = e.message().trim();
