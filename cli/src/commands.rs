@@ -14,7 +14,7 @@ use slieksnis_engine::simulate::DEFAULT_CHUNK;
 use slieksnis_engine::{Period, Population, cases};
 
 use crate::staged::Staged;
-use crate::{input, output};
+use crate::{input, output, spreadsheet};
 
 /// A month of a year that can be simulated: written rules (2021–2026) or projected ones
 /// (2027–2030); a month of another year would run on the nearest year's parameters, silently.
@@ -110,6 +110,8 @@ pub struct RunArgs {
     #[command(flatten)]
     bands: crate::bands::BandArgs,
     #[command(flatten)]
+    sheets: crate::spreadsheet::SheetArgs,
+    #[command(flatten)]
     options: Options,
 }
 
@@ -170,6 +172,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         .map_err(|e| anyhow!("{e}"))?;
     let computed = started.elapsed();
     let mut out = Staged::new(&a.out)?;
+    a.sheets.stage_csv(&mut out, &summary.schema);
     let mut written = vec!["households.csv", "summary.csv", "benefits.csv", "types.csv"];
     out.write(&a.out.join("households.csv"), |w| {
         output::write_households(w, population, outcome)
@@ -194,6 +197,35 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
             crate::bands::write_bands(w, bands)
         })?;
         written.push("bands.csv");
+    }
+    if a.sheets.xlsx.is_some() {
+        let lv = a.sheets.lv();
+        let title = spreadsheet::title(
+            &policy.name,
+            &horizon.to_string(),
+            horizon,
+            &households.label,
+            lv,
+        );
+        let mut book = spreadsheet::Book::new(lv, title);
+        book.summary(&[(None, summary)]);
+        book.benefits(&[(None, summary)]);
+        if let Horizon::Year(year) = horizon {
+            book.months(year, &[(None, &results.by_month)]);
+        }
+        if let Some(bands) = &bands {
+            book.bands(&summary.schema, &[], &[(Vec::new(), bands)]);
+        }
+        let councils: Vec<String> = summary
+            .rows
+            .iter()
+            .map(|r| r.municipality.clone())
+            .collect();
+        book.parameters(&[(
+            None,
+            spreadsheet::parameters_in_force(&params, horizon, &councils)?,
+        )]);
+        a.sheets.write(&mut out, &book)?;
     }
     out.commit()?;
     if !a.options.quiet {
@@ -235,6 +267,9 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
             print!("\n{}", crate::bands::table(bands, &summary.schema, &header));
         }
         println!("\nwrote {} in {}", written.join(", "), a.out.display());
+        if let Some(x) = &a.sheets.xlsx {
+            println!("wrote {}", x.display());
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -674,10 +709,15 @@ pub struct CompareArgs {
     #[command(flatten)]
     bands: crate::bands::BandArgs,
     #[command(flatten)]
+    sheets: crate::spreadsheet::SheetArgs,
+    #[command(flatten)]
     options: Options,
 }
 
 pub fn compare(a: CompareArgs) -> Result<ExitCode> {
+    if a.sheets.csv_lv && a.out.is_none() {
+        bail!("--csv-lv is the form of the CSV files --out DIR writes: give --out DIR too");
+    }
     let origin = a.scenario.display().to_string();
     let text = input::read_text(&a.scenario)?;
     let mut scenario = Scenario::parse(&origin, &text).map_err(|e| anyhow!("{e}"))?;
@@ -773,8 +813,73 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
         format!("{} ({})", scenario.reform.name, periods[1]),
     ];
     let breakdowns = crate::breakdown::Compared::of(&policy, &scenario, population, &comparison)?;
+    let book = match a.sheets.xlsx {
+        None => None,
+        Some(_) => {
+            let lv = a.sheets.lv();
+            let what = format!("{}: {} / {}", scenario.name, names[0], names[1]);
+            let title =
+                spreadsheet::title(&policy.name, &what, scenario.horizon, &households.label, lv);
+            let mut book = spreadsheet::Book::new(lv, title);
+            let sides = [
+                (Some(0), &comparison.baseline),
+                (Some(1), &comparison.reform),
+                (Some(2), &difference),
+            ];
+            book.summary(&sides);
+            book.benefits(&sides);
+            if let Horizon::Year(year) = scenario.horizon {
+                book.months(
+                    year,
+                    &[
+                        (Some(0), comparison.baseline_months.as_slice()),
+                        (Some(1), comparison.reform_months.as_slice()),
+                    ],
+                );
+            }
+            book.councils(&breakdowns.councils.0, &breakdowns.councils.1);
+            if let Some(b) = &bands {
+                let words = spreadsheet::Words::of(lv);
+                let side = |k: usize| vec![spreadsheet::Cell::Text(words.sides[k].into())];
+                book.bands(
+                    &comparison.baseline.schema,
+                    &[words.side.to_string()],
+                    &[
+                        (side(0), &b.baseline),
+                        (side(1), &b.reform),
+                        (side(2), &b.difference),
+                    ],
+                );
+            }
+            let councils: Vec<String> = comparison
+                .baseline
+                .rows
+                .iter()
+                .map(|r| r.municipality.clone())
+                .collect();
+            let mut in_force = Vec::new();
+            for (k, side) in sides.iter().take(2).enumerate() {
+                let side_scenario = [&scenario.baseline, &scenario.reform][k];
+                let base =
+                    input::projected_parameters(&policy, side_years[k], &side_assumptions[k])?;
+                let params = side_scenario
+                    .parameters(&base, &scenario.origin)
+                    .map_err(|e| anyhow!("{e}"))?;
+                in_force.push((
+                    side.0,
+                    spreadsheet::parameters_in_force(&params, periods[k], &councils)?,
+                ));
+            }
+            book.parameters(&in_force);
+            Some(book)
+        }
+    };
+    if let (Some(book), None) = (&book, &a.out) {
+        a.sheets.write_alone(book)?;
+    }
     if let Some(out) = &a.out {
         let mut staged = Staged::new(out)?;
+        a.sheets.stage_csv(&mut staged, &comparison.baseline.schema);
         staged.write(&out.join("comparison.csv"), |w| {
             output::write_comparison(w, &comparison.baseline, &comparison.reform, &difference)
         })?;
@@ -805,6 +910,9 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
             staged.write(&out.join("bands.csv"), |w| {
                 crate::bands::write_compare_bands(w, bands)
             })?;
+        }
+        if let Some(book) = &book {
+            a.sheets.write(&mut staged, book)?;
         }
         staged.commit()?;
     }
@@ -868,6 +976,9 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
             if bands.is_some() {
                 println!("wrote {}", out.join("bands.csv").display());
             }
+        }
+        if let Some(x) = &a.sheets.xlsx {
+            println!("wrote {}", x.display());
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -1191,7 +1302,7 @@ fn legal_values(bounds: &slieksnis_engine::parameters::Bounds) -> Option<String>
     (!parts.is_empty()).then(|| parts.join(", "))
 }
 
-fn collect(
+pub(crate) fn collect(
     map: &std::collections::BTreeMap<String, slieksnis_engine::parameters::ResolvedNode>,
     out: &mut Vec<Arc<slieksnis_engine::parameters::Leaf>>,
 ) {

@@ -7,8 +7,10 @@
 mod bands;
 mod breakdown;
 mod commands;
+mod csv_lv;
 mod input;
 mod output;
+mod spreadsheet;
 mod staged;
 mod sweep;
 mod validate;

@@ -181,10 +181,15 @@ pub struct SweepArgs {
     #[command(flatten)]
     around: Around,
     #[command(flatten)]
+    sheets: crate::spreadsheet::SheetArgs,
+    #[command(flatten)]
     options: Options,
 }
 
 pub fn sweep(a: SweepArgs) -> Result<ExitCode> {
+    if a.sheets.csv_lv && a.out.is_none() {
+        bail!("--csv-lv is the form of the CSV files --out DIR writes: give --out DIR too");
+    }
     let policy = input::policy(a.options.policy.as_deref())?;
     let horizon = horizon(a.period, a.year);
     let (assumptions, params) = parameters(
@@ -259,8 +264,25 @@ pub fn sweep(a: SweepArgs) -> Result<ExitCode> {
             reasons.join("\n")
         );
     }
+    let book = match &a.sheets.xlsx {
+        None => None,
+        Some(_) => Some(workbook(
+            &a,
+            &policy,
+            &params,
+            horizon,
+            &households.label,
+            &values,
+            &points,
+            bands.as_deref(),
+        )?),
+    };
+    if let (Some(book), None) = (&book, &a.out) {
+        a.sheets.write_alone(book)?;
+    }
     if let Some(out) = &a.out {
         let mut staged = Staged::new(out)?;
+        a.sheets.stage_csv(&mut staged, &policy.schema);
         staged.write(&out.join("sweep.csv"), |w| {
             write_long(w, &values, &points, output::summary_records)
         })?;
@@ -269,6 +291,9 @@ pub fn sweep(a: SweepArgs) -> Result<ExitCode> {
         })?;
         if let Some(bands) = &bands {
             staged.write(&out.join("sweep-bands.csv"), |w| write_bands(w, bands))?;
+        }
+        if let Some(book) = &book {
+            a.sheets.write(&mut staged, book)?;
         }
         staged.commit()?;
     }
@@ -322,8 +347,65 @@ pub fn sweep(a: SweepArgs) -> Result<ExitCode> {
                 out.display()
             );
         }
+        if let Some(x) = &a.sheets.xlsx {
+            println!("wrote {}", x.display());
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The sweep's workbook: one row per point and council, the bands per point (with
+/// replicates), and the parameters in force before the swept one is set.
+#[allow(clippy::too_many_arguments)]
+fn workbook(
+    a: &SweepArgs,
+    policy: &slieksnis_engine::Policy,
+    params: &slieksnis_engine::parameters::ParameterSet,
+    horizon: Horizon,
+    households: &str,
+    values: &[Decimal],
+    points: &[Point],
+    bands: Option<&[(Decimal, slieksnis_engine::bands::Bands)]>,
+) -> Result<crate::spreadsheet::Book> {
+    use crate::spreadsheet::{self, Book, Cell};
+    let lv = a.sheets.lv();
+    let what = format!(
+        "{horizon}, {} = {} … {}",
+        a.param,
+        values[0],
+        values[values.len() - 1]
+    );
+    let mut book = Book::new(
+        lv,
+        spreadsheet::title(&policy.name, &what, horizon, households, lv),
+    );
+    let ran: Vec<(Decimal, &Summary)> = values
+        .iter()
+        .zip(points)
+        .filter_map(|(v, p)| Some((*v, &p.ran()?.summary)))
+        .collect();
+    book.sweep(&a.param, &ran);
+    if let Some(bands) = bands {
+        let words = spreadsheet::Words::of(lv);
+        let parts: Vec<(Vec<Cell>, &slieksnis_engine::bands::Bands)> = bands
+            .iter()
+            .map(|(v, b)| (vec![Cell::Number(*v)], b))
+            .collect();
+        book.bands(
+            &policy.schema,
+            &[format!("{} ({})", words.value, a.param)],
+            &parts,
+        );
+    }
+    let councils: Vec<String> = ran
+        .first()
+        .map(|(_, s)| s.rows.iter().map(|r| r.municipality.clone()).collect())
+        .unwrap_or_default();
+    book.parameters(&[(
+        None,
+        spreadsheet::parameters_in_force(params, horizon, &councils)?,
+    )]);
+    Ok(book)
 }
 
 /// Each run point's bands over the replicates: replicate 0 is the sweep itself, replicates
