@@ -570,6 +570,31 @@ mod tests {
     }
 
     #[test]
+    fn measures_are_labelled_from_the_schema_in_both_languages() {
+        let policy = crate::Policy::load(&crate::policy::builtin()).unwrap();
+        let m = Measures::of(&policy.schema);
+        let label = |name: &str, lv: bool| {
+            let k = m.names.iter().position(|n| n == name).unwrap();
+            m.label(&policy.schema, k, lv)
+        };
+        assert_eq!(label("households", true), "mājsaimniecības");
+        assert_eq!(label("needy_households", true), "trūcīgas mājsaimniecības");
+        assert_eq!(label("needy_persons", false), "needy households: persons");
+        assert_eq!(label("gmi_eur", true), "GMI pabalsts: EUR");
+        assert_eq!(
+            label("gmi_state_eur", false),
+            "GMI benefit: state share EUR"
+        );
+        assert_eq!(label("municipal_net_eur", true), "pašvaldības neto EUR");
+        assert_eq!(label("gross_eur", false), "gross cost EUR");
+        // Every measure has a label of its own.
+        let all: std::collections::BTreeSet<String> = (0..m.len())
+            .map(|k| m.label(&policy.schema, k, true))
+            .collect();
+        assert_eq!(all.len(), m.len());
+    }
+
+    #[test]
     fn differences_are_checked() {
         let (population, outcome) = paid(3, 2, 250 * SCALE);
         let s = summarize(&population, &outcome).unwrap();
