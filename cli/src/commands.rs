@@ -51,6 +51,9 @@ Examples:
   slieksnis run --municipality tukuma-novads --year 2027 --out out/t27 --assume median_growth=0.06
   slieksnis run --municipality tukuma-novads --year 2026 --out out/t --replicates 40
   slieksnis run --municipality all --year 2026 --out out/latvia --replicates 1   # no bands
+  slieksnis run --municipality tukuma-novads --year 2026 --out out/t --xlsx out/tukums.xlsx
+  slieksnis run --municipality tukuma-novads --year 2026 --out out/t --xlsx out/t.xlsx --lang en
+  slieksnis run --municipality tukuma-novads --year 2026 --out out/t-lv --csv-lv   # Latvian Excel
 
 2027–2030 are projected: the values in force at the end of 2026, with the median income, the
 minimum wage and the councils' EUR amounts grown by named assumptions (policies/assumptions.toml;
@@ -85,7 +88,14 @@ councils without a fit). The first replicate is the run itself. Writes OUT/bands
 rank — with 10, the lowest, the 5th lowest and the highest — and the run's own value) and
 prints the main figures' bands. Not included: uncertainty in the rules and parameters, error in
 the reported figures, the model's error other than through take-up. A population from files
-(--population) has no bands: its households cannot be redrawn.")]
+(--population) has no bands: its households cannot be redrawn.
+
+--xlsx FILE also writes one Excel workbook: sheets summary, benefits, months (a year), bands
+(with replicates) and parameters (every parameter in force for the run's councils and months,
+with unit, date, legal reference, assumed or projected); headers in Latvian (--lang en: English),
+numbers as numbers (EUR, counts, per cents), the assumptions noted above each sheet's header.
+--csv-lv writes the CSV files for Latvian Excel instead: ';', decimal commas, Latvian headers and
+council names, UTF-8 with a BOM.")]
 pub struct RunArgs {
     #[command(flatten)]
     source: input::PopulationArgs,
@@ -665,6 +675,8 @@ Examples:
   slieksnis compare scenarios/tukums-2027-budget.toml --assume median_growth=0.06
   slieksnis compare scenarios/ogre-2026-low-income-60.toml --replicates 20 --out out/ogre-bands
   slieksnis compare scenarios/ogre-2026-low-income-60.toml --replicates 1   # no bands
+  slieksnis compare scenarios/latvia-2026-gmi-20.toml --xlsx out/gmi.xlsx   # + the ranking sheet
+  slieksnis compare scenarios/ogre-2026-low-income-60.toml --out out/ogre-lv --csv-lv
 
 A scenario file names a population (a municipality to generate, or a directory), a month or a
 year, and a reform (parameter overrides, replaced scripts); see scenarios/README.md. With --out, writes OUT/comparison.csv (rows baseline, reform
@@ -688,7 +700,12 @@ replicates — population seeds SEED…SEED+N−1 with each council's take-up pe
 its profile is known (populations/uncertainty.toml) — and prints p5–p95 bands: each side's, and
 the difference's taken replicate by replicate. With --out, OUT/bands.csv
 (side,municipality,measure,low,middle,high,point; side baseline, reform or difference). A
-population from files has no bands (its households cannot be redrawn).")]
+population from files has no bands (its households cannot be redrawn).
+
+--xlsx FILE writes one Excel workbook (with or without --out): summary and benefits (baseline,
+reform, difference per council), months (a year), councils (the ranking), bands and the
+parameters in force on each side; headers in Latvian (--lang en: English). --csv-lv writes the
+CSV files of --out for Latvian Excel (';', decimal commas, Latvian headers, UTF-8 with a BOM).")]
 pub struct CompareArgs {
     /// The scenario file.
     scenario: PathBuf,

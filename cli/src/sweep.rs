@@ -123,6 +123,10 @@ Examples:
       --values 0.6,0.7,0.8 --out out/latvia-li
   slieksnis sweep --municipality ogres-novads --period 2026-03 --param gmi.pct --from 0.18 --to 0.26 --step 0.01
   slieksnis sweep --municipality ogres-novads --year 2026 --param behaviour.take_up_cap --values 0.5,0.75,1
+  slieksnis sweep --municipality tukuma-novads --year 2026 --param municipalities.tukuma-novads.low_income.pct \\
+      --from 0.50 --to 0.80 --step 0.05 --xlsx out/sweep.xlsx          # one workbook
+  slieksnis sweep --municipality tukuma-novads --period 2026-03 --param gmi.pct --values 0.2,0.25 \\
+      --out out/sw-lv --csv-lv                                          # CSVs for Latvian Excel
 
 --param is a path as --set takes it (see `slieksnis params`): a number parameter or one number
 field of a table (gmi.pct, municipalities.SLUG.low_income.pct). municipalities.*.REST sets
@@ -139,7 +143,11 @@ Writes OUT/sweep.csv (value, then summary.csv's columns: one row per point and m
 then the point's TOTAL) and OUT/sweep-benefits.csv (value, then benefits.csv's columns). Prints
 per point the row of --row (default: the one council, or TOTAL) with the change from the point
 before, then where a measure jumps: a step more than 3 times that measure's typical step (the
-larger of its median and mean step), at least twice its smallest step and 1 % of its level.")]
+larger of its median and mean step), at least twice its smallest step and 1 % of its level.
+
+--xlsx FILE writes one Excel workbook: a row per point and council (sheet sweep), the bands per
+point (with --replicates) and the parameters in force before the swept one is set; headers in
+Latvian (--lang en: English). --csv-lv writes the CSV files of --out for Latvian Excel.")]
 pub struct SweepArgs {
     #[command(flatten)]
     source: input::PopulationArgs,
