@@ -240,7 +240,8 @@ pub struct Sheet {
     pub rows: Vec<Vec<Cell>>,
 }
 
-/// A side of a comparison (`Some("baseline")`, …) or a run's only one (`None`).
+/// A part of a sheet: a comparison's side (`Some(k)`, an index into [`Words::sides`]: baseline,
+/// reform, difference) or a run's only one (`None`), and its data.
 pub type Side<'a, T> = (Option<usize>, T);
 
 /// The sheets of one command's workbook.
