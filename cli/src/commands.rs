@@ -14,7 +14,7 @@ use slieksnis_engine::simulate::DEFAULT_CHUNK;
 use slieksnis_engine::{Period, Population, cases};
 
 use crate::staged::Staged;
-use crate::{input, output};
+use crate::{input, output, spreadsheet};
 
 /// A month of a year that can be simulated: written rules (2021–2026) or projected ones
 /// (2027–2030); a month of another year would run on the nearest year's parameters, silently.
@@ -51,6 +51,9 @@ Examples:
   slieksnis run --municipality tukuma-novads --year 2027 --out out/t27 --assume median_growth=0.06
   slieksnis run --municipality tukuma-novads --year 2026 --out out/t --replicates 40
   slieksnis run --municipality all --year 2026 --out out/latvia --replicates 1   # no bands
+  slieksnis run --municipality tukuma-novads --year 2026 --out out/t --xlsx out/tukums.xlsx
+  slieksnis run --municipality tukuma-novads --year 2026 --out out/t --xlsx out/t.xlsx --lang en
+  slieksnis run --municipality tukuma-novads --year 2026 --out out/t-lv --csv-lv   # Latvian Excel
 
 2027–2030 are projected: the values in force at the end of 2026, with the median income, the
 minimum wage and the councils' EUR amounts grown by named assumptions (policies/assumptions.toml;
@@ -85,7 +88,14 @@ councils without a fit). The first replicate is the run itself. Writes OUT/bands
 rank — with 10, the lowest, the 5th lowest and the highest — and the run's own value) and
 prints the main figures' bands. Not included: uncertainty in the rules and parameters, error in
 the reported figures, the model's error other than through take-up. A population from files
-(--population) has no bands: its households cannot be redrawn.")]
+(--population) has no bands: its households cannot be redrawn.
+
+--xlsx FILE also writes one Excel workbook: sheets summary, benefits, months (a year), bands
+(with replicates) and parameters (every parameter in force for the run's councils and months,
+with unit, date, legal reference, assumed or projected); headers in Latvian (--lang en: English),
+numbers as numbers (EUR, counts, per cents), the assumptions noted above each sheet's header.
+--csv-lv writes the CSV files for Latvian Excel instead: ';', decimal commas, Latvian headers and
+council names, UTF-8 with a BOM.")]
 pub struct RunArgs {
     #[command(flatten)]
     source: input::PopulationArgs,
@@ -109,6 +119,8 @@ pub struct RunArgs {
     breakdown: crate::breakdown::RunFlags,
     #[command(flatten)]
     bands: crate::bands::BandArgs,
+    #[command(flatten)]
+    sheets: crate::spreadsheet::SheetArgs,
     #[command(flatten)]
     options: Options,
 }
@@ -170,6 +182,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         .map_err(|e| anyhow!("{e}"))?;
     let computed = started.elapsed();
     let mut out = Staged::new(&a.out)?;
+    a.sheets.stage_csv(&mut out, &summary.schema);
     let mut written = vec!["households.csv", "summary.csv", "benefits.csv", "types.csv"];
     out.write(&a.out.join("households.csv"), |w| {
         output::write_households(w, population, outcome)
@@ -194,6 +207,35 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
             crate::bands::write_bands(w, bands)
         })?;
         written.push("bands.csv");
+    }
+    if a.sheets.xlsx.is_some() {
+        let lv = a.sheets.lv();
+        let title = spreadsheet::title(
+            &policy.name,
+            &horizon.to_string(),
+            horizon,
+            &households.label,
+            lv,
+        );
+        let mut book = spreadsheet::Book::new(lv, title);
+        book.summary(&[(None, summary)]);
+        book.benefits(&[(None, summary)]);
+        if let Horizon::Year(year) = horizon {
+            book.months(year, &[(None, &results.by_month)]);
+        }
+        if let Some(bands) = &bands {
+            book.bands(&summary.schema, &[], &[(Vec::new(), bands)]);
+        }
+        let councils: Vec<String> = summary
+            .rows
+            .iter()
+            .map(|r| r.municipality.clone())
+            .collect();
+        book.parameters(&[(
+            None,
+            spreadsheet::parameters_in_force(&params, horizon, &councils)?,
+        )]);
+        a.sheets.write(&mut out, &book)?;
     }
     out.commit()?;
     if !a.options.quiet {
@@ -235,6 +277,9 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
             print!("\n{}", crate::bands::table(bands, &summary.schema, &header));
         }
         println!("\nwrote {} in {}", written.join(", "), a.out.display());
+        if let Some(x) = &a.sheets.xlsx {
+            println!("wrote {}", x.display());
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -630,6 +675,8 @@ Examples:
   slieksnis compare scenarios/tukums-2027-budget.toml --assume median_growth=0.06
   slieksnis compare scenarios/ogre-2026-low-income-60.toml --replicates 20 --out out/ogre-bands
   slieksnis compare scenarios/ogre-2026-low-income-60.toml --replicates 1   # no bands
+  slieksnis compare scenarios/latvia-2026-gmi-20.toml --xlsx out/gmi.xlsx   # + the ranking sheet
+  slieksnis compare scenarios/ogre-2026-low-income-60.toml --out out/ogre-lv --csv-lv
 
 A scenario file names a population (a municipality to generate, or a directory), a month or a
 year, and a reform (parameter overrides, replaced scripts); see scenarios/README.md. With --out, writes OUT/comparison.csv (rows baseline, reform
@@ -653,7 +700,12 @@ replicates — population seeds SEED…SEED+N−1 with each council's take-up pe
 its profile is known (populations/uncertainty.toml) — and prints p5–p95 bands: each side's, and
 the difference's taken replicate by replicate. With --out, OUT/bands.csv
 (side,municipality,measure,low,middle,high,point; side baseline, reform or difference). A
-population from files has no bands (its households cannot be redrawn).")]
+population from files has no bands (its households cannot be redrawn).
+
+--xlsx FILE writes one Excel workbook (with or without --out): summary and benefits (baseline,
+reform, difference per council), months (a year), councils (the ranking), bands and the
+parameters in force on each side; headers in Latvian (--lang en: English). --csv-lv writes the
+CSV files of --out for Latvian Excel (';', decimal commas, Latvian headers, UTF-8 with a BOM).")]
 pub struct CompareArgs {
     /// The scenario file.
     scenario: PathBuf,
@@ -674,10 +726,15 @@ pub struct CompareArgs {
     #[command(flatten)]
     bands: crate::bands::BandArgs,
     #[command(flatten)]
+    sheets: crate::spreadsheet::SheetArgs,
+    #[command(flatten)]
     options: Options,
 }
 
 pub fn compare(a: CompareArgs) -> Result<ExitCode> {
+    if a.sheets.csv_lv && a.out.is_none() {
+        bail!("--csv-lv is the form of the CSV files --out DIR writes: give --out DIR too");
+    }
     let origin = a.scenario.display().to_string();
     let text = input::read_text(&a.scenario)?;
     let mut scenario = Scenario::parse(&origin, &text).map_err(|e| anyhow!("{e}"))?;
@@ -773,8 +830,73 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
         format!("{} ({})", scenario.reform.name, periods[1]),
     ];
     let breakdowns = crate::breakdown::Compared::of(&policy, &scenario, population, &comparison)?;
+    let book = match a.sheets.xlsx {
+        None => None,
+        Some(_) => {
+            let lv = a.sheets.lv();
+            let what = format!("{}: {} / {}", scenario.name, names[0], names[1]);
+            let title =
+                spreadsheet::title(&policy.name, &what, scenario.horizon, &households.label, lv);
+            let mut book = spreadsheet::Book::new(lv, title);
+            let sides = [
+                (Some(0), &comparison.baseline),
+                (Some(1), &comparison.reform),
+                (Some(2), &difference),
+            ];
+            book.summary(&sides);
+            book.benefits(&sides);
+            if let Horizon::Year(year) = scenario.horizon {
+                book.months(
+                    year,
+                    &[
+                        (Some(0), comparison.baseline_months.as_slice()),
+                        (Some(1), comparison.reform_months.as_slice()),
+                    ],
+                );
+            }
+            book.councils(&breakdowns.councils.0, &breakdowns.councils.1);
+            if let Some(b) = &bands {
+                let words = spreadsheet::Words::of(lv);
+                let side = |k: usize| vec![spreadsheet::Cell::Text(words.sides[k].into())];
+                book.bands(
+                    &comparison.baseline.schema,
+                    &[words.side.to_string()],
+                    &[
+                        (side(0), &b.baseline),
+                        (side(1), &b.reform),
+                        (side(2), &b.difference),
+                    ],
+                );
+            }
+            let councils: Vec<String> = comparison
+                .baseline
+                .rows
+                .iter()
+                .map(|r| r.municipality.clone())
+                .collect();
+            let mut in_force = Vec::new();
+            for (k, side) in sides.iter().take(2).enumerate() {
+                let side_scenario = [&scenario.baseline, &scenario.reform][k];
+                let base =
+                    input::projected_parameters(&policy, side_years[k], &side_assumptions[k])?;
+                let params = side_scenario
+                    .parameters(&base, &scenario.origin)
+                    .map_err(|e| anyhow!("{e}"))?;
+                in_force.push((
+                    side.0,
+                    spreadsheet::parameters_in_force(&params, periods[k], &councils)?,
+                ));
+            }
+            book.parameters(&in_force);
+            Some(book)
+        }
+    };
+    if let (Some(book), None) = (&book, &a.out) {
+        a.sheets.write_alone(book)?;
+    }
     if let Some(out) = &a.out {
         let mut staged = Staged::new(out)?;
+        a.sheets.stage_csv(&mut staged, &comparison.baseline.schema);
         staged.write(&out.join("comparison.csv"), |w| {
             output::write_comparison(w, &comparison.baseline, &comparison.reform, &difference)
         })?;
@@ -805,6 +927,9 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
             staged.write(&out.join("bands.csv"), |w| {
                 crate::bands::write_compare_bands(w, bands)
             })?;
+        }
+        if let Some(book) = &book {
+            a.sheets.write(&mut staged, book)?;
         }
         staged.commit()?;
     }
@@ -868,6 +993,9 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
             if bands.is_some() {
                 println!("wrote {}", out.join("bands.csv").display());
             }
+        }
+        if let Some(x) = &a.sheets.xlsx {
+            println!("wrote {}", x.display());
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -1191,7 +1319,7 @@ fn legal_values(bounds: &slieksnis_engine::parameters::Bounds) -> Option<String>
     (!parts.is_empty()).then(|| parts.join(", "))
 }
 
-fn collect(
+pub(crate) fn collect(
     map: &std::collections::BTreeMap<String, slieksnis_engine::parameters::ResolvedNode>,
     out: &mut Vec<Arc<slieksnis_engine::parameters::Leaf>>,
 ) {

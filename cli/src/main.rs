@@ -7,8 +7,10 @@
 mod bands;
 mod breakdown;
 mod commands;
+mod csv_lv;
 mod input;
 mod output;
+mod spreadsheet;
 mod staged;
 mod sweep;
 mod validate;
@@ -95,14 +97,13 @@ fn main() -> ExitCode {
         max_input_bytes: cli.max_input_mb << 20,
         max_line_bytes: cli.max_line_kb << 10,
     });
-    if let Some(n) = cli.threads {
-        if let Err(e) = rayon::ThreadPoolBuilder::new()
+    if let Some(n) = cli.threads
+        && let Err(e) = rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build_global()
-        {
-            eprintln!("error: cannot start {n} threads: {e}");
-            return ExitCode::from(1);
-        }
+    {
+        eprintln!("error: cannot start {n} threads: {e}");
+        return ExitCode::from(1);
     }
     let result = match cli.command {
         Command::Run(a) => commands::run(a),

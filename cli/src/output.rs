@@ -277,7 +277,7 @@ fn group(v: u64) -> String {
     let s = v.to_string();
     let mut out = String::new();
     for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(' ');
         }
         out.push(ch);
@@ -510,6 +510,11 @@ pub const UNCALIBRATED: &str = "profile-uncalibrated";
 
 /// The footnote of a row with assumptions: council values not known, an uncalibrated profile.
 fn assumed_note(assumed: &[&str]) -> String {
+    assumed_note_in(assumed, false)
+}
+
+/// [`assumed_note`] in English or Latvian (`lv`).
+pub(crate) fn assumed_note_in(assumed: &[&str], lv: bool) -> String {
     // A projected year's assumptions (`assumed:median_growth=0.09`) are said apart.
     let (projected, params): (Vec<&str>, Vec<&str>) = assumed
         .iter()
@@ -522,22 +527,39 @@ fn assumed_note(assumed: &[&str]) -> String {
             .iter()
             .map(|a| a.trim_start_matches("assumed:"))
             .collect();
-        parts.push(format!(
-            "projected year, resting on the assumptions {}",
-            names.join(", ")
-        ));
+        parts.push(if lv {
+            format!(
+                "projicēts gads, balstīts uz pieņēmumiem {}",
+                names.join(", ")
+            )
+        } else {
+            format!(
+                "projected year, resting on the assumptions {}",
+                names.join(", ")
+            )
+        });
     }
     if !params.is_empty() {
-        parts.push(format!(
-            "assumed {} (the council's own value is not known, or estimated)",
-            params.join(", ")
-        ));
+        parts.push(if lv {
+            format!(
+                "pieņemts {} (pašvaldības vērtība nav zināma vai ir aplēsta)",
+                params.join(", ")
+            )
+        } else {
+            format!(
+                "assumed {} (the council's own value is not known, or estimated)",
+                params.join(", ")
+            )
+        });
     }
     if assumed.contains(&UNCALIBRATED) {
-        parts.push(
+        parts.push(if lv {
+            "mājsaimniecības ģenerētas no profila, kas nav pielāgots pašvaldības ziņotajiem datiem"
+                .to_string()
+        } else {
             "households generated from a profile not fitted to the council's own reported caseload"
-                .to_string(),
-        );
+                .to_string()
+        });
     }
     parts.join("; ")
 }

@@ -33,6 +33,9 @@ pub struct Staged {
     files: Vec<(PathBuf, PathBuf)>,
     /// Directories this command created, outermost first.
     created: Vec<PathBuf>,
+    /// `Some`: every `.csv` file is turned into Latvian Excel's (`--csv-lv`, [`crate::csv_lv`])
+    /// before it is written.
+    latvian_csv: Option<std::sync::Arc<crate::csv_lv::Lexicon>>,
 }
 
 impl Staged {
@@ -47,12 +50,39 @@ impl Staged {
             root: root.to_path_buf(),
             files: Vec::new(),
             created: Vec::new(),
+            latvian_csv: None,
         };
         staged.create_dirs(root)?;
         if !root.is_dir() {
             bail!("{}: exists and is not a directory", root.display());
         }
         Ok(staged)
+    }
+
+    /// From now on, write every `.csv` file for Latvian Excel (`;`, decimal commas, Latvian
+    /// headers and council names, UTF-8 with a BOM): what the writers give is converted whole
+    /// before it is written, so it is held in memory once.
+    pub fn latvian_csv(&mut self, lexicon: std::sync::Arc<crate::csv_lv::Lexicon>) {
+        self.latvian_csv = Some(lexicon);
+    }
+
+    /// The directory of `file`, a file outside the output directory (`--xlsx FILE`), created if
+    /// missing; its directories created here are removed again if nothing is committed.
+    pub fn parent_of(&mut self, file: &Path) -> Result<()> {
+        match file.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => {
+                self.create_dirs(dir)?;
+                if !dir.is_dir() {
+                    bail!(
+                        "{}: exists and is not a directory{}",
+                        dir.display(),
+                        self.unchanged()
+                    );
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The subdirectory `name` of the output directory, created if missing. A link is refused:
@@ -97,9 +127,20 @@ impl Staged {
         let (temp, file) = self.create_temp(path)?;
         // Registered before writing, so that a failure below removes it too.
         self.files.push((temp, path.to_path_buf()));
+        let lexicon = match &self.latvian_csv {
+            Some(l) if path.extension().is_some_and(|x| x == "csv") => Some(l.clone()),
+            _ => None,
+        };
         let written = (|| {
             let mut w = io::BufWriter::with_capacity(1 << 20, file);
-            fill(&mut w)?;
+            match lexicon {
+                Some(lexicon) => {
+                    let mut plain = Vec::new();
+                    fill(&mut plain)?;
+                    w.write_all(&crate::csv_lv::convert(&plain, &lexicon)?)?;
+                }
+                None => fill(&mut w)?,
+            }
             w.flush()?;
             let file = w.into_inner().map_err(|e| e.into_error())?;
             file.sync_all()

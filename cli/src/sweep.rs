@@ -123,6 +123,10 @@ Examples:
       --values 0.6,0.7,0.8 --out out/latvia-li
   slieksnis sweep --municipality ogres-novads --period 2026-03 --param gmi.pct --from 0.18 --to 0.26 --step 0.01
   slieksnis sweep --municipality ogres-novads --year 2026 --param behaviour.take_up_cap --values 0.5,0.75,1
+  slieksnis sweep --municipality tukuma-novads --year 2026 --param municipalities.tukuma-novads.low_income.pct \\
+      --from 0.50 --to 0.80 --step 0.05 --xlsx out/sweep.xlsx          # one workbook
+  slieksnis sweep --municipality tukuma-novads --period 2026-03 --param gmi.pct --values 0.2,0.25 \\
+      --out out/sw-lv --csv-lv                                          # CSVs for Latvian Excel
 
 --param is a path as --set takes it (see `slieksnis params`): a number parameter or one number
 field of a table (gmi.pct, municipalities.SLUG.low_income.pct). municipalities.*.REST sets
@@ -139,7 +143,11 @@ Writes OUT/sweep.csv (value, then summary.csv's columns: one row per point and m
 then the point's TOTAL) and OUT/sweep-benefits.csv (value, then benefits.csv's columns). Prints
 per point the row of --row (default: the one council, or TOTAL) with the change from the point
 before, then where a measure jumps: a step more than 3 times that measure's typical step (the
-larger of its median and mean step), at least twice its smallest step and 1 % of its level.")]
+larger of its median and mean step), at least twice its smallest step and 1 % of its level.
+
+--xlsx FILE writes one Excel workbook: a row per point and council (sheet sweep), the bands per
+point (with --replicates) and the parameters in force before the swept one is set; headers in
+Latvian (--lang en: English). --csv-lv writes the CSV files of --out for Latvian Excel.")]
 pub struct SweepArgs {
     #[command(flatten)]
     source: input::PopulationArgs,
@@ -181,10 +189,15 @@ pub struct SweepArgs {
     #[command(flatten)]
     around: Around,
     #[command(flatten)]
+    sheets: crate::spreadsheet::SheetArgs,
+    #[command(flatten)]
     options: Options,
 }
 
 pub fn sweep(a: SweepArgs) -> Result<ExitCode> {
+    if a.sheets.csv_lv && a.out.is_none() {
+        bail!("--csv-lv is the form of the CSV files --out DIR writes: give --out DIR too");
+    }
     let policy = input::policy(a.options.policy.as_deref())?;
     let horizon = horizon(a.period, a.year);
     let (assumptions, params) = parameters(
@@ -259,8 +272,25 @@ pub fn sweep(a: SweepArgs) -> Result<ExitCode> {
             reasons.join("\n")
         );
     }
+    let book = match &a.sheets.xlsx {
+        None => None,
+        Some(_) => Some(workbook(
+            &a,
+            &policy,
+            &params,
+            horizon,
+            &households.label,
+            &values,
+            &points,
+            bands.as_deref(),
+        )?),
+    };
+    if let (Some(book), None) = (&book, &a.out) {
+        a.sheets.write_alone(book)?;
+    }
     if let Some(out) = &a.out {
         let mut staged = Staged::new(out)?;
+        a.sheets.stage_csv(&mut staged, &policy.schema);
         staged.write(&out.join("sweep.csv"), |w| {
             write_long(w, &values, &points, output::summary_records)
         })?;
@@ -269,6 +299,9 @@ pub fn sweep(a: SweepArgs) -> Result<ExitCode> {
         })?;
         if let Some(bands) = &bands {
             staged.write(&out.join("sweep-bands.csv"), |w| write_bands(w, bands))?;
+        }
+        if let Some(book) = &book {
+            a.sheets.write(&mut staged, book)?;
         }
         staged.commit()?;
     }
@@ -322,8 +355,65 @@ pub fn sweep(a: SweepArgs) -> Result<ExitCode> {
                 out.display()
             );
         }
+        if let Some(x) = &a.sheets.xlsx {
+            println!("wrote {}", x.display());
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The sweep's workbook: one row per point and council, the bands per point (with
+/// replicates), and the parameters in force before the swept one is set.
+#[allow(clippy::too_many_arguments)]
+fn workbook(
+    a: &SweepArgs,
+    policy: &slieksnis_engine::Policy,
+    params: &slieksnis_engine::parameters::ParameterSet,
+    horizon: Horizon,
+    households: &str,
+    values: &[Decimal],
+    points: &[Point],
+    bands: Option<&[(Decimal, slieksnis_engine::bands::Bands)]>,
+) -> Result<crate::spreadsheet::Book> {
+    use crate::spreadsheet::{self, Book, Cell};
+    let lv = a.sheets.lv();
+    let what = format!(
+        "{horizon}, {} = {} … {}",
+        a.param,
+        values[0],
+        values[values.len() - 1]
+    );
+    let mut book = Book::new(
+        lv,
+        spreadsheet::title(&policy.name, &what, horizon, households, lv),
+    );
+    let ran: Vec<(Decimal, &Summary)> = values
+        .iter()
+        .zip(points)
+        .filter_map(|(v, p)| Some((*v, &p.ran()?.summary)))
+        .collect();
+    book.sweep(&a.param, &ran);
+    if let Some(bands) = bands {
+        let words = spreadsheet::Words::of(lv);
+        let parts: Vec<(Vec<Cell>, &slieksnis_engine::bands::Bands)> = bands
+            .iter()
+            .map(|(v, b)| (vec![Cell::Number(*v)], b))
+            .collect();
+        book.bands(
+            &policy.schema,
+            &[format!("{} ({})", words.value, a.param)],
+            &parts,
+        );
+    }
+    let councils: Vec<String> = ran
+        .first()
+        .map(|(_, s)| s.rows.iter().map(|r| r.municipality.clone()).collect())
+        .unwrap_or_default();
+    book.parameters(&[(
+        None,
+        spreadsheet::parameters_in_force(params, horizon, &councils)?,
+    )]);
+    Ok(book)
 }
 
 /// Each run point's bands over the replicates: replicate 0 is the sweep itself, replicates

@@ -344,7 +344,7 @@ fn a_years_months_add_up_to_the_year_in_the_files() {
     let whole = (gross / 100).to_string();
     let mut grouped = String::new();
     for (i, ch) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
             grouped.push(' ');
         }
         grouped.push(ch);

@@ -135,7 +135,7 @@ const EN: Words = Words {
     who_pays: "Who pays",
     state_pays: "the state pays",
     council_pays_all: "the council pays it all",
-    totals: ["gross cost", "state share", "municipal net"],
+    totals: crate::summary::WORDS_EN.totals,
 };
 
 const LV: Words = Words {
@@ -157,7 +157,7 @@ const LV: Words = Words {
     who_pays: "Kas maksā",
     state_pays: "valsts sedz",
     council_pays_all: "visu sedz pašvaldība",
-    totals: ["kopējās izmaksas", "valsts daļa", "pašvaldības neto"],
+    totals: crate::summary::WORDS_LV.totals,
 };
 
 /// The inputs of row `row` (of `level`) as `explain` shows them (`crate::inputs::Shown`), labels

@@ -88,6 +88,75 @@ impl Measures {
     }
 }
 
+/// The words of the measures' labels in one language: what a table, a workbook or a Latvian CSV
+/// heads a measure with. Statuses and benefits bring their own labels from the schema
+/// (`label`, `label_lv`); these are the words around them, declared once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MeasureWords {
+    pub households: &'static str,
+    pub persons: &'static str,
+    pub eur: &'static str,
+    pub state_eur: &'static str,
+    /// Gross, the state's share and the council's (municipal net), the three totals.
+    pub totals: [&'static str; 3],
+    /// The total row's name ([`TOTAL`] in the files' own language).
+    pub total_row: &'static str,
+}
+
+/// English.
+pub const WORDS_EN: MeasureWords = MeasureWords {
+    households: "households",
+    persons: "persons",
+    eur: "EUR",
+    state_eur: "state share EUR",
+    totals: ["gross cost", "state share", "municipal net"],
+    total_row: TOTAL,
+};
+
+/// Latvian.
+pub const WORDS_LV: MeasureWords = MeasureWords {
+    households: "mājsaimniecības",
+    persons: "personas",
+    eur: "EUR",
+    state_eur: "valsts daļa EUR",
+    totals: ["kopējās izmaksas", "valsts daļa", "pašvaldības neto"],
+    total_row: "KOPĀ",
+};
+
+impl MeasureWords {
+    /// The words of a language (`lv`, else English).
+    pub fn of(lv: bool) -> &'static MeasureWords {
+        if lv { &WORDS_LV } else { &WORDS_EN }
+    }
+}
+
+impl Measures {
+    /// Measure `k`'s label in a language, from the schema's labels of its statuses and benefits
+    /// (`needy households`, `trūcīgas mājsaimniecības`, `GMI benefit: EUR`, `GMI pabalsts:
+    /// EUR`, `municipal net EUR`, `pašvaldības neto EUR`). `schema` is the one these measures
+    /// are of.
+    pub fn label(&self, schema: &Schema, k: usize, lv: bool) -> String {
+        let w = MeasureWords::of(lv);
+        if k < 2 {
+            return [w.households, w.persons][k].to_string();
+        }
+        if self.is_status(k) {
+            let s = &schema.statuses[(k - 2) / 2];
+            return match (k - 2) % 2 {
+                0 => format!("{} {}", s.label_in(lv), w.households),
+                _ => format!("{} {}: {}", s.label_in(lv), w.households, w.persons),
+            };
+        }
+        if self.is_benefit(k) {
+            let at = k - self.benefit(0);
+            let b = &schema.benefits[at / 4];
+            let what = [w.households, w.persons, w.eur, w.state_eur][at % 4];
+            return format!("{}: {what}", b.label_in(lv));
+        }
+        format!("{} {}", w.totals[k - self.money()], w.eur)
+    }
+}
+
 /// One benefit's totals in a row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct BenefitTotals {
@@ -498,6 +567,31 @@ mod tests {
             (e.measure.as_str(), e.municipality.as_str()),
             ("housing_eur", TOTAL)
         );
+    }
+
+    #[test]
+    fn measures_are_labelled_from_the_schema_in_both_languages() {
+        let policy = crate::Policy::load(&crate::policy::builtin()).unwrap();
+        let m = Measures::of(&policy.schema);
+        let label = |name: &str, lv: bool| {
+            let k = m.names.iter().position(|n| n == name).unwrap();
+            m.label(&policy.schema, k, lv)
+        };
+        assert_eq!(label("households", true), "mājsaimniecības");
+        assert_eq!(label("needy_households", true), "trūcīgas mājsaimniecības");
+        assert_eq!(label("needy_persons", false), "needy households: persons");
+        assert_eq!(label("gmi_eur", true), "GMI pabalsts: EUR");
+        assert_eq!(
+            label("gmi_state_eur", false),
+            "GMI benefit: state share EUR"
+        );
+        assert_eq!(label("municipal_net_eur", true), "pašvaldības neto EUR");
+        assert_eq!(label("gross_eur", false), "gross cost EUR");
+        // Every measure has a label of its own.
+        let all: std::collections::BTreeSet<String> = (0..m.len())
+            .map(|k| m.label(&policy.schema, k, true))
+            .collect();
+        assert_eq!(all.len(), m.len());
     }
 
     #[test]
