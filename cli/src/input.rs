@@ -487,18 +487,22 @@ pub fn profiles(dir: Option<&Path>) -> Result<Profiles> {
 
 /// The profiles whose households belong to `which` (a council slug, or `all`) in `year`.
 pub fn select_profiles(profiles: &Profiles, which: &str, year: i32) -> Result<Vec<Profile>> {
-    let all = profiles.all().map_err(|e| anyhow!("{e}"))?;
     if which == "all" {
-        return Ok(all);
+        return profiles.all().map_err(|e| anyhow!("{e}"));
     }
-    let Some(own) = all.iter().find(|p| p.slug == which) else {
-        let slugs = profiles.slugs();
+    let slugs = profiles.slugs();
+    if !slugs.iter().any(|s| s == which) {
         let known: Vec<&str> = slugs.iter().map(String::as_str).collect();
         bail!(
             "{}",
             slieksnis_engine::population::unknown_municipality(which, &known)
         );
-    };
+    }
+    let all = profiles.with_merged(which).map_err(|e| anyhow!("{e}"))?;
+    let own = all
+        .iter()
+        .find(|p| p.slug == which)
+        .expect("with_merged has the council's own profile");
     if own.council(year) != which {
         bail!(
             "{which} merged into {} (valid to {}): in {year} its households are in {}; run that",

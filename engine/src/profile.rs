@@ -1429,6 +1429,30 @@ impl Profiles {
             .collect()
     }
 
+    /// The profile of `slug` and those merged into it (whose own file names `slug` in
+    /// `merged_into`), sorted by slug: every profile whose households can belong to council
+    /// `slug` in some year ([`Profile::council`]). Only those are resolved — `merged_into` is
+    /// read without resolving the rest, and resolving all 43 was most of a council's run.
+    pub fn with_merged(&self, slug: &str) -> Result<Vec<Profile>, ProfileError> {
+        let mut cache = Cache::new();
+        let mut out = Vec::new();
+        for other in self.slugs() {
+            let candidate = other == slug || {
+                let own = format!("municipalities/{other}.toml");
+                let text = self.files.get(&own).map_or("", String::as_str);
+                // A file that does not parse is resolved, so that its error is the one a
+                // resolution gives.
+                parse_layer(&own, text).map_or(true, |(layer, _)| {
+                    layer.merged_into.as_deref() == Some(slug)
+                })
+            };
+            if candidate {
+                out.push(self.get_with(&other, &mut cache)?);
+            }
+        }
+        Ok(out)
+    }
+
     /// Every problem of every profile, for a report (empty when all are well).
     pub fn check(&self) -> Vec<ProfileError> {
         let mut out: Vec<ProfileError> = Vec::new();
