@@ -488,14 +488,24 @@ fn run_chunk(
     // Persons paid: whole numbers from 0 to the household's size, and some if paid at all.
     let fp = &population.households.first_person;
     let mut persons = persons;
+    let persons_ok = |v: i64, size: i64, amount: i64| {
+        let whole = v % SCALE == 0 && (0..=size * SCALE).contains(&v);
+        whole && ((amount > 0) == (v != 0))
+    };
     for (k, &b) in planned.persons_of.iter().enumerate() {
         let benefit = &schema.benefits[b];
-        for i in 0..len {
+        // Checked in one pass without a branch per household; the first bad one is looked
+        // for only if there is one.
+        let sizes = fp[s..=e].windows(2).map(|w| i64::from(w[1] - w[0]));
+        let ok = persons_num[k]
+            .iter()
+            .zip(&*amounts[b])
+            .zip(sizes)
+            .fold(true, |ok, ((&v, &a), size)| ok & persons_ok(v, size, a));
+        for i in (0..len).filter(|_| !ok) {
             let size = i64::from(fp[s + i + 1] - fp[s + i]);
             let v = persons_num[k][i];
-            let whole = v % SCALE == 0 && (0..=size * SCALE).contains(&v);
-            let paid = amounts[b][i] > 0;
-            if !whole || (paid && v == 0) || (!paid && v != 0) {
+            if !persons_ok(v, size, amounts[b][i]) {
                 return Err(fail(format!(
                     "h.{}_persons = {} for household {} (of {size} persons, {} paid): it is the whole number of persons paid h.{}, from 1 to the household's size when paid, else 0",
                     benefit.id,
@@ -505,7 +515,9 @@ fn run_chunk(
                     benefit.id
                 )));
             }
-            persons[b][i] = (v / SCALE) as u8;
+        }
+        for (p, &v) in persons[b].iter_mut().zip(&persons_num[k]) {
+            *p = (v / SCALE) as u8;
         }
     }
     // Who pays: the state its share of each benefit, rounded half up to cents per household.
