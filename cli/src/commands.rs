@@ -9,6 +9,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use slieksnis_engine::explain::{self, Lang};
+use slieksnis_engine::lesson;
 use slieksnis_engine::scenario::{self, Horizon, PopulationSource, Scenario};
 use slieksnis_engine::simulate::DEFAULT_CHUNK;
 use slieksnis_engine::{Period, Population, cases};
@@ -920,6 +921,13 @@ pub struct ExplainArgs {
     /// Policy directory (default: the embedded policy).
     #[arg(long, value_name = "DIR")]
     policy: Option<PathBuf>,
+    /// Print the full trace instead of the lesson: every script's parameters (with file and
+    /// description), working values and variables, for checking the rules themselves.
+    #[arg(long, conflicts_with = "json")]
+    trace: bool,
+    /// Print the lesson as JSON (the same data the text shows).
+    #[arg(long)]
+    json: bool,
 }
 
 pub fn explain(a: ExplainArgs) -> Result<ExitCode> {
@@ -976,6 +984,28 @@ pub fn explain(a: ExplainArgs) -> Result<ExitCode> {
         a.period,
     )
     .map_err(|e| anyhow!("{e}"))?;
+    if !a.trace {
+        let mut l = lesson::build(&e, &policy, lang);
+        l.cliffs = lesson::cliffs::find(
+            &policy.rules,
+            &policy.schema,
+            &params,
+            &e.population,
+            a.period,
+            lang,
+        )
+        .map_err(|e| anyhow!("{e}"))?;
+        if a.json {
+            println!("{}", serde_json::to_string_pretty(&l)?);
+            return Ok(ExitCode::SUCCESS);
+        }
+        if slieksnis_engine::date::PROJECTED_YEARS.contains(&year) {
+            println!("{}\n", projected_note(a.period, &assumptions, lang));
+        }
+        print!("{}", lesson::render::text(&l));
+        print!("{}", lesson::render::cliffs(&l));
+        return Ok(ExitCode::SUCCESS);
+    }
     if slieksnis_engine::date::PROJECTED_YEARS.contains(&year) {
         println!(
             "{} {year}: the parameters are projected — the values in force at the end of {}, with those marked PROJECTED grown by the assumptions ({}). See `slieksnis params --period {}`.\n",
@@ -992,6 +1022,30 @@ pub fn explain(a: ExplainArgs) -> Result<ExitCode> {
     }
     print!("{}", explain::render(&e, &policy, lang));
     Ok(ExitCode::SUCCESS)
+}
+
+/// The line a lesson of a projected year starts with, in its language.
+fn projected_note(
+    period: Period,
+    assumptions: &slieksnis_engine::assumptions::Assumptions,
+    lang: Lang,
+) -> String {
+    let names = assumptions
+        .all()
+        .iter()
+        .map(|x| format!("{} {}", x.label(), x.provenance()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let last = slieksnis_engine::date::RULE_YEARS.end();
+    match lang {
+        Lang::En => format!(
+            "{period} {}: the parameters are projected — the values in force at the end of {last}, with those marked PROJECTED grown by the assumptions ({names}). See `slieksnis params --period {period}`.",
+            period.year
+        ),
+        Lang::Lv => format!(
+            "{period}: parametri ir projicēti — {last}. gada beigās spēkā esošās vērtības, daļa no tām pieaudzētas pēc pieņēmumiem ({names}). Sk. `slieksnis params --period {period}`."
+        ),
+    }
 }
 
 /// Run policy case files: each case is a household, a month and the values the law gives it.

@@ -1,0 +1,1 @@
+//! Why a reform changes a household's result (to come).

@@ -1,0 +1,1 @@
+//! A household's year, month by month (to come).
