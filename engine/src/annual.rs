@@ -279,6 +279,33 @@ pub fn claim_month(seed: u64, id: u64, benefit: usize) -> u8 {
     1 + (u64::from(u) * 12 / u64::from(MILLION)) as u8
 }
 
+/// One household's month of a projection, as the projection itself saw it: what the rules
+/// gave, whether it was assessed and applied, what it held and was paid. For `explain --year`,
+/// which must say why a month was paid without working the cycle out a second time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Watched {
+    pub month: u8,
+    /// The month's counted incomes of its members and its housing costs (fixed units).
+    pub incomes: Vec<i64>,
+    pub housing_costs: i64,
+    /// What the rules gave this month: the status (index in the schema) and each benefit.
+    pub entitled_status: Option<usize>,
+    pub entitled: Vec<i64>,
+    /// Its material situation was assessed this month (its cycle's month).
+    pub assessed: bool,
+    /// What it would get, a month's worth (cents), and its chance to apply (millionths).
+    pub value_cents: i64,
+    pub chance: u32,
+    /// It applied at this month's assessment.
+    pub applies: bool,
+    /// Its cycle (months) and its next assessment month after this one.
+    pub cycle: u8,
+    pub next: u8,
+    /// The status it held and each benefit paid this month.
+    pub held_status: Option<usize>,
+    pub paid: Vec<i64>,
+}
+
 /// Projects `year` over `population` (its January state), month by month, for the outputs of
 /// `schema`; `done(month)` is called after each month (for a progress display).
 pub fn project(
@@ -290,6 +317,23 @@ pub fn project(
     behaviour: &Behaviour,
     done: &dyn Fn(u8),
 ) -> Result<Annual, SimulationError> {
+    project_watching(rules, parameters, schema, population, year, behaviour, None, done)
+        .map(|(annual, _)| annual)
+}
+
+/// [`project`], recording household `watch`'s months as the projection goes ([`Watched`],
+/// January first; empty without a household to watch). The projection is the same.
+#[allow(clippy::too_many_arguments)]
+pub fn project_watching(
+    rules: &Rules,
+    parameters: &ParameterSet,
+    schema: &Arc<Schema>,
+    population: &Arc<Population>,
+    year: i32,
+    behaviour: &Behaviour,
+    watch: Option<usize>,
+    done: &dyn Fn(u8),
+) -> Result<(Annual, Vec<Watched>), SimulationError> {
     let n = population.household_count();
     if schema.benefits.len() > 64 {
         return Err(SimulationError::Output {
@@ -323,6 +367,8 @@ pub fn project(
         kinds: household_types(population),
         rates,
         status_values,
+        watch,
+        watched: std::sync::Mutex::new(Vec::new()),
     };
     let mut jobs = Jobs::new(population, &behaviour.dynamics);
     let seasons: Vec<Option<&[i64; 12]>> = population
@@ -386,9 +432,21 @@ pub fn project(
         if month == 1 {
             annual.outcome.assumed = assumed;
         }
+        if let Some(i) = watch {
+            let fp = &population.households.first_person;
+            let mut log = fixed.watched.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(w) = log.last_mut().filter(|w| w.month == month) {
+                w.incomes = varying.income[fp[i] as usize..fp[i + 1] as usize].to_vec();
+                w.housing_costs = varying.housing_costs[i];
+            }
+        }
         done(month);
     }
-    Ok(annual)
+    let watched = fixed
+        .watched
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
+    Ok((annual, watched))
 }
 
 /// What a projection knows before its first month.
@@ -402,6 +460,9 @@ struct Fixed<'a> {
     rates: Vec<&'a TakeUp>,
     /// What holding each status is worth a month (fixed units), by municipality index.
     status_values: Vec<Vec<i64>>,
+    /// The household whose months are recorded, and its record.
+    watch: Option<usize>,
+    watched: std::sync::Mutex<Vec<Watched>>,
 }
 
 /// What the year carries from month to month besides its results, per household.
@@ -687,6 +748,9 @@ impl Fixed<'_> {
         // month's stock is summed in 64 bits over blocks of households small enough that no
         // block's sum can wrap (each amount is at most `fixed::MAX_AMOUNT`), then in 128.
         const BLOCK: usize = 4_096;
+        // The watched household's row in this chunk, if it is here.
+        let watched = self.watch.filter(|w| (first..first + len).contains(w)).map(|w| w - first);
+        let mut watched_paid = Vec::new();
         let mut paid = vec![0i64; len];
         let mut extra = vec![0i64; len];
         let mut persons_paid = vec![0u8; len];
@@ -724,6 +788,9 @@ impl Fixed<'_> {
                         }
                     }
                 }
+            }
+            if let Some(j) = watched {
+                watched_paid.push(paid[j]);
             }
             // The year so far, and the month's stock.
             let mut stock = Paid::default();
@@ -792,6 +859,25 @@ impl Fixed<'_> {
                 stock.persons = i128::from(persons);
             }
             sums.paid(b, &stock);
+        }
+        if let Some(j) = watched {
+            let rates = self.rates[council[j] as usize];
+            let w = Watched {
+                month,
+                incomes: Vec::new(),
+                housing_costs: 0,
+                entitled_status: (0..statuses).find(|&k| now.statuses[k][j]),
+                entitled: now.amounts.iter().map(|a| a[j]).collect(),
+                assessed: assessed[j],
+                value_cents: value[j] / CENT,
+                chance: rates.chance(kinds[j], value[j] / CENT),
+                applies: applies[j],
+                cycle: view.cycle_len[j],
+                next: view.next[j],
+                held_status: (0..statuses).find(|&k| view.statuses[k][j]),
+                paid: watched_paid,
+            };
+            self.watched.lock().unwrap_or_else(|e| e.into_inner()).push(w);
         }
         sums
     }
