@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
-use slieksnis_engine::explain::{self, Lang};
 use slieksnis_engine::annual::Behaviour;
+use slieksnis_engine::explain::{self, Lang};
 use slieksnis_engine::lesson;
 use slieksnis_engine::scenario::{self, Horizon, PopulationSource, Scenario};
 use slieksnis_engine::simulate::DEFAULT_CHUNK;
@@ -951,7 +951,11 @@ pub fn explain(a: ExplainArgs) -> Result<ExitCode> {
     // The behaviour of a year: the profiles' for generated households, everyone applies for a
     // household given directly or read from files (as `run --year`).
     let seed = a.generation.seed;
-    let (population, row, behaviour): (Arc<Population>, usize, Behaviour) = match (&a.household, &a.population, &a.id) {
+    let (population, row, behaviour): (Arc<Population>, usize, Behaviour) = match (
+        &a.household,
+        &a.population,
+        &a.id,
+    ) {
         (Some(h), _, _) => {
             // A path that exists is a file to read (and a FIFO or device is refused as such);
             // anything else is the TOML itself.
@@ -1043,9 +1047,19 @@ pub fn explain(a: ExplainArgs) -> Result<ExitCode> {
         // With --set: the same household under the rules in force, and what differs.
         let difference = match &baseline {
             Some(base) => {
-                let b = explain::explain(&policy.rules, &policy.schema, base, &population, row, period)
-                    .map_err(|e| anyhow!("{e}"))?;
-                Some(lesson::reform::compare(&lesson::build(&b, &policy, lang), &l))
+                let b = explain::explain(
+                    &policy.rules,
+                    &policy.schema,
+                    base,
+                    &population,
+                    row,
+                    period,
+                )
+                .map_err(|e| anyhow!("{e}"))?;
+                Some(lesson::reform::compare(
+                    &lesson::build(&b, &policy, lang),
+                    &l,
+                ))
             }
             None => None,
         };

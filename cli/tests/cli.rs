@@ -208,10 +208,19 @@ fn explain_tells_a_year_month_by_month_and_why_a_reform_changes_the_result() {
     ] {
         assert!(t.contains(line), "{line} in:\n{t}");
     }
-    assert!(t.contains("     received: low-income, housing benefit 267.50 €\n     not assessed"), "{t}");
+    assert!(
+        t.contains("     received: low-income, housing benefit 267.50 €\n     not assessed"),
+        "{t}"
+    );
     // A reform: the needy threshold at 60 % of the median (510 EUR) makes her needy.
     let o = slieksnis(&[
-        "explain", "--period", "2026-03", "--household", PENSIONER, "--set", "needy.pct=0.6",
+        "explain",
+        "--period",
+        "2026-03",
+        "--household",
+        PENSIONER,
+        "--set",
+        "needy.pct=0.6",
     ]);
     let t = text(&o);
     assert!(o.status.success(), "{t}");
@@ -226,9 +235,19 @@ fn explain_tells_a_year_month_by_month_and_why_a_reform_changes_the_result() {
         assert!(t.contains(line), "{line} in:\n{t}");
     }
     // The lesson as data.
-    let o = slieksnis(&["explain", "--period", "2026-03", "--household", PENSIONER, "--json"]);
+    let o = slieksnis(&[
+        "explain",
+        "--period",
+        "2026-03",
+        "--household",
+        PENSIONER,
+        "--json",
+    ]);
     let t = text(&o);
-    assert!(t.trim_start().starts_with('{') && t.contains("\"variable\": \"needy\""), "{t}");
+    assert!(
+        t.trim_start().starts_with('{') && t.contains("\"variable\": \"needy\""),
+        "{t}"
+    );
 }
 
 #[test]

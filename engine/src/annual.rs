@@ -317,8 +317,10 @@ pub fn project(
     behaviour: &Behaviour,
     done: &dyn Fn(u8),
 ) -> Result<Annual, SimulationError> {
-    project_watching(rules, parameters, schema, population, year, behaviour, None, done)
-        .map(|(annual, _)| annual)
+    project_watching(
+        rules, parameters, schema, population, year, behaviour, None, done,
+    )
+    .map(|(annual, _)| annual)
 }
 
 /// [`project`], recording household `watch`'s months as the projection goes ([`Watched`],
@@ -749,7 +751,10 @@ impl Fixed<'_> {
         // block's sum can wrap (each amount is at most `fixed::MAX_AMOUNT`), then in 128.
         const BLOCK: usize = 4_096;
         // The watched household's row in this chunk, if it is here.
-        let watched = self.watch.filter(|w| (first..first + len).contains(w)).map(|w| w - first);
+        let watched = self
+            .watch
+            .filter(|w| (first..first + len).contains(w))
+            .map(|w| w - first);
         let mut watched_paid = Vec::new();
         let mut paid = vec![0i64; len];
         let mut extra = vec![0i64; len];
@@ -877,7 +882,10 @@ impl Fixed<'_> {
                 held_status: (0..statuses).find(|&k| view.statuses[k][j]),
                 paid: watched_paid,
             };
-            self.watched.lock().unwrap_or_else(|e| e.into_inner()).push(w);
+            self.watched
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(w);
         }
         sums
     }

@@ -189,9 +189,16 @@ impl Policy {
         let texts = match files.get(texts::FILE) {
             Some(text) => {
                 let t = Texts::parse(text).map_err(PolicyError::Explanations)?;
-                let paths: Vec<String> = parameters.parameters().into_iter().map(|(p, _)| p).collect();
-                t.check(declared.iter().map(String::as_str), paths.iter().map(String::as_str))
-                    .map_err(PolicyError::Explanations)?;
+                let paths: Vec<String> = parameters
+                    .parameters()
+                    .into_iter()
+                    .map(|(p, _)| p)
+                    .collect();
+                t.check(
+                    declared.iter().map(String::as_str),
+                    paths.iter().map(String::as_str),
+                )
+                .map_err(PolicyError::Explanations)?;
                 t
             }
             None => Texts::default(),

@@ -108,7 +108,10 @@ persons = [{ age = 40, income = 600 }, { age = 38 }, { age = 10 }, { age = 5 }]"
         "{en}"
     );
     let first = &l.cliffs[0];
-    assert_eq!((first.input.as_str(), first.from, first.to), ("savings", 13_200_000, 13_190_000));
+    assert_eq!(
+        (first.input.as_str(), first.from, first.to),
+        ("savings", 13_200_000, 13_190_000)
+    );
     assert!(
         first
             .text
@@ -127,12 +130,61 @@ persons = [{ age = 40, income = 600 }, { age = 38 }, { age = 10 }, { age = 5 }]"
 /// (whole words; "no" is left out, being Latvian for "from"). The section headers are the
 /// scripts' file names (rules/household.rhai), identifiers rather than words, and are skipped.
 const ENGLISH: &[&str] = &[
-    "household", "members", "person", "income", "savings", "housing", "costs", "rule", "source",
-    "parameters", "force", "always", "result", "status", "needy", "threshold", "benefit", "yes",
-    "who", "pays", "state", "council", "gross", "municipal", "change", "lower", "higher",
-    "instead", "month", "year", "round", "eur", "assumed", "projected", "passed", "share",
-    "median", "law", "civil", "annex", "regulations", "the", "of", "and", "alone", "other",
-    "amount", "cents", "first", "second", "third", "school", "age", "level", "test",
+    "household",
+    "members",
+    "person",
+    "income",
+    "savings",
+    "housing",
+    "costs",
+    "rule",
+    "source",
+    "parameters",
+    "force",
+    "always",
+    "result",
+    "status",
+    "needy",
+    "threshold",
+    "benefit",
+    "yes",
+    "who",
+    "pays",
+    "state",
+    "council",
+    "gross",
+    "municipal",
+    "change",
+    "lower",
+    "higher",
+    "instead",
+    "month",
+    "year",
+    "round",
+    "eur",
+    "assumed",
+    "projected",
+    "passed",
+    "share",
+    "median",
+    "law",
+    "civil",
+    "annex",
+    "regulations",
+    "the",
+    "of",
+    "and",
+    "alone",
+    "other",
+    "amount",
+    "cents",
+    "first",
+    "second",
+    "third",
+    "school",
+    "age",
+    "level",
+    "test",
 ];
 
 #[test]
@@ -174,9 +226,18 @@ fn every_traced_step_is_explained_and_its_conditions_agree_with_the_rules() {
     let cases = [
         (PENSIONER, "2026-03"),
         (PENSIONER, "2022-03"),
-        ("municipality = \"riga\"\nsavings = 5000\npersons = [{ age = 30, income = 0 }]", "2025-06"),
-        ("municipality = \"ogres-novads\"\nhousing_costs = 200\npersons = [{ age = 40, income = 100 }, { age = 8 }]", "2024-02"),
-        ("municipality = \"tukuma-novads\"\npersons = [{ age = 66, income = 430 }, { age = 67, income = 0 }]", "2021-03"),
+        (
+            "municipality = \"riga\"\nsavings = 5000\npersons = [{ age = 30, income = 0 }]",
+            "2025-06",
+        ),
+        (
+            "municipality = \"ogres-novads\"\nhousing_costs = 200\npersons = [{ age = 40, income = 100 }, { age = 8 }]",
+            "2024-02",
+        ),
+        (
+            "municipality = \"tukuma-novads\"\npersons = [{ age = 66, income = 430 }, { age = 67, income = 0 }]",
+            "2021-03",
+        ),
     ];
     for (h, period) in cases {
         for lang in [Lang::En, Lang::Lv] {
@@ -203,7 +264,10 @@ fn a_missing_text_is_refused_at_load_naming_the_variable_or_parameter() {
         let mut files = builtin();
         let t = files.get_mut("explanations.toml").unwrap();
         *t = edit(t);
-        Policy::load(&files).err().map(|e| e.to_string()).unwrap_or_default()
+        Policy::load(&files)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
     };
     let e = load(&|t| {
         t.lines()

@@ -24,9 +24,9 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-pub use crate::explain::Lang;
 use crate::columns::Level;
 use crate::explain::Explanation;
+pub use crate::explain::Lang;
 use crate::fixed;
 use crate::inputs::{self, Kind, Shown};
 use crate::parameters::{Leaf, Value};
@@ -375,7 +375,11 @@ fn split_token(token: &str) -> (&str, bool) {
 impl Context<'_> {
     fn local(&self, name: &str) -> Option<&Output> {
         // A script may shadow a local (`let t = …` again): the last one is what it ended with.
-        self.locals.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v)
+        self.locals
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
     }
 
     fn parameter<'p>(&self, path: &'p str) -> Option<(&Arc<Leaf>, Option<&'p str>)> {
@@ -457,7 +461,10 @@ impl Context<'_> {
     fn term(&self, name: &str) -> String {
         if let Some(path) = name.strip_prefix("p:") {
             return match self.parameter(path) {
-                Some((_, Some(f))) => self.texts.field(f.rsplit('.').next().unwrap_or(f), self.lang).to_string(),
+                Some((_, Some(f))) => self
+                    .texts
+                    .field(f.rsplit('.').next().unwrap_or(f), self.lang)
+                    .to_string(),
                 Some((leaf, None)) => self
                     .texts
                     .parameters
@@ -493,7 +500,12 @@ impl Context<'_> {
         let (mut numbers, mut words) = (String::new(), String::new());
         let mut rest = expr;
         // The formula's own words (`round`) in the lesson's language.
-        let plain = |t: &str| t.replace("round(", &format!("{}(", self.texts.field("round", self.lang)));
+        let plain = |t: &str| {
+            t.replace(
+                "round(",
+                &format!("{}(", self.texts.field("round", self.lang)),
+            )
+        };
         while let Some(open) = rest.find('{') {
             let close = open + rest[open..].find('}')?;
             numbers.push_str(&plain(&rest[..open]));
@@ -587,11 +599,8 @@ pub fn build(e: &Explanation, policy: &Policy, lang: Lang) -> Lesson {
             facts: facts(pop, Level::Person, j, lang),
         })
         .collect();
-    let vars: BTreeMap<String, Output> = e
-        .steps
-        .iter()
-        .flat_map(|s| s.set.iter().cloned())
-        .collect();
+    let vars: BTreeMap<String, Output> =
+        e.steps.iter().flat_map(|s| s.set.iter().cloned()).collect();
     let mut sections = Vec::new();
     for step in &e.steps {
         let parameters = step
@@ -712,7 +721,9 @@ fn parameter_use(leaf: &Leaf, texts: &Texts, lang: Lang) -> ParameterUse {
         name,
         value: value_text(&leaf.value, texts, lang),
         since: leaf.since.map(|d| date(d, lang)),
-        source: entry.map_or(leaf.meta.reference.clone(), |p| p.source.get(lang).to_string()),
+        source: entry.map_or(leaf.meta.reference.clone(), |p| {
+            p.source.get(lang).to_string()
+        }),
         assumed: leaf.assumed,
         // The projection's note is written in English: Latvian says only that it is projected.
         projected: leaf.projected.as_ref().map(|n| match lang {
@@ -723,13 +734,7 @@ fn parameter_use(leaf: &Leaf, texts: &Texts, lang: Lang) -> ParameterUse {
 }
 
 /// One variable's step.
-fn teach(
-    name: &str,
-    v: &Output,
-    ctx: &Context,
-    policy: &Policy,
-    person_ids: &[String],
-) -> Step {
+fn teach(name: &str, v: &Output, ctx: &Context, policy: &Policy, person_ids: &[String]) -> Step {
     let lang = ctx.lang;
     let w = words(lang);
     let info = policy.info(name);

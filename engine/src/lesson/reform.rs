@@ -58,9 +58,8 @@ pub fn compare(baseline: &Lesson, reform: &Lesson) -> Difference {
         }
     }
     parameters.dedup();
-    let steps_of = |l: &Lesson| -> Vec<Step> {
-        l.sections.iter().flat_map(|s| s.steps.clone()).collect()
-    };
+    let steps_of =
+        |l: &Lesson| -> Vec<Step> { l.sections.iter().flat_map(|s| s.steps.clone()).collect() };
     let old = steps_of(baseline);
     let steps = steps_of(reform)
         .into_iter()
@@ -77,7 +76,11 @@ pub fn compare(baseline: &Lesson, reform: &Lesson) -> Difference {
             })
         })
         .collect();
-    let w = super::words(if reform.lang == "lv" { Lang::Lv } else { Lang::En });
+    let w = super::words(if reform.lang == "lv" {
+        Lang::Lv
+    } else {
+        Lang::En
+    });
     let mut result = Vec::new();
     if baseline.result.status != reform.result.status {
         result.push((

@@ -50,7 +50,11 @@ pub fn text(l: &Lesson) -> String {
     }
     let r = &l.result;
     let mut parts = vec![format!("{} {}", w.status, r.status)];
-    parts.extend(r.benefits.iter().map(|(_, label, _, a)| format!("{label} {a}")));
+    parts.extend(
+        r.benefits
+            .iter()
+            .map(|(_, label, _, a)| format!("{label} {a}")),
+    );
     parts.push(format!("{} {}", w.totals[0], r.gross));
     parts.push(format!("{} {}", w.totals[1], r.state));
     parts.push(format!("{} {}", w.totals[2], r.net));

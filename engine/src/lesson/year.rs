@@ -119,7 +119,11 @@ fn outputs(schema: &Schema, status: Option<usize>, amounts: &[i64], lang: Lang) 
         .collect();
     for (b, &a) in amounts.iter().enumerate() {
         if a > 0 {
-            parts.push(format!("{} {}", schema.benefits[b].label_in(lv), money(a, lang)));
+            parts.push(format!(
+                "{} {}",
+                schema.benefits[b].label_in(lv),
+                money(a, lang)
+            ));
         }
     }
     if parts.is_empty() {
@@ -144,7 +148,11 @@ pub fn build(
     let pct = |millionths: u32| {
         let tenths = (u64::from(millionths) + 500) / 1_000;
         let s = format!("{}.{}", tenths / 10, tenths % 10);
-        let s = if lang == Lang::Lv { s.replace('.', ",") } else { s };
+        let s = if lang == Lang::Lv {
+            s.replace('.', ",")
+        } else {
+            s
+        };
         format!("{s} %")
     };
     let mut months = Vec::new();
@@ -163,7 +171,12 @@ pub fn build(
             } else if m.applies {
                 format!("{} ({} {})", w.assessed_applied, w.chance, pct(m.chance))
             } else {
-                format!("{} ({} {})", w.assessed_not_applied, w.chance, pct(m.chance))
+                format!(
+                    "{} ({} {})",
+                    w.assessed_not_applied,
+                    w.chance,
+                    pct(m.chance)
+                )
             }
         } else if m.held_status.is_some() || means_tested_paid {
             w.not_assessed.to_string()
@@ -237,7 +250,15 @@ pub fn text(y: &Year, schema: &Schema) -> String {
         let _ = writeln!(
             out,
             "\n  {}-{:02}: {} {}; {}: {}\n     {}: {}\n     {}",
-            y.year, m.month, w.income, m.income, w.entitled, m.entitled, w.received, m.received, m.reason
+            y.year,
+            m.month,
+            w.income,
+            m.income,
+            w.entitled,
+            m.entitled,
+            w.received,
+            m.received,
+            m.reason
         );
     }
     let _ = writeln!(out, "\n{}:", w.months_received);
