@@ -1,4 +1,4 @@
-//! Embeds the default policy (policies/policy.toml, assumptions.toml, rules/, parameters/) and the population
+//! Embeds the default policy (policies/policy.toml, assumptions.toml, explanations.toml, rules/, parameters/) and the population
 //! profiles (populations/profiles/**/*.toml) into the engine, so the `slieksnis` binary works
 //! from any directory with no files beside it.
 
@@ -14,6 +14,7 @@ fn main() {
         |file| {
             file == "policy.toml"
                 || file == "assumptions.toml"
+                || file == "explanations.toml"
                 || file.ends_with(".rhai")
                 || (file.starts_with("parameters/") && file.ends_with(".toml"))
         },

@@ -8,7 +8,9 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
+use slieksnis_engine::annual::Behaviour;
 use slieksnis_engine::explain::{self, Lang};
+use slieksnis_engine::lesson;
 use slieksnis_engine::scenario::{self, Horizon, PopulationSource, Scenario};
 use slieksnis_engine::simulate::DEFAULT_CHUNK;
 use slieksnis_engine::{Period, Population, cases};
@@ -1037,8 +1039,12 @@ pub struct ExplainArgs {
     #[arg(long, visible_alias = "household-id", value_name = "ID")]
     id: Option<String>,
     /// The month whose rules apply.
-    #[arg(long, value_name = "YYYY-MM", value_parser = parse_period)]
-    period: Period,
+    #[arg(long, value_name = "YYYY-MM", value_parser = parse_period, required_unless_present = "year")]
+    period: Option<Period>,
+    /// Or a whole year, month by month: what each month's rules give, whether the household was
+    /// assessed and applied, what it received and why (the annual projection's own record).
+    #[arg(long, value_name = "YYYY", value_parser = parse_year, conflicts_with = "period")]
+    year: Option<i32>,
     /// Language: en or lv.
     #[arg(long, default_value = "en", value_parser = ["en", "lv"])]
     lang: String,
@@ -1048,15 +1054,36 @@ pub struct ExplainArgs {
     /// Policy directory (default: the embedded policy).
     #[arg(long, value_name = "DIR")]
     policy: Option<PathBuf>,
+    /// Print the full trace instead of the lesson: every script's parameters (with file and
+    /// description), working values and variables, for checking the rules themselves.
+    #[arg(long, conflicts_with = "json")]
+    trace: bool,
+    /// Print the lesson as JSON (the same data the text shows).
+    #[arg(long)]
+    json: bool,
 }
 
 pub fn explain(a: ExplainArgs) -> Result<ExitCode> {
     let policy = input::policy(a.policy.as_deref())?;
-    let year = a.period.year;
+    let period = match (a.period, a.year) {
+        (Some(p), _) => p,
+        (None, Some(year)) => Period { year, month: 1 },
+        (None, None) => bail!("give --period YYYY-MM or --year YYYY"),
+    };
+    let year = period.year;
     let assumptions = input::assumptions(&policy, &[], year, true)?;
     let mut params = input::projected_parameters(&policy, year, &assumptions)?;
+    // The rules in force, kept to explain what a --set changes.
+    let baseline = (!a.sets.is_empty()).then(|| params.clone());
     input::apply_overrides(&mut params, &a.sets)?;
-    let (population, row): (Arc<Population>, usize) = match (&a.household, &a.population, &a.id) {
+    // The behaviour of a year: the profiles' for generated households, everyone applies for a
+    // household given directly or read from files (as `run --year`).
+    let seed = a.generation.seed;
+    let (population, row, behaviour): (Arc<Population>, usize, Behaviour) = match (
+        &a.household,
+        &a.population,
+        &a.id,
+    ) {
         (Some(h), _, _) => {
             // A path that exists is a file to read (and a FIFO or device is refused as such);
             // anything else is the TOML itself.
@@ -1075,7 +1102,7 @@ pub fn explain(a: ExplainArgs) -> Result<ExitCode> {
             let known: Vec<&str> = slugs.iter().map(String::as_str).collect();
             // Every declared input, as in a case file (a crisis, an other expense included).
             let pop = cases::household(&table, &known).map_err(|m| anyhow!("{origin}: {m}"))?;
-            (Arc::new(pop), 0)
+            (Arc::new(pop), 0, Behaviour::entitlement(seed))
         }
         (None, _, Some(id)) if a.population.is_some() || a.municipality.is_some() => {
             let source = input::PopulationArgs {
@@ -1083,43 +1110,134 @@ pub fn explain(a: ExplainArgs) -> Result<ExitCode> {
                 municipality: a.municipality.clone(),
                 generation: a.generation.clone(),
             };
-            let households = input::households_aged(&source, a.period.year, true, &assumptions)?;
+            let households = input::households_aged(&source, year, true, &assumptions)?;
+            let behaviour = households.behaviour(year, seed);
             let pop = households.population;
             let row = pop.find(id).ok_or_else(|| {
                 anyhow!("{}: no household with household_id {id}", households.label)
             })?;
-            (pop, row)
+            (pop, row, behaviour)
         }
         _ => bail!(
             "give a household: --household FILE|TOML, or --population DIR --id ID, or --municipality SLUG --id ID"
         ),
     };
     let lang = if a.lang == "lv" { Lang::Lv } else { Lang::En };
+    if a.year.is_some() {
+        let (_, watched) = slieksnis_engine::annual::project_watching(
+            &policy.rules,
+            &params,
+            &policy.schema,
+            &population,
+            year,
+            &behaviour,
+            Some(row),
+            &|_| {},
+        )
+        .map_err(|e| anyhow!("{e}"))?;
+        let generated = behaviour != Behaviour::entitlement(seed);
+        let y = lesson::year::build(
+            &watched,
+            &policy.schema,
+            &population.households.id.get(row).to_string(),
+            &population.municipalities[population.households.municipality[row] as usize],
+            year,
+            generated.then_some(seed),
+            lang,
+        );
+        if a.json {
+            println!("{}", serde_json::to_string_pretty(&y)?);
+        } else {
+            print!("{}", lesson::year::text(&y, &policy.schema));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let e = explain::explain(
         &policy.rules,
         &policy.schema,
         &params,
         &population,
         row,
-        a.period,
+        period,
     )
     .map_err(|e| anyhow!("{e}"))?;
+    if !a.trace {
+        let mut l = lesson::build(&e, &policy, lang);
+        l.cliffs = lesson::cliffs::find(
+            &policy.rules,
+            &policy.schema,
+            &params,
+            &e.population,
+            period,
+            lang,
+        )
+        .map_err(|e| anyhow!("{e}"))?;
+        // With --set: the same household under the rules in force, and what differs.
+        let difference = match &baseline {
+            Some(base) => {
+                let b = explain::explain(
+                    &policy.rules,
+                    &policy.schema,
+                    base,
+                    &population,
+                    row,
+                    period,
+                )
+                .map_err(|e| anyhow!("{e}"))?;
+                Some(lesson::reform::compare(
+                    &lesson::build(&b, &policy, lang),
+                    &l,
+                ))
+            }
+            None => None,
+        };
+        if a.json {
+            let json = match &difference {
+                Some(d) => serde_json::json!({ "lesson": l, "reform": d }),
+                None => serde_json::to_value(&l)?,
+            };
+            println!("{}", serde_json::to_string_pretty(&json)?);
+            return Ok(ExitCode::SUCCESS);
+        }
+        if slieksnis_engine::date::PROJECTED_YEARS.contains(&year) {
+            println!("{}\n", projected_note(period, &assumptions, lang));
+        }
+        print!("{}", lesson::render::text(&l));
+        print!("{}", lesson::render::cliffs(&l));
+        if let Some(d) = &difference {
+            print!("{}", lesson::reform::text(d));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     if slieksnis_engine::date::PROJECTED_YEARS.contains(&year) {
-        println!(
-            "{} {year}: the parameters are projected — the values in force at the end of {}, with those marked PROJECTED grown by the assumptions ({}). See `slieksnis params --period {}`.\n",
-            a.period,
-            slieksnis_engine::date::RULE_YEARS.end(),
-            assumptions
-                .all()
-                .iter()
-                .map(|x| format!("{} {}", x.label(), x.provenance()))
-                .collect::<Vec<_>>()
-                .join(", "),
-            a.period
-        );
+        println!("{}\n", projected_note(period, &assumptions, Lang::En));
     }
     print!("{}", explain::render(&e, &policy, lang));
     Ok(ExitCode::SUCCESS)
+}
+
+/// The line a lesson of a projected year starts with, in its language.
+fn projected_note(
+    period: Period,
+    assumptions: &slieksnis_engine::assumptions::Assumptions,
+    lang: Lang,
+) -> String {
+    let names = assumptions
+        .all()
+        .iter()
+        .map(|x| format!("{} {}", x.label(), x.provenance()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let last = slieksnis_engine::date::RULE_YEARS.end();
+    match lang {
+        Lang::En => format!(
+            "{period} {}: the parameters are projected — the values in force at the end of {last}, with those marked PROJECTED grown by the assumptions ({names}). See `slieksnis params --period {period}`.",
+            period.year
+        ),
+        Lang::Lv => format!(
+            "{period}: parametri ir projicēti — {last}. gada beigās spēkā esošās vērtības, daļa no tām pieaudzētas pēc pieņēmumiem ({names}). Sk. `slieksnis params --period {period}`."
+        ),
+    }
 }
 
 /// Run policy case files: each case is a household, a month and the values the law gives it.

@@ -155,9 +155,23 @@ fn explain_prints_every_step_in_both_languages() {
     ]);
     let t = text(&o);
     assert!(o.status.success(), "{t}");
+    // The lesson: GMI level 109 + 76 × 3 = 337 (2021), the benefit 337 − 300 = 37.
+    assert!(t.contains("GMI level = 337.00 €"), "{t}");
+    assert!(t.contains("337.00 € = 109.00 € + 76.00 € × 3"), "{t}");
+    assert!(t.contains("37.00 € = max(0, 337.00 € − 300.00 €)"), "{t}");
+    assert!(t.contains("MK 809"), "{t}");
+    // --trace: every script's working values, as before the lesson.
+    let o = slieksnis(&[
+        "explain",
+        "--trace",
+        "--period",
+        "2021-08",
+        "--household",
+        "municipality = \"kuldigas-novads\"\npersons = [{ age = 40, income = 300 }, { age = 38 }, { age = 10 }, { age = 5 }]",
+    ]);
+    let t = text(&o);
     assert!(t.contains("gmi_level = 337.00 EUR"), "{t}");
     assert!(t.contains("gmi_benefit = 37.00 EUR"), "{t}");
-    assert!(t.contains("MK 809"), "{t}");
     let o = slieksnis(&[
         "explain",
         "--population",
@@ -172,6 +186,68 @@ fn explain_prints_every_step_in_both_languages() {
     let t = text(&o);
     assert!(o.status.success(), "{t}");
     assert!(t.contains("Rezultāts: statuss trūcīga"), "{t}");
+}
+
+const PENSIONER: &str =
+    "municipality = \"tukuma-novads\"\nhousing_costs = 300\npersons = [{ age = 70, income = 500 }]";
+
+#[test]
+fn explain_tells_a_year_month_by_month_and_why_a_reform_changes_the_result() {
+    // The year: K for a pensioner alone is 2.5 to April 2026, 2.1 from May, so May's rules give
+    // 2.1 × 187 + 300 − 500 = 192.70 EUR; she was assessed in January (a 6-month status), and
+    // holds January's grant, 267.50 EUR, until July's assessment.
+    let o = slieksnis(&["explain", "--year", "2026", "--household", PENSIONER]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    for line in [
+        "2026-01: income 500.00 €; the month's rules give: low-income, housing benefit 267.50 €",
+        "assessed and applied (chance 100.0 %); next assessment 07",
+        "2026-05: income 500.00 €; the month's rules give: low-income, housing benefit 192.70 €",
+        "not assessed: holds what the last assessment granted; next assessment 07",
+        "housing benefit: 01, 02, 03, 04, 05, 06, 07, 08, 09, 10, 11, 12 (12)",
+    ] {
+        assert!(t.contains(line), "{line} in:\n{t}");
+    }
+    assert!(
+        t.contains("     received: low-income, housing benefit 267.50 €\n     not assessed"),
+        "{t}"
+    );
+    // A reform: the needy threshold at 60 % of the median (510 EUR) makes her needy.
+    let o = slieksnis(&[
+        "explain",
+        "--period",
+        "2026-03",
+        "--household",
+        PENSIONER,
+        "--set",
+        "needy.pct=0.6",
+    ]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    for line in [
+        "Why the reform changes the result:",
+        "   ▸ needy threshold: 425.00 € → 510.00 €",
+        "       reform: 510.00 € = round(0.6 × 850.02 €)",
+        "       rules in force: income 500.00 € > needy threshold 425.00 €",
+        "       reform: income 500.00 € < needy threshold 510.00 €",
+        "   = status: low-income → needy",
+    ] {
+        assert!(t.contains(line), "{line} in:\n{t}");
+    }
+    // The lesson as data.
+    let o = slieksnis(&[
+        "explain",
+        "--period",
+        "2026-03",
+        "--household",
+        PENSIONER,
+        "--json",
+    ]);
+    let t = text(&o);
+    assert!(
+        t.trim_start().starts_with('{') && t.contains("\"variable\": \"needy\""),
+        "{t}"
+    );
 }
 
 #[test]
@@ -557,10 +633,10 @@ fn explain_takes_a_households_events_and_shows_who_pays() {
     assert!(o.status.success(), "{}", text(&o));
     let t = text(&o);
     assert!(
-        t.contains("crisis benefit 870.00 EUR: the council pays it all"),
+        t.contains("crisis benefit 870.00 €: the council pays it all"),
         "{t}"
     );
-    assert!(t.contains("municipal net 870.00 EUR"), "{t}");
+    assert!(t.contains("municipal net 870.00 €"), "{t}");
     // A flag that is not true/false is refused, naming it.
     let o = slieksnis(&[
         "explain",

@@ -61,7 +61,8 @@
 //! month's incomes and housing costs live beside the population (`columns::Varying`) instead
 //! of in a copy of it. A household that neither qualifies for anything this month nor holds
 //! anything granted (most of them) has nothing to settle but its cycle, so only the others are
-//! gathered and settled (`Fixed::month`; a test checks it against settling every household). Stocks are summed as integers per chunk and put together in population
+//! gathered and settled (`Fixed::month`; a test checks it against settling every household).
+//! Stocks are summed as integers per chunk and put together in population
 //! order, so they are the same on any number of threads.
 
 use std::collections::BTreeMap;
@@ -281,6 +282,33 @@ pub fn claim_month(seed: u64, id: u64, benefit: usize) -> u8 {
     1 + (u64::from(u) * 12 / u64::from(MILLION)) as u8
 }
 
+/// One household's month of a projection, as the projection itself saw it: what the rules
+/// gave, whether it was assessed and applied, what it held and was paid. For `explain --year`,
+/// which must say why a month was paid without working the cycle out a second time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Watched {
+    pub month: u8,
+    /// The month's counted incomes of its members and its housing costs (fixed units).
+    pub incomes: Vec<i64>,
+    pub housing_costs: i64,
+    /// What the rules gave this month: the status (index in the schema) and each benefit.
+    pub entitled_status: Option<usize>,
+    pub entitled: Vec<i64>,
+    /// Its material situation was assessed this month (its cycle's month).
+    pub assessed: bool,
+    /// What it would get, a month's worth (cents), and its chance to apply (millionths).
+    pub value_cents: i64,
+    pub chance: u32,
+    /// It applied at this month's assessment.
+    pub applies: bool,
+    /// Its cycle (months) and its next assessment month after this one.
+    pub cycle: u8,
+    pub next: u8,
+    /// The status it held and each benefit paid this month.
+    pub held_status: Option<usize>,
+    pub paid: Vec<i64>,
+}
+
 /// Projects `year` over `population` (its January state), month by month, for the outputs of
 /// `schema`; `done(month)` is called after each month (for a progress display).
 pub fn project(
@@ -293,7 +321,24 @@ pub fn project(
     done: &dyn Fn(u8),
 ) -> Result<Annual, SimulationError> {
     let c = (rules, parameters, schema, population);
-    project_with(c, year, behaviour, done, Settle::Active)
+    project_with(c, year, behaviour, None, done, Settle::Active).map(|(annual, _)| annual)
+}
+
+/// [`project`], recording household `watch`'s months as the projection goes ([`Watched`],
+/// January first; empty without a household to watch). The projection is the same.
+#[allow(clippy::too_many_arguments)]
+pub fn project_watching(
+    rules: &Rules,
+    parameters: &ParameterSet,
+    schema: &Arc<Schema>,
+    population: &Arc<Population>,
+    year: i32,
+    behaviour: &Behaviour,
+    watch: Option<usize>,
+    done: &dyn Fn(u8),
+) -> Result<(Annual, Vec<Watched>), SimulationError> {
+    let c = (rules, parameters, schema, population);
+    project_with(c, year, behaviour, watch, done, Settle::Active)
 }
 
 /// Which households a month settles ([`Fixed::month`]).
@@ -317,9 +362,10 @@ fn project_with(
     (rules, parameters, schema, population): Inputs,
     year: i32,
     behaviour: &Behaviour,
+    watch: Option<usize>,
     done: &dyn Fn(u8),
     settle: Settle,
-) -> Result<Annual, SimulationError> {
+) -> Result<(Annual, Vec<Watched>), SimulationError> {
     let n = population.household_count();
     if schema.benefits.len() > 64 {
         return Err(SimulationError::Output {
@@ -354,6 +400,8 @@ fn project_with(
         rates,
         status_values,
         settle,
+        watch,
+        watched: std::sync::Mutex::new(Vec::new()),
     };
     let mut jobs = Jobs::new(population, &behaviour.dynamics);
     let seasons: Vec<Option<&[i64; 12]>> = population
@@ -417,9 +465,21 @@ fn project_with(
         if month == 1 {
             annual.outcome.assumed = assumed;
         }
+        if let Some(i) = watch {
+            let fp = &population.households.first_person;
+            let mut log = fixed.watched.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(w) = log.last_mut().filter(|w| w.month == month) {
+                w.incomes = varying.income[fp[i] as usize..fp[i + 1] as usize].to_vec();
+                w.housing_costs = varying.housing_costs[i];
+            }
+        }
         done(month);
     }
-    Ok(annual)
+    let watched = fixed
+        .watched
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
+    Ok((annual, watched))
 }
 
 /// What a projection knows before its first month.
@@ -434,6 +494,9 @@ struct Fixed<'a> {
     /// What holding each status is worth a month (fixed units), by municipality index.
     status_values: Vec<Vec<i64>>,
     settle: Settle,
+    /// The household whose months are recorded, and its record.
+    watch: Option<usize>,
+    watched: std::sync::Mutex<Vec<Watched>>,
 }
 
 /// What the year carries from month to month besides its results, per household.
@@ -663,9 +726,20 @@ impl Fixed<'_> {
                 }
             }
         }
-        let active = active_rows(now, view);
+        // The watched household's row in this chunk, if it is here: settled whatever it has,
+        // so that its month is recorded (settling a household with nothing changes nothing).
+        let watched = self
+            .watch
+            .filter(|w| (first..first + len).contains(w))
+            .map(|w| w - first);
+        let mut active = active_rows(now, view);
+        if let Some(i) = watched {
+            if let Err(at) = active.binary_search(&(i as u32)) {
+                active.insert(at, i as u32);
+            }
+        }
         let size = |i: usize| i64::from(fp[i + 1] - fp[i]);
-        if self.settle == Settle::All || active.len() * 4 >= len * 3 {
+        let record = if self.settle == Settle::All || active.len() * 4 >= len * 3 {
             // Nearly all: gathering would cost more than it saves.
             let sizes: Vec<i64> = (0..len).map(size).collect();
             let who = Rows {
@@ -675,8 +749,10 @@ impl Fixed<'_> {
                 sizes: &sizes,
                 assessed: &assessed,
             };
-            self.settle(month, &who, now, view, &mut sums);
-        } else if !active.is_empty() {
+            self.settle(month, &who, now, view, &mut sums, watched)
+        } else if active.is_empty() {
+            None
+        } else {
             let pick = |i: &u32| *i as usize;
             let ids: Vec<u64> = active.iter().map(|i| ids[pick(i)]).collect();
             let kinds: Vec<u8> = active.iter().map(|i| self.kinds[first + pick(i)]).collect();
@@ -695,8 +771,18 @@ impl Fixed<'_> {
             };
             let now = gather_outcome(now, &active);
             let mut store = Gathered::of(view, &active);
-            self.settle(month, &who, &now, &mut store.view(), &mut sums);
+            let at = watched.and_then(|i| active.binary_search(&(i as u32)).ok());
+            let record = self.settle(month, &who, &now, &mut store.view(), &mut sums, at);
             store.put_back(view, &active);
+            record
+        };
+        if let (Some(mut w), Some(i)) = (record, watched) {
+            // The cycle is the chunk's, not in a gathered view.
+            (w.cycle, w.next) = (view.cycle_len[i], view.next[i]);
+            self.watched
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(w);
         }
         sums
     }
@@ -709,7 +795,18 @@ impl Fixed<'_> {
     /// assessed or not and whether it applies or not, is paid nothing, and adds nothing to any
     /// sum: [`Fixed::month`] leaves such households out. Its draws are counter-based, so
     /// leaving them out changes no one else's.
-    fn settle(&self, month: u8, who: &Rows, now: &Outcome, view: &mut View, sums: &mut Sums) {
+    ///
+    /// With `watch`, the record of that row's month ([`Watched`]; its cycle is left 0 for the
+    /// caller, which has it).
+    fn settle(
+        &self,
+        month: u8,
+        who: &Rows,
+        now: &Outcome,
+        view: &mut View,
+        sums: &mut Sums,
+        watch: Option<usize>,
+    ) -> Option<Watched> {
         let schema = self.schema;
         let statuses = schema.statuses.len();
         let len = now.len();
@@ -777,6 +874,7 @@ impl Fixed<'_> {
         // month's stock is summed in 64 bits over blocks of households small enough that no
         // block's sum can wrap (each amount is at most `fixed::MAX_AMOUNT`), then in 128.
         const BLOCK: usize = 4_096;
+        let mut watched_paid = Vec::new();
         let mut paid = vec![0i64; len];
         let mut extra = vec![0i64; len];
         let mut persons_paid = vec![0u8; len];
@@ -814,6 +912,9 @@ impl Fixed<'_> {
                         }
                     }
                 }
+            }
+            if let Some(j) = watch {
+                watched_paid.push(paid[j]);
             }
             // The year so far, and the month's stock.
             let mut stock = Paid::default();
@@ -877,6 +978,24 @@ impl Fixed<'_> {
             }
             sums.paid(b, &stock);
         }
+        watch.map(|j| {
+            let rates = self.rates[council[j] as usize];
+            Watched {
+                month,
+                incomes: Vec::new(),
+                housing_costs: 0,
+                entitled_status: (0..statuses).find(|&k| now.statuses[k][j]),
+                entitled: now.amounts.iter().map(|a| a[j]).collect(),
+                assessed: assessed[j],
+                value_cents: value[j] / CENT,
+                chance: rates.chance(kinds[j], value[j] / CENT),
+                applies: applies[j],
+                cycle: 0,
+                next: 0,
+                held_status: (0..statuses).find(|&k| view.statuses[k][j]),
+                paid: watched_paid,
+            }
+        })
     }
 }
 
@@ -1202,9 +1321,18 @@ mod tests {
             &policy.schema,
             &population,
         );
-        let all = project_with(c, 2025, &behaviour, &|_| {}, Settle::All).unwrap();
-        let active = project_with(c, 2025, &behaviour, &|_| {}, Settle::Active).unwrap();
+        let (all, _) = project_with(c, 2025, &behaviour, None, &|_| {}, Settle::All).unwrap();
+        let (active, _) = project_with(c, 2025, &behaviour, None, &|_| {}, Settle::Active).unwrap();
         assert!(all.outcome.amounts.iter().flatten().any(|&a| a > 0));
         assert_eq!(all, active);
+        // Watching a household settles it every month, whatever it has: the same year, and
+        // the same record as settling every household gives.
+        let (watched, record) =
+            project_with(c, 2025, &behaviour, Some(7), &|_| {}, Settle::Active).unwrap();
+        let (_, record_all) =
+            project_with(c, 2025, &behaviour, Some(7), &|_| {}, Settle::All).unwrap();
+        assert_eq!(watched, active);
+        assert_eq!(record.len(), 12);
+        assert_eq!(record, record_all);
     }
 }

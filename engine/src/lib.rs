@@ -22,6 +22,7 @@ pub mod fixed;
 pub mod generate;
 pub mod ids;
 pub mod inputs;
+pub mod lesson;
 pub mod parameters;
 pub mod population;
 pub mod profile;

@@ -30,6 +30,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::assumptions::{self, AssumptionError, Assumptions};
+use crate::lesson::texts::{self, Texts};
 use crate::parameters::{ParameterError, ParameterSet};
 use crate::schema::{BenefitEntry, Schema, StatusEntry};
 use crate::script::{Rules, ScriptError};
@@ -70,6 +71,9 @@ pub struct Policy {
     /// The growth rates of the projected years (`assumptions.toml`); `None` if the policy has
     /// no such file, and then a projected year is refused.
     pub assumptions: Option<Assumptions>,
+    /// How `explain` teaches each step (`explanations.toml`); empty if the policy has none,
+    /// and then lessons fall back on the labels above.
+    pub texts: Texts,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -84,6 +88,9 @@ pub enum PolicyError {
     Script(#[from] ScriptError),
     #[error(transparent)]
     Assumptions(#[from] AssumptionError),
+    /// `explanations.toml` is malformed or lacks a variable's or parameter's words.
+    #[error("{0}")]
+    Explanations(String),
     #[error(
         "assumptions.toml: the policy has none, and a projected year ({0}) needs its growth rates (copy policies/assumptions.toml into the policy directory)"
     )]
@@ -176,6 +183,26 @@ impl Policy {
             .get(assumptions::FILE)
             .map(|text| Assumptions::parse(assumptions::FILE, text))
             .transpose()?;
+        // Every declared variable and every parameter has its words in both languages, checked
+        // here so that a gap is an error at load naming it, not an English line in a Latvian
+        // lesson.
+        let texts = match files.get(texts::FILE) {
+            Some(text) => {
+                let t = Texts::parse(text).map_err(PolicyError::Explanations)?;
+                let paths: Vec<String> = parameters
+                    .parameters()
+                    .into_iter()
+                    .map(|(p, _)| p)
+                    .collect();
+                t.check(
+                    declared.iter().map(String::as_str),
+                    paths.iter().map(String::as_str),
+                )
+                .map_err(PolicyError::Explanations)?;
+                t
+            }
+            None => Texts::default(),
+        };
         let rules = Rules::compile(&scripts)?.declaring(declared.clone());
         let variables = manifest
             .variables
@@ -201,6 +228,7 @@ impl Policy {
             scripts,
             declared,
             assumptions,
+            texts,
         })
     }
 

@@ -565,7 +565,32 @@ values = { 2021-01-01 = 0.4 }
 "#
         .into(),
     );
+    explain_too(
+        &mut files,
+        &["spring_benefit", "spring_aid", "spring_aid_persons"],
+        &["spring.amount", "spring.state_share"],
+    );
     files
+}
+
+/// A test's own variables and parameters, explained in both languages (`explanations.toml`
+/// needs every declared variable's and parameter's words, or the policy does not load).
+fn explain_too(
+    files: &mut std::collections::BTreeMap<String, String>,
+    variables: &[&str],
+    parameters: &[&str],
+) {
+    let t = files.get_mut("explanations.toml").unwrap();
+    for v in variables {
+        t.push_str(&format!(
+            "\n[variables.{v}]\nterm = {{ en = \"{v}\", lv = \"{v} (lv)\" }}\nrule = {{ en = \"A test's own rule.\", lv = \"Testa noteikums.\" }}\nsource = {{ en = \"a test\", lv = \"tests\" }}\n"
+        ));
+    }
+    for p in parameters {
+        t.push_str(&format!(
+            "\n[parameters.\"{p}\"]\nen = \"{p}\"\nlv = \"{p} (lv)\"\nsource = {{ en = \"a test\", lv = \"tests\" }}\n"
+        ));
+    }
 }
 
 #[test]

@@ -66,7 +66,33 @@ values = { 2021-01-01 = 0.4 }
 "#
         .into(),
     );
+    // And its words: a benefit is explained in both languages like every other step.
+    explain_too(
+        &mut files,
+        &["winter_benefit"],
+        &["winter.amount", "winter.state_share"],
+    );
     files
+}
+
+/// A test's own variables and parameters, explained in both languages (`explanations.toml`
+/// needs every declared variable's and parameter's words, or the policy does not load).
+fn explain_too(
+    files: &mut std::collections::BTreeMap<String, String>,
+    variables: &[&str],
+    parameters: &[&str],
+) {
+    let t = files.get_mut("explanations.toml").unwrap();
+    for v in variables {
+        t.push_str(&format!(
+            "\n[variables.{v}]\nterm = {{ en = \"{v}\", lv = \"{v} (lv)\" }}\nrule = {{ en = \"A test's own rule.\", lv = \"Testa noteikums.\" }}\nsource = {{ en = \"a test\", lv = \"tests\" }}\n"
+        ));
+    }
+    for p in parameters {
+        t.push_str(&format!(
+            "\n[parameters.\"{p}\"]\nen = \"{p}\"\nlv = \"{p} (lv)\"\nsource = {{ en = \"a test\", lv = \"tests\" }}\n"
+        ));
+    }
 }
 
 /// A pensioner alone with 900 EUR (no status, no housing benefit) and a couple of 40.
@@ -280,6 +306,7 @@ fn when_a_benefit_is_paid_is_declared_in_the_manifest() {
         "\n[[benefit]]\nid = \"x_benefit\"\nlabel = \"x\"\nkind = \"monthly\"\npaid = \"when_granted\"\n\
          \n[[benefit]]\nid = \"y_benefit\"\nlabel = \"y\"\nkind = \"one_off\"\npaid = \"on_claim\"\n",
     );
+    explain_too(&mut files, &["x_benefit", "y_benefit"], &[]);
     let with = Policy::load(&files).unwrap();
     let of = |id: &str| with.schema.benefits[with.schema.benefit_index(id).unwrap()].paid;
     assert_eq!(
