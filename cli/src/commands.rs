@@ -54,6 +54,7 @@ Examples:
   slieksnis run --municipality tukuma-novads --year 2026 --out out/t --xlsx out/tukums.xlsx
   slieksnis run --municipality tukuma-novads --year 2026 --out out/t --xlsx out/t.xlsx --lang en
   slieksnis run --municipality tukuma-novads --year 2026 --out out/t-lv --csv-lv   # Latvian Excel
+  slieksnis run --municipality tukuma-novads --year 2026 --out out/t --report out/tukums.html
 
 2027–2030 are projected: the values in force at the end of 2026, with the median income, the
 minimum wage and the councils' EUR amounts grown by named assumptions (policies/assumptions.toml;
@@ -95,7 +96,13 @@ the reported figures, the model's error other than through take-up. A population
 with unit, date, legal reference, assumed or projected); headers in Latvian (--lang en: English),
 numbers as numbers (EUR, counts, per cents), the assumptions noted above each sheet's header.
 --csv-lv writes the CSV files for Latvian Excel instead: ';', decimal commas, Latvian headers and
-council names, UTF-8 with a BOM.")]
+council names, UTF-8 with a BOM.
+
+--report FILE writes a council report: one HTML file that opens offline (inline CSS and SVG
+charts, nothing fetched) and prints to A4 — what was run, what the figures rest on and the
+parameters changed with their legal references, the results per council and benefit with the
+bands, a year's monthly cash flow as a bar chart, and the command, version and seed that
+reproduce it. Latvian (decimal commas) by default, English with --lang en.")]
 pub struct RunArgs {
     #[command(flatten)]
     source: input::PopulationArgs,
@@ -731,6 +738,7 @@ Examples:
   slieksnis compare scenarios/ogre-2026-low-income-60.toml --replicates 1   # no bands
   slieksnis compare scenarios/latvia-2026-gmi-20.toml --xlsx out/gmi.xlsx   # + the ranking sheet
   slieksnis compare scenarios/ogre-2026-low-income-60.toml --out out/ogre-lv --csv-lv
+  slieksnis compare scenarios/latvia-2026-gmi-20.toml --report out/gmi.html   # council report
 
 A scenario file names a population (a municipality to generate, or a directory), a month or a
 year, and a reform (parameter overrides, replaced scripts); see scenarios/README.md. With --out, writes OUT/comparison.csv (rows baseline, reform
@@ -759,7 +767,11 @@ population from files has no bands (its households cannot be redrawn).
 --xlsx FILE writes one Excel workbook (with or without --out): summary and benefits (baseline,
 reform, difference per council), months (a year), councils (the ranking), bands and the
 parameters in force on each side; headers in Latvian (--lang en: English). --csv-lv writes the
-CSV files of --out for Latvian Excel (';', decimal commas, Latvian headers, UTF-8 with a BOM).")]
+CSV files of --out for Latvian Excel (';', decimal commas, Latvian headers, UTF-8 with a BOM).
+
+--report FILE (with or without --out) writes the council report `slieksnis report` writes: one
+HTML file, offline and printable to A4, with baseline, reform and the difference, the bands,
+the ranking per resident (more than 3 councils), the months and how to reproduce it.")]
 pub struct CompareArgs {
     /// The scenario file.
     scenario: PathBuf,

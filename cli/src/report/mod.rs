@@ -327,11 +327,12 @@ impl Numbers {
 }
 
 /// One parameter a run changed: where (`None`: national), its leaf in force before and the
-/// leaf used (`None`: a swept parameter, whose values the question lists).
+/// leaf used (`None`: a swept parameter, whose values `swept` says).
 pub struct Changed {
     pub council: Option<String>,
     pub before: Arc<Leaf>,
     pub after: Option<Arc<Leaf>>,
+    pub swept: String,
 }
 
 /// The leaves in force for `councils` over `horizon`, keyed by (council or national, name,
@@ -382,6 +383,7 @@ pub fn changed(
                 council: key.0,
                 before: leaf,
                 after: Some(used.clone()),
+                swept: String::new(),
             })
         })
         .collect())
@@ -428,10 +430,6 @@ impl Report {
 
     pub fn set_title(&mut self, title: &str) {
         self.title = title.to_string();
-    }
-
-    pub fn words(&self) -> &'static Words {
-        self.words
     }
 
     pub fn numbers(&self) -> Numbers {
@@ -613,7 +611,7 @@ impl Report {
             Cell::Text(
                 c.after
                     .as_ref()
-                    .map_or_else(|| "…".to_string(), |a| a.value.to_string()),
+                    .map_or_else(|| c.swept.clone(), |a| a.value.to_string()),
             ),
             Cell::Text(leaf.meta.unit.clone()),
             Cell::Text(

@@ -59,7 +59,8 @@ impl Frame {
         let (y0, y1) = (y_ticks[0], *y_ticks.last().unwrap_or(&1.0));
         let mut out = format!(
             "<svg viewBox=\"0 0 {WIDTH} {HEIGHT}\" \
-             role=\"img\" aria-labelledby=\"{id}-t {id}-d\" class=\"chart\">\
+             role=\"img\" aria-labelledby=\"{id}-t {id}-d\" class=\"chart\" \
+             font-family=\"DejaVu Sans, Liberation Sans, Arial, sans-serif\">\
              <title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>\
              <rect x=\"0\" y=\"0\" width=\"{WIDTH}\" height=\"{HEIGHT}\" fill=\"#fff\"/>",
             escape(title),
