@@ -40,7 +40,8 @@ pub fn ticks(lo: f64, hi: f64, want: usize) -> Vec<f64> {
     let step = [1.0, 2.0, 2.5, 5.0, 10.0]
         .into_iter()
         .map(|m| m * magnitude)
-        .find(|s| *s >= rough)
+        // A step a rounding below the rough one is that step (0.3 / 6 is 0.05000000000000002).
+        .find(|s| *s >= rough * (1.0 - 1e-9))
         .unwrap_or(10.0 * magnitude);
     let first = (lo / step).floor() as i64;
     let last = (hi / step).ceil() as i64;
