@@ -454,7 +454,10 @@ pub fn write_compare_bands(w: &mut dyn Write, b: &CompareBands) -> io::Result<()
 
 /// The main figures of the tables and the report, by index: households with each status, each benefit's
 /// households and EUR, gross, state share and municipal net.
-pub(crate) fn shown_measures(m: &Measures, schema: &slieksnis_engine::schema::Schema) -> Vec<usize> {
+pub(crate) fn shown_measures(
+    m: &Measures,
+    schema: &slieksnis_engine::schema::Schema,
+) -> Vec<usize> {
     shown(m, schema).into_iter().map(|(k, _)| k).collect()
 }
 

@@ -973,7 +973,10 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
                 .iter()
                 .map(|r| r.municipality.clone())
                 .collect();
-            let mut facts = vec![(w.scenario.to_string(), format!("{} ({origin})", scenario.name))];
+            let mut facts = vec![(
+                w.scenario.to_string(),
+                format!("{} ({origin})", scenario.name),
+            )];
             facts.extend(report::run_facts(
                 &r,
                 &policy.name,
@@ -981,7 +984,10 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
                 scenario.horizon,
                 &households.label,
             ));
-            for (k, side) in [&scenario.baseline, &scenario.reform].into_iter().enumerate() {
+            for (k, side) in [&scenario.baseline, &scenario.reform]
+                .into_iter()
+                .enumerate()
+            {
                 let mut changes: Vec<String> =
                     side.set.iter().map(|(p, v)| format!("{p} = {v}")).collect();
                 changes.extend(side.scripts.iter().map(|(t, f)| format!("{t} ← {f}")));
@@ -1007,7 +1013,10 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
             facts.push((w.replicates.to_string(), replicates.to_string()));
             r.question(&facts, &scenario.description);
             let mut side_params = Vec::new();
-            for (k, side) in [&scenario.baseline, &scenario.reform].into_iter().enumerate() {
+            for (k, side) in [&scenario.baseline, &scenario.reform]
+                .into_iter()
+                .enumerate()
+            {
                 let base =
                     input::projected_parameters(&policy, side_years[k], &side_assumptions[k])?;
                 side_params.push(
@@ -1015,13 +1024,19 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
                         .map_err(|e| anyhow!("{e}"))?,
                 );
             }
-            let changed =
-                report::changed(&side_params[0], &side_params[1], periods, &councils)?;
-            let projected: Vec<(String, i32, &slieksnis_engine::assumptions::Assumptions)> = (0
+            let changed = report::changed(&side_params[0], &side_params[1], periods, &councils)?;
+            let mut projected: Vec<(String, i32, &slieksnis_engine::assumptions::Assumptions)> = (0
                 ..2)
                 .filter(|&k| slieksnis_engine::date::PROJECTED_YEARS.contains(&side_years[k]))
                 .map(|k| (sw.sides[k].to_string(), side_years[k], &side_assumptions[k]))
                 .collect();
+            // Both sides on the same assumptions: one table.
+            if let [(_, y0, a0), (_, y1, a1)] = projected.as_slice()
+                && y0 == y1
+                && a0 == a1
+            {
+                projected = vec![(String::new(), *y0, *a0)];
+            }
             r.assumptions(
                 comparison
                     .baseline

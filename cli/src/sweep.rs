@@ -420,7 +420,8 @@ fn report(
     let horizon = base.horizon;
     let lv = a.sheets.lv();
     let w = report::Words::of(lv);
-    let lead = crate::spreadsheet::title(&policy.name, &horizon.to_string(), horizon, households, lv);
+    let lead =
+        crate::spreadsheet::title(&policy.name, &horizon.to_string(), horizon, households, lv);
     let mut r = Report::new(lv, "", &lead);
     let all = councils(base);
     r.set_title(&format!(

@@ -15,7 +15,12 @@ fn rows(path: &Path) -> Vec<HashMap<String, String>> {
     let mut r = csv::Reader::from_path(path).unwrap();
     let head: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
     r.records()
-        .map(|x| head.iter().cloned().zip(x.unwrap().iter().map(String::from)).collect())
+        .map(|x| {
+            head.iter()
+                .cloned()
+                .zip(x.unwrap().iter().map(String::from))
+                .collect()
+        })
         .collect()
 }
 
@@ -43,14 +48,20 @@ fn lv(amount: &str) -> String {
 
 /// The same in English: `864,924.92`.
 fn en(amount: &str) -> String {
-    lv(amount).replace('\u{a0}', "\u{1}").replace(',', ".").replace('\u{1}', ",")
+    lv(amount)
+        .replace('\u{a0}', "\u{1}")
+        .replace(',', ".")
+        .replace('\u{1}', ",")
 }
 
 /// What every report must be: one page that fetches nothing and runs nothing.
 fn self_contained(html: &str) {
     assert!(html.starts_with("<!DOCTYPE html>"), "{}", &html[..80]);
     assert!(html.contains("<svg"), "a chart");
-    assert!(html.contains("<title id=\"chart1-t\">"), "an accessible title");
+    assert!(
+        html.contains("<title id=\"chart1-t\">"),
+        "an accessible title"
+    );
     let lower = html.to_lowercase();
     assert!(!lower.contains("<script"), "no script");
     for attr in ["src=", "href=", "url("] {
@@ -58,7 +69,9 @@ fn self_contained(html: &str) {
             let after = &lower[at + attr.len()..];
             let value = after.trim_start_matches(['"', '\'', ' ']);
             assert!(
-                !value.starts_with("http://") && !value.starts_with("https://") && !value.starts_with("//"),
+                !value.starts_with("http://")
+                    && !value.starts_with("https://")
+                    && !value.starts_with("//"),
                 "{attr} fetches: {}",
                 &html[at..(at + 80).min(html.len())]
             );
@@ -160,7 +173,12 @@ fn the_report_command_runs_a_scenario_and_english_is_on_request() {
     succeeds(&args);
     let html = read(&file);
     self_contained(&html);
-    for title in ["Jautājums", "Pieņēmumi un parametri", "Rezultāti", "Naudas plūsma pa mēnešiem"] {
+    for title in [
+        "Jautājums",
+        "Pieņēmumi un parametri",
+        "Rezultāti",
+        "Naudas plūsma pa mēnešiem",
+    ] {
         assert!(html.contains(&format!("<h2>{title}</h2>")), "{title}");
     }
     // The question: the scenario, its sides and its change, with the legal reference of the
@@ -211,7 +229,13 @@ fn the_report_command_runs_a_scenario_and_english_is_on_request() {
     let html = read(&english);
     self_contained(&html);
     assert!(html.contains("<html lang=\"en\">"));
-    for title in ["The question", "Assumptions and parameters", "Results", "Monthly cash flow", "How to reproduce it"] {
+    for title in [
+        "The question",
+        "Assumptions and parameters",
+        "Results",
+        "Monthly cash flow",
+        "How to reproduce it",
+    ] {
         assert!(html.contains(&format!("<h2>{title}</h2>")), "{title}");
     }
     assert!(!html.contains("Jautājums"));
@@ -219,7 +243,11 @@ fn the_report_command_runs_a_scenario_and_english_is_on_request() {
         .iter()
         .find(|r| r["side"] == "baseline" && r["municipality"] == "ogres-novads")
         .unwrap();
-    assert!(html.contains(&en(&r["municipal_net_eur"])), "{}", en(&r["municipal_net_eur"]));
+    assert!(
+        html.contains(&en(&r["municipal_net_eur"])),
+        "{}",
+        en(&r["municipal_net_eur"])
+    );
 }
 
 #[test]
@@ -260,7 +288,11 @@ fn a_sweep_reports_its_cost_curve() {
         .collect();
     assert_eq!(points.len(), 7);
     for r in points {
-        assert!(html.contains(&lv(&r["municipal_net_eur"])), "{}", r["value"]);
+        assert!(
+            html.contains(&lv(&r["municipal_net_eur"])),
+            "{}",
+            r["value"]
+        );
     }
     // The swept parameter with its legal reference.
     assert!(html.contains("Tukums social service public report"));

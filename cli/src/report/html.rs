@@ -59,7 +59,11 @@ impl Table {
         }
         out.push_str("</tr></thead><tbody>");
         for (bold, cells) in &self.rows {
-            out.push_str(if *bold { "<tr class=\"total\">" } else { "<tr>" });
+            out.push_str(if *bold {
+                "<tr class=\"total\">"
+            } else {
+                "<tr>"
+            });
             for c in cells {
                 match c {
                     Cell::Text(t) => out.push_str(&format!("<td>{}</td>", escape(t))),
@@ -164,7 +168,14 @@ pub struct Section {
 }
 
 /// The whole page.
-pub fn page(lang: &str, title: &str, lead: &str, generator: &str, contents: &str, sections: &[Section]) -> String {
+pub fn page(
+    lang: &str,
+    title: &str,
+    lead: &str,
+    generator: &str,
+    contents: &str,
+    sections: &[Section],
+) -> String {
     let mut out = format!(
         "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\

@@ -262,7 +262,12 @@ impl Numbers {
     pub fn eur(self, cents: i64) -> String {
         let sign = if cents < 0 { "-" } else { "" };
         let c = cents.unsigned_abs();
-        format!("{sign}{}{}{:02}", self.group(c / 100), self.point(), c % 100)
+        format!(
+            "{sign}{}{}{:02}",
+            self.group(c / 100),
+            self.point(),
+            c % 100
+        )
     }
 
     /// A change in EUR: with its sign.
@@ -289,7 +294,11 @@ impl Numbers {
 
     /// A measure's value: EUR for an amount, else a count.
     pub fn measure(self, m: &Measures, k: usize, v: i64) -> String {
-        if m.is_amount(k) { self.eur(v) } else { self.count(v) }
+        if m.is_amount(k) {
+            self.eur(v)
+        } else {
+            self.count(v)
+        }
     }
 
     pub fn measure_signed(self, m: &Measures, k: usize, v: i64) -> String {
@@ -335,13 +344,16 @@ pub struct Changed {
     pub swept: String,
 }
 
+/// Leaves by (council, or `None` for a national one; name).
+type InForce = BTreeMap<(Option<String>, String), Arc<Leaf>>;
+
 /// The leaves in force for `councils` over `horizon`, keyed by (council or national, name,
 /// since).
 fn in_force(
     params: &ParameterSet,
     horizon: Horizon,
     councils: &[String],
-) -> Result<BTreeMap<(Option<String>, String), Arc<Leaf>>> {
+) -> Result<InForce> {
     let mut out = BTreeMap::new();
     let dates: Vec<slieksnis_engine::date::Date> = match horizon {
         Horizon::Month(p) => vec![p.first_day()],
@@ -468,8 +480,14 @@ impl Report {
     /// The question: what was run, as (label, value) pairs, and a description (a scenario's).
     pub fn question(&mut self, facts: &[(String, String)], description: &str) {
         let mut body = html::facts(facts);
-        for para in description.trim().split("\n\n").filter(|p| !p.trim().is_empty()) {
-            body.push_str(&html::p(&para.split_whitespace().collect::<Vec<_>>().join(" ")));
+        for para in description
+            .trim()
+            .split("\n\n")
+            .filter(|p| !p.trim().is_empty())
+        {
+            body.push_str(&html::p(
+                &para.split_whitespace().collect::<Vec<_>>().join(" "),
+            ));
         }
         let title = self.words.question;
         self.section("question", title, body);
@@ -559,7 +577,13 @@ impl Report {
             let mut t = Table::new(
                 "",
                 [
-                    sw.path, w.council, w.before, w.after, sw.unit, sw.since, sw.reference,
+                    sw.path,
+                    w.council,
+                    w.before,
+                    w.after,
+                    sw.unit,
+                    sw.since,
+                    sw.reference,
                     sw.description,
                 ]
                 .map(String::from)
@@ -627,12 +651,7 @@ impl Report {
     /// The results: per council (and TOTAL) the households, each status, gross, state and
     /// municipal net (a comparison's sides council by council); per benefit for each of
     /// `focus`; the bands of `focus` where the run has replicates.
-    pub fn results(
-        &mut self,
-        sides: &[Side<&Summary>],
-        focus: &[String],
-        bands: &[Side<&Bands>],
-    ) {
+    pub fn results(&mut self, sides: &[Side<&Summary>], focus: &[String], bands: &[Side<&Bands>]) {
         let Some((_, first)) = sides.first() else {
             return;
         };
@@ -695,7 +714,12 @@ impl Report {
         self.section("results", title, body);
     }
 
-    fn benefit_table(&self, sides: &[Side<&Summary>], slug: &str, bands: &[Side<&Bands>]) -> String {
+    fn benefit_table(
+        &self,
+        sides: &[Side<&Summary>],
+        slug: &str,
+        bands: &[Side<&Bands>],
+    ) -> String {
         let (w, sw, n) = (self.words, self.sheet, self.n);
         let mw = MeasureWords::of(self.lv);
         let schema = &sides[0].1.schema;
@@ -733,8 +757,14 @@ impl Report {
             }
         } else {
             header.extend(
-                [mw.households, mw.persons, mw.eur, mw.state_eur, sw.municipal_eur]
-                    .map(String::from),
+                [
+                    mw.households,
+                    mw.persons,
+                    mw.eur,
+                    mw.state_eur,
+                    sw.municipal_eur,
+                ]
+                .map(String::from),
             );
             if !bands.is_empty() {
                 header.push(format!("{} {}", mw.households, w.p5_p95));
@@ -784,8 +814,12 @@ impl Report {
         let mut cells = vec![Cell::Text(mw.total_row.to_string())];
         let (g, s, net) = (
             rows.iter().map(|r| r.gross_cents()).collect::<Vec<_>>(),
-            rows.iter().map(|r| r.state_share_cents()).collect::<Vec<_>>(),
-            rows.iter().map(|r| r.municipal_net_cents()).collect::<Vec<_>>(),
+            rows.iter()
+                .map(|r| r.state_share_cents())
+                .collect::<Vec<_>>(),
+            rows.iter()
+                .map(|r| r.municipal_net_cents())
+                .collect::<Vec<_>>(),
         );
         if compared {
             cells.extend([
@@ -992,7 +1026,10 @@ impl Report {
                         .replace("{measure}", &m.label(&schema, k, self.lv))
                         .replace(
                             "{change}",
-                            &format!("{}{unit}", n.measure_signed(&m, k, series[i + 1] - series[i]))
+                            &format!(
+                                "{}{unit}",
+                                n.measure_signed(&m, k, series[i + 1] - series[i])
+                            )
                         )
                         .replace("{a}", &n.decimal(a))
                         .replace("{b}", &n.decimal(b))
@@ -1025,7 +1062,11 @@ impl Report {
         let mut header = vec![format!("{} ({param})", sw.value)];
         header.extend(shown.iter().map(|&k| m.label(&schema, k, self.lv)));
         if let Some(k) = net {
-            header.push(format!("{}: {}", m.label(&schema, k, self.lv), w.change_from_before));
+            header.push(format!(
+                "{}: {}",
+                m.label(&schema, k, self.lv),
+                w.change_from_before
+            ));
         }
         if bands.is_some() {
             for k in [gross, net].into_iter().flatten() {
@@ -1035,7 +1076,11 @@ impl Report {
         let mut t = Table::new(format!("{}: {name}", w.points), header);
         for (i, (v, r)) in rows.iter().enumerate() {
             let mut cells = vec![Cell::Number(n.decimal(*v))];
-            cells.extend(shown.iter().map(|&k| Cell::Number(n.measure(&m, k, r.values[k]))));
+            cells.extend(
+                shown
+                    .iter()
+                    .map(|&k| Cell::Number(n.measure(&m, k, r.values[k]))),
+            );
             if let Some(k) = net {
                 cells.push(Cell::Number(if i == 0 {
                     String::new()
@@ -1087,7 +1132,11 @@ impl Report {
             } else {
                 s.row(focus).unwrap_or(&s.total)
             };
-            (r.gross_cents(), r.state_share_cents(), r.municipal_net_cents())
+            (
+                r.gross_cents(),
+                r.state_share_cents(),
+                r.municipal_net_cents(),
+            )
         };
         let months: Vec<String> = (1..=12).map(|k| format!("{k:02}")).collect();
         let compared = sides.len() > 1;
@@ -1107,9 +1156,18 @@ impl Report {
         } else {
             let s = sides[0].1;
             vec![
-                (format!("{} {}", mw.totals[0], mw.eur), s.iter().map(|x| row(x).0).collect()),
-                (format!("{} {}", mw.totals[1], mw.eur), s.iter().map(|x| row(x).1).collect()),
-                (format!("{} {}", mw.totals[2], mw.eur), s.iter().map(|x| row(x).2).collect()),
+                (
+                    format!("{} {}", mw.totals[0], mw.eur),
+                    s.iter().map(|x| row(x).0).collect(),
+                ),
+                (
+                    format!("{} {}", mw.totals[1], mw.eur),
+                    s.iter().map(|x| row(x).1).collect(),
+                ),
+                (
+                    format!("{} {}", mw.totals[2], mw.eur),
+                    s.iter().map(|x| row(x).2).collect(),
+                ),
             ]
         };
         // Pixels: cents / 100 only places the bars.
@@ -1156,7 +1214,10 @@ impl Report {
     pub fn reproduce(&mut self, command: &str, seed: u64) {
         let w = self.words;
         let mut body = html::facts(&[
-            (w.version.to_string(), format!("slieksnis {}", env!("CARGO_PKG_VERSION"))),
+            (
+                w.version.to_string(),
+                format!("slieksnis {}", env!("CARGO_PKG_VERSION")),
+            ),
             (w.seed.to_string(), seed.to_string()),
         ]);
         body.push_str(&html::h3(w.command));

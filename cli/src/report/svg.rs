@@ -67,7 +67,11 @@ impl Frame {
             escape(title),
             escape(desc)
         );
-        let frame = Frame { out: String::new(), y0, y1 };
+        let frame = Frame {
+            out: String::new(),
+            y0,
+            y1,
+        };
         for &t in y_ticks {
             let y = frame.y(t);
             out.push_str(&format!(
@@ -251,7 +255,11 @@ pub fn bar_chart(
         for (s, (label, values)) in series.iter().enumerate() {
             let Some(&v) = values.get(c) else { continue };
             let y = f.y(v);
-            let (top, h) = if y < zero { (y, zero - y) } else { (zero, y - zero) };
+            let (top, h) = if y < zero {
+                (y, zero - y)
+            } else {
+                (zero, y - zero)
+            };
             f.out.push_str(&format!(
                 "<rect x=\"{:.1}\" y=\"{top:.1}\" width=\"{:.1}\" height=\"{h:.1}\" fill=\"{}\" \
                  stroke=\"#000\" stroke-width=\"0.6\"><title>{} {}: {}</title></rect>",
@@ -287,9 +295,18 @@ mod tests {
 
     #[test]
     fn ticks_are_round_and_cover_the_range() {
-        assert_eq!(ticks(0.0, 864_925.0, 5), [0.0, 200_000.0, 400_000.0, 600_000.0, 800_000.0, 1_000_000.0]);
-        let shown: Vec<String> = ticks(0.5, 0.8, 6).iter().map(|t| format!("{t:.2}")).collect();
-        assert_eq!(shown, ["0.50", "0.55", "0.60", "0.65", "0.70", "0.75", "0.80"]);
+        assert_eq!(
+            ticks(0.0, 864_925.0, 5),
+            [0.0, 200_000.0, 400_000.0, 600_000.0, 800_000.0, 1_000_000.0]
+        );
+        let shown: Vec<String> = ticks(0.5, 0.8, 6)
+            .iter()
+            .map(|t| format!("{t:.2}"))
+            .collect();
+        assert_eq!(
+            shown,
+            ["0.50", "0.55", "0.60", "0.65", "0.70", "0.75", "0.80"]
+        );
         assert_eq!(ticks(0.0, 0.0, 5).first(), Some(&0.0));
         let t = ticks(-120.0, 380.0, 5);
         assert!(t[0] <= -120.0 && *t.last().unwrap() >= 380.0);
@@ -302,7 +319,10 @@ mod tests {
             "c1",
             "a <b> & \"c\"",
             "d",
-            &[Line { name: "x<y".into(), points: vec![(0.0, 1.0), (1.0, 2.0)] }],
+            &[Line {
+                name: "x<y".into(),
+                points: vec![(0.0, 1.0), (1.0, 2.0)],
+            }],
             &[(0.5, "1".into())],
             &fmt,
             &fmt,
@@ -310,7 +330,14 @@ mod tests {
         );
         assert!(svg.contains("<title id=\"c1-t\">a &lt;b&gt; &amp; &quot;c&quot;</title>"));
         assert!(svg.contains("x&lt;y") && !svg.contains("x<y"));
-        let bars = bar_chart("c2", "t", "d", &["01".into()], &[("s".into(), vec![3.0])], &fmt);
+        let bars = bar_chart(
+            "c2",
+            "t",
+            "d",
+            &["01".into()],
+            &[("s".into(), vec![3.0])],
+            &fmt,
+        );
         assert!(bars.starts_with("<svg") && bars.ends_with("</svg>") && bars.contains("<rect"));
     }
 }
