@@ -66,7 +66,7 @@ impl Table {
             });
             for c in cells {
                 match c {
-                    Cell::Text(t) => out.push_str(&format!("<td>{}</td>", escape(t))),
+                    Cell::Text(t) => out.push_str(&format!("<td>{}</td>", soft_breaks(t))),
                     Cell::Number(n) => out.push_str(&format!("<td class=\"n\">{}</td>", escape(n))),
                 }
             }
@@ -75,6 +75,29 @@ impl Table {
         out.push_str("</tbody></table>\n");
         out
     }
+}
+
+/// `text` escaped, with a place to break (`<wbr>`) after each `.`, `/` and `_` of a word longer
+/// than 24 characters (a parameter's path, a file), so that a narrow column wraps it there
+/// rather than anywhere or not at all.
+pub fn soft_breaks(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, word) in text.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        if word.chars().count() <= 24 {
+            out.push_str(&escape(word));
+            continue;
+        }
+        for c in word.chars() {
+            out.push_str(&escape(c.encode_utf8(&mut [0; 4])));
+            if matches!(c, '.' | '/' | '_') {
+                out.push_str("<wbr>");
+            }
+        }
+    }
+    out
 }
 
 /// A paragraph of text.
@@ -134,12 +157,12 @@ h3{font-size:11.5pt;margin:12pt 0 4pt}
 p.lead{font-size:11.5pt}
 p.note{font-size:9pt;color:#333}
 dl{display:grid;grid-template-columns:max-content auto;gap:2pt 10pt}
-dt{font-weight:bold}dd{margin:0}
+dt{font-weight:bold}dd{margin:0;overflow-wrap:anywhere}
 table{border-collapse:collapse;width:100%;margin:6pt 0 10pt;font-size:8.5pt}
 caption{text-align:left;font-weight:bold;padding:2pt 0}
-th,td{border:0.5pt solid #777;padding:2pt 4pt;vertical-align:top;overflow-wrap:anywhere}
+th,td{border:0.5pt solid #777;padding:2pt 4pt;vertical-align:top}
 th{background:#eee;text-align:left}
-td.n{text-align:right;overflow-wrap:normal;font-variant-numeric:tabular-nums}
+td.n{text-align:right;font-variant-numeric:tabular-nums}
 tr.total td{font-weight:bold;border-top:1.2pt solid #000}
 figure{margin:8pt 0}
 figcaption{font-size:9pt;color:#333}
@@ -149,6 +172,8 @@ nav ol{columns:2}
 @page{size:A4;margin:14mm 12mm}
 @media print{
 body{max-width:none;padding:0;font-size:9.5pt}
+table{font-size:7.5pt}
+th,td{padding:1.5pt 3pt}
 nav{display:none}
 section{break-before:page}
 section:first-of-type{break-before:auto}
@@ -210,6 +235,15 @@ pub fn page(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn long_paths_may_break_after_their_dots() {
+        assert_eq!(super::soft_breaks("low_income <b>"), "low_income &lt;b&gt;");
+        assert_eq!(
+            super::soft_breaks("municipalities.default.crisis_benefit"),
+            "municipalities.<wbr>default.<wbr>crisis_<wbr>benefit"
+        );
+    }
+
     #[test]
     fn escapes_what_html_reads() {
         assert_eq!(

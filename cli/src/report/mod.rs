@@ -349,11 +349,7 @@ type InForce = BTreeMap<(Option<String>, String), Arc<Leaf>>;
 
 /// The leaves in force for `councils` over `horizon`, keyed by (council or national, name,
 /// since).
-fn in_force(
-    params: &ParameterSet,
-    horizon: Horizon,
-    councils: &[String],
-) -> Result<InForce> {
+fn in_force(params: &ParameterSet, horizon: Horizon, councils: &[String]) -> Result<InForce> {
     let mut out = BTreeMap::new();
     let dates: Vec<slieksnis_engine::date::Date> = match horizon {
         Horizon::Month(p) => vec![p.first_day()],
@@ -668,7 +664,6 @@ impl Report {
         let compared = sides[0].0.is_some();
         let mut header = Vec::new();
         header.push(sw.municipality.to_string());
-        header.push(sw.atvk.to_string());
         if compared {
             header.push(sw.side.to_string());
         }
@@ -678,10 +673,7 @@ impl Report {
         for at in 0..per_side[0].len() {
             for ((side, _), rows) in sides.iter().zip(&per_side) {
                 let row = rows[at];
-                let mut cells = vec![
-                    Cell::Text(self.council_name(&row.municipality)),
-                    Cell::Text(self.atvk(&row.municipality)),
-                ];
+                let mut cells = vec![Cell::Text(self.council_name(&row.municipality))];
                 if let Some(s) = side {
                     cells.push(Cell::Text(sw.sides[*s].to_string()));
                 }
@@ -1043,7 +1035,32 @@ impl Report {
             .replace_once("{}", param);
         let id = self.chart_id();
         let (xl, yl) = (|v: f64| n.tick(v), |v: f64| n.tick(v));
-        let chart = svg::line_chart(&id, &title, w.curve_desc, &lines, &marks, &xl, &yl, param);
+        // The band of the municipal net, where the sweep has replicates.
+        let mut areas = Vec::new();
+        if let (Some(bands), Some(k)) = (bands, net) {
+            let points: Vec<(f64, f64, f64)> = bands
+                .iter()
+                .filter_map(|(v, b)| {
+                    let band = b.get(b.all_rows().find(|x| x.municipality == row)?, &m.names[k])?;
+                    Some((x(*v), band.low as f64 / 100.0, band.high as f64 / 100.0))
+                })
+                .collect();
+            areas.push(svg::Area {
+                name: format!("{} {}", m.label(&schema, k, self.lv), w.p5_p95),
+                points,
+            });
+        }
+        let chart = svg::line_chart(
+            &id,
+            &title,
+            w.curve_desc,
+            &lines,
+            &areas,
+            &marks,
+            &xl,
+            &yl,
+            param,
+        );
         let mut body = html::figure(&chart, &title);
         body.push_str(&html::h3(w.jumps));
         if jumps.is_empty() {

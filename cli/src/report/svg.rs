@@ -26,6 +26,12 @@ pub struct Line {
     pub points: Vec<(f64, f64)>,
 }
 
+/// A band drawn behind the lines: its name and, per x, the low and high value.
+pub struct Area {
+    pub name: String,
+    pub points: Vec<(f64, f64, f64)>,
+}
+
 /// Round tick values covering `[lo, hi]`: about `want` steps of 1, 2, 2.5 or 5 × 10^k.
 pub fn ticks(lo: f64, hi: f64, want: usize) -> Vec<f64> {
     let (lo, hi) = if hi > lo {
@@ -144,12 +150,22 @@ pub fn line_chart(
     title: &str,
     desc: &str,
     lines: &[Line],
+    areas: &[Area],
     marks: &[(f64, String)],
     x_label: Label,
     y_label: Label,
     x_name: &str,
 ) -> String {
-    let ys = y_ticks(lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)));
+    let ys = y_ticks(
+        lines
+            .iter()
+            .flat_map(|l| l.points.iter().map(|p| p.1))
+            .chain(
+                areas
+                    .iter()
+                    .flat_map(|a| a.points.iter().flat_map(|p| [p.1, p.2])),
+            ),
+    );
     let (mut x0, mut x1) = (f64::INFINITY, f64::NEG_INFINITY);
     for (x, _) in lines.iter().flat_map(|l| l.points.iter()) {
         x0 = x0.min(*x);
@@ -196,6 +212,28 @@ pub fn line_chart(
         ));
     }
     let mut legend = Vec::new();
+    for area in areas {
+        let upper = area.points.iter().map(|&(x, _, hi)| (x, hi));
+        let lower = area.points.iter().rev().map(|&(x, lo, _)| (x, lo));
+        let d: Vec<String> = upper
+            .chain(lower)
+            .map(|(x, y)| format!("{:.1},{:.1}", px(x), f.y(y)))
+            .collect();
+        f.out.push_str(&format!(
+            "<polygon points=\"{}\" fill=\"#ddd\" stroke=\"none\"/>",
+            d.join(" ")
+        ));
+        legend.push((
+            "<rect x=\"0\" y=\"-6\" width=\"22\" height=\"12\" fill=\"#ddd\"/>".to_string(),
+            area.name.clone(),
+        ));
+    }
+    if !areas.is_empty() {
+        // The axis again, over the bands.
+        f.out.push_str(&format!(
+            "<line x1=\"{LEFT}\" y1=\"{TOP}\" x2=\"{LEFT}\" y2=\"{bottom:.1}\" stroke=\"#000\"/>"
+        ));
+    }
     for (k, line) in lines.iter().enumerate() {
         let (dash, stroke) = (DASHES[k % 3], STROKES[k % 3]);
         let d: Vec<String> = line
@@ -322,6 +360,10 @@ mod tests {
             &[Line {
                 name: "x<y".into(),
                 points: vec![(0.0, 1.0), (1.0, 2.0)],
+            }],
+            &[Area {
+                name: "band".into(),
+                points: vec![(0.0, 0.5, 1.5), (1.0, 1.0, 3.0)],
             }],
             &[(0.5, "1".into())],
             &fmt,
