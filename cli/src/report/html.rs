@@ -161,7 +161,7 @@ dt{font-weight:bold}dd{margin:0;overflow-wrap:anywhere}
 table{border-collapse:collapse;width:100%;margin:6pt 0 10pt;font-size:8.5pt}
 caption{text-align:left;font-weight:bold;padding:2pt 0}
 th,td{border:0.5pt solid #777;padding:2pt 4pt;vertical-align:top}
-th{background:#eee;text-align:left}
+th{background:#eee;text-align:left;overflow-wrap:anywhere;hyphens:auto}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 tr.total td{font-weight:bold;border-top:1.2pt solid #000}
 figure{margin:8pt 0}
