@@ -634,12 +634,8 @@ impl Report {
                     .map_or_else(|| c.swept.clone(), |a| a.value.to_string()),
             ),
             Cell::Text(leaf.meta.unit.clone()),
-            Cell::Text(
-                c.before
-                    .since
-                    .map_or(sw.always.to_string(), |d| d.to_string()),
-            ),
-            Cell::Text(c.before.meta.reference.clone()),
+            Cell::Text(leaf.since.map_or(sw.always.to_string(), |d| d.to_string())),
+            Cell::Text(leaf.meta.reference.clone()),
             Cell::Text(description.clone()),
         ]
     }
