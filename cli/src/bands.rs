@@ -452,8 +452,16 @@ pub fn write_compare_bands(w: &mut dyn Write, b: &CompareBands) -> io::Result<()
     w.flush()
 }
 
-/// The main figures of the tables (index, label): households with each status, each benefit's
+/// The main figures of the tables and the report, by index: households with each status, each benefit's
 /// households and EUR, gross, state share and municipal net.
+pub(crate) fn shown_measures(
+    m: &Measures,
+    schema: &slieksnis_engine::schema::Schema,
+) -> Vec<usize> {
+    shown(m, schema).into_iter().map(|(k, _)| k).collect()
+}
+
+/// The main figures with the terminal's labels.
 fn shown(m: &Measures, schema: &slieksnis_engine::schema::Schema) -> Vec<(usize, String)> {
     let at = |name: &str| m.names.iter().position(|n| n == name);
     let mut out = Vec::new();

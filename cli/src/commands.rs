@@ -16,7 +16,7 @@ use slieksnis_engine::simulate::DEFAULT_CHUNK;
 use slieksnis_engine::{Period, Population, cases};
 
 use crate::staged::Staged;
-use crate::{input, output, spreadsheet};
+use crate::{input, output, report, spreadsheet};
 
 /// A month of a year that can be simulated: written rules (2021–2026) or projected ones
 /// (2027–2030); a month of another year would run on the nearest year's parameters, silently.
@@ -56,6 +56,7 @@ Examples:
   slieksnis run --municipality tukuma-novads --year 2026 --out out/t --xlsx out/tukums.xlsx
   slieksnis run --municipality tukuma-novads --year 2026 --out out/t --xlsx out/t.xlsx --lang en
   slieksnis run --municipality tukuma-novads --year 2026 --out out/t-lv --csv-lv   # Latvian Excel
+  slieksnis run --municipality tukuma-novads --year 2026 --out out/t --report out/tukums.html
 
 2027–2030 are projected: the values in force at the end of 2026, with the median income, the
 minimum wage and the councils' EUR amounts grown by named assumptions (policies/assumptions.toml;
@@ -97,7 +98,13 @@ the reported figures, the model's error other than through take-up. A population
 with unit, date, legal reference, assumed or projected); headers in Latvian (--lang en: English),
 numbers as numbers (EUR, counts, per cents), the assumptions noted above each sheet's header.
 --csv-lv writes the CSV files for Latvian Excel instead: ';', decimal commas, Latvian headers and
-council names, UTF-8 with a BOM.")]
+council names, UTF-8 with a BOM.
+
+--report FILE writes a council report: one HTML file that opens offline (inline CSS and SVG
+charts, nothing fetched) and prints to A4 — what was run, what the figures rest on and the
+parameters changed with their legal references, the results per council and benefit with the
+bands, a year's monthly cash flow as a bar chart, and the command, version and seed that
+reproduce it. Latvian (decimal commas) by default, English with --lang en.")]
 pub struct RunArgs {
     #[command(flatten)]
     source: input::PopulationArgs,
@@ -239,6 +246,57 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         )]);
         a.sheets.write(&mut out, &book)?;
     }
+    if let Some(path) = &a.sheets.report {
+        let councils: Vec<String> = summary
+            .rows
+            .iter()
+            .map(|r| r.municipality.clone())
+            .collect();
+        let lv = a.sheets.lv();
+        let w = report::Words::of(lv);
+        let lead = spreadsheet::title(
+            &policy.name,
+            &horizon.to_string(),
+            horizon,
+            &households.label,
+            lv,
+        );
+        let mut r = report::Report::new(lv, "", &lead);
+        r.set_title(&report::title_of(&r, &councils, horizon));
+        let mut facts = report::run_facts(&r, &policy.name, &councils, horizon, &households.label);
+        facts.push((w.changes.to_string(), report::listed(&r, &a.sets)));
+        if !a.assumes.is_empty() {
+            facts.push(("--assume".to_string(), a.assumes.join(", ")));
+        }
+        facts.push((w.replicates.to_string(), replicates.to_string()));
+        r.question(&facts, "");
+        let before = input::projected_parameters(&policy, year, &assumptions)?;
+        let changed = report::changed(&before, &params, [horizon, horizon], &councils)?;
+        let projected: Vec<(String, i32, &slieksnis_engine::assumptions::Assumptions)> =
+            if slieksnis_engine::date::PROJECTED_YEARS.contains(&year) {
+                vec![(String::new(), year, &assumptions)]
+            } else {
+                Vec::new()
+            };
+        r.assumptions(
+            summary.all_rows(),
+            &projected,
+            &changed,
+            &report::assumed_leaves(&params, horizon, &councils)?,
+        );
+        let band_parts: Vec<report::Side<&slieksnis_engine::bands::Bands>> =
+            bands.iter().map(|b| (None, b)).collect();
+        r.results(&[(None, summary)], &report::focus(&councils), &band_parts);
+        if let Horizon::Year(year) = horizon {
+            r.months(
+                year,
+                &[(None, results.by_month.as_slice())],
+                crate::breakdown::focus(population),
+            );
+        }
+        r.reproduce(&report::command_line(), seed);
+        report::write(&mut out, path, &r)?;
+    }
     out.commit()?;
     if !a.options.quiet {
         eprintln!(
@@ -280,6 +338,9 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         }
         println!("\nwrote {} in {}", written.join(", "), a.out.display());
         if let Some(x) = &a.sheets.xlsx {
+            println!("wrote {}", x.display());
+        }
+        if let Some(x) = &a.sheets.report {
             println!("wrote {}", x.display());
         }
     }
@@ -679,6 +740,7 @@ Examples:
   slieksnis compare scenarios/ogre-2026-low-income-60.toml --replicates 1   # no bands
   slieksnis compare scenarios/latvia-2026-gmi-20.toml --xlsx out/gmi.xlsx   # + the ranking sheet
   slieksnis compare scenarios/ogre-2026-low-income-60.toml --out out/ogre-lv --csv-lv
+  slieksnis compare scenarios/latvia-2026-gmi-20.toml --report out/gmi.html   # council report
 
 A scenario file names a population (a municipality to generate, or a directory), a month or a
 year, and a reform (parameter overrides, replaced scripts); see scenarios/README.md. With --out, writes OUT/comparison.csv (rows baseline, reform
@@ -707,7 +769,11 @@ population from files has no bands (its households cannot be redrawn).
 --xlsx FILE writes one Excel workbook (with or without --out): summary and benefits (baseline,
 reform, difference per council), months (a year), councils (the ranking), bands and the
 parameters in force on each side; headers in Latvian (--lang en: English). --csv-lv writes the
-CSV files of --out for Latvian Excel (';', decimal commas, Latvian headers, UTF-8 with a BOM).")]
+CSV files of --out for Latvian Excel (';', decimal commas, Latvian headers, UTF-8 with a BOM).
+
+--report FILE (with or without --out) writes the council report `slieksnis report` writes: one
+HTML file, offline and printable to A4, with baseline, reform and the difference, the bands,
+the ranking per resident (more than 3 councils), the months and how to reproduce it.")]
 pub struct CompareArgs {
     /// The scenario file.
     scenario: PathBuf,
@@ -893,8 +959,142 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
             Some(book)
         }
     };
-    if let (Some(book), None) = (&book, &a.out) {
-        a.sheets.write_alone(book)?;
+    let html = match &a.sheets.report {
+        None => None,
+        Some(_) => {
+            let lv = a.sheets.lv();
+            let w = report::Words::of(lv);
+            let sw = spreadsheet::Words::of(lv);
+            let what = format!("{}: {} / {}", scenario.name, names[0], names[1]);
+            let lead =
+                spreadsheet::title(&policy.name, &what, scenario.horizon, &households.label, lv);
+            let mut r = report::Report::new(lv, &scenario.name, &lead);
+            let councils: Vec<String> = comparison
+                .baseline
+                .rows
+                .iter()
+                .map(|r| r.municipality.clone())
+                .collect();
+            let mut facts = vec![(
+                w.scenario.to_string(),
+                format!("{} ({origin})", scenario.name),
+            )];
+            facts.extend(report::run_facts(
+                &r,
+                &policy.name,
+                &councils,
+                scenario.horizon,
+                &households.label,
+            ));
+            for (k, side) in [&scenario.baseline, &scenario.reform]
+                .into_iter()
+                .enumerate()
+            {
+                let mut changes: Vec<String> =
+                    side.set.iter().map(|(p, v)| format!("{p} = {v}")).collect();
+                changes.extend(side.scripts.iter().map(|(t, f)| format!("{t} ← {f}")));
+                changes.extend(side.assume.iter().map(|(n, v)| format!("{n} = {v}")));
+                facts.push((
+                    format!("{}: {}", sw.sides[k], side.name),
+                    format!(
+                        "{}; {}: {}",
+                        report::horizon_text(&r, periods[k]),
+                        w.changes,
+                        report::listed(&r, &changes)
+                    ),
+                ));
+            }
+            if !scenario.assume.is_empty() {
+                let all: Vec<String> = scenario
+                    .assume
+                    .iter()
+                    .map(|(n, v)| format!("{n} = {v}"))
+                    .collect();
+                facts.push(("assume".to_string(), all.join(", ")));
+            }
+            facts.push((w.replicates.to_string(), replicates.to_string()));
+            r.question(&facts, &scenario.description);
+            let mut side_params = Vec::new();
+            for (k, side) in [&scenario.baseline, &scenario.reform]
+                .into_iter()
+                .enumerate()
+            {
+                let base =
+                    input::projected_parameters(&policy, side_years[k], &side_assumptions[k])?;
+                side_params.push(
+                    side.parameters(&base, &scenario.origin)
+                        .map_err(|e| anyhow!("{e}"))?,
+                );
+            }
+            let changed = report::changed(&side_params[0], &side_params[1], periods, &councils)?;
+            let mut projected: Vec<(String, i32, &slieksnis_engine::assumptions::Assumptions)> = (0
+                ..2)
+                .filter(|&k| slieksnis_engine::date::PROJECTED_YEARS.contains(&side_years[k]))
+                .map(|k| (sw.sides[k].to_string(), side_years[k], &side_assumptions[k]))
+                .collect();
+            // Both sides on the same assumptions: one table.
+            if let [(_, y0, a0), (_, y1, a1)] = projected.as_slice()
+                && y0 == y1
+                && a0 == a1
+            {
+                projected = vec![(String::new(), *y0, *a0)];
+            }
+            r.assumptions(
+                comparison
+                    .baseline
+                    .all_rows()
+                    .chain(comparison.reform.all_rows()),
+                &projected,
+                &changed,
+                &report::assumed_leaves(&side_params[1], periods[1], &councils)?,
+            );
+            let band_parts: Vec<report::Side<&slieksnis_engine::bands::Bands>> = match &bands {
+                Some(b) => vec![
+                    (Some(0), &b.baseline),
+                    (Some(1), &b.reform),
+                    (Some(2), &b.difference),
+                ],
+                None => Vec::new(),
+            };
+            r.results(
+                &[
+                    (Some(0), &comparison.baseline),
+                    (Some(1), &comparison.reform),
+                    (Some(2), &difference),
+                ],
+                &report::focus(&councils),
+                &band_parts,
+            );
+            if breakdowns.ranked() {
+                r.councils(&breakdowns.councils.0, &breakdowns.councils.1);
+            }
+            if let Horizon::Year(year) = scenario.horizon {
+                r.months(
+                    year,
+                    &[
+                        (Some(0), comparison.baseline_months.as_slice()),
+                        (Some(1), comparison.reform_months.as_slice()),
+                    ],
+                    crate::breakdown::focus(population),
+                );
+            }
+            r.reproduce(&report::command_line(), a.generation.seed);
+            Some(r)
+        }
+    };
+    if a.out.is_none() {
+        match (&book, &html, &a.sheets.report) {
+            (Some(book), None, _) => a.sheets.write_alone(book)?,
+            (None, Some(r), Some(path)) => report::write_alone(path, r)?,
+            (Some(book), Some(r), Some(path)) => {
+                // Both beside their files, put in place together.
+                let mut staged = Staged::new(Path::new("."))?;
+                a.sheets.write(&mut staged, book)?;
+                report::write(&mut staged, path, r)?;
+                staged.commit()?;
+            }
+            _ => {}
+        }
     }
     if let Some(out) = &a.out {
         let mut staged = Staged::new(out)?;
@@ -932,6 +1132,9 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
         }
         if let Some(book) = &book {
             a.sheets.write(&mut staged, book)?;
+        }
+        if let (Some(r), Some(path)) = (&html, &a.sheets.report) {
+            report::write(&mut staged, path, r)?;
         }
         staged.commit()?;
     }
@@ -999,8 +1202,75 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
         if let Some(x) = &a.sheets.xlsx {
             println!("wrote {}", x.display());
         }
+        if let Some(x) = &a.sheets.report {
+            println!("wrote {}", x.display());
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Write a council report of a scenario: one HTML file that opens offline and prints to A4.
+#[derive(Args)]
+#[command(after_help = "\
+Examples:
+  slieksnis report scenarios/ogre-2026-low-income-60.toml --out out/ogre.html
+  slieksnis report scenarios/tukums-2027-budget.toml --out out/tukums-2027.html --lang en
+  slieksnis report scenarios/latvia-2026-gmi-20.toml --out out/gmi.html   # councils ranked
+  slieksnis report scenarios/ogre-2026-low-income-60.toml --out out/ogre.html --replicates 20
+
+Runs the scenario as `compare` does (the same households, replicates and assumptions; the
+terminal shows what compare shows) and writes one HTML file: the question (the councils, the
+year or month, the scenario's description and its changes), the assumptions (what the figures
+rest on, a projected year's assumptions with their values and sources, the parameters changed
+with their legal references), the results per council and per benefit (households, gross EUR,
+state share, municipal net) for baseline, reform and the difference with their p5–p95 bands,
+the councils ranked per resident (more than 3 councils), the year's cash flow month by month
+(a bar chart) and the command, version and seed that reproduce it. Latvian by default (decimal
+commas, thousands apart), English with --lang en. The CSS is inline and the charts are inline
+SVG: nothing is fetched, so it opens offline; printed, it is A4 with a section a page.
+
+`compare --report FILE`, `run --report FILE` and `sweep --report FILE` (with the cost curve)
+write the same kind of report beside their other outputs.")]
+pub struct ReportArgs {
+    /// The scenario file (as `compare` takes it).
+    scenario: PathBuf,
+    /// The HTML file to write (its directory is created if missing), e.g. --out out/ogre.html.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// The report's language: lv (default) or en.
+    #[arg(long, default_value = "lv", value_parser = ["lv", "en"])]
+    lang: String,
+    /// Set an assumption of a projected year for both sides: NAME=VALUE. Repeatable.
+    #[arg(long = "assume", value_name = "NAME=VALUE")]
+    assumes: Vec<String>,
+    /// Use this population directory instead of the scenario's.
+    #[arg(long, value_name = "DIR")]
+    population: Option<PathBuf>,
+    #[command(flatten)]
+    generation: input::GenerationArgs,
+    #[command(flatten)]
+    bands: crate::bands::BandArgs,
+    #[command(flatten)]
+    options: Options,
+}
+
+pub fn report_scenario(a: ReportArgs) -> Result<ExitCode> {
+    compare(CompareArgs {
+        scenario: a.scenario,
+        assumes: a.assumes,
+        population: a.population,
+        generation: a.generation,
+        out: None,
+        breakdown: crate::breakdown::CompareFlags::default(),
+        bands: a.bands,
+        sheets: spreadsheet::SheetArgs {
+            xlsx: None,
+            report: Some(a.out),
+            lang: a.lang,
+            csv_lv: false,
+        },
+        options: a.options,
+    })
 }
 
 /// Explain one household's assessment step by step, with the legal source of every rule.

@@ -10,6 +10,7 @@ mod commands;
 mod csv_lv;
 mod input;
 mod output;
+mod report;
 mod spreadsheet;
 mod staged;
 mod sweep;
@@ -24,6 +25,7 @@ Examples:
   slieksnis run --municipality ogres-novads --year 2026 --out out/ogre-2026
   slieksnis run --population populations/sample --period 2026-01 --out out/run
   slieksnis compare scenarios/ogre-low-income-60.toml
+  slieksnis report scenarios/ogre-2026-low-income-60.toml --out out/ogre.html
   slieksnis explain --population populations/small --id 3 --period 2025-03 --lang lv
   slieksnis test policies/
   slieksnis sweep --municipality tukuma-novads --year 2026 \\
@@ -62,6 +64,7 @@ enum Command {
     Generate(commands::GenerateArgs),
     Calibrate(commands::CalibrateArgs),
     Compare(commands::CompareArgs),
+    Report(commands::ReportArgs),
     Explain(commands::ExplainArgs),
     Test(commands::TestArgs),
     Params(commands::ParamsArgs),
@@ -110,6 +113,7 @@ fn main() -> ExitCode {
         Command::Generate(a) => commands::generate(a),
         Command::Calibrate(a) => commands::calibrate(a),
         Command::Compare(a) => commands::compare(a),
+        Command::Report(a) => commands::report_scenario(a),
         Command::Explain(a) => commands::explain(a),
         Command::Test(a) => commands::test(a),
         Command::Params(a) => commands::params(a),

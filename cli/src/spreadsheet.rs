@@ -760,16 +760,23 @@ pub fn title(policy: &str, what: &str, horizon: Horizon, households: &str, lv: b
     format!("{policy} — {what}; {households}; {unit}")
 }
 
-/// `--xlsx FILE` and `--lang` for `run`, `compare` and `sweep`, and `--csv-lv`.
+/// `--xlsx FILE`, `--report FILE` and `--lang` (the language of both) for `run`, `compare`
+/// and `sweep`, and `--csv-lv`.
 #[derive(clap::Args, Debug, Clone)]
+#[command(group(clap::ArgGroup::new("in_a_language").args(["xlsx", "report"]).multiple(true)))]
 pub struct SheetArgs {
     /// Also write the results as one Excel workbook (summary, benefits, months, councils,
     /// bands, sweep, parameters: whichever the command has), e.g. --xlsx out/tukums.xlsx.
     #[arg(long, value_name = "FILE")]
     pub xlsx: Option<std::path::PathBuf>,
-    /// The language of the workbook's sheet names and headers: lv (default) or en, e.g.
-    /// --xlsx out/t.xlsx --lang en.
-    #[arg(long, default_value = "lv", value_parser = ["lv", "en"], requires = "xlsx")]
+    /// Also write a report for the council: one HTML file that opens offline and prints to
+    /// A4 (the question, assumptions, results with bands, charts, how to reproduce it), e.g.
+    /// --report out/tukums.html.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<std::path::PathBuf>,
+    /// The language of the workbook's sheet names and headers and of the report: lv (default)
+    /// or en, e.g. --xlsx out/t.xlsx --lang en, --report out/t.html --lang en.
+    #[arg(long, default_value = "lv", value_parser = ["lv", "en"], requires = "in_a_language")]
     pub lang: String,
     /// Write the CSV files for Latvian Excel: `;` between fields, decimal commas, Latvian
     /// headers and council names, UTF-8 with a BOM (the default CSVs are plain `,` and `.`),

@@ -147,7 +147,14 @@ larger of its median and mean step), at least twice its smallest step and 1 % of
 
 --xlsx FILE writes one Excel workbook: a row per point and council (sheet sweep), the bands per
 point (with --replicates) and the parameters in force before the swept one is set; headers in
-Latvian (--lang en: English). --csv-lv writes the CSV files of --out for Latvian Excel.")]
+Latvian (--lang en: English). --csv-lv writes the CSV files of --out for Latvian Excel.
+
+--report FILE writes a council report (one HTML file that opens offline and prints to A4): the
+question, the assumptions and the swept parameter in force with its legal reference, the cost
+curve (municipal net and gross EUR of --row against the value, a line chart with the jumps
+marked; with --replicates the p5–p95 of each point) and the command that reproduces it, e.g.
+  slieksnis sweep --municipality tukuma-novads --year 2026 --param municipalities.tukuma-novads.low_income.pct \\
+      --from 0.50 --to 0.80 --step 0.05 --report out/sweep.html")]
 pub struct SweepArgs {
     #[command(flatten)]
     source: input::PopulationArgs,
@@ -285,8 +292,33 @@ pub fn sweep(a: SweepArgs) -> Result<ExitCode> {
             bands.as_deref(),
         )?),
     };
-    if let (Some(book), None) = (&book, &a.out) {
-        a.sheets.write_alone(book)?;
+    let html = match &a.sheets.report {
+        None => None,
+        Some(_) => Some(report(
+            &a,
+            &policy,
+            &assumptions,
+            &base,
+            &axis,
+            &households.label,
+            &row,
+            &values,
+            &points,
+            bands.as_deref(),
+        )?),
+    };
+    if a.out.is_none() {
+        match (&book, &html, &a.sheets.report) {
+            (Some(book), None, _) => a.sheets.write_alone(book)?,
+            (None, Some(r), Some(path)) => crate::report::write_alone(path, r)?,
+            (Some(book), Some(r), Some(path)) => {
+                let mut staged = Staged::new(std::path::Path::new("."))?;
+                a.sheets.write(&mut staged, book)?;
+                crate::report::write(&mut staged, path, r)?;
+                staged.commit()?;
+            }
+            _ => {}
+        }
     }
     if let Some(out) = &a.out {
         let mut staged = Staged::new(out)?;
@@ -302,6 +334,9 @@ pub fn sweep(a: SweepArgs) -> Result<ExitCode> {
         }
         if let Some(book) = &book {
             a.sheets.write(&mut staged, book)?;
+        }
+        if let (Some(r), Some(path)) = (&html, &a.sheets.report) {
+            crate::report::write(&mut staged, path, r)?;
         }
         staged.commit()?;
     }
@@ -358,8 +393,115 @@ pub fn sweep(a: SweepArgs) -> Result<ExitCode> {
         if let Some(x) = &a.sheets.xlsx {
             println!("wrote {}", x.display());
         }
+        if let Some(x) = &a.sheets.report {
+            println!("wrote {}", x.display());
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The sweep's report: the question (the parameter and its values), the assumptions and the
+/// parameter in force with its legal reference, the cost curve with its jumps and bands, and
+/// how to reproduce it.
+#[allow(clippy::too_many_arguments)]
+fn report(
+    a: &SweepArgs,
+    policy: &slieksnis_engine::Policy,
+    assumptions: &slieksnis_engine::assumptions::Assumptions,
+    base: &Configuration,
+    axis: &Axis,
+    households: &str,
+    row: &str,
+    values: &[Decimal],
+    points: &[Point],
+    bands: Option<&[(Decimal, slieksnis_engine::bands::Bands)]>,
+) -> Result<crate::report::Report> {
+    use crate::report::{self, Report};
+    let horizon = base.horizon;
+    let lv = a.sheets.lv();
+    let w = report::Words::of(lv);
+    let lead =
+        crate::spreadsheet::title(&policy.name, &horizon.to_string(), horizon, households, lv);
+    let mut r = Report::new(lv, "", &lead);
+    let all = councils(base);
+    r.set_title(&format!(
+        "{}: {}",
+        report::title_of(&r, &all, horizon),
+        a.param
+    ));
+    let n = r.numbers();
+    let mut facts = report::run_facts(&r, &policy.name, &all, horizon, households);
+    facts.push((w.swept.to_string(), a.param.clone()));
+    let shown = match (&a.values, a.from, a.to, a.step) {
+        (None, Some(f), Some(t), Some(s)) => format!(
+            "{} … {}, {} {} ({})",
+            n.decimal(f),
+            n.decimal(t),
+            if lv { "solis" } else { "step" },
+            n.decimal(s),
+            values.len()
+        ),
+        _ => values
+            .iter()
+            .map(|v| n.decimal(*v))
+            .collect::<Vec<_>>()
+            .join("; "),
+    };
+    facts.push((w.values.to_string(), shown.clone()));
+    facts.push((w.row.to_string(), r.council_name(row)));
+    facts.push((w.changes.to_string(), report::listed(&r, &a.around.sets)));
+    if !a.around.assumes.is_empty() {
+        facts.push(("--assume".to_string(), a.around.assumes.join(", ")));
+    }
+    facts.push((w.replicates.to_string(), a.replicates.to_string()));
+    r.question(&facts, "");
+    let year = horizon.year();
+    // The parameters set with --set, then the swept one (its first value run shows which
+    // leaves it moves).
+    let unset = input::projected_parameters(policy, year, assumptions)?;
+    let mut changed = report::changed(&unset, base.parameters, [horizon, horizon], &all)?;
+    let first = values
+        .iter()
+        .zip(points)
+        .find(|(_, p)| p.ran().is_some())
+        .map(|(v, _)| *v);
+    if let Some(v) = first
+        && let Ok((Some(moved), _)) = sweep::apply(base, axis, v)
+    {
+        for mut c in report::changed(base.parameters, &moved, [horizon, horizon], &all)? {
+            c.after = None;
+            c.swept = format!("{}: {shown}", w.swept);
+            changed.push(c);
+        }
+    }
+    let projected: Vec<(String, i32, &slieksnis_engine::assumptions::Assumptions)> =
+        if slieksnis_engine::date::PROJECTED_YEARS.contains(&year) {
+            vec![(String::new(), year, assumptions)]
+        } else {
+            Vec::new()
+        };
+    let ran: Vec<(Decimal, &Summary)> = values
+        .iter()
+        .zip(points)
+        .filter_map(|(v, p)| Some((*v, &p.ran()?.summary)))
+        .collect();
+    let skipped: Vec<(Decimal, String)> = values
+        .iter()
+        .zip(points)
+        .filter_map(|(v, p)| match p {
+            Point::Skipped(m) => Some((*v, m.clone())),
+            Point::Ran(_) => None,
+        })
+        .collect();
+    r.assumptions(
+        ran.first().into_iter().flat_map(|(_, s)| s.all_rows()),
+        &projected,
+        &changed,
+        &report::assumed_leaves(base.parameters, horizon, &all)?,
+    );
+    r.sweep(&a.param, &ran, &skipped, row, bands);
+    r.reproduce(&report::command_line(), a.source.generation.seed);
+    Ok(r)
 }
 
 /// The sweep's workbook: one row per point and council, the bands per point (with
