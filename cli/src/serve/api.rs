@@ -72,6 +72,7 @@ pub fn router(policy: Policy, runs: usize) -> Router {
             get(|| async { asset(JS, "text/javascript; charset=utf-8") }),
         )
         .route("/api", get(|| async { asset(API_DOC, "text/markdown; charset=utf-8") }))
+        .route("/api/councils", get(|| async { axum::Json(work::councils()) }))
         .route("/api/run", post(run))
         .route("/api/parameters", get(parameters))
         .route("/api/household", post(household))

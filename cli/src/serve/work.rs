@@ -1006,3 +1006,12 @@ pub fn xlsx_request(state: &State, r: &RunRequest, lv: bool) -> Result<Vec<u8>, 
     )]);
     book.to_bytes().map_err(|e| ApiError::new(500, format!("{e:#}")))
 }
+
+/// `GET /api/councils`: the local governments (slug, Latvian name, status: the register's).
+pub fn councils() -> Json {
+    let list: Vec<Json> = slieksnis_engine::register::municipalities()
+        .into_iter()
+        .map(|m| json!({"slug": m.slug, "name": m.name, "status": m.status}))
+        .collect();
+    json!({ "councils": list })
+}
