@@ -73,9 +73,16 @@ fn temp_dir(name: &str) -> PathBuf {
 fn cli_summary(sets: &[&str]) -> Vec<(String, Vec<(String, String)>)> {
     let out = temp_dir(&format!("cli-{}", sets.len()));
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_slieksnis"));
-    cmd.args(["run", "--municipality", "tukuma-novads", "--year", "2026", "-q"])
-        .args(["--replicates", "1", "--out"])
-        .arg(&out);
+    cmd.args([
+        "run",
+        "--municipality",
+        "tukuma-novads",
+        "--year",
+        "2026",
+        "-q",
+    ])
+    .args(["--replicates", "1", "--out"])
+    .arg(&out);
     for s in sets {
         cmd.args(["--set", s]);
     }
@@ -86,7 +93,11 @@ fn cli_summary(sets: &[&str]) -> Vec<(String, Vec<(String, String)>)> {
         .records()
         .map(|rec| {
             let rec = rec.unwrap();
-            let fields = head.iter().cloned().zip(rec.iter().map(String::from)).collect::<Vec<_>>();
+            let fields = head
+                .iter()
+                .cloned()
+                .zip(rec.iter().map(String::from))
+                .collect::<Vec<_>>();
             (rec[0].to_string(), fields)
         })
         .collect();
@@ -114,7 +125,10 @@ fn assert_same(side: &Value, cli: &[(String, Vec<(String, String)>)]) {
                 _ => {
                     let v = &row["measures"][column];
                     // Money is a EUR string, counts are integers: both as summary.csv writes them.
-                    let shown = v.as_str().map(String::from).unwrap_or_else(|| v.to_string());
+                    let shown = v
+                        .as_str()
+                        .map(String::from)
+                        .unwrap_or_else(|| v.to_string());
                     assert_eq!(shown, *text, "{name} {column}");
                 }
             }
@@ -148,7 +162,12 @@ fn run_gives_the_cli_numbers() {
     // README: Tukums 2026 at 50 % against 60 %: municipal net 819 778 against 864 925 EUR.
     let total = r["difference"]["rows"].as_array().unwrap().last().unwrap();
     assert_eq!(total["municipality"], "TOTAL");
-    assert!(total["municipal_net_eur"].as_str().unwrap().starts_with("-45146."));
+    assert!(
+        total["municipal_net_eur"]
+            .as_str()
+            .unwrap()
+            .starts_with("-45146.")
+    );
     eprintln!("first request (households generated) {first:?}, a slider move {moved:?}");
 
     // A number is read by its decimal text: 0.5 as a JSON number gives the same.
@@ -164,15 +183,24 @@ fn run_gives_the_cli_numbers() {
         &json!({"municipality": "tukuma-novads", "year": 2026, "set": {path: "0.5"}, "replicates": 3}),
     );
     assert_eq!(code, 200, "{b}");
-    assert_eq!(b["reform"]["rows"], r["reform"]["rows"].clone().as_array().map(|rows| {
-        let mut rows = rows.clone();
-        for (row, banded) in rows.iter_mut().zip(b["reform"]["rows"].as_array().unwrap()) {
-            row["bands"] = banded["bands"].clone();
-        }
-        Value::Array(rows)
-    }).unwrap());
+    assert_eq!(
+        b["reform"]["rows"],
+        r["reform"]["rows"]
+            .clone()
+            .as_array()
+            .map(|rows| {
+                let mut rows = rows.clone();
+                for (row, banded) in rows.iter_mut().zip(b["reform"]["rows"].as_array().unwrap()) {
+                    row["bands"] = banded["bands"].clone();
+                }
+                Value::Array(rows)
+            })
+            .unwrap()
+    );
     let band = &b["difference"]["rows"].as_array().unwrap().last().unwrap()["bands"]["households"];
-    assert!(band["p5"].as_i64() <= band["p50"].as_i64() && band["p50"].as_i64() <= band["p95"].as_i64());
+    assert!(
+        band["p5"].as_i64() <= band["p50"].as_i64() && band["p50"].as_i64() <= band["p95"].as_i64()
+    );
 }
 
 #[test]
@@ -191,7 +219,13 @@ fn bad_requests_get_json_errors() {
         &json!({"municipality": "tukuma-novads", "year": 2026, "set": {"behaviour.take_up_cap": "11"}}),
     );
     assert_eq!(code, 422);
-    assert!(e["error"].as_str().unwrap().contains("behaviour.take_up_cap"), "{e}");
+    assert!(
+        e["error"]
+            .as_str()
+            .unwrap()
+            .contains("behaviour.take_up_cap"),
+        "{e}"
+    );
     // A value the rules refuse (above 80 % of the median).
     let (code, e) = s.post(
         "/api/run",
@@ -199,15 +233,30 @@ fn bad_requests_get_json_errors() {
                 "set": {"municipalities.tukuma-novads.low_income.pct": "0.9"}}),
     );
     assert_eq!(code, 422, "{e}");
-    assert!(e["error"].as_str().unwrap().contains("legal maximum"), "{e}");
+    assert!(
+        e["error"].as_str().unwrap().contains("legal maximum"),
+        "{e}"
+    );
     // An unknown council.
-    let (code, e) = s.post("/api/run", &json!({"municipality": "tukuma-novad", "year": 2026}));
+    let (code, e) = s.post(
+        "/api/run",
+        &json!({"municipality": "tukuma-novad", "year": 2026}),
+    );
     assert_eq!(code, 404);
-    assert!(e["error"].as_str().unwrap().contains("did you mean tukuma-novads"), "{e}");
+    assert!(
+        e["error"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean tukuma-novads"),
+        "{e}"
+    );
     let (code, _) = s.get("/api/parameters?municipality=nowhere&year=2026");
     assert_eq!(code, 404);
     // A year that cannot be simulated, a missing field.
-    let (code, _) = s.post("/api/run", &json!({"municipality": "tukuma-novads", "year": 2040}));
+    let (code, _) = s.post(
+        "/api/run",
+        &json!({"municipality": "tukuma-novads", "year": 2040}),
+    );
     assert_eq!(code, 422);
     let (code, _) = s.post("/api/run", &json!({"year": 2026}));
     assert_eq!(code, 422);
@@ -236,7 +285,10 @@ fn bad_requests_get_json_errors() {
         &json!({"household": {"municipality": "tukuma-novads", "persons": [{"age": 400}]}, "period": "2026-01"}),
     );
     assert_eq!(code, 422);
-    let (code, _) = s.post("/api/household", &json!({"household": 7, "period": "2026-01"}));
+    let (code, _) = s.post(
+        "/api/household",
+        &json!({"household": 7, "period": "2026-01"}),
+    );
     assert_eq!(code, 400);
     // An unknown route.
     let (code, e) = s.get("/api/nothing");
@@ -252,7 +304,9 @@ fn a_100_mb_body_gets_413_quickly() {
     let s = Server::start();
     let addr = s.base.trim_start_matches("http://").to_string();
     let mut stream = TcpStream::connect(&addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
     let size: usize = 100 << 20;
     write!(
         stream,
@@ -273,7 +327,9 @@ fn a_100_mb_body_gets_413_quickly() {
     });
     let mut response = Vec::new();
     let mut buf = [0u8; 4096];
-    while !response.windows(4).any(|w| w == b"\r\n\r\n") || !String::from_utf8_lossy(&response).contains("}") {
+    while !response.windows(4).any(|w| w == b"\r\n\r\n")
+        || !String::from_utf8_lossy(&response).contains("}")
+    {
         match stream.read(&mut buf) {
             Ok(0) | Err(_) => break,
             Ok(n) => response.extend_from_slice(&buf[..n]),
@@ -303,7 +359,9 @@ fn two_hundred_requests_at_once() {
                 let council = ["tukuma-novads", "ogres-novads", "talsu-novads"][k % 3];
                 let body = json!({"municipality": council, "period": "2026-03",
                                   "set": {"gmi.pct": format!("0.2{}", k % 10)}});
-                let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(120)).build();
+                let agent = ureq::AgentBuilder::new()
+                    .timeout(Duration::from_secs(120))
+                    .build();
                 answer(agent.post(&format!("{base}/api/run")).send_json(body)).0
             })
         })
@@ -311,7 +369,10 @@ fn two_hundred_requests_at_once() {
     let codes: Vec<u16> = threads.into_iter().map(|t| t.join().unwrap()).collect();
     eprintln!("200 requests in {:?}", started.elapsed());
     assert!(codes.iter().all(|&c| c == 200), "{codes:?}");
-    let (code, r) = s.post("/api/run", &json!({"municipality": "tukuma-novads", "period": "2026-03"}));
+    let (code, r) = s.post(
+        "/api/run",
+        &json!({"municipality": "tukuma-novads", "period": "2026-03"}),
+    );
     assert_eq!(code, 200, "{r}");
 }
 
@@ -335,7 +396,10 @@ fn parameters_and_household() {
         assert!(paths.contains(&want), "{want} in {paths:?}");
     }
     let li = &p["parameters"][0];
-    assert_eq!((li["value"].as_str(), li["min"].as_str(), li["max"].as_str()), (Some("0.6"), Some("0.5"), Some("0.8")));
+    assert_eq!(
+        (li["value"].as_str(), li["min"].as_str(), li["max"].as_str()),
+        (Some("0.6"), Some("0.5"), Some("0.8"))
+    );
     // A council benefit amount moved alone (the council's own value is not known: the whole
     // default is set with that field changed) costs less.
     let (code, r) = s.post(
@@ -346,11 +410,21 @@ fn parameters_and_household() {
     );
     assert_eq!(code, 200, "{r}");
     let d = r["difference"]["rows"].as_array().unwrap().last().unwrap();
-    assert!(d["benefits"].as_array().unwrap().iter().any(|b| b["id"] == "gmi_benefit" && b["households"].as_i64().unwrap() > 0), "{d}");
+    assert!(
+        d["benefits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b["id"] == "gmi_benefit" && b["households"].as_i64().unwrap() > 0),
+        "{d}"
+    );
 
     // The household of `slieksnis explain --household`, as TOML and as JSON: the same answer.
     let toml = "municipality = \"tukuma-novads\"\nhousing_costs = 250\npersons = [{ age = 40, income = 300 }, { age = 38 }, { age = 10 }]";
-    let (code, a) = s.post("/api/household", &json!({"household": toml, "period": "2026-01", "lang": "en"}));
+    let (code, a) = s.post(
+        "/api/household",
+        &json!({"household": toml, "period": "2026-01", "lang": "en"}),
+    );
     assert_eq!(code, 200, "{a}");
     let (_, b) = s.post(
         "/api/household",
@@ -361,21 +435,38 @@ fn parameters_and_household() {
     assert_eq!(a, b);
     assert_eq!(a["result"]["status"], "needy");
     let out = Command::new(env!("CARGO_BIN_EXE_slieksnis"))
-        .args(["explain", "--period", "2026-01", "--lang", "en", "--household", toml])
+        .args([
+            "explain",
+            "--period",
+            "2026-01",
+            "--lang",
+            "en",
+            "--household",
+            toml,
+        ])
         .output()
         .unwrap();
-    assert_eq!(a["explanation"]["text"].as_str().unwrap(), String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        a["explanation"]["text"].as_str().unwrap(),
+        String::from_utf8_lossy(&out.stdout)
+    );
     let points = a["series"]["points"].as_array().unwrap();
     assert_eq!(points.len(), 151);
     assert_eq!(points[30]["x"], 300);
     assert_eq!(points[30]["total_eur"], a["result"]["total_eur"]);
     // Past the thresholds the household gets less: the series has cliffs.
-    let totals: Vec<f64> = points.iter().map(|p| p["total_eur"].as_str().unwrap().parse().unwrap()).collect();
+    let totals: Vec<f64> = points
+        .iter()
+        .map(|p| p["total_eur"].as_str().unwrap().parse().unwrap())
+        .collect();
     assert!(totals.windows(2).any(|w| w[0] - w[1] > 50.0), "{totals:?}");
 
     // The workbook of what the What-if page shows.
     let q = serde_json::to_string(&json!({"municipality": "tukuma-novads", "year": 2026})).unwrap();
-    let r = ureq::get(&format!("{}/api/xlsx", s.base)).query("q", &q).call().unwrap();
+    let r = ureq::get(&format!("{}/api/xlsx", s.base))
+        .query("q", &q)
+        .call()
+        .unwrap();
     assert_eq!(r.status(), 200);
     let mut bytes = Vec::new();
     r.into_reader().read_to_end(&mut bytes).unwrap();
@@ -413,7 +504,11 @@ struct Driver {
 
 impl Driver {
     fn start(chromium: &Path, driver: &Path) -> Driver {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let child = Command::new(driver)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -423,19 +518,34 @@ impl Driver {
         let base = format!("http://127.0.0.1:{port}");
         let started = Instant::now();
         while ureq::get(&format!("{base}/status")).call().is_err() {
-            assert!(started.elapsed() < Duration::from_secs(20), "chromedriver did not start");
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "chromedriver did not start"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         let profile = temp_dir("chromium-profile");
         let args = json!([
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--disable-dev-shm-usage", "--window-size=1280,1000",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--window-size=1280,1000",
             format!("--user-data-dir={}", profile.display()),
         ]);
         let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome",
             "goog:chromeOptions": {"binary": chromium.display().to_string(), "args": args}}}});
-        let mut d = Driver { child, base, session: String::new(), _profile: profile };
+        let mut d = Driver {
+            child,
+            base,
+            session: String::new(),
+            _profile: profile,
+        };
         let r = d.call("POST", "/session", Some(caps));
         d.session = r["sessionId"].as_str().expect("a session").to_string();
         d
@@ -453,7 +563,10 @@ impl Driver {
         };
         match r {
             Ok(r) => r.into_json::<Value>().unwrap()["value"].clone(),
-            Err(ureq::Error::Status(c, r)) => panic!("WebDriver {path}: {c} {}", r.into_string().unwrap_or_default()),
+            Err(ureq::Error::Status(c, r)) => panic!(
+                "WebDriver {path}: {c} {}",
+                r.into_string().unwrap_or_default()
+            ),
             Err(e) => panic!("WebDriver {path}: {e}"),
         }
     }
@@ -463,7 +576,11 @@ impl Driver {
     }
 
     fn js(&self, script: &str) -> Value {
-        self.call("POST", "/execute/sync", Some(json!({"script": script, "args": []})))
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
     }
 
     /// Polls `script` until it returns something other than null or false.
@@ -474,7 +591,10 @@ impl Driver {
             if !v.is_null() && v != json!(false) && v != json!("") {
                 return v;
             }
-            assert!(started.elapsed() < Duration::from_secs(60), "timed out waiting for {what}");
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "timed out waiting for {what}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -509,10 +629,17 @@ fn base64(text: &str) -> Vec<u8> {
         b'/' => 63,
         _ => panic!("not base64: {c}"),
     };
-    let digits: Vec<u8> = text.bytes().filter(|c| !c.is_ascii_whitespace() && *c != b'=').map(value).collect();
+    let digits: Vec<u8> = text
+        .bytes()
+        .filter(|c| !c.is_ascii_whitespace() && *c != b'=')
+        .map(value)
+        .collect();
     let mut out = Vec::with_capacity(digits.len() * 3 / 4);
     for chunk in digits.chunks(4) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, &d)| n | u32::from(d) << (18 - 6 * i));
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &d)| n | u32::from(d) << (18 - 6 * i));
         let bytes = n.to_be_bytes();
         out.extend_from_slice(&bytes[1..chunk.len()]);
     }
@@ -532,14 +659,18 @@ fn pages_in_a_browser() {
     d.go(&format!("{}/?municipality=tukuma-novads&year=2026", s.base));
     let before = d.wait(net, "the What-if figures");
     assert!(before.as_str().unwrap().contains("864"), "{before}");
-    assert_eq!(d.js("return document.querySelector('h1').textContent"), json!("Ko darīt, ja"));
+    assert_eq!(
+        d.js("return document.querySelector('h1').textContent"),
+        json!("Ko darīt, ja")
+    );
     d.js("const i = document.querySelector('input[data-path$=\"low_income.pct\"]'); i.value = '0.5'; i.dispatchEvent(new Event('input'));");
     let after = d.wait(
         &format!("const v = document.querySelector('[data-measure=municipal_net_eur] .v'); const d = document.querySelector('[data-measure=municipal_net_eur] .d'); return v && d && v.textContent !== {before} && v.textContent"),
         "the figures after the slider moved",
     );
     assert!(after.as_str().unwrap().contains("819"), "{after}");
-    let diff = d.js("return document.querySelector('[data-measure=municipal_net_eur] .d').textContent");
+    let diff =
+        d.js("return document.querySelector('[data-measure=municipal_net_eur] .d').textContent");
     assert!(diff.as_str().unwrap().starts_with('−'), "{diff}");
     d.screenshot("whatif.png");
 
@@ -547,8 +678,16 @@ fn pages_in_a_browser() {
     d.go(&format!("{}/household?lang=en", s.base));
     let total = "const c = document.querySelector('#hh-total .v'); return c && c.textContent";
     let first = d.wait(total, "the household result");
-    d.wait("return document.querySelectorAll('#cliff-chart .cliff').length > 0", "the cliff chart");
-    assert!(d.js("return document.querySelector('#explanation').textContent").as_str().unwrap().contains("Household"));
+    d.wait(
+        "return document.querySelectorAll('#cliff-chart .cliff').length > 0",
+        "the cliff chart",
+    );
+    assert!(
+        d.js("return document.querySelector('#explanation').textContent")
+            .as_str()
+            .unwrap()
+            .contains("Household")
+    );
     d.js("document.querySelector('#members tbody .income').value = '900'; document.querySelector('#calc').click();");
     let second = d.wait(&format!("const c = document.querySelector('#hh-total .v'); return c && c.textContent !== {first} && c.textContent"), "the new result");
     assert_ne!(first, second);

@@ -66,13 +66,22 @@ pub fn router(policy: Policy, runs: usize) -> Router {
     Router::new()
         .route("/", get(whatif_page))
         .route("/household", get(household_page))
-        .route("/assets/app.css", get(|| async { asset(CSS, "text/css; charset=utf-8") }))
+        .route(
+            "/assets/app.css",
+            get(|| async { asset(CSS, "text/css; charset=utf-8") }),
+        )
         .route(
             "/assets/app.js",
             get(|| async { asset(JS, "text/javascript; charset=utf-8") }),
         )
-        .route("/api", get(|| async { asset(API_DOC, "text/markdown; charset=utf-8") }))
-        .route("/api/councils", get(|| async { axum::Json(work::councils()) }))
+        .route(
+            "/api",
+            get(|| async { asset(API_DOC, "text/markdown; charset=utf-8") }),
+        )
+        .route(
+            "/api/councils",
+            get(|| async { axum::Json(work::councils()) }),
+        )
         .route("/api/run", post(run))
         .route("/api/parameters", get(parameters))
         .route("/api/household", post(household))
@@ -106,8 +115,11 @@ async fn household_page(Query(q): Query<HashMap<String, String>>) -> Response {
 }
 
 async fn not_found(uri: axum::http::Uri) -> Response {
-    ApiError::new(404, format!("{}: no such page or endpoint (see /api)", uri.path()))
-        .into_response()
+    ApiError::new(
+        404,
+        format!("{}: no such page or endpoint (see /api)", uri.path()),
+    )
+    .into_response()
 }
 
 fn panicked(p: Box<dyn Any + Send + 'static>) -> Response {
@@ -138,7 +150,10 @@ fn body<T: DeserializeOwned>(b: Result<Bytes, BytesRejection>) -> Result<T, ApiE
             serde_json::error::Category::Data => 422,
             _ => 400,
         };
-        ApiError::new(status, format!("the request is not valid JSON for this endpoint: {e}"))
+        ApiError::new(
+            status,
+            format!("the request is not valid JSON for this endpoint: {e}"),
+        )
     })
 }
 
@@ -175,7 +190,10 @@ async fn blocking<T: Send + 'static>(
     .await;
     match joined {
         Ok(Ok(result)) => result,
-        Ok(Err(p)) => Err(ApiError::new(500, format!("internal error: {}", panic_text(&*p)))),
+        Ok(Err(p)) => Err(ApiError::new(
+            500,
+            format!("internal error: {}", panic_text(&*p)),
+        )),
         Err(e) => Err(ApiError::new(500, format!("internal error: {e}"))),
     }
 }
@@ -235,7 +253,12 @@ async fn xlsx(State(app): State<Shared>, Query(q): Query<HashMap<String, String>
         Err(e) => return e.into_response(),
     };
     let lv = q.get("lang").map(String::as_str) != Some("en");
-    let name = format!("slieksnis-{}-{}.xlsx", r.municipality, r.year.map_or_else(|| r.period.clone().unwrap_or_default(), |y| y.to_string()));
+    let name = format!(
+        "slieksnis-{}-{}.xlsx",
+        r.municipality,
+        r.year
+            .map_or_else(|| r.period.clone().unwrap_or_default(), |y| y.to_string())
+    );
     match blocking(&app, move |w| work::xlsx_request(w, &r, lv)).await {
         Ok(bytes) => {
             let mut resp = Response::new(Body::from(bytes));

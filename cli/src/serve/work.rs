@@ -146,9 +146,7 @@ fn value_text(name: &str, v: &Json) -> Result<String, ApiError> {
 /// The horizon of a request: `year` or `period`, one of them, in the simulated years.
 pub fn horizon(year: Option<i32>, period: Option<&str>) -> Result<Horizon, ApiError> {
     match (year, period) {
-        (Some(_), Some(_)) => Err(ApiError::unprocessable(
-            "give year or period, not both",
-        )),
+        (Some(_), Some(_)) => Err(ApiError::unprocessable("give year or period, not both")),
         (Some(y), None) => crate::commands::parse_year(&y.to_string())
             .map(Horizon::Year)
             .map_err(ApiError::unprocessable),
@@ -258,7 +256,8 @@ fn side(
     })?;
     let mut summary = summaries[0].clone();
     c.households.label_uncalibrated(&mut summary);
-    c.households.label_projected(&mut summary, c.assumptions, year);
+    c.households
+        .label_projected(&mut summary, c.assumptions, year);
     Ok(Side {
         summary,
         replicates: summaries,
@@ -301,7 +300,10 @@ fn sets(
             take_up = Some(f);
             continue;
         }
-        out.push(whole_if_assumed(path, &text, parameters, first_day).unwrap_or(format!("{path}={text}")));
+        out.push(
+            whole_if_assumed(path, &text, parameters, first_day)
+                .unwrap_or(format!("{path}={text}")),
+        );
     }
     Ok((out, take_up))
 }
@@ -358,9 +360,10 @@ pub fn run_request(state: &State, r: &RunRequest) -> Result<Json, ApiError> {
     let mut reform_parameters = baseline_parameters.clone();
     input::apply_overrides(&mut reform_parameters, &sets).map_err(anyhow422)?;
 
+    // The households of a year serve its months too; the baseline is the horizon's own.
     let key: Key = (
         r.municipality.clone(),
-        horizon.to_string(),
+        year.to_string(),
         r.seed,
         assume.clone(),
         0,
@@ -393,7 +396,7 @@ pub fn run_request(state: &State, r: &RunRequest) -> Result<Json, ApiError> {
         replicates,
         assumptions: &assumptions,
     };
-    let base_key: Key = (key.0, key.1, key.2, key.3, replicates);
+    let base_key: Key = (key.0, horizon.to_string(), key.2, key.3, replicates);
     let cached = lock(&state.baselines).get(&base_key);
     let baseline = match cached {
         Some(b) => b,
@@ -649,7 +652,11 @@ pub fn parameters_request(
     let mut sliders = Vec::new();
     for s in SLIDERS {
         let path = s.path.replace("{slug}", municipality);
-        let seen = path.replacen(&format!("municipalities.{municipality}."), "municipality.", 1);
+        let seen = path.replacen(
+            &format!("municipalities.{municipality}."),
+            "municipality.",
+            1,
+        );
         let Some((value, leaf)) = number(&seen) else {
             continue;
         };
@@ -823,7 +830,10 @@ fn outcome_of(
 }
 
 fn total_of(o: &slieksnis_engine::Outcome) -> i64 {
-    o.amounts.iter().map(|a| a.first().copied().unwrap_or(0)).sum()
+    o.amounts
+        .iter()
+        .map(|a| a.first().copied().unwrap_or(0))
+        .sum()
 }
 
 /// `POST /api/household`: the result, the explanation and the cliff series.
@@ -832,7 +842,11 @@ pub fn household_request(state: &State, r: &HouseholdRequest) -> Result<Json, Ap
     let lang = match r.lang.as_deref() {
         None | Some("lv") => Lang::Lv,
         Some("en") => Lang::En,
-        Some(l) => return Err(ApiError::unprocessable(format!("lang: '{l}' is not en or lv"))),
+        Some(l) => {
+            return Err(ApiError::unprocessable(format!(
+                "lang: '{l}' is not en or lv"
+            )));
+        }
     };
     let mut table: toml::Table = match &r.household {
         Json::String(text) => text.parse().map_err(|e: toml::de::Error| {
@@ -841,7 +855,9 @@ pub fn household_request(state: &State, r: &HouseholdRequest) -> Result<Json, Ap
                 slieksnis_engine::toml_place::located("household", text, &e),
             )
         })?,
-        Json::Object(_) => match to_toml(&r.household).map_err(|m| ApiError::new(400, format!("household: {m}")))? {
+        Json::Object(_) => match to_toml(&r.household)
+            .map_err(|m| ApiError::new(400, format!("household: {m}")))?
+        {
             toml::Value::Table(t) => t,
             _ => unreachable!("an object is a table"),
         },
@@ -903,7 +919,10 @@ pub fn household_request(state: &State, r: &HouseholdRequest) -> Result<Json, Ap
             "vary: from {from} to {to} by {step} must be 0 ≤ from ≤ to, step > 0, at most {MAX_POINTS} points"
         )));
     }
-    let persons = table.get("persons").and_then(|p| p.as_array()).map_or(0, Vec::len);
+    let persons = table
+        .get("persons")
+        .and_then(|p| p.as_array())
+        .map_or(0, Vec::len);
     if what == "income" && (person == 0 || person > persons) {
         return Err(ApiError::unprocessable(format!(
             "vary.person: {person} is not a person of the household (1 … {persons})"
@@ -1004,7 +1023,8 @@ pub fn xlsx_request(state: &State, r: &RunRequest, lv: bool) -> Result<Vec<u8>, 
         crate::spreadsheet::parameters_in_force(&params, horizon, &councils)
             .map_err(|e| ApiError::new(500, format!("{e:#}")))?,
     )]);
-    book.to_bytes().map_err(|e| ApiError::new(500, format!("{e:#}")))
+    book.to_bytes()
+        .map_err(|e| ApiError::new(500, format!("{e:#}")))
 }
 
 /// `GET /api/councils`: the local governments (slug, Latvian name, status: the register's).

@@ -22,6 +22,8 @@ const T = {
     calculate: "Aprēķināt", cliff: "Kopējais pabalsts atkarībā no 1. locekļa ienākumiem",
     explanation: "Skaidrojums", status_word: "Statuss", none: "nav", needy: "trūcīga", low_income: "maznodrošināta",
     total_month: "Pabalsti kopā mēnesī", per_month: "EUR mēnesī", income_axis: "1. locekļa ienākumi EUR/mēn.",
+    unit_year: "gads: mājsaimniecības un personas, kas gadā saņēmušas vismaz reizi; gada EUR",
+    unit_month: "mēnesis: mājsaimniecības un personas, kas atbilst; mēneša EUR",
     now: "pašreiz", drop: "krituma vieta (slieksnis)", year_unit: "gadā", month_unit: "mēnesī",
   },
   en: {
@@ -41,6 +43,8 @@ const T = {
     calculate: "Calculate", cliff: "Total benefit against the income of member 1",
     explanation: "Explanation", status_word: "Status", none: "neither", needy: "needy", low_income: "low-income",
     total_month: "Benefits in total a month", per_month: "EUR a month", income_axis: "Income of member 1, EUR/month",
+    unit_year: "a year: households and persons that received at least once; the year's EUR",
+    unit_month: "a month: households and persons that qualify; the month's EUR",
     now: "now", drop: "a cliff (threshold)", year_unit: "a year", month_unit: "a month",
   },
 };
@@ -167,7 +171,7 @@ async function redraw() {
     return;
   }
   if (seq !== whatif.seq) return; // a newer request is on its way
-  setStatus(`${t("done")}: ${data.horizon} — ${data.unit}`);
+  setStatus(`${t("done")}: ${data.horizon} — ${t(/^\d{4}$/.test(data.horizon) ? "unit_year" : "unit_month")}`);
   show(data);
 }
 
@@ -318,7 +322,8 @@ function chart(points, now) {
   points.forEach((p, i) => { const x = X(p.x), y = Y(ys[i]); d += i === 0 ? `M${x},${y}` : `H${x}V${y}`; });
   svg.append(s("path", { d, fill: "none", stroke: "#9e3039", "stroke-width": 2 }));
   for (let i = 1; i < points.length; i++) {
-    if (ys[i] < ys[i - 1] - 1) {
+    // A cliff: the total falls by more than the income rose (a taper of 1:1 is not one).
+    if (ys[i - 1] - ys[i] > points[i].x - points[i - 1].x + 0.5) {
       const c = s("circle", { cx: X(points[i].x), cy: Y(ys[i - 1]), r: 4, fill: "#d33", class: "cliff" });
       const ti = s("title", {}); ti.textContent = `${t("drop")}: ${points[i - 1].x}→${points[i].x} EUR: ${money(points[i - 1].total_eur)} → ${money(points[i].total_eur)}`;
       c.append(ti); svg.append(c);
