@@ -511,7 +511,7 @@ fn summary_json(s: &Summary, bands: Option<&Bands>) -> Json {
                         "eur": eur(t.cents),
                         "state_eur": eur(t.state_cents),
                         "municipal_eur": eur(t.municipal_cents()),
-                        "assumed": row.assumed.iter().any(|a| *a == benefit.id),
+                        "assumed": row.assumed.contains(&benefit.id),
                     })
                 })
                 .collect();
