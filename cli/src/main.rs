@@ -11,6 +11,7 @@ mod csv_lv;
 mod input;
 mod output;
 mod report;
+mod serve;
 mod spreadsheet;
 mod staged;
 mod sweep;
@@ -32,6 +33,7 @@ Examples:
       --param municipalities.tukuma-novads.low_income.pct --from 0.5 --to 0.8 --step 0.01
   slieksnis solve --municipality tukuma-novads --year 2026 \\
       --param municipalities.tukuma-novads.low_income.pct --measure municipal_net_eur --at-most 900000
+  slieksnis serve                      # the web app on http://127.0.0.1:8080/
 
 Rules and parameters come from the policy embedded in the binary (a copy of policies/),
 or from --policy DIR.";
@@ -71,6 +73,7 @@ enum Command {
     Validate(validate::ValidateArgs),
     Sweep(sweep::SweepArgs),
     Solve(sweep::SolveArgs),
+    Serve(serve::ServeArgs),
 }
 
 /// The most worker threads: more than a machine has cores only costs time (5 000 threads take
@@ -120,6 +123,7 @@ fn main() -> ExitCode {
         Command::Validate(a) => validate::validate(a),
         Command::Sweep(a) => sweep::sweep(a),
         Command::Solve(a) => sweep::solve(a),
+        Command::Serve(a) => serve::serve(a),
     };
     match result {
         Ok(code) => code,
