@@ -790,8 +790,9 @@ fn to_toml(v: &Json) -> Result<toml::Value, String> {
     })
 }
 
-/// One household's explanation, as the page shows it. The one place that calls the engine's
-/// explanation: a richer one (a lesson) replaces this function's body.
+/// One household's explanation, as the page shows it: the lesson `slieksnis explain` prints
+/// (each step in words with its source, the numbers put in, the comparison that decided it,
+/// and the cliffs), its text and the lesson as data.
 pub fn explanation(
     policy: &Policy,
     parameters: &ParameterSet,
@@ -808,7 +809,22 @@ pub fn explanation(
         period,
     )
     .map_err(|e| ApiError::unprocessable(e.to_string()))?;
-    Ok(json!({ "text": explain::render(&e, policy, lang) }))
+    let mut lesson = slieksnis_engine::lesson::build(&e, policy, lang);
+    lesson.cliffs = slieksnis_engine::lesson::cliffs::find(
+        &policy.rules,
+        &policy.schema,
+        parameters,
+        &e.population,
+        period,
+        lang,
+    )
+    .map_err(|e| ApiError::unprocessable(e.to_string()))?;
+    let text = format!(
+        "{}{}",
+        slieksnis_engine::lesson::render::text(&lesson),
+        slieksnis_engine::lesson::render::cliffs(&lesson)
+    );
+    Ok(json!({ "text": text, "lesson": lesson }))
 }
 
 /// What one household gets in a month: its status, each benefit and the state's part.
