@@ -1492,10 +1492,15 @@ fn projected_note(
     assumptions: &slieksnis_engine::assumptions::Assumptions,
     lang: Lang,
 ) -> String {
+    let lv = lang == Lang::Lv;
     let names = assumptions
         .all()
         .iter()
-        .map(|x| format!("{} {}", x.label(), x.provenance()))
+        .map(|x| {
+            let label = x.label();
+            let label = if lv { label.replace('.', ",") } else { label };
+            format!("{label} {}", x.provenance_in(lv))
+        })
         .collect::<Vec<_>>()
         .join(", ");
     let last = slieksnis_engine::date::RULE_YEARS.end();
@@ -1505,7 +1510,7 @@ fn projected_note(
             period.year
         ),
         Lang::Lv => format!(
-            "{period}: parametri ir projicēti — {last}. gada beigās spēkā esošās vērtības, daļa no tām pieaudzētas pēc pieņēmumiem ({names}). Sk. `slieksnis params --period {period}`."
+            "{period}: parametri ir projicēti — {last}. gada beigās spēkā esošās vērtības, un tās, kas atzīmētas PROJICĒTS, pieaudzētas pēc pieņēmumiem ({names}). Sk. `slieksnis params --period {period}`."
         ),
     }
 }

@@ -610,7 +610,11 @@ impl Book {
                     } else {
                         String::new()
                     }),
-                    Cell::Text(leaf.projected.as_deref().unwrap_or("").to_string()),
+                    Cell::Text(
+                        leaf.projected
+                            .as_ref()
+                            .map_or(String::new(), |p| p.to_string()),
+                    ),
                     Cell::Text(description.clone()),
                     Cell::Text(leaf.meta.place()),
                 ]);

@@ -156,8 +156,33 @@ fn explain_says_the_parameters_are_projected() {
         t.contains("2027-03 2027: the parameters are projected"),
         "{t}"
     );
+    // 850.02 × 1.09 = 926.5218 → 926.52 (cents, half up).
     assert!(
-        t.contains("PROJECTED: projected 2027: 2026 value 850.02"),
+        t.contains(
+            "PROJECTED: 2026 value 850.02 × (1 + median_growth 0.09) = 926.52, rounded half-up to cents"
+        ),
+        "{t}"
+    );
+    // In Latvian the whole note is Latvian, with decimal commas.
+    let t = succeeds(&[
+        "explain",
+        "--period",
+        "2027-03",
+        "--lang",
+        "lv",
+        "--household",
+        "municipality = \"tukuma-novads\"\npersons = [{ age = 40, income = 300 }]",
+    ]);
+    assert!(
+        t.contains("2027-03: parametri ir projicēti")
+            && t.contains("median_growth=0,09 [pieņemts]")
+            && !t.contains("[assumed]"),
+        "{t}"
+    );
+    assert!(
+        t.contains(
+            "PROJICĒTS: 2026. gada vērtība 850,02 × (1 + median_growth 0,09) = 926,52, noapaļots līdz centiem"
+        ),
         "{t}"
     );
 }

@@ -80,10 +80,21 @@ impl Assumption {
 
     /// `[assumed]`, `[set by …]` or `[source: …]`, for table headers.
     pub fn provenance(&self) -> String {
+        self.provenance_in(false)
+    }
+
+    /// [`Self::provenance`] in English or (`lv`) Latvian: `[pieņemts]`, `[iestatīts: …]`,
+    /// `[avots: …]`.
+    pub fn provenance_in(&self, lv: bool) -> String {
+        let (set, source, assumed) = if lv {
+            ("iestatīts:", "avots:", "pieņemts")
+        } else {
+            ("set by", "source:", "assumed")
+        };
         match (&self.set_by, &self.source) {
-            (Some(by), _) => format!("[set by {by}]"),
-            (None, Some(s)) => format!("[source: {s}]"),
-            (None, None) => "[assumed]".to_string(),
+            (Some(by), _) => format!("[{set} {by}]"),
+            (None, Some(s)) => format!("[{source} {s}]"),
+            (None, None) => format!("[{assumed}]"),
         }
     }
 }

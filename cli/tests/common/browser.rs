@@ -66,7 +66,6 @@ pub fn temp_dir(name: &str) -> PathBuf {
     d
 }
 
-
 /// Chromium and chromedriver, or why not.
 pub fn browser() -> Option<(PathBuf, PathBuf)> {
     let chromium = Path::new("/usr/bin/chromium");

@@ -29,7 +29,7 @@ use crate::explain::Explanation;
 pub use crate::explain::Lang;
 use crate::fixed;
 use crate::inputs::{self, Kind, Shown};
-use crate::parameters::{Leaf, Value};
+use crate::parameters::{Leaf, Projection, Round, Value};
 use crate::policy::Policy;
 use crate::population::Population;
 use crate::script::Output;
@@ -225,7 +225,7 @@ pub const LV: Words = Words {
     in_force_from: "spēkā no",
     always: "vienmēr",
     assumed: "PIEŅEMTS: pašvaldības vērtība nav zināma",
-    projected: "PROJICĒTS",
+    projected: "PROJICĒTS:",
     result: "Rezultāts",
     yes: "jā",
     no: "nē",
@@ -725,11 +725,33 @@ fn parameter_use(leaf: &Leaf, texts: &Texts, lang: Lang) -> ParameterUse {
             p.source.get(lang).to_string()
         }),
         assumed: leaf.assumed,
-        // The projection's note is written in English: Latvian says only that it is projected.
-        projected: leaf.projected.as_ref().map(|n| match lang {
-            Lang::En => n.to_string(),
-            Lang::Lv => String::new(),
-        }),
+        projected: leaf
+            .projected
+            .as_ref()
+            .map(|p| projection_text(p, texts, lang)),
+    }
+}
+
+/// How a projected value was computed, in the lesson's language and number format (after the
+/// PROJECTED label, so without the year the lesson's period already says).
+fn projection_text(p: &Projection, texts: &Texts, lang: Lang) -> String {
+    let shown = |v: &Value| match v {
+        Value::Table(_) => format!("({})", value_text(v, texts, lang)),
+        v => value_text(v, texts, lang),
+    };
+    let (before, after) = (shown(&p.before), shown(&p.after));
+    let rate = decimal_mark(&p.rate.normalize().to_string(), lang);
+    let (last, name) = (p.year - 1, p.assumption);
+    let cents = p.round == Round::Cents;
+    match lang {
+        Lang::En => format!(
+            "{last} value {before} × (1 + {name} {rate}) = {after}, rounded half-up to {}",
+            if cents { "cents" } else { "whole euros" }
+        ),
+        Lang::Lv => format!(
+            "{last}. gada vērtība {before} × (1 + {name} {rate}) = {after}, noapaļots līdz {} (pusi uz augšu)",
+            if cents { "centiem" } else { "veseliem eiro" }
+        ),
     }
 }
 

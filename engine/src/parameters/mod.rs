@@ -31,6 +31,7 @@ mod projection;
 pub(crate) use bounds::edit_distance;
 pub use bounds::{Bounds, Range, Shape, did_you_mean};
 pub use overrides::NumberSpec;
+pub use projection::{Projection, Round};
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -192,7 +193,7 @@ pub struct ParameterSet {
     councils: Vec<String>,
     /// Values added for a projected year ([`ParameterSet::projected`]): parameter path → date
     /// in force from → how it was projected. The leaf resolved from such a value carries it.
-    projected: BTreeMap<String, BTreeMap<Date, Arc<str>>>,
+    projected: BTreeMap<String, BTreeMap<Date, Arc<Projection>>>,
     /// The last year [`ParameterSet::projected`] added values for (`None`: not projected).
     projected_through: Option<i32>,
 }
@@ -751,7 +752,7 @@ pub struct Leaf {
     pub assumed: bool,
     /// How the value was projected for a year past the written rules ("projected 2027: 2026
     /// value 850.02 × (1 + median_growth 0.09)"); `None`: written in the files or set.
-    pub projected: Option<Arc<str>>,
+    pub projected: Option<Arc<Projection>>,
 }
 
 impl Leaf {
@@ -833,7 +834,7 @@ fn resolve_node(
     date: Date,
     path: &str,
     assumed: bool,
-    notes: &BTreeMap<String, BTreeMap<Date, Arc<str>>>,
+    notes: &BTreeMap<String, BTreeMap<Date, Arc<Projection>>>,
 ) -> Result<Option<ResolvedNode>, ParameterError> {
     Ok(match node {
         Node::Group(g) => {

@@ -25,10 +25,45 @@ use crate::assumptions::{Assumptions, COUNCIL_AMOUNTS_GROWTH, MEDIAN_GROWTH, MIN
 use crate::date::{Date, PROJECTED_YEARS};
 
 /// How a projected value is rounded.
-#[derive(Clone, Copy)]
-enum Round {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Round {
     Cents,
     Euros,
+}
+
+/// How one value of a projected year was computed: what every report prints beside it
+/// (`Display` in English, "projected 2027: 2026 value 850.02 × (1 + median_growth 0.09) =
+/// 926.52, rounded half-up to cents"; the lesson writes the same in Latvian from these fields).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Projection {
+    /// The year the value is in force from (1 January).
+    pub year: i32,
+    /// The assumption that grew it (`median_growth`).
+    pub assumption: &'static str,
+    pub rate: Decimal,
+    /// In force on 31 December of the year before.
+    pub before: Value,
+    pub after: Value,
+    pub round: Round,
+}
+
+impl std::fmt::Display for Projection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "projected {}: {} value {} × (1 + {} {}) = {}, rounded half-up to {}",
+            self.year,
+            self.year - 1,
+            self.before,
+            self.assumption,
+            self.rate.normalize(),
+            self.after,
+            match self.round {
+                Round::Cents => "cents",
+                Round::Euros => "whole euros",
+            }
+        )
+    }
 }
 
 impl Round {
@@ -111,7 +146,7 @@ impl ParameterSet {
         &mut self,
         path: &str,
         year: i32,
-        name: &str,
+        name: &'static str,
         rate: Decimal,
         round: Round,
     ) -> Result<(), ParameterError> {
@@ -162,15 +197,14 @@ impl ParameterSet {
             }
             _ => return Ok(()), // "default", a share, a switch: nothing grows
         };
-        let note = format!(
-            "projected {year}: {} value {before} × (1 + {name} {}) = {after}, rounded half-up to {}",
-            year - 1,
-            rate.normalize(),
-            match round {
-                Round::Cents => "cents",
-                Round::Euros => "whole euros",
-            }
-        );
+        let note = Projection {
+            year,
+            assumption: name,
+            rate,
+            before: before.clone(),
+            after: after.clone(),
+            round,
+        };
         let from = Date {
             year,
             month: 1,
@@ -258,7 +292,7 @@ mod tests {
             .unwrap();
         let note = r.leaf("median_income").unwrap().projected.clone().unwrap();
         assert_eq!(
-            &*note,
+            note.to_string(),
             "projected 2027: 2026 value 850.02 × (1 + median_growth 0.09) = 926.52, rounded half-up to cents"
         );
         // Projected to 2028: 2028 runs, 2029 is refused, written years need nothing.
