@@ -165,7 +165,7 @@ fn explain_finds_a_household_by_its_text_id_and_names_its_persons_by_theirs() {
         "2025-03",
     ]);
     assert!(
-        t.starts_with("Household LV-0012 — ogres-novads (2025-03"),
+        t.starts_with("Household LV-0012 — Ogres novads (2025-03"),
         "{t}"
     );
     for person in [
@@ -189,7 +189,7 @@ fn explain_finds_a_household_by_its_text_id_and_names_its_persons_by_theirs() {
         "--period",
         "2025-03",
     ]);
-    assert!(t.starts_with("Household Ogre, dz. 4 — ogres-novads"), "{t}");
+    assert!(t.starts_with("Household Ogre, dz. 4 — Ogres novads"), "{t}");
     // 7 and 007 are two households.
     let explain = |id: &str| {
         succeeds(&[
@@ -202,8 +202,8 @@ fn explain_finds_a_household_by_its_text_id_and_names_its_persons_by_theirs() {
             "2025-03",
         ])
     };
-    assert!(explain("7").starts_with("Household 7 — tukuma-novads"));
-    assert!(explain("007").starts_with("Household 007 — ogres-novads"));
+    assert!(explain("7").starts_with("Household 7 — Tukuma novads"));
+    assert!(explain("007").starts_with("Household 007 — Ogres novads"));
     // Ids are compared byte for byte.
     fails(
         &[

@@ -54,6 +54,15 @@ pub fn municipalities() -> Vec<Municipality> {
         .collect()
 }
 
+/// The name of the local government `slug` names (`Tukuma novads`), or `None` for a slug the
+/// register does not have (a council of a policy of one's own).
+pub fn name(slug: &str) -> Option<String> {
+    municipalities()
+        .into_iter()
+        .find(|m| m.slug == slug)
+        .map(|m| m.name)
+}
+
 /// The slugs of every local government.
 pub fn slugs() -> Vec<String> {
     municipalities().into_iter().map(|m| m.slug).collect()
@@ -64,6 +73,11 @@ mod tests {
     #[test]
     fn the_register_has_every_local_government() {
         let all = super::municipalities();
+        assert_eq!(
+            super::name("tukuma-novads").as_deref(),
+            Some("Tukuma novads")
+        );
+        assert_eq!(super::name("tukums"), None);
         // 43 local governments from 1.7.2021; Varakļāni merged into Madona on 1.7.2025.
         assert_eq!(all.len(), 43);
         assert_eq!(all.iter().filter(|m| m.status == "active").count(), 42);

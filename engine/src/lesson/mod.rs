@@ -41,6 +41,8 @@ pub struct Lesson {
     pub lang: &'static str,
     pub household_id: String,
     pub municipality: String,
+    /// The council's name as the register writes it (`Tukuma novads`; the slug if it has none).
+    pub municipality_name: String,
     pub period: String,
     /// The date whose rules apply, as the language writes dates.
     pub rules_on: String,
@@ -688,6 +690,7 @@ pub fn build(e: &Explanation, policy: &Policy, lang: Lang) -> Lesson {
         lang: if lv { "lv" } else { "en" },
         household_id: e.household_id.clone(),
         municipality: e.municipality.clone(),
+        municipality_name: council_name(&e.municipality),
         period: e.period.to_string(),
         rules_on: date(e.period.first_day(), lang),
         members,
@@ -730,6 +733,11 @@ fn parameter_use(leaf: &Leaf, texts: &Texts, lang: Lang) -> ParameterUse {
             .as_ref()
             .map(|p| projection_text(p, texts, lang)),
     }
+}
+
+/// The register's name of a council, or its slug if the register has none.
+pub fn council_name(slug: &str) -> String {
+    crate::register::name(slug).unwrap_or_else(|| slug.to_string())
 }
 
 /// How a projected value was computed, in the lesson's language and number format (after the

@@ -13,7 +13,7 @@ pub fn text(l: &Lesson) -> String {
     let _ = writeln!(
         out,
         "{} {} — {} ({}, {} {})",
-        w.household, l.household_id, l.municipality, l.period, w.rules_on, l.rules_on
+        w.household, l.household_id, l.municipality_name, l.period, w.rules_on, l.rules_on
     );
     let _ = writeln!(out, "  {}:", w.members);
     for m in &l.members {

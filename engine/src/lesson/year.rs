@@ -244,7 +244,11 @@ pub fn text(y: &Year, schema: &Schema) -> String {
     let household = super::words(lang).household;
     let mut out = format!(
         "{household} {} — {}, {} {}\n  ({})\n",
-        y.household_id, y.municipality, y.year, w.title, y.behaviour
+        y.household_id,
+        super::council_name(&y.municipality),
+        y.year,
+        w.title,
+        y.behaviour
     );
     for m in &y.months {
         let _ = writeln!(
