@@ -199,6 +199,13 @@ impl Policy {
                     paths.iter().map(String::as_str),
                 )
                 .map_err(PolicyError::Explanations)?;
+                if let Some(extra) = t.scripts.keys().find(|k| !manifest.scripts.contains(k)) {
+                    return Err(PolicyError::Explanations(format!(
+                        "{}: [scripts] \"{extra}\" is not a script of policy.toml ({})",
+                        texts::FILE,
+                        manifest.scripts.join(", ")
+                    )));
+                }
                 t
             }
             None => Texts::default(),

@@ -203,11 +203,11 @@ fn a_latvian_lesson_has_no_english_words() {
     ] {
         let lv = text(&lesson_of(&policy, &household(h), period, Lang::Lv));
         for line in lv.lines() {
-            if line.split_once(". ").is_some_and(|(n, rest)| {
-                n.chars().all(|c| c.is_ascii_digit()) && rest.starts_with("rules/")
-            }) {
-                continue;
-            }
+            // A section's heading names its script's file, which is not a word.
+            let line = match line.split_once(" (rules/") {
+                Some((heading, _)) if line.starts_with(|c: char| c.is_ascii_digit()) => heading,
+                _ => line,
+            };
             for word in line.split(|c: char| !c.is_alphanumeric()) {
                 assert!(
                     !ENGLISH.contains(&word.to_lowercase().as_str()),
@@ -288,6 +288,37 @@ fn a_missing_text_is_refused_at_load_naming_the_variable_or_parameter() {
     assert!(
         e.contains("the parameter median_income has no explanation"),
         "{e}"
+    );
+    // A script's heading: both languages, and only for a script the policy has.
+    let e = load(&|t| t.replace("lv = \"Mājokļa pabalsts\" }", "lv = \"\" }"));
+    assert!(
+        e.contains("the name of rules/housing_benefit.rhai lacks its lv text"),
+        "{e}"
+    );
+    let e = load(&|t| t.replace("\"rules/gmi.rhai\" = {", "\"rules/gmi2.rhai\" = {"));
+    assert!(
+        e.contains("[scripts] \"rules/gmi2.rhai\" is not a script of policy.toml"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_section_is_headed_by_what_its_script_decides() {
+    let policy = Policy::load(&builtin()).unwrap();
+    let l = lesson_of(&policy, &household(PENSIONER), "2026-03", Lang::Lv);
+    let titles: Vec<(&str, &str)> = l
+        .sections
+        .iter()
+        .map(|s| (s.script.as_str(), s.title.as_str()))
+        .collect();
+    assert!(
+        titles.contains(&("rules/housing_benefit.rhai", "Mājokļa pabalsts")),
+        "{titles:?}"
+    );
+    let text = slieksnis_engine::lesson::render::text(&l);
+    assert!(
+        text.contains("\n6. Mājokļa pabalsts (rules/housing_benefit.rhai)\n"),
+        "{text}"
     );
 }
 

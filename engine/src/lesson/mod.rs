@@ -76,6 +76,9 @@ pub struct Fact {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Section {
     pub script: String,
+    /// What the script decides, in the lesson's language (the file's name if the texts have
+    /// no title for it).
+    pub title: String,
     pub parameters: Vec<ParameterUse>,
     pub steps: Vec<Step>,
 }
@@ -625,6 +628,10 @@ pub fn build(e: &Explanation, policy: &Policy, lang: Lang) -> Lesson {
             .collect();
         sections.push(Section {
             script: step.script.clone(),
+            title: texts
+                .scripts
+                .get(&step.script)
+                .map_or(step.script.clone(), |t| t.get(lang).to_string()),
             parameters,
             steps,
         });

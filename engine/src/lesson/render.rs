@@ -21,7 +21,11 @@ pub fn text(l: &Lesson) -> String {
     }
     let _ = writeln!(out, "  {}", facts(&l.household));
     for (n, s) in l.sections.iter().enumerate() {
-        let _ = writeln!(out, "\n{}. {}", n + 1, s.script);
+        if s.title == s.script {
+            let _ = writeln!(out, "\n{}. {}", n + 1, s.script);
+        } else {
+            let _ = writeln!(out, "\n{}. {} ({})", n + 1, s.title, s.script);
+        }
         if !s.parameters.is_empty() {
             let _ = writeln!(out, "   {}:", w.parameters);
             for p in &s.parameters {

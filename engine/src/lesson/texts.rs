@@ -150,6 +150,10 @@ pub struct Texts {
     /// Names of a parameter table's fields and of text values (`pct`, `alone`, `cents`).
     #[serde(default)]
     pub fields: BTreeMap<String, Both>,
+    /// What each rule script decides (`rules/gmi.rhai` → "The GMI benefit"): a lesson section's
+    /// heading, with the file beside it; a script without one is headed by its file alone.
+    #[serde(default)]
+    pub scripts: BTreeMap<String, Both>,
 }
 
 /// A parameter's path as the texts key it: a council's own entry (`municipalities.ogres-novads.x`)
@@ -241,7 +245,7 @@ impl Texts {
                 "{FILE}: [parameters.\"{extra}\"] names a parameter the policy does not have"
             ));
         }
-        for (name, t) in self.terms.iter().chain(&self.fields) {
+        for (name, t) in self.terms.iter().chain(&self.fields).chain(&self.scripts) {
             if let Some(lang) = t.missing() {
                 return Err(format!("{FILE}: the name of {name} lacks its {lang} text"));
             }
