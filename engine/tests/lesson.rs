@@ -336,3 +336,50 @@ fn a_lesson_is_data_that_serialises() {
     let as_toml = toml::to_string(step).unwrap();
     assert!(as_toml.contains("variable = \"needy\""), "{as_toml}");
 }
+
+/// The council's benefits show their numbers too: an Ogre family of a working parent and three
+/// children (10, 5 and a newborn), needy in March 2026.
+#[test]
+fn council_benefits_put_their_numbers_in() {
+    let policy = Policy::load(&builtin()).unwrap();
+    let pop = household(
+        "municipality = \"ogres-novads\"\nhousing_costs = 200\npersons = [{ age = 40, income = 300, health_costs = 40 }, { age = 10, health_costs = 0 }, { age = 5, health_costs = 0 }, { age = 0, health_costs = 0 }]",
+    );
+    let l = lesson_of(&policy, &pop, "2026-03", Lang::En);
+    let step = |v: &str| {
+        l.sections
+            .iter()
+            .flat_map(|s| &s.steps)
+            .find(|s| s.variable == v)
+            .unwrap_or_else(|| panic!("no step {v}"))
+    };
+    let numbers =
+        |v: &str| -> Vec<String> { step(v).formulas.iter().map(|f| f.numbers.clone()).collect() };
+    // Health care: 150 € a member, pooled (4 × 150 = 600 €), pays the 40 € of costs.
+    assert_eq!(
+        numbers("health_benefit"),
+        [
+            "40.00 € = min(600.00 €, 40.00 € + 0.00 € + 0.00 € + 0.00 €)",
+            "600.00 € = round(150.00 € × 4)"
+        ]
+    );
+    // Meals: one pupil at 40 € and one pre-school child at 45 € a month.
+    assert_eq!(
+        numbers("meals_benefit"),
+        ["85.00 € = round(40.00 € × 1 + 45.00 € × 1)"]
+    );
+    // The newborn is the third child: 300 €.
+    assert_eq!(
+        numbers("birth_benefit"),
+        ["300.00 € = round(100.00 € × 0 + 200.00 € × 0 + 300.00 € × 1)"]
+    );
+    // No crisis: the amount it would be, and the test that said no.
+    let crisis = step("crisis_benefit");
+    assert_eq!(crisis.value, "0.00 €");
+    assert!(
+        crisis.after_formulas.as_deref().is_some_and(
+            |a| a.starts_with("the household met a crisis: no → crisis benefit = 0.00 €")
+        ),
+        "{crisis:?}"
+    );
+}
