@@ -11,9 +11,11 @@ use clap::Args;
 use slieksnis_engine::annual::Behaviour;
 use slieksnis_engine::explain::{self, Lang};
 use slieksnis_engine::lesson;
+use slieksnis_engine::parameters::ParameterSet;
 use slieksnis_engine::scenario::{self, Horizon, PopulationSource, Scenario};
+use slieksnis_engine::script::Rules;
 use slieksnis_engine::simulate::DEFAULT_CHUNK;
-use slieksnis_engine::{Period, Population, cases};
+use slieksnis_engine::{Period, Policy, Population, cases};
 
 use crate::staged::Staged;
 use crate::{input, output, report, spreadsheet};
@@ -839,35 +841,10 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
         ],
         None => [assumptions.clone(), assumptions.clone()],
     };
-    let source = input::PopulationArgs {
-        population: match (&a.population, &scenario.population) {
-            (Some(dir), _) => Some(dir.clone()),
-            (None, PopulationSource::Directory(dir)) => Some(base_dir.join(dir)),
-            (None, PopulationSource::Generated(_)) => None,
-        },
-        municipality: match (&a.population, &scenario.population) {
-            (None, PopulationSource::Generated(slug)) => Some(slug.clone()),
-            _ => None,
-        },
-        generation: a.generation.clone(),
-    };
+    let source = scenario_source(&scenario, base_dir, a.population.as_ref(), &a.generation);
     let households = input::households_aged(&source, year, a.options.quiet, &assumptions)?;
     let population = &households.population;
-    let read_scripts = |side: &scenario::Side| -> Result<BTreeMap<String, String>> {
-        side.scripts
-            .iter()
-            .map(|(target, file)| {
-                let path = base_dir.join(file);
-                let text = input::read_text(&path)
-                    .with_context(|| format!("{origin}: {} replaces {target}", side.name))?;
-                Ok((target.clone(), text))
-            })
-            .collect()
-    };
-    let (rb, rr) = (
-        read_scripts(&scenario.baseline)?,
-        read_scripts(&scenario.reform)?,
-    );
+    let [rb, rr] = scenario_scripts(&scenario, base_dir)?;
     let replicates = a.bands.count(&households)?;
     let (mut comparison, bands) = crate::bands::compare(
         &policy,
@@ -1280,6 +1257,7 @@ Examples:
   slieksnis explain --population populations/small --id 3 --period 2025-03
   slieksnis explain --municipality ogres-novads --id 400000000015 --period 2025-02
   slieksnis explain --household household.toml --period 2026-01 --lang lv
+  slieksnis explain --scenario scenarios/tukums-2027-budget.toml --period 2027-03 --household household.toml
   slieksnis explain --period 2021-08 --household 'municipality = \"kuldigas-novads\"
       persons = [{ age = 40, income = 300 }, { age = 38 }, { age = 10 }, { age = 5 }]'
 
@@ -1309,7 +1287,7 @@ pub struct ExplainArgs {
     #[arg(long, visible_alias = "household-id", value_name = "ID")]
     id: Option<String>,
     /// The month whose rules apply.
-    #[arg(long, value_name = "YYYY-MM", value_parser = parse_period, required_unless_present = "year")]
+    #[arg(long, value_name = "YYYY-MM", value_parser = parse_period, required_unless_present_any = ["year", "scenario"])]
     period: Option<Period>,
     /// Or a whole year, month by month: what each month's rules give, whether the household was
     /// assessed and applied, what it received and why (the annual projection's own record).
@@ -1321,6 +1299,12 @@ pub struct ExplainArgs {
     /// Change a parameter: PATH=VALUE. Repeatable.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     sets: Vec<String>,
+    /// A scenario file, as `compare` takes: the household under the scenario's reform, and why
+    /// its result differs from the baseline's (parameters set, scripts replaced, assumptions).
+    /// The household: --id ID of the scenario's own households, or --household; the month:
+    /// the scenario's, or --period within a year's scenario.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["sets", "year", "trace"])]
+    scenario: Option<PathBuf>,
     /// Policy directory (default: the embedded policy).
     #[arg(long, value_name = "DIR")]
     policy: Option<PathBuf>,
@@ -1333,7 +1317,121 @@ pub struct ExplainArgs {
     json: bool,
 }
 
+/// The households a scenario runs on: `population` (a command's --population) if given, else
+/// the scenario's directory (relative to its file) or the council it generates.
+fn scenario_source(
+    scenario: &Scenario,
+    base_dir: &Path,
+    population: Option<&PathBuf>,
+    generation: &input::GenerationArgs,
+) -> input::PopulationArgs {
+    input::PopulationArgs {
+        population: match (population, &scenario.population) {
+            (Some(dir), _) => Some(dir.clone()),
+            (None, PopulationSource::Directory(dir)) => Some(base_dir.join(dir)),
+            (None, PopulationSource::Generated(_)) => None,
+        },
+        municipality: match (population, &scenario.population) {
+            (None, PopulationSource::Generated(slug)) => Some(slug.clone()),
+            _ => None,
+        },
+        generation: generation.clone(),
+    }
+}
+
+/// The texts of the scripts the baseline and the reform replace, read relative to the
+/// scenario's file.
+fn scenario_scripts(scenario: &Scenario, base_dir: &Path) -> Result<[BTreeMap<String, String>; 2]> {
+    let read = |side: &scenario::Side| -> Result<BTreeMap<String, String>> {
+        side.scripts
+            .iter()
+            .map(|(target, file)| {
+                let path = base_dir.join(file);
+                let text = input::read_text(&path).with_context(|| {
+                    format!("{}: {} replaces {target}", scenario.origin, side.name)
+                })?;
+                Ok((target.clone(), text))
+            })
+            .collect()
+    };
+    Ok([read(&scenario.baseline)?, read(&scenario.reform)?])
+}
+
+/// `explain --scenario`: one month of one household under the scenario's reform, with why it
+/// differs from the baseline — each side set up exactly as `compare` runs it.
+fn explain_scenario(a: &ExplainArgs, path: &Path) -> Result<ExitCode> {
+    let origin = path.display().to_string();
+    let text = input::read_text(path)?;
+    let scenario = Scenario::parse(&origin, &text).map_err(|e| anyhow!("{e}"))?;
+    let base_dir = path.parent().unwrap_or(Path::new("."));
+    let policy = input::policy(a.policy.as_deref())?;
+    let period = match (scenario.horizon, a.period) {
+        (Horizon::Month(p), None) => p,
+        (Horizon::Month(p), Some(q)) if p == q => p,
+        (Horizon::Month(p), Some(q)) => {
+            bail!("{origin} is the month {p}: --period {q} is another month; leave it out")
+        }
+        (Horizon::Year(y), Some(q)) if q.year == y => q,
+        (Horizon::Year(y), q) => bail!(
+            "{origin} is the year {y}: give the month to explain, --period {y}-MM{}",
+            q.map_or(String::new(), |q| format!(" (--period {q} is outside it)"))
+        ),
+    };
+    let (assumptions, reform_assumptions) = match &policy.assumptions {
+        Some(p) => (
+            scenario.assumptions(p, None).map_err(|e| anyhow!("{e}"))?,
+            scenario
+                .assumptions(p, Some(&scenario.reform))
+                .map_err(|e| anyhow!("{e}"))?,
+        ),
+        None => {
+            let a = input::assumptions(&policy, &[], period.year, true)?;
+            (a.clone(), a)
+        }
+    };
+    let source = scenario_source(&scenario, base_dir, a.population.as_ref(), &a.generation);
+    let (population, row, _) = explain_household(a, period.year, &assumptions, Some(source))?;
+    let [rb, rr] = scenario_scripts(&scenario, base_dir)?;
+    let side = |s: &scenario::Side, replaced| {
+        scenario::setup(&policy, &scenario, s, replaced).map_err(|e| anyhow!("{e}"))
+    };
+    let (base, reform) = (side(&scenario.baseline, &rb)?, side(&scenario.reform, &rr)?);
+    let month = |s: &scenario::SideSetup| match s.horizon {
+        Horizon::Month(p) => p,
+        Horizon::Year(_) => period,
+    };
+    let lang = if a.lang == "lv" { Lang::Lv } else { Lang::En };
+    let mut head = format!(
+        "{}: {} → {}",
+        scenario.name, scenario.baseline.name, scenario.reform.name
+    );
+    if slieksnis_engine::date::PROJECTED_YEARS.contains(&month(&reform).year) {
+        head.push_str("\n\n");
+        head.push_str(&projected_note(month(&reform), &reform_assumptions, lang));
+    }
+    teach_month(
+        &policy,
+        (
+            reform.rules.as_ref().unwrap_or(&policy.rules),
+            &reform.parameters,
+        ),
+        Some((
+            base.rules.as_ref().unwrap_or(&policy.rules),
+            &base.parameters,
+            month(&base),
+        )),
+        (&population, row),
+        month(&reform),
+        lang,
+        a.json,
+        Some(head),
+    )
+}
+
 pub fn explain(a: ExplainArgs) -> Result<ExitCode> {
+    if let Some(path) = &a.scenario {
+        return explain_scenario(&a, path);
+    }
     let policy = input::policy(a.policy.as_deref())?;
     let period = match (a.period, a.year) {
         (Some(p), _) => p,
@@ -1346,52 +1444,8 @@ pub fn explain(a: ExplainArgs) -> Result<ExitCode> {
     // The rules in force, kept to explain what a --set changes.
     let baseline = (!a.sets.is_empty()).then(|| params.clone());
     input::apply_overrides(&mut params, &a.sets)?;
-    // The behaviour of a year: the profiles' for generated households, everyone applies for a
-    // household given directly or read from files (as `run --year`).
     let seed = a.generation.seed;
-    let (population, row, behaviour): (Arc<Population>, usize, Behaviour) = match (
-        &a.household,
-        &a.population,
-        &a.id,
-    ) {
-        (Some(h), _, _) => {
-            // A path that exists is a file to read (and a FIFO or device is refused as such);
-            // anything else is the TOML itself.
-            let (origin, text) = if Path::new(h).exists() {
-                (h.clone(), input::read_text(Path::new(h))?)
-            } else {
-                ("--household".to_string(), h.clone())
-            };
-            let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-                anyhow!(
-                    "{}",
-                    slieksnis_engine::toml_place::located(&origin, &text, &e)
-                )
-            })?;
-            let slugs = input::known_slugs();
-            let known: Vec<&str> = slugs.iter().map(String::as_str).collect();
-            // Every declared input, as in a case file (a crisis, an other expense included).
-            let pop = cases::household(&table, &known).map_err(|m| anyhow!("{origin}: {m}"))?;
-            (Arc::new(pop), 0, Behaviour::entitlement(seed))
-        }
-        (None, _, Some(id)) if a.population.is_some() || a.municipality.is_some() => {
-            let source = input::PopulationArgs {
-                population: a.population.clone(),
-                municipality: a.municipality.clone(),
-                generation: a.generation.clone(),
-            };
-            let households = input::households_aged(&source, year, true, &assumptions)?;
-            let behaviour = households.behaviour(year, seed);
-            let pop = households.population;
-            let row = pop.find(id).ok_or_else(|| {
-                anyhow!("{}: no household with household_id {id}", households.label)
-            })?;
-            (pop, row, behaviour)
-        }
-        _ => bail!(
-            "give a household: --household FILE|TOML, or --population DIR --id ID, or --municipality SLUG --id ID"
-        ),
-    };
+    let (population, row, behaviour) = explain_household(&a, year, &assumptions, None)?;
     let lang = if a.lang == "lv" { Lang::Lv } else { Lang::En };
     if a.year.is_some() {
         let (_, watched) = slieksnis_engine::annual::project_watching(
@@ -1422,6 +1476,22 @@ pub fn explain(a: ExplainArgs) -> Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
+    if !a.trace {
+        let note = slieksnis_engine::date::PROJECTED_YEARS
+            .contains(&year)
+            .then(|| projected_note(period, &assumptions, lang));
+        let baseline = baseline.as_ref().map(|b| (&policy.rules, b, period));
+        return teach_month(
+            &policy,
+            (&policy.rules, &params),
+            baseline,
+            (&population, row),
+            period,
+            lang,
+            a.json,
+            note,
+        );
+    }
     let e = explain::explain(
         &policy.rules,
         &policy.schema,
@@ -1431,58 +1501,131 @@ pub fn explain(a: ExplainArgs) -> Result<ExitCode> {
         period,
     )
     .map_err(|e| anyhow!("{e}"))?;
-    if !a.trace {
-        let mut l = lesson::build(&e, &policy, lang);
-        l.cliffs = lesson::cliffs::find(
-            &policy.rules,
-            &policy.schema,
-            &params,
-            &e.population,
-            period,
-            lang,
-        )
-        .map_err(|e| anyhow!("{e}"))?;
-        // With --set: the same household under the rules in force, and what differs.
-        let difference = match &baseline {
-            Some(base) => {
-                let b = explain::explain(
-                    &policy.rules,
-                    &policy.schema,
-                    base,
-                    &population,
-                    row,
-                    period,
-                )
-                .map_err(|e| anyhow!("{e}"))?;
-                Some(lesson::reform::compare(
-                    &lesson::build(&b, &policy, lang),
-                    &l,
-                ))
-            }
-            None => None,
-        };
-        if a.json {
-            let json = match &difference {
-                Some(d) => serde_json::json!({ "lesson": l, "reform": d }),
-                None => serde_json::to_value(&l)?,
-            };
-            println!("{}", serde_json::to_string_pretty(&json)?);
-            return Ok(ExitCode::SUCCESS);
-        }
-        if slieksnis_engine::date::PROJECTED_YEARS.contains(&year) {
-            println!("{}\n", projected_note(period, &assumptions, lang));
-        }
-        print!("{}", lesson::render::text(&l));
-        print!("{}", lesson::render::cliffs(&l));
-        if let Some(d) = &difference {
-            print!("{}", lesson::reform::text(d));
-        }
-        return Ok(ExitCode::SUCCESS);
-    }
     if slieksnis_engine::date::PROJECTED_YEARS.contains(&year) {
         println!("{}\n", projected_note(period, &assumptions, Lang::En));
     }
     print!("{}", explain::render(&e, &policy, lang));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The household `explain` is asked about, with the behaviour of its year: `--household`, or
+/// `--id` in `--population`, `--municipality` or (with a scenario) `scenario`'s population.
+fn explain_household(
+    a: &ExplainArgs,
+    year: i32,
+    assumptions: &slieksnis_engine::assumptions::Assumptions,
+    scenario: Option<input::PopulationArgs>,
+) -> Result<(Arc<Population>, usize, Behaviour)> {
+    // The behaviour of a year: the profiles' for generated households, everyone applies for a
+    // household given directly or read from files (as `run --year`).
+    let seed = a.generation.seed;
+    match (&a.household, &a.population, &a.id) {
+        (Some(h), _, _) => {
+            // A path that exists is a file to read (and a FIFO or device is refused as such);
+            // anything else is the TOML itself.
+            let (origin, text) = if Path::new(h).exists() {
+                (h.clone(), input::read_text(Path::new(h))?)
+            } else {
+                ("--household".to_string(), h.clone())
+            };
+            let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+                anyhow!(
+                    "{}",
+                    slieksnis_engine::toml_place::located(&origin, &text, &e)
+                )
+            })?;
+            let slugs = input::known_slugs();
+            let known: Vec<&str> = slugs.iter().map(String::as_str).collect();
+            // Every declared input, as in a case file (a crisis, an other expense included).
+            let pop = cases::household(&table, &known).map_err(|m| anyhow!("{origin}: {m}"))?;
+            Ok((Arc::new(pop), 0, Behaviour::entitlement(seed)))
+        }
+        (None, _, Some(id))
+            if a.population.is_some() || a.municipality.is_some() || scenario.is_some() =>
+        {
+            let source = match scenario {
+                Some(s) if a.population.is_none() && a.municipality.is_none() => s,
+                _ => input::PopulationArgs {
+                    population: a.population.clone(),
+                    municipality: a.municipality.clone(),
+                    generation: a.generation.clone(),
+                },
+            };
+            let households = input::households_aged(&source, year, true, assumptions)?;
+            let behaviour = households.behaviour(year, seed);
+            let pop = households.population;
+            let row = pop.find(id).ok_or_else(|| {
+                anyhow!("{}: no household with household_id {id}", households.label)
+            })?;
+            Ok((pop, row, behaviour))
+        }
+        _ => bail!(
+            "give a household: --household FILE|TOML, or --population DIR --id ID, or --municipality SLUG --id ID"
+        ),
+    }
+}
+
+/// One month's lesson of `household` under `rules` (the rules and parameters), printed as text
+/// or JSON; with `baseline`, what differs from it and why (`lesson::reform`).
+#[allow(clippy::too_many_arguments)]
+fn teach_month(
+    policy: &Policy,
+    rules: (&Rules, &ParameterSet),
+    baseline: Option<(&Rules, &ParameterSet, Period)>,
+    household: (&Population, usize),
+    period: Period,
+    lang: Lang,
+    json: bool,
+    note: Option<String>,
+) -> Result<ExitCode> {
+    let (population, row) = household;
+    let e = explain::explain(rules.0, &policy.schema, rules.1, population, row, period)
+        .map_err(|e| anyhow!("{e}"))?;
+    let mut l = lesson::build(&e, policy, lang);
+    l.cliffs = lesson::cliffs::find(
+        rules.0,
+        &policy.schema,
+        rules.1,
+        &e.population,
+        period,
+        lang,
+    )
+    .map_err(|e| anyhow!("{e}"))?;
+    // The same household under the baseline, and what differs.
+    let difference = match baseline {
+        Some((base_rules, base, base_period)) => {
+            let b = explain::explain(
+                base_rules,
+                &policy.schema,
+                base,
+                population,
+                row,
+                base_period,
+            )
+            .map_err(|e| anyhow!("{e}"))?;
+            Some(lesson::reform::compare(
+                &lesson::build(&b, policy, lang),
+                &l,
+            ))
+        }
+        None => None,
+    };
+    if json {
+        let json = match &difference {
+            Some(d) => serde_json::json!({ "lesson": l, "reform": d }),
+            None => serde_json::to_value(&l)?,
+        };
+        println!("{}", serde_json::to_string_pretty(&json)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(note) = note {
+        println!("{note}\n");
+    }
+    print!("{}", lesson::render::text(&l));
+    print!("{}", lesson::render::cliffs(&l));
+    if let Some(d) = &difference {
+        print!("{}", lesson::reform::text(d));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -652,3 +652,85 @@ fn explain_takes_a_households_events_and_shows_who_pays() {
         text(&o)
     );
 }
+
+/// `explain --scenario`: the household under the scenario's reform and why it differs from the
+/// baseline, each side set up as `compare` runs it (here a projected year with its assumption).
+#[test]
+fn explain_a_scenario_says_why_the_reform_changes_the_result() {
+    // Tukums 2027: the median 850.02 × 1.09 = 926.52. At 60 %: round(0.6 × 926.52) = 556 and
+    // round(0.7 × 556) = 389 a person more, 556 + 2 × 389 = 1 334 € for three; at 65 %:
+    // 602 and 421, 1 444 €. An income of 1 400 € is between them: low-income only in the reform.
+    let household = "municipality = \"tukuma-novads\"\npersons = [{ age = 40, income = 1400 }, { age = 38 }, { age = 10 }]";
+    let scenario = "scenarios/tukums-2027-budget.toml";
+    let o = slieksnis(&[
+        "explain",
+        "--scenario",
+        scenario,
+        "--period",
+        "2027-03",
+        "--household",
+        household,
+    ]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{t}");
+    assert!(
+        t.starts_with(
+            "Tukums 2027: low-income threshold at 65 % of the median instead of 60 %: 60 % (in force in 2026) → 65 %"
+        ),
+        "{t}"
+    );
+    assert!(t.contains("the parameters are projected"), "{t}");
+    for needle in [
+        "rules in force: 556.00 € = round(0.6 × 926.52 €)",
+        "rules in force: 1334.00 € = 556.00 € + 389.00 € × 2",
+        "reform: 602.00 € = round(0.65 × 926.52 €)",
+        "reform: 1444.00 € = 602.00 € + 421.00 € × 2",
+        "▸ low-income: no → yes",
+    ] {
+        assert!(t.contains(needle), "expected '{needle}' in:\n{t}");
+    }
+    // A threshold a formula shows in parts is not "rounded" to its first part.
+    assert!(!t.contains("rounded: low-income threshold"), "{t}");
+    // A year's scenario needs the month; a month's scenario is its own month.
+    fails(
+        &["explain", "--scenario", scenario, "--household", household],
+        &["is the year 2027: give the month to explain, --period 2027-MM"],
+    );
+    fails(
+        &[
+            "explain",
+            "--scenario",
+            scenario,
+            "--period",
+            "2026-03",
+            "--household",
+            household,
+        ],
+        &["(--period 2026-03 is outside it)"],
+    );
+    fails(
+        &[
+            "explain",
+            "--scenario",
+            "scenarios/ogre-low-income-60.toml",
+            "--period",
+            "2026-02",
+            "--household",
+            household,
+        ],
+        &["is the month 2026-01: --period 2026-02 is another month"],
+    );
+    // --set belongs to a scenario's file, not beside it.
+    let o = slieksnis(&[
+        "explain",
+        "--scenario",
+        scenario,
+        "--period",
+        "2027-03",
+        "--household",
+        household,
+        "--set",
+        "gmi.pct=0.2",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}

@@ -323,6 +323,51 @@ fn two_hundred_requests_at_once() {
     assert_eq!(code, 200, "{r}");
 }
 
+/// A burst of 1 000 requests at once: each is answered (200) or refused at once with a JSON
+/// error (503, the queue full), none fails otherwise, and the server goes on serving.
+#[test]
+fn a_burst_of_a_thousand_requests() {
+    let s = Server::start();
+    let base = s.base.clone();
+    let started = Instant::now();
+    let threads: Vec<_> = (0..1000)
+        .map(|k| {
+            let base = base.clone();
+            std::thread::spawn(move || {
+                let body = json!({"municipality": "tukuma-novads", "period": "2026-03",
+                                  "set": {"gmi.pct": format!("0.{}", 15 + k % 10)}});
+                let agent = ureq::AgentBuilder::new()
+                    .timeout(Duration::from_secs(120))
+                    .build();
+                answer(agent.post(&format!("{base}/api/run")).send_json(body))
+            })
+        })
+        .collect();
+    let answers: Vec<(u16, Value)> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let refused = answers.iter().filter(|(c, _)| *c == 503).count();
+    eprintln!(
+        "1 000 requests in {:?}: {} answered, {refused} refused",
+        started.elapsed(),
+        answers.len() - refused
+    );
+    for (code, body) in &answers {
+        match code {
+            200 => assert!(body["baseline"].is_object(), "{body}"),
+            503 => assert!(
+                body["error"].as_str().is_some_and(|m| !m.is_empty()),
+                "{body}"
+            ),
+            _ => panic!("{code}: {body}"),
+        }
+    }
+    assert!(refused < answers.len(), "every request was refused");
+    let (code, r) = s.post(
+        "/api/run",
+        &json!({"municipality": "tukuma-novads", "period": "2026-03"}),
+    );
+    assert_eq!(code, 200, "{r}");
+}
+
 #[test]
 fn parameters_and_household() {
     let s = Server::start();

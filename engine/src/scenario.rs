@@ -352,6 +352,56 @@ pub enum CompareError {
     },
 }
 
+/// What one side runs: its parameters (projected for a projected year with the side's
+/// assumptions, then its `set`), its rules if it replaces scripts, and its horizon.
+pub struct SideSetup {
+    pub parameters: ParameterSet,
+    /// `None`: the policy's own rules.
+    pub rules: Option<Rules>,
+    pub horizon: Horizon,
+}
+
+/// The [`SideSetup`] of `side`; `replaced` are the texts of the scripts it replaces.
+pub fn setup(
+    policy: &Policy,
+    scenario: &Scenario,
+    side: &Side,
+    replaced: &BTreeMap<String, String>,
+) -> Result<SideSetup, CompareError> {
+    let policy_err = |error| CompareError::Policy {
+        side: side.name.clone(),
+        error,
+    };
+    let horizon = side.horizon(scenario.horizon);
+    let base = if crate::date::PROJECTED_YEARS.contains(&horizon.year()) {
+        let assumptions = scenario
+            .assumptions(policy.assumptions().map_err(policy_err)?, Some(side))
+            .map_err(|e| CompareError::Assumption {
+                side: side.name.clone(),
+                error: e,
+            })?;
+        policy
+            .parameters
+            .projected(horizon.year(), &assumptions)
+            .map_err(|e| policy_err(e.into()))?
+    } else {
+        policy.parameters.clone()
+    };
+    let parameters = side
+        .parameters(&base, &scenario.origin)
+        .map_err(policy_err)?;
+    let rules = if replaced.is_empty() {
+        None
+    } else {
+        Some(policy.rules_with(replaced).map_err(policy_err)?)
+    };
+    Ok(SideSetup {
+        parameters,
+        rules,
+        horizon,
+    })
+}
+
 /// Runs both sides. `replaced` gives, per side, the texts of replaced scripts (read by the
 /// caller from the files `Side::scripts` names); `behaviour` is used by annual projections,
 /// which call `done` after each month simulated (24 for a year's comparison).
@@ -364,35 +414,14 @@ pub fn compare(
     chunk_size: usize,
     done: &dyn Fn(u8),
 ) -> Result<Comparison, CompareError> {
-    let origin = scenario.origin.as_str();
     let run = |side: &Side,
                replaced: &BTreeMap<String, String>|
      -> Result<(Summary, Outcome, Vec<Summary>), CompareError> {
-        let policy_err = |error| CompareError::Policy {
-            side: side.name.clone(),
-            error,
-        };
-        let horizon = side.horizon(scenario.horizon);
-        let base = if crate::date::PROJECTED_YEARS.contains(&horizon.year()) {
-            let assumptions = scenario
-                .assumptions(policy.assumptions().map_err(policy_err)?, Some(side))
-                .map_err(|e| CompareError::Assumption {
-                    side: side.name.clone(),
-                    error: e,
-                })?;
-            policy
-                .parameters
-                .projected(horizon.year(), &assumptions)
-                .map_err(|e| policy_err(e.into()))?
-        } else {
-            policy.parameters.clone()
-        };
-        let params = side.parameters(&base, origin).map_err(policy_err)?;
-        let own_rules: Option<Rules> = if replaced.is_empty() {
-            None
-        } else {
-            Some(policy.rules_with(replaced).map_err(policy_err)?)
-        };
+        let SideSetup {
+            parameters: params,
+            rules: own_rules,
+            horizon,
+        } = setup(policy, scenario, side, replaced)?;
         let results = run(
             &Configuration {
                 policy,

@@ -807,6 +807,8 @@ fn teach(name: &str, v: &Output, ctx: &Context, policy: &Policy, person_ids: &[S
     };
     // Formulas: each with every token's value, or left out.
     let mut first_value: Option<i64> = None;
+    // A formula shown whose left side is the variable itself leaves nothing to explain after.
+    let mut gives_the_value = false;
     for f in &entry.formulas {
         let value_token = f.value.clone().unwrap_or_else(|| {
             if unit_eur {
@@ -839,6 +841,7 @@ fn teach(name: &str, v: &Output, ctx: &Context, policy: &Policy, person_ids: &[S
         {
             first_value = Some(x);
         }
+        gives_the_value |= f.value.is_none();
         step.formulas.push(Formula {
             words: format!("{left_words} = {words_}"),
             numbers: format!("{left} = {numbers}"),
@@ -846,7 +849,7 @@ fn teach(name: &str, v: &Output, ctx: &Context, policy: &Policy, person_ids: &[S
     }
     // The formula's amount is not the value: a gate said no, or it was rounded.
     if let (Some(fv), Some(value)) = (first_value, number)
-        && entry.formulas.first().is_some_and(|f| f.value.is_some())
+        && !gives_the_value
         && fv != value
     {
         let shown_value = if unit_eur {
