@@ -1401,9 +1401,17 @@ fn explain_scenario(a: &ExplainArgs, path: &Path) -> Result<ExitCode> {
         Horizon::Year(_) => period,
     };
     let lang = if a.lang == "lv" { Lang::Lv } else { Lang::En };
+    // A side the file leaves unnamed is called by its role, in the lesson's language.
+    let named = |name: &str| match (lang, name) {
+        (Lang::Lv, "baseline") => "spēkā esošie noteikumi".to_string(),
+        (Lang::Lv, "reform") => "reforma".to_string(),
+        _ => name.to_string(),
+    };
     let mut head = format!(
         "{}: {} → {}",
-        scenario.name, scenario.baseline.name, scenario.reform.name
+        scenario.name,
+        named(&scenario.baseline.name),
+        named(&scenario.reform.name)
     );
     if slieksnis_engine::date::PROJECTED_YEARS.contains(&month(&reform).year) {
         head.push_str("\n\n");
