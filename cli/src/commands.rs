@@ -271,30 +271,29 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         facts.push((w.replicates.to_string(), replicates.to_string()));
         r.question(&facts, "");
         let before = input::projected_parameters(&policy, year, &assumptions)?;
-        let changed = report::changed(&before, &params, [horizon, horizon], &councils)?;
-        let projected: Vec<(String, i32, &slieksnis_engine::assumptions::Assumptions)> =
-            if slieksnis_engine::date::PROJECTED_YEARS.contains(&year) {
+        r.body(&report::Gathered {
+            params: [&before, &params],
+            periods: [horizon, horizon],
+            councils: &councils,
+            projected: if slieksnis_engine::date::PROJECTED_YEARS.contains(&year) {
                 vec![(String::new(), year, &assumptions)]
             } else {
                 Vec::new()
-            };
-        r.assumptions(
-            summary.all_rows(),
-            &projected,
-            &changed,
-            &report::assumed_leaves(&params, horizon, &councils)?,
-        );
-        let band_parts: Vec<report::Side<&slieksnis_engine::bands::Bands>> =
-            bands.iter().map(|b| (None, b)).collect();
-        r.results(&[(None, summary)], &report::focus(&councils), &band_parts);
-        if let Horizon::Year(year) = horizon {
-            r.months(
-                year,
-                &[(None, results.by_month.as_slice())],
-                crate::breakdown::focus(population),
-            );
-        }
-        r.reproduce(&report::command_line(), seed);
+            },
+            sides: vec![(None, summary)],
+            bands: bands.iter().map(|b| (None, b)).collect(),
+            ranking: None,
+            months: match horizon {
+                Horizon::Year(year) => Some((
+                    year,
+                    vec![(None, results.by_month.as_slice())],
+                    crate::breakdown::focus(population),
+                )),
+                Horizon::Month(_) => None,
+            },
+            command: report::command_line(),
+            seed,
+        })?;
         report::write(&mut out, path, &r)?;
     }
     out.commit()?;
@@ -1026,7 +1025,6 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
                         .map_err(|e| anyhow!("{e}"))?,
                 );
             }
-            let changed = report::changed(&side_params[0], &side_params[1], periods, &councils)?;
             let mut projected: Vec<(String, i32, &slieksnis_engine::assumptions::Assumptions)> = (0
                 ..2)
                 .filter(|&k| slieksnis_engine::date::PROJECTED_YEARS.contains(&side_years[k]))
@@ -1039,46 +1037,39 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
             {
                 projected = vec![(String::new(), *y0, *a0)];
             }
-            r.assumptions(
-                comparison
-                    .baseline
-                    .all_rows()
-                    .chain(comparison.reform.all_rows()),
-                &projected,
-                &changed,
-                &report::assumed_leaves(&side_params[1], periods[1], &councils)?,
-            );
-            let band_parts: Vec<report::Side<&slieksnis_engine::bands::Bands>> = match &bands {
-                Some(b) => vec![
-                    (Some(0), &b.baseline),
-                    (Some(1), &b.reform),
-                    (Some(2), &b.difference),
-                ],
-                None => Vec::new(),
-            };
-            r.results(
-                &[
+            r.body(&report::Gathered {
+                params: [&side_params[0], &side_params[1]],
+                periods,
+                councils: &councils,
+                projected,
+                sides: vec![
                     (Some(0), &comparison.baseline),
                     (Some(1), &comparison.reform),
                     (Some(2), &difference),
                 ],
-                &report::focus(&councils),
-                &band_parts,
-            );
-            if breakdowns.ranked() {
-                r.councils(&breakdowns.councils.0, &breakdowns.councils.1);
-            }
-            if let Horizon::Year(year) = scenario.horizon {
-                r.months(
-                    year,
-                    &[
-                        (Some(0), comparison.baseline_months.as_slice()),
-                        (Some(1), comparison.reform_months.as_slice()),
+                bands: match &bands {
+                    Some(b) => vec![
+                        (Some(0), &b.baseline),
+                        (Some(1), &b.reform),
+                        (Some(2), &b.difference),
                     ],
-                    crate::breakdown::focus(population),
-                );
-            }
-            r.reproduce(&report::command_line(), a.generation.seed);
+                    None => Vec::new(),
+                },
+                ranking: Some((&breakdowns.councils.0, &breakdowns.councils.1)),
+                months: match scenario.horizon {
+                    Horizon::Year(year) => Some((
+                        year,
+                        vec![
+                            (Some(0), comparison.baseline_months.as_slice()),
+                            (Some(1), comparison.reform_months.as_slice()),
+                        ],
+                        crate::breakdown::focus(population),
+                    )),
+                    Horizon::Month(_) => None,
+                },
+                command: report::command_line(),
+                seed: a.generation.seed,
+            })?;
             Some(r)
         }
     };

@@ -397,6 +397,28 @@ pub fn changed(
         .collect())
 }
 
+/// What a run or a comparison computed, as the report and the workbook take it — from
+/// `run`, `compare` or the web app's What-if page, so that all three are written by the same
+/// code. `sides` is one side (`None`) or baseline, reform and difference (`Some(0)`, `Some(1)`,
+/// `Some(2)`); `params` and `periods` are the parameters before and after (in force and used:
+/// a run's without and with its `--set`, a comparison's two sides).
+pub struct Gathered<'a> {
+    pub params: [&'a ParameterSet; 2],
+    pub periods: [Horizon; 2],
+    /// The councils of the run, in the summary's order.
+    pub councils: &'a [String],
+    /// A projected year's assumptions: (the side's name or empty, the year, the assumptions).
+    pub projected: Vec<(String, i32, &'a Assumptions)>,
+    pub sides: Vec<Side<'a, &'a Summary>>,
+    pub bands: Vec<Side<'a, &'a Bands>>,
+    /// A comparison's councils ranked (shown in the report above [`RANKING_ABOVE`] councils).
+    pub ranking: Option<(&'a [CouncilLine], &'a CouncilLine)>,
+    /// A year's months per side (not the difference), and the council the chart follows.
+    pub months: Option<(i32, Vec<Side<'a, &'a [Summary]>>, &'a str)>,
+    pub command: String,
+    pub seed: u64,
+}
+
 /// The report being gathered: its sections in order.
 pub struct Report {
     lv: bool,
@@ -1221,6 +1243,36 @@ impl Report {
         body.push_str(&t.html());
         let title = w.months;
         self.section("months", title, body);
+    }
+
+    /// Every section after the question, from what was computed: the assumptions and the
+    /// parameters changed, the results with their bands, the ranking, the months and how to
+    /// reproduce it.
+    pub fn body(&mut self, g: &Gathered) -> Result<()> {
+        let changed = changed(g.params[0], g.params[1], g.periods, g.councils)?;
+        let rows: Vec<&Row> = g
+            .sides
+            .iter()
+            .filter(|(side, _)| *side != Some(2))
+            .flat_map(|(_, s)| s.all_rows())
+            .collect();
+        self.assumptions(
+            rows.into_iter(),
+            &g.projected,
+            &changed,
+            &assumed_leaves(g.params[1], g.periods[1], g.councils)?,
+        );
+        self.results(&g.sides, &focus(g.councils), &g.bands);
+        if let Some((lines, total)) = g.ranking
+            && lines.len() > crate::breakdown::RANKING_ABOVE
+        {
+            self.councils(lines, total);
+        }
+        if let Some((year, sides, focus)) = &g.months {
+            self.months(*year, sides, focus);
+        }
+        self.reproduce(&g.command, g.seed);
+        Ok(())
     }
 
     /// How to reproduce it: the command line, the version and the seed.
