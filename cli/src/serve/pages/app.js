@@ -162,20 +162,26 @@ async function redraw() {
   const req = request();
   const seq = ++whatif.seq;
   setStatus(t("computing"));
-  // The downloads are of exactly this request: council, year, the sliders moved, the bands.
-  const q = "?lang=" + LANG + "&q=" + encodeURIComponent(JSON.stringify(req));
-  $("#xlsx").href = "/api/xlsx" + q;
-  $("#report").href = "/api/report" + q;
   let data;
   try {
     data = await api("/api/run", req);
   } catch (e) {
-    if (seq === whatif.seq) setStatus(e.message, true);
+    if (seq === whatif.seq) { setStatus(e.message, true); downloads(null); }
     return;
   }
   if (seq !== whatif.seq) return; // a newer request is on its way
   setStatus(`${t("done")}: ${data.horizon} — ${t(/^\d{4}$/.test(data.horizon) ? "unit_year" : "unit_month")}`);
   show(data);
+  downloads(req);
+}
+
+// The downloads are of exactly the request whose figures are on screen (council, year, the
+// sliders moved, the bands); none while the screen shows an error.
+function downloads(req) {
+  const q = req && "?lang=" + LANG + "&q=" + encodeURIComponent(JSON.stringify(req));
+  for (const [id, path] of [["#xlsx", "/api/xlsx"], ["#report", "/api/report"]]) {
+    if (q) $(id).href = path + q; else $(id).removeAttribute("href");
+  }
 }
 
 function rowOf(side, municipality) { return side.rows.find((r) => r.municipality === municipality) || side.rows[side.rows.length - 1]; }
