@@ -219,84 +219,62 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         })?;
         written.push("bands.csv");
     }
+    let councils: Vec<String> = summary
+        .rows
+        .iter()
+        .map(|r| r.municipality.clone())
+        .collect();
+    let before = input::projected_parameters(&policy, year, &assumptions)?;
+    let gathered = report::Gathered {
+        params: [&before, &params],
+        periods: [horizon, horizon],
+        councils: &councils,
+        projected: if slieksnis_engine::date::PROJECTED_YEARS.contains(&year) {
+            vec![(String::new(), year, &assumptions)]
+        } else {
+            Vec::new()
+        },
+        sides: vec![(None, summary)],
+        bands: bands.iter().map(|b| (None, b)).collect(),
+        ranking: None,
+        months: match horizon {
+            Horizon::Year(year) => Some((
+                year,
+                vec![(None, results.by_month.as_slice())],
+                crate::breakdown::focus(population),
+            )),
+            Horizon::Month(_) => None,
+        },
+        command: report::command_line(),
+        seed,
+        from_web: false,
+    };
+    let lv = a.sheets.lv();
+    let lead = spreadsheet::title(
+        &policy.name,
+        &horizon.to_string(),
+        horizon,
+        &households.label,
+        lv,
+    );
     if a.sheets.xlsx.is_some() {
-        let lv = a.sheets.lv();
-        let title = spreadsheet::title(
-            &policy.name,
-            &horizon.to_string(),
-            horizon,
-            &households.label,
-            lv,
-        );
-        let mut book = spreadsheet::Book::new(lv, title);
-        book.summary(&[(None, summary)]);
-        book.benefits(&[(None, summary)]);
-        if let Horizon::Year(year) = horizon {
-            book.months(year, &[(None, &results.by_month)]);
-        }
-        if let Some(bands) = &bands {
-            book.bands(&summary.schema, &[], &[(Vec::new(), bands)]);
-        }
-        let councils: Vec<String> = summary
-            .rows
-            .iter()
-            .map(|r| r.municipality.clone())
-            .collect();
-        book.parameters(&[(
-            None,
-            spreadsheet::parameters_in_force(&params, horizon, &councils)?,
-        )]);
+        let mut book = spreadsheet::Book::new(lv, lead.clone());
+        book.gathered(&gathered)?;
         a.sheets.write(&mut out, &book)?;
     }
     if let Some(path) = &a.sheets.report {
-        let councils: Vec<String> = summary
-            .rows
-            .iter()
-            .map(|r| r.municipality.clone())
-            .collect();
-        let lv = a.sheets.lv();
-        let w = report::Words::of(lv);
-        let lead = spreadsheet::title(
-            &policy.name,
-            &horizon.to_string(),
-            horizon,
-            &households.label,
-            lv,
-        );
         let mut r = report::Report::new(lv, "", &lead);
         r.set_title(&report::title_of(&r, &councils, horizon));
-        let mut facts = report::run_facts(&r, &policy.name, &councils, horizon, &households.label);
-        facts.push((w.changes.to_string(), report::listed(&r, &a.sets)));
-        if !a.assumes.is_empty() {
-            facts.push(("--assume".to_string(), a.assumes.join(", ")));
-        }
-        facts.push((w.replicates.to_string(), replicates.to_string()));
-        r.question(&facts, "");
-        let before = input::projected_parameters(&policy, year, &assumptions)?;
-        let changed = report::changed(&before, &params, [horizon, horizon], &councils)?;
-        let projected: Vec<(String, i32, &slieksnis_engine::assumptions::Assumptions)> =
-            if slieksnis_engine::date::PROJECTED_YEARS.contains(&year) {
-                vec![(String::new(), year, &assumptions)]
-            } else {
-                Vec::new()
-            };
-        r.assumptions(
-            summary.all_rows(),
-            &projected,
-            &changed,
-            &report::assumed_leaves(&params, horizon, &councils)?,
+        r.run_question(
+            &policy.name,
+            &councils,
+            horizon,
+            &households.label,
+            &a.sets,
+            &a.assumes,
+            replicates,
         );
-        let band_parts: Vec<report::Side<&slieksnis_engine::bands::Bands>> =
-            bands.iter().map(|b| (None, b)).collect();
-        r.results(&[(None, summary)], &report::focus(&councils), &band_parts);
-        if let Horizon::Year(year) = horizon {
-            r.months(
-                year,
-                &[(None, results.by_month.as_slice())],
-                crate::breakdown::focus(population),
-            );
-        }
-        r.reproduce(&report::command_line(), seed);
+        r.body(&gathered)?;
         report::write(&mut out, path, &r)?;
     }
     out.commit()?;
@@ -875,83 +853,85 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
         format!("{} ({})", scenario.reform.name, periods[1]),
     ];
     let breakdowns = crate::breakdown::Compared::of(&policy, &scenario, population, &comparison)?;
+    let lv = a.sheets.lv();
+    let sw = spreadsheet::Words::of(lv);
+    let councils: Vec<String> = comparison
+        .baseline
+        .rows
+        .iter()
+        .map(|r| r.municipality.clone())
+        .collect();
+    let mut side_params = Vec::new();
+    for (k, side) in [&scenario.baseline, &scenario.reform]
+        .into_iter()
+        .enumerate()
+    {
+        let base = input::projected_parameters(&policy, side_years[k], &side_assumptions[k])?;
+        side_params.push(
+            side.parameters(&base, &scenario.origin)
+                .map_err(|e| anyhow!("{e}"))?,
+        );
+    }
+    let mut projected: Vec<(String, i32, &slieksnis_engine::assumptions::Assumptions)> = (0..2)
+        .filter(|&k| slieksnis_engine::date::PROJECTED_YEARS.contains(&side_years[k]))
+        .map(|k| (sw.sides[k].to_string(), side_years[k], &side_assumptions[k]))
+        .collect();
+    // Both sides on the same assumptions: one table.
+    if let [(_, y0, a0), (_, y1, a1)] = projected.as_slice()
+        && y0 == y1
+        && a0 == a1
+    {
+        projected = vec![(String::new(), *y0, *a0)];
+    }
+    let gathered = report::Gathered {
+        params: [&side_params[0], &side_params[1]],
+        periods,
+        councils: &councils,
+        projected,
+        sides: vec![
+            (Some(0), &comparison.baseline),
+            (Some(1), &comparison.reform),
+            (Some(2), &difference),
+        ],
+        bands: match &bands {
+            Some(b) => vec![
+                (Some(0), &b.baseline),
+                (Some(1), &b.reform),
+                (Some(2), &b.difference),
+            ],
+            None => Vec::new(),
+        },
+        ranking: Some((&breakdowns.councils.0, &breakdowns.councils.1)),
+        months: match scenario.horizon {
+            Horizon::Year(year) => Some((
+                year,
+                vec![
+                    (Some(0), comparison.baseline_months.as_slice()),
+                    (Some(1), comparison.reform_months.as_slice()),
+                ],
+                crate::breakdown::focus(population),
+            )),
+            Horizon::Month(_) => None,
+        },
+        command: report::command_line(),
+        seed: a.generation.seed,
+        from_web: false,
+    };
+    let what = format!("{}: {} / {}", scenario.name, names[0], names[1]);
+    let lead = spreadsheet::title(&policy.name, &what, scenario.horizon, &households.label, lv);
     let book = match a.sheets.xlsx {
         None => None,
         Some(_) => {
-            let lv = a.sheets.lv();
-            let what = format!("{}: {} / {}", scenario.name, names[0], names[1]);
-            let title =
-                spreadsheet::title(&policy.name, &what, scenario.horizon, &households.label, lv);
-            let mut book = spreadsheet::Book::new(lv, title);
-            let sides = [
-                (Some(0), &comparison.baseline),
-                (Some(1), &comparison.reform),
-                (Some(2), &difference),
-            ];
-            book.summary(&sides);
-            book.benefits(&sides);
-            if let Horizon::Year(year) = scenario.horizon {
-                book.months(
-                    year,
-                    &[
-                        (Some(0), comparison.baseline_months.as_slice()),
-                        (Some(1), comparison.reform_months.as_slice()),
-                    ],
-                );
-            }
-            book.councils(&breakdowns.councils.0, &breakdowns.councils.1);
-            if let Some(b) = &bands {
-                let words = spreadsheet::Words::of(lv);
-                let side = |k: usize| vec![spreadsheet::Cell::Text(words.sides[k].into())];
-                book.bands(
-                    &comparison.baseline.schema,
-                    &[words.side.to_string()],
-                    &[
-                        (side(0), &b.baseline),
-                        (side(1), &b.reform),
-                        (side(2), &b.difference),
-                    ],
-                );
-            }
-            let councils: Vec<String> = comparison
-                .baseline
-                .rows
-                .iter()
-                .map(|r| r.municipality.clone())
-                .collect();
-            let mut in_force = Vec::new();
-            for (k, side) in sides.iter().take(2).enumerate() {
-                let side_scenario = [&scenario.baseline, &scenario.reform][k];
-                let base =
-                    input::projected_parameters(&policy, side_years[k], &side_assumptions[k])?;
-                let params = side_scenario
-                    .parameters(&base, &scenario.origin)
-                    .map_err(|e| anyhow!("{e}"))?;
-                in_force.push((
-                    side.0,
-                    spreadsheet::parameters_in_force(&params, periods[k], &councils)?,
-                ));
-            }
-            book.parameters(&in_force);
+            let mut book = spreadsheet::Book::new(lv, lead.clone());
+            book.gathered(&gathered)?;
             Some(book)
         }
     };
     let html = match &a.sheets.report {
         None => None,
         Some(_) => {
-            let lv = a.sheets.lv();
             let w = report::Words::of(lv);
-            let sw = spreadsheet::Words::of(lv);
-            let what = format!("{}: {} / {}", scenario.name, names[0], names[1]);
-            let lead =
-                spreadsheet::title(&policy.name, &what, scenario.horizon, &households.label, lv);
             let mut r = report::Report::new(lv, &scenario.name, &lead);
-            let councils: Vec<String> = comparison
-                .baseline
-                .rows
-                .iter()
-                .map(|r| r.municipality.clone())
-                .collect();
             let mut facts = vec![(
                 w.scenario.to_string(),
                 format!("{} ({origin})", scenario.name),
@@ -991,71 +971,7 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
             }
             facts.push((w.replicates.to_string(), replicates.to_string()));
             r.question(&facts, &scenario.description);
-            let mut side_params = Vec::new();
-            for (k, side) in [&scenario.baseline, &scenario.reform]
-                .into_iter()
-                .enumerate()
-            {
-                let base =
-                    input::projected_parameters(&policy, side_years[k], &side_assumptions[k])?;
-                side_params.push(
-                    side.parameters(&base, &scenario.origin)
-                        .map_err(|e| anyhow!("{e}"))?,
-                );
-            }
-            let changed = report::changed(&side_params[0], &side_params[1], periods, &councils)?;
-            let mut projected: Vec<(String, i32, &slieksnis_engine::assumptions::Assumptions)> = (0
-                ..2)
-                .filter(|&k| slieksnis_engine::date::PROJECTED_YEARS.contains(&side_years[k]))
-                .map(|k| (sw.sides[k].to_string(), side_years[k], &side_assumptions[k]))
-                .collect();
-            // Both sides on the same assumptions: one table.
-            if let [(_, y0, a0), (_, y1, a1)] = projected.as_slice()
-                && y0 == y1
-                && a0 == a1
-            {
-                projected = vec![(String::new(), *y0, *a0)];
-            }
-            r.assumptions(
-                comparison
-                    .baseline
-                    .all_rows()
-                    .chain(comparison.reform.all_rows()),
-                &projected,
-                &changed,
-                &report::assumed_leaves(&side_params[1], periods[1], &councils)?,
-            );
-            let band_parts: Vec<report::Side<&slieksnis_engine::bands::Bands>> = match &bands {
-                Some(b) => vec![
-                    (Some(0), &b.baseline),
-                    (Some(1), &b.reform),
-                    (Some(2), &b.difference),
-                ],
-                None => Vec::new(),
-            };
-            r.results(
-                &[
-                    (Some(0), &comparison.baseline),
-                    (Some(1), &comparison.reform),
-                    (Some(2), &difference),
-                ],
-                &report::focus(&councils),
-                &band_parts,
-            );
-            if breakdowns.ranked() {
-                r.councils(&breakdowns.councils.0, &breakdowns.councils.1);
-            }
-            if let Horizon::Year(year) = scenario.horizon {
-                r.months(
-                    year,
-                    &[
-                        (Some(0), comparison.baseline_months.as_slice()),
-                        (Some(1), comparison.reform_months.as_slice()),
-                    ],
-                    crate::breakdown::focus(population),
-                );
-            }
-            r.reproduce(&report::command_line(), a.generation.seed);
+            r.body(&gathered)?;
             Some(r)
         }
     };

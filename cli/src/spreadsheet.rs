@@ -624,6 +624,39 @@ impl Book {
         self.sheet(6, vec![w.parameters_note.to_string()], header, rows);
     }
 
+    /// The sheets of what a run or a comparison computed ([`crate::report::Gathered`], from
+    /// which the report is written too): summary, benefits, months, the councils ranked, bands
+    /// and the parameters in force on each side.
+    pub fn gathered(&mut self, g: &crate::report::Gathered) -> Result<()> {
+        self.summary(&g.sides);
+        self.benefits(&g.sides);
+        if let Some((year, sides, _)) = &g.months {
+            self.months(*year, sides);
+        }
+        if let Some((lines, total)) = g.ranking {
+            self.councils(lines, total);
+        }
+        if let (Some((_, first)), Some((side, _))) = (g.sides.first(), g.bands.first()) {
+            let prefix: Vec<String> = side.iter().map(|_| self.words.side.to_string()).collect();
+            let parts: Vec<(Vec<Cell>, &Bands)> = g
+                .bands
+                .iter()
+                .map(|(side, b)| (self.side_cell(*side).into_iter().collect(), *b))
+                .collect();
+            self.bands(&first.schema, &prefix, &parts);
+        }
+        let compared = g.sides.first().is_some_and(|(s, _)| s.is_some());
+        let mut in_force = Vec::new();
+        for k in if compared { 0..2 } else { 1..2 } {
+            in_force.push((
+                compared.then_some(k),
+                parameters_in_force(g.params[k], g.periods[k], g.councils)?,
+            ));
+        }
+        self.parameters(&in_force);
+        Ok(())
+    }
+
     /// The workbook's bytes.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         self.workbook()

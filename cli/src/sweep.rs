@@ -500,7 +500,11 @@ fn report(
         &report::assumed_leaves(base.parameters, horizon, &all)?,
     );
     r.sweep(&a.param, &ran, &skipped, row, bands);
-    r.reproduce(&report::command_line(), a.source.generation.seed);
+    r.reproduce(
+        &report::command_line(),
+        a.source.generation.seed,
+        w.reproduce_note,
+    );
     Ok(r)
 }
 

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use common::browser::{Driver, Server, answer, browser, temp_dir};
+use common::browser::{Driver, Server, answer, browser, downloaded, pdf_pages, temp_dir};
 
 /// summary.csv of `slieksnis run` for Tukums 2026 with `sets`, by municipality then column.
 fn cli_summary(sets: &[&str]) -> Vec<(String, Vec<(String, String)>)> {
@@ -465,6 +465,191 @@ fn parameters_and_household() {
     assert_eq!(&bytes[..2], b"PK");
 }
 
+/// A section of a report (`<section id="ID">…</section>`), as written.
+fn section<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html
+        .find(&format!("<section id=\"{id}\">"))
+        .unwrap_or_else(|| panic!("no section {id}"));
+    let end = start + html[start..].find("</section>").unwrap();
+    &html[start..end]
+}
+
+/// A GET download: its status, Content-Type, Content-Disposition and bytes.
+fn download(s: &Server, path: &str, q: &Value, lang: &str) -> (u16, String, String, Vec<u8>) {
+    let r = ureq::get(&format!("{}{path}", s.base))
+        .query("q", &q.to_string())
+        .query("lang", lang)
+        .call()
+        .unwrap_or_else(|e| panic!("{path}: {e}"));
+    let (kind, name) = (
+        r.header("content-type").unwrap_or("").to_string(),
+        r.header("content-disposition").unwrap_or("").to_string(),
+    );
+    let status = r.status();
+    let mut bytes = Vec::new();
+    r.into_reader().read_to_end(&mut bytes).unwrap();
+    (status, kind, name, bytes)
+}
+
+/// A number cell of the workbook's summary sheet: the column `label`, the row of `side` (a
+/// comparison's, or `None`) and `slug`.
+fn summary_cell(book: &[u8], side: Option<&str>, slug: &str, label: &str) -> f64 {
+    use calamine::{Data, Reader, Xlsx};
+    let mut wb = Xlsx::new(std::io::Cursor::new(book.to_vec())).expect("a workbook");
+    let range = wb
+        .worksheet_range("kopsavilkums")
+        .expect("the summary sheet");
+    let text = |r: usize, c: usize| match range.get((r, c)) {
+        Some(Data::String(t)) => t.clone(),
+        _ => String::new(),
+    };
+    let first = if side.is_some() {
+        "variants"
+    } else {
+        "pašvaldība"
+    };
+    let top = (0..range.height())
+        .find(|&r| text(r, 0) == first)
+        .expect("a header row");
+    let col = (0..range.width())
+        .find(|&c| text(top, c) == label)
+        .unwrap_or_else(|| panic!("no column {label}"));
+    let slug_col = (0..range.width())
+        .find(|&c| text(top, c) == "kods")
+        .expect("the slug column");
+    let row = (top + 1..range.height())
+        .find(|&r| side.is_none_or(|s| text(r, 0) == s) && text(r, slug_col) == slug)
+        .unwrap_or_else(|| panic!("no row {side:?} {slug}"));
+    match range.get((row, col)) {
+        Some(Data::Float(f)) => *f,
+        other => panic!("{label}: not a number: {other:?}"),
+    }
+}
+
+#[test]
+fn downloads_are_what_the_run_shows_written_by_the_commands_code() {
+    let s = Server::start();
+    let path = "municipalities.tukuma-novads.low_income.pct";
+    // The same question as a scenario file, for `slieksnis report` (the field set as the slider
+    // sets it, so that the value used has the same date in force).
+    let dir = temp_dir("report-scenario");
+    std::fs::create_dir_all(&dir).unwrap();
+    let scenario = dir.join("tukums.toml");
+    std::fs::write(
+        &scenario,
+        "name = \"Tukums 2026 at 50 %\"\nmunicipality = \"tukuma-novads\"\nyear = 2026\n\
+         [baseline]\nname = \"in force\"\n[reform]\nname = \"50 %\"\n\
+         set = { \"municipalities.tukuma-novads.low_income.pct\" = 0.5 }\n",
+    )
+    .unwrap();
+    let cli_file = dir.join("cli.html");
+    let cli = {
+        let (scenario, out) = (scenario.clone(), cli_file.clone());
+        std::thread::spawn(move || {
+            Command::new(env!("CARGO_BIN_EXE_slieksnis"))
+                .arg("report")
+                .arg(&scenario)
+                .args(["--replicates", "1", "-q", "--out"])
+                .arg(&out)
+                .status()
+                .unwrap()
+        })
+    };
+    let q = json!({"municipality": "tukuma-novads", "year": 2026, "set": {path: "0.5"}, "replicates": 0});
+    let (code, kind, name, bytes) = download(&s, "/api/report", &q, "lv");
+    assert_eq!(code, 200);
+    assert_eq!(kind, "text/html; charset=utf-8");
+    assert_eq!(
+        name,
+        "attachment; filename=\"slieksnis-tukuma-novads-2026.html\""
+    );
+    let web = String::from_utf8(bytes).unwrap();
+    assert!(web.contains("<h1>Ko darīt, ja: Tukuma novads, 2026</h1>"));
+    // README: Tukums 2026 at 50 % against 60 %: municipal net 819 778,34 against 864 924,92 EUR.
+    for figure in ["864\u{a0}924,92", "819\u{a0}778,34", "-45\u{a0}146,58"] {
+        assert!(web.contains(figure), "{figure}");
+    }
+    assert!(web.contains(&format!("--set {path}=0.5")), "the command");
+    assert!(!web.to_lowercase().contains("<script"));
+    // The commands' own report of the same question: its sections after the question, byte
+    // for byte (the parameters changed, the results, the months).
+    assert!(cli.join().unwrap().success());
+    let cli = std::fs::read_to_string(&cli_file).unwrap();
+    for id in ["assumptions", "results", "months"] {
+        assert_eq!(section(&web, id), section(&cli, id), "section {id}");
+    }
+    // The same request, the same bytes.
+    let (_, _, _, again) = download(&s, "/api/report", &q, "lv");
+    assert!(again == web.as_bytes(), "the same file twice");
+    let (_, _, _, en) = download(&s, "/api/report", &q, "en");
+    let en = String::from_utf8(en).unwrap();
+    assert!(en.contains("<h1>What if: Tukuma novads, 2026</h1>") && en.contains("-45,146.58"));
+
+    // The workbook carries everything the request has: a projected year's assumption, the
+    // bands, the months; its figures are /api/run's for the same request.
+    let q = json!({"municipality": "tukuma-novads", "year": 2027, "set": {path: "0.55"},
+                   "assume": {"median_growth": "0.08"}, "replicates": 2});
+    let (code, run) = s.post("/api/run", &q);
+    assert_eq!(code, 200, "{run}");
+    let net_of = |run: &Value, side: &str| {
+        let rows = run[side]["rows"].as_array().unwrap();
+        let row = rows
+            .iter()
+            .find(|r| r["municipality"] == "tukuma-novads")
+            .unwrap();
+        row["municipal_net_eur"]
+            .as_str()
+            .unwrap()
+            .parse::<f64>()
+            .unwrap()
+    };
+    let net = |side: &str| net_of(&run, side);
+    // Without the assumption (and without bands, which cost a debug build seconds).
+    let (_, plain) = s.post(
+        "/api/run",
+        &json!({"municipality": "tukuma-novads", "year": 2027, "set": {path: "0.55"}}),
+    );
+    assert_ne!(
+        net_of(&plain, "reform"),
+        net("reform"),
+        "the assumption changes the figures"
+    );
+    let (code, kind, name, book) = download(&s, "/api/xlsx", &q, "lv");
+    assert_eq!(code, 200);
+    assert!(kind.starts_with("application/vnd.openxmlformats"), "{kind}");
+    assert_eq!(
+        name,
+        "attachment; filename=\"slieksnis-tukuma-novads-2027.xlsx\""
+    );
+    for (side, label) in [
+        ("bāze", "baseline"),
+        ("reforma", "reform"),
+        ("starpība", "difference"),
+    ] {
+        assert_eq!(
+            summary_cell(&book, Some(side), "tukuma-novads", "pašvaldības neto EUR"),
+            net(label),
+            "{side}"
+        );
+    }
+    use calamine::Reader;
+    let wb = calamine::Xlsx::new(std::io::Cursor::new(book.clone())).unwrap();
+    for sheet in [
+        "kopsavilkums",
+        "pabalsti",
+        "mēneši",
+        "intervāli",
+        "parametri",
+    ] {
+        assert!(
+            wb.sheet_names().iter().any(|n| n == sheet),
+            "{sheet} in {:?}",
+            wb.sheet_names()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 // ---- Browser tests ----
 #[test]
 fn pages_in_a_browser() {
@@ -493,6 +678,7 @@ fn pages_in_a_browser() {
         d.js("return document.querySelector('[data-measure=municipal_net_eur] .d').textContent");
     assert!(diff.as_str().unwrap().starts_with('−'), "{diff}");
     d.screenshot("whatif.png");
+    downloads_of_the_page(&d, &after, &diff);
 
     // The household calculator, in English: the result, then a higher income, a lower result.
     d.go(&format!("{}/household?lang=en", s.base));
@@ -514,4 +700,187 @@ fn pages_in_a_browser() {
     d.js("document.querySelector('#members tbody .income').value = '300'; document.querySelector('#calc').click();");
     d.wait(&format!("const c = document.querySelector('#hh-total .v'); return c && c.textContent === {first}"), "the first result again");
     d.screenshot("household.png");
+}
+
+/// The What-if page's two downloads, clicked as a person clicks them with the slider moved:
+/// the report and the workbook arrive, and their figures are the page's.
+fn downloads_of_the_page(d: &Driver, net: &Value, diff: &Value) {
+    let dir = temp_dir("downloads");
+    d.download_to(&dir);
+    // What the page shows, as the report writes it: a no-break space between thousands, ASCII -.
+    let as_report = |v: &Value| {
+        v.as_str()
+            .unwrap()
+            .trim_end_matches(['€', ' '])
+            .trim_end_matches(" pret spēkā esošo")
+            .replace('\u{202f}', "\u{a0}")
+            .replace('−', "-")
+    };
+    let (net, diff) = (as_report(net), as_report(diff));
+    assert_eq!(diff, "-45\u{a0}146,58");
+    let gross = as_report(
+        &d.js("return document.querySelector('[data-measure=gross_eur] .v').textContent"),
+    );
+    d.js("document.querySelector('#report').click()");
+    let file = downloaded(&dir, "html");
+    assert_eq!(
+        file.file_name().unwrap(),
+        "slieksnis-tukuma-novads-2026.html"
+    );
+    let html = std::fs::read_to_string(&file).unwrap();
+    for figure in [&net, &diff, &gross] {
+        assert!(
+            html.contains(figure.as_str()),
+            "{figure} of the page in the report"
+        );
+    }
+    assert!(html.contains("municipalities.tukuma-novads.low_income.pct=0.5"));
+    d.js("document.querySelector('#xlsx').click()");
+    let file = downloaded(&dir, "xlsx");
+    let book = std::fs::read(&file).unwrap();
+    let eur = |s: &str| {
+        s.replace(['\u{a0}', ' '], "")
+            .replace(',', ".")
+            .parse::<f64>()
+            .unwrap()
+    };
+    assert_eq!(
+        summary_cell(
+            &book,
+            Some("reforma"),
+            "tukuma-novads",
+            "pašvaldības neto EUR"
+        ),
+        eur(&net)
+    );
+    assert_eq!(
+        summary_cell(
+            &book,
+            Some("starpība"),
+            "tukuma-novads",
+            "pašvaldības neto EUR"
+        ),
+        eur(&diff)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A report written by the CLI opened from file:// with the network off: nothing outside the
+/// file is requested, its charts are drawn, its figures are there, it prints to A4 with no
+/// table wider than the page; the README's screenshot of it.
+#[test]
+fn a_cli_report_opens_offline_and_prints() {
+    let Some((chromium, driver)) = browser() else {
+        return;
+    };
+    let dir = temp_dir("offline-report");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (file, out) = (dir.join("ogre.html"), dir.join("csv"));
+    let scenario = "scenarios/ogre-2026-low-income-60.toml";
+    let run = |args: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_slieksnis"));
+        c.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+        c.args(args);
+        c
+    };
+    let written = {
+        let mut c = run(&["report", scenario, "--replicates", "1", "-q", "--out"]);
+        c.arg(&file);
+        std::thread::spawn(move || c.status().unwrap())
+    };
+    let mut c = run(&["compare", scenario, "--replicates", "1", "-q", "--out"]);
+    assert!(c.arg(&out).status().unwrap().success());
+    assert!(written.join().unwrap().success());
+    let d = Driver::start(&chromium, &driver);
+    d.offline();
+    d.go(&format!("file://{}", file.display()));
+    d.wait("return document.readyState === 'complete'", "the report");
+    assert_eq!(
+        d.js("return performance.getEntriesByType('resource').map(e => e.name)"),
+        json!([]),
+        "nothing requested beyond the file"
+    );
+    // Every chart drawn: an SVG with a size and marks of a size in it.
+    let charts = d.js(
+        "return [...document.querySelectorAll('svg')].map(s => { const r = s.getBoundingClientRect(); \
+         const marks = [...s.querySelectorAll('rect,path,polyline,line')].filter(m => { const b = m.getBBox(); return b.width > 0 || b.height > 0; }).length; \
+         return [Math.round(r.width), Math.round(r.height), marks]; })",
+    );
+    let charts = charts.as_array().unwrap();
+    assert!(!charts.is_empty(), "a chart");
+    for c in charts {
+        assert!(
+            c[0].as_i64() > Some(100) && c[1].as_i64() > Some(50) && c[2].as_i64() > Some(12),
+            "a chart not drawn: {charts:?}"
+        );
+    }
+    assert_eq!(
+        d.js("return [...document.images].filter(i => !i.complete || i.naturalWidth === 0).length"),
+        json!(0)
+    );
+    // The figures of comparison.csv, as the Latvian report prints them.
+    let text = d
+        .js("return document.body.innerText")
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut csv = csv::Reader::from_path(out.join("comparison.csv")).unwrap();
+    let head = csv.headers().unwrap().clone();
+    let net = head.iter().position(|h| h == "municipal_net_eur").unwrap();
+    let mut seen = 0;
+    for rec in csv.records() {
+        let rec = rec.unwrap();
+        if &rec[1] != "ogres-novads" {
+            continue;
+        }
+        let (whole, cents) = rec[net].split_once('.').unwrap();
+        let (sign, digits) = whole.strip_prefix('-').map_or(("", whole), |d| ("-", d));
+        let grouped: Vec<String> = digits
+            .as_bytes()
+            .rchunks(3)
+            .rev()
+            .map(|c| String::from_utf8(c.to_vec()).unwrap())
+            .collect();
+        let lv = format!("{sign}{},{cents}", grouped.join("\u{a0}"));
+        assert!(text.contains(&lv), "{} {lv} in the report", &rec[0]);
+        seen += 1;
+    }
+    assert_eq!(seen, 3, "baseline, reform and difference");
+    // The README's picture: the year's cash flow, its chart and the months adding up.
+    d.js("document.getElementById('months').scrollIntoView()");
+    d.screenshot("report.png");
+
+    // Printed: no table wider than A4's text (210 mm less 2 × 12 mm margins at 96 px an inch),
+    // its rows kept whole; then the PDF itself.
+    d.cdp("Emulation.setEmulatedMedia", json!({"media": "print"}));
+    d.cdp(
+        "Emulation.setDeviceMetricsOverride",
+        json!({"width": 703, "height": 1000, "deviceScaleFactor": 1, "mobile": false}),
+    );
+    let wide = d.js(
+        "return [...document.querySelectorAll('table, svg')].filter(t => t.getBoundingClientRect().right > document.documentElement.clientWidth + 1).map(t => t.outerHTML.slice(0, 80))",
+    );
+    assert_eq!(wide, json!([]), "cut at the page's edge");
+    assert_eq!(
+        d.js("return getComputedStyle(document.querySelector('tr')).breakInside"),
+        json!("avoid")
+    );
+    d.cdp("Emulation.clearDeviceMetricsOverride", json!({}));
+    d.cdp("Emulation.setEmulatedMedia", json!({"media": ""}));
+    let pdf = d.print_pdf();
+    let pages = pdf_pages(&pdf);
+    let sections = d
+        .js("return document.querySelectorAll('section').length")
+        .as_u64()
+        .unwrap() as usize;
+    eprintln!(
+        "the report printed to {pages} A4 pages ({} bytes), {sections} sections",
+        pdf.len()
+    );
+    assert!(
+        pages >= sections,
+        "a section a page: {pages} pages, {sections} sections"
+    );
+    std::fs::write(dir.join("ogre.pdf"), &pdf).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -104,7 +104,11 @@ pub struct Words {
     pub version: &'static str,
     pub seed: &'static str,
     pub reproduce_note: &'static str,
+    /// The note of a report downloaded from the What-if page.
+    pub reproduce_web: &'static str,
     pub p5_p95: &'static str,
+    /// The title of a report from the web app's What-if page.
+    pub whatif: &'static str,
 }
 
 pub const WORDS_EN: Words = Words {
@@ -164,7 +168,9 @@ pub const WORDS_EN: Words = Words {
     version: "Version",
     seed: "Seed",
     reproduce_note: "The same command with the same version and seed gives the same figures and this same file, byte for byte, on any machine and thread count.",
+    reproduce_web: "The same request to the web app (the What-if page with these values, or POST /api/run) with the same version and seed gives the same figures and this same file, byte for byte. The commands give the same figures: the rules in force, and with the changes (summary.csv, benefits.csv, months.csv).",
     p5_p95: "p5–p95",
+    whatif: "What if",
 };
 
 pub const WORDS_LV: Words = Words {
@@ -224,7 +230,9 @@ pub const WORDS_LV: Words = Words {
     version: "Versija",
     seed: "Sēkla",
     reproduce_note: "Tā pati komanda ar to pašu versiju un sēklu dod tos pašus skaitļus un šo pašu failu, baitu pa baitam, jebkurā datorā un ar jebkuru pavedienu skaitu.",
+    reproduce_web: "Tas pats pieprasījums tīmekļa lietotnei (lapa “Ko darīt, ja” ar šīm vērtībām vai POST /api/run) ar to pašu versiju un sēklu dod tos pašus skaitļus un šo pašu failu, baitu pa baitam. Komandas dod tos pašus skaitļus: spēkā esošie noteikumi un ar izmaiņām (summary.csv, benefits.csv, months.csv).",
     p5_p95: "p5–p95",
+    whatif: "Ko darīt, ja",
 };
 
 impl Words {
@@ -395,6 +403,32 @@ pub fn changed(
             })
         })
         .collect())
+}
+
+/// A year's months per side (not the difference), and the council the chart follows.
+pub type Months<'a> = (i32, Vec<Side<'a, &'a [Summary]>>, &'a str);
+
+/// What a run or a comparison computed, as the report and the workbook take it — from
+/// `run`, `compare` or the web app's What-if page, so that all three are written by the same
+/// code. `sides` is one side (`None`) or baseline, reform and difference (`Some(0)`, `Some(1)`,
+/// `Some(2)`); `params` and `periods` are the parameters before and after (in force and used:
+/// a run's without and with its `--set`, a comparison's two sides).
+pub struct Gathered<'a> {
+    pub params: [&'a ParameterSet; 2],
+    pub periods: [Horizon; 2],
+    /// The councils of the run, in the summary's order.
+    pub councils: &'a [String],
+    /// A projected year's assumptions: (the side's name or empty, the year, the assumptions).
+    pub projected: Vec<(String, i32, &'a Assumptions)>,
+    pub sides: Vec<Side<'a, &'a Summary>>,
+    pub bands: Vec<Side<'a, &'a Bands>>,
+    /// A comparison's councils ranked (shown in the report above [`RANKING_ABOVE`] councils).
+    pub ranking: Option<(&'a [CouncilLine], &'a CouncilLine)>,
+    pub months: Option<Months<'a>>,
+    pub command: String,
+    pub seed: u64,
+    /// Computed by the web app (its request, not a command line, gives this same file).
+    pub from_web: bool,
 }
 
 /// The report being gathered: its sections in order.
@@ -1223,8 +1257,66 @@ impl Report {
         self.section("months", title, body);
     }
 
-    /// How to reproduce it: the command line, the version and the seed.
-    pub fn reproduce(&mut self, command: &str, seed: u64) {
+    /// The question of a run (`slieksnis run --report`, the What-if page's): the rules,
+    /// councils, period and households, the `--set` changes, `--assume` and the replicates.
+    #[allow(clippy::too_many_arguments)]
+    pub fn run_question(
+        &mut self,
+        policy: &str,
+        councils: &[String],
+        horizon: Horizon,
+        households: &str,
+        sets: &[String],
+        assumes: &[String],
+        replicates: u32,
+    ) {
+        let w = self.words;
+        let mut facts = run_facts(self, policy, councils, horizon, households);
+        facts.push((w.changes.to_string(), listed(self, sets)));
+        if !assumes.is_empty() {
+            facts.push(("--assume".to_string(), assumes.join(", ")));
+        }
+        facts.push((w.replicates.to_string(), replicates.to_string()));
+        self.question(&facts, "");
+    }
+
+    /// Every section after the question, from what was computed: the assumptions and the
+    /// parameters changed, the results with their bands, the ranking, the months and how to
+    /// reproduce it.
+    pub fn body(&mut self, g: &Gathered) -> Result<()> {
+        let changed = changed(g.params[0], g.params[1], g.periods, g.councils)?;
+        let rows: Vec<&Row> = g
+            .sides
+            .iter()
+            .filter(|(side, _)| *side != Some(2))
+            .flat_map(|(_, s)| s.all_rows())
+            .collect();
+        self.assumptions(
+            rows.into_iter(),
+            &g.projected,
+            &changed,
+            &assumed_leaves(g.params[1], g.periods[1], g.councils)?,
+        );
+        self.results(&g.sides, &focus(g.councils), &g.bands);
+        if let Some((lines, total)) = g.ranking
+            && lines.len() > crate::breakdown::RANKING_ABOVE
+        {
+            self.councils(lines, total);
+        }
+        if let Some((year, sides, focus)) = &g.months {
+            self.months(*year, sides, focus);
+        }
+        let note = if g.from_web {
+            self.words.reproduce_web
+        } else {
+            self.words.reproduce_note
+        };
+        self.reproduce(&g.command, g.seed, note);
+        Ok(())
+    }
+
+    /// How to reproduce it: the command line, the version and the seed, and what they give.
+    pub fn reproduce(&mut self, command: &str, seed: u64, note: &str) {
         let w = self.words;
         let mut body = html::facts(&[
             (
@@ -1235,7 +1327,7 @@ impl Report {
         ]);
         body.push_str(&html::h3(w.command));
         body.push_str(&html::pre(command));
-        body.push_str(&html::p(w.reproduce_note));
+        body.push_str(&html::p(note));
         let title = w.reproduce;
         self.section("reproduce", title, body);
     }
@@ -1278,7 +1370,7 @@ pub fn command_line() -> String {
     parts.join(" ")
 }
 
-fn quote(a: &str) -> String {
+pub fn quote(a: &str) -> String {
     let plain = !a.is_empty()
         && a.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%*".contains(&b));

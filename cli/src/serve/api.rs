@@ -86,6 +86,7 @@ pub fn router(policy: Policy, runs: usize) -> Router {
         .route("/api/parameters", get(parameters))
         .route("/api/household", post(household))
         .route("/api/xlsx", get(xlsx))
+        .route("/api/report", get(report))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(CatchPanicLayer::custom(panicked))
@@ -243,38 +244,64 @@ async fn parameters(
     json_response(blocking(&app, move |w| work::parameters_request(w, &m, horizon)).await)
 }
 
-/// `GET /api/xlsx?q=RUN-REQUEST-JSON&lang=en`: the workbook of what the What-if page shows.
-async fn xlsx(State(app): State<Shared>, Query(q): Query<HashMap<String, String>>) -> Response {
-    let Some(text) = q.get("q") else {
-        return ApiError::unprocessable("give q= the JSON of a /api/run request").into_response();
-    };
-    let r: work::RunRequest = match body(Ok(Bytes::from(text.clone()))) {
-        Ok(r) => r,
-        Err(e) => return e.into_response(),
-    };
+/// A download's request: `q`, the JSON of a `/api/run` request (what the What-if page sends),
+/// and `lang`; the file's name from its council and horizon.
+fn download_request(
+    q: &HashMap<String, String>,
+    ext: &str,
+) -> Result<(work::RunRequest, bool, String), ApiError> {
+    let text = q
+        .get("q")
+        .ok_or_else(|| ApiError::unprocessable("give q= the JSON of a /api/run request"))?;
+    let r: work::RunRequest = body(Ok(Bytes::from(text.clone())))?;
     let lv = q.get("lang").map(String::as_str) != Some("en");
+    // A council's slug and a year or month, both checked by the computation before the file
+    // is sent: nothing to quote.
     let name = format!(
-        "slieksnis-{}-{}.xlsx",
+        "slieksnis-{}-{}.{ext}",
         r.municipality,
         r.year
             .map_or_else(|| r.period.clone().unwrap_or_default(), |y| y.to_string())
     );
+    Ok((r, lv, name))
+}
+
+/// A file to save: its type and `Content-Disposition: attachment`.
+fn attachment(bytes: Vec<u8>, kind: &'static str, name: &str) -> Response {
+    let mut resp = Response::new(Body::from(bytes));
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    resp
+}
+
+/// `GET /api/xlsx?q=RUN-REQUEST-JSON&lang=en`: the workbook of what the What-if page shows.
+async fn xlsx(State(app): State<Shared>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let (r, lv, name) = match download_request(&q, "xlsx") {
+        Ok(x) => x,
+        Err(e) => return e.into_response(),
+    };
     match blocking(&app, move |w| work::xlsx_request(w, &r, lv)).await {
-        Ok(bytes) => {
-            let mut resp = Response::new(Body::from(bytes));
-            let h = resp.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                ),
-            );
-            // The name is a slug and a year or month: nothing to quote.
-            if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-                h.insert(header::CONTENT_DISPOSITION, v);
-            }
-            resp
-        }
+        Ok(bytes) => attachment(
+            bytes,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            &name,
+        ),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `GET /api/report?q=RUN-REQUEST-JSON&lang=en`: the council report of what the What-if page
+/// shows, one self-contained HTML file.
+async fn report(State(app): State<Shared>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let (r, lv, name) = match download_request(&q, "html") {
+        Ok(x) => x,
+        Err(e) => return e.into_response(),
+    };
+    match blocking(&app, move |w| work::report_request(w, &r, lv)).await {
+        Ok(html) => attachment(html.into_bytes(), "text/html; charset=utf-8", &name),
         Err(e) => e.into_response(),
     }
 }

@@ -172,10 +172,12 @@ pub fn council(slug: &str) -> Result<(), ApiError> {
     ))
 }
 
-/// One side of a run: its summary as `run` writes it (labelled) and each replicate's.
+/// One side of a run: its summary as `run` writes it (labelled), each replicate's, and for a
+/// year its months (the run's own, labelled as `run` labels them, for the workbook and report).
 pub struct Side {
     summary: Summary,
     replicates: Vec<Summary>,
+    months: Vec<Summary>,
 }
 
 fn simulation(e: SimulationError) -> ApiError {
@@ -251,16 +253,22 @@ fn side(
             }
         };
         run::run(&configuration, &|_| {})
-            .map(|r| r.summary)
+            // Only the run's own months are shown; a replicate's would be memory for nothing.
+            .map(|x| (x.summary, if r == 0 { x.by_month } else { Vec::new() }))
             .map_err(simulation)
     })?;
-    let mut summary = summaries[0].clone();
-    c.households.label_uncalibrated(&mut summary);
-    c.households
-        .label_projected(&mut summary, c.assumptions, year);
+    let (replicates, mut all_months): (Vec<Summary>, Vec<Vec<Summary>>) =
+        summaries.into_iter().unzip();
+    let mut summary = replicates[0].clone();
+    let mut months = std::mem::take(&mut all_months[0]);
+    for s in std::iter::once(&mut summary).chain(months.iter_mut()) {
+        c.households.label_uncalibrated(s);
+        c.households.label_projected(s, c.assumptions, year);
+    }
     Ok(Side {
         summary,
-        replicates: summaries,
+        replicates,
+        months,
     })
 }
 
@@ -334,9 +342,27 @@ fn whole_if_assumed(
     ))
 }
 
-/// `POST /api/run`: the baseline (no `set`), and with a `set` the reform and the difference;
-/// bands over `replicates` (2–10; 0 or 1: none).
-pub fn run_request(state: &State, r: &RunRequest) -> Result<Json, ApiError> {
+/// What a What-if request computes — the page's numbers, the workbook and the report are all
+/// made from it, on the same cached households and baseline.
+pub struct Computed {
+    pub horizon: Horizon,
+    pub seed: u64,
+    pub replicates: u32,
+    /// The `assume` settings and the `set` as `--assume` and `--set` texts; the take-up factor.
+    pub assume: Vec<String>,
+    pub sets: Vec<String>,
+    pub take_up: Option<Decimal>,
+    pub assumptions: Assumptions,
+    pub baseline_parameters: ParameterSet,
+    pub reform_parameters: ParameterSet,
+    pub households: Arc<Households>,
+    pub baseline: Arc<Side>,
+    pub reform: Option<Side>,
+}
+
+/// The baseline (no `set`), and with a `set` the reform; bands over `replicates` (2–10; 0 or
+/// 1: none).
+pub fn compute(state: &State, r: &RunRequest) -> Result<Computed, ApiError> {
     let horizon = horizon(r.year, r.period.as_deref())?;
     if r.municipality != "all" {
         council(&r.municipality)?;
@@ -411,34 +437,177 @@ pub fn run_request(state: &State, r: &RunRequest) -> Result<Json, ApiError> {
     } else {
         Some(side(&context, &reform_parameters, &sets, take_up)?)
     };
-    let bands_of = |s: &Side| (replicates >= 2).then(|| Bands::of(&s.replicates));
+    Ok(Computed {
+        horizon,
+        seed: r.seed,
+        replicates,
+        assume,
+        sets,
+        take_up,
+        assumptions,
+        baseline_parameters,
+        reform_parameters,
+        households,
+        baseline,
+        reform,
+    })
+}
+
+/// A computation's sides as the report and the workbook show them: the baseline alone, or
+/// baseline, reform and difference; with replicates, the bands of each.
+struct Shown {
+    difference: Option<Summary>,
+    bands: Vec<Bands>,
+}
+
+impl Computed {
+    fn shown(&self) -> Result<Shown, ApiError> {
+        let banded = self.replicates >= 2;
+        let mut bands = Vec::new();
+        if banded {
+            bands.push(Bands::of(&self.baseline.replicates));
+        }
+        let Some(reform) = &self.reform else {
+            return Ok(Shown {
+                difference: None,
+                bands,
+            });
+        };
+        if banded {
+            bands.push(Bands::of(&reform.replicates));
+            let d = bands::differences(&self.baseline.replicates, &reform.replicates)
+                .map_err(|e| ApiError::new(500, e.to_string()))?;
+            bands.push(Bands::of(&d));
+        }
+        Ok(Shown {
+            difference: Some(difference(&self.baseline.summary, &reform.summary)?),
+            bands,
+        })
+    }
+
+    /// What the report and the workbook are built from, as `slieksnis run` (the baseline alone)
+    /// or `slieksnis compare` (with a `set`) gather it.
+    fn gathered<'a>(
+        &'a self,
+        shown: &'a Shown,
+        councils: &'a [String],
+        request: &RunRequest,
+    ) -> crate::report::Gathered<'a> {
+        let year = self.horizon.year();
+        let (params, sides, months) = match (&self.reform, &shown.difference) {
+            (Some(reform), Some(difference)) => (
+                [&self.baseline_parameters, &self.reform_parameters],
+                vec![
+                    (Some(0), &self.baseline.summary),
+                    (Some(1), &reform.summary),
+                    (Some(2), difference),
+                ],
+                vec![
+                    (Some(0), self.baseline.months.as_slice()),
+                    (Some(1), reform.months.as_slice()),
+                ],
+            ),
+            _ => (
+                [&self.baseline_parameters, &self.baseline_parameters],
+                vec![(None, &self.baseline.summary)],
+                vec![(None, self.baseline.months.as_slice())],
+            ),
+        };
+        let compared = sides.len() > 1;
+        crate::report::Gathered {
+            params,
+            periods: [self.horizon, self.horizon],
+            councils,
+            projected: if slieksnis_engine::date::PROJECTED_YEARS.contains(&year) {
+                vec![(String::new(), year, &self.assumptions)]
+            } else {
+                Vec::new()
+            },
+            sides,
+            bands: shown
+                .bands
+                .iter()
+                .enumerate()
+                .map(|(k, b)| (compared.then_some(k), b))
+                .collect(),
+            ranking: None,
+            months: match self.horizon {
+                Horizon::Year(y) => Some((
+                    y,
+                    months,
+                    crate::breakdown::focus(&self.households.population),
+                )),
+                Horizon::Month(_) => None,
+            },
+            command: self.command_lines(request),
+            seed: self.seed,
+            from_web: true,
+        }
+    }
+
+    /// The commands that give the same figures: `slieksnis run` without and with the `set`
+    /// (a take-up factor is `sweep`'s `behaviour.take_up_cap`), and the request itself.
+    fn command_lines(&self, r: &RunRequest) -> String {
+        let when = match self.horizon {
+            Horizon::Year(y) => format!("--year {y}"),
+            Horizon::Month(p) => format!("--period {p}"),
+        };
+        let mut common = format!(
+            "--municipality {} {when} --seed {} --replicates {}",
+            r.municipality, self.seed, self.replicates
+        );
+        for a in &self.assume {
+            common.push_str(&format!(" --assume {}", crate::report::quote(a)));
+        }
+        let sets: String = self
+            .sets
+            .iter()
+            .map(|s| format!(" --set {}", crate::report::quote(s)))
+            .collect();
+        let mut lines = vec![format!("slieksnis run {common} --out baseline")];
+        match self.take_up {
+            Some(f) => lines.push(format!(
+                "slieksnis sweep {common}{sets} --param {TAKE_UP_CAP} --values {f} --out reform"
+            )),
+            None if !sets.is_empty() => {
+                lines.push(format!("slieksnis run {common}{sets} --out reform"))
+            }
+            None => {}
+        }
+        let request = json!({
+            "municipality": r.municipality, "year": r.year, "period": r.period, "set": r.set,
+            "assume": r.assume, "replicates": r.replicates, "seed": r.seed,
+        });
+        lines.push(format!("POST /api/run {request}"));
+        lines.join("\n")
+    }
+}
+
+/// `POST /api/run`: the baseline (no `set`), and with a `set` the reform and the difference;
+/// bands over `replicates` (2–10; 0 or 1: none).
+pub fn run_request(state: &State, r: &RunRequest) -> Result<Json, ApiError> {
+    let c = compute(state, r)?;
+    let shown = c.shown()?;
+    let band = |k: usize| shown.bands.get(k);
     let mut out = json!({
         "municipality": r.municipality,
-        "horizon": horizon.to_string(),
-        "unit": match horizon {
+        "horizon": c.horizon.to_string(),
+        "unit": match c.horizon {
             Horizon::Month(_) => "a month: households and persons that qualify, monthly EUR",
             Horizon::Year(_) => "a year: households and persons that received at least once, the year's EUR",
         },
-        "households_label": households.label,
+        "households_label": c.households.label,
         "seed": r.seed,
-        "replicates": replicates,
-        "baseline": summary_json(&baseline.summary, bands_of(&baseline).as_ref()),
+        "replicates": c.replicates,
+        "baseline": summary_json(&c.baseline.summary, band(0)),
     });
-    if let Some(reform) = &reform {
-        let difference = difference(&baseline.summary, &reform.summary)?;
-        let band = if replicates >= 2 {
-            let d = bands::differences(&baseline.replicates, &reform.replicates)
-                .map_err(|e| ApiError::new(500, e.to_string()))?;
-            Some(Bands::of(&d))
-        } else {
-            None
-        };
-        out["set"] = json!(sets);
-        if let Some(f) = take_up {
+    if let (Some(reform), Some(difference)) = (&c.reform, &shown.difference) {
+        out["set"] = json!(c.sets);
+        if let Some(f) = c.take_up {
             out["take_up_cap"] = json!(f.to_string());
         }
-        out["reform"] = summary_json(&reform.summary, bands_of(reform).as_ref());
-        out["difference"] = summary_json(&difference, band.as_ref());
+        out["reform"] = summary_json(&reform.summary, band(1));
+        out["difference"] = summary_json(difference, band(2));
     }
     Ok(out)
 }
@@ -988,59 +1157,71 @@ pub fn household_request(state: &State, r: &HouseholdRequest) -> Result<Json, Ap
     }))
 }
 
-/// `GET /api/xlsx`: the workbook `slieksnis run --xlsx` writes for the same inputs (summary,
-/// benefits, months, parameters), made by the same code (`spreadsheet::Book`).
-pub fn xlsx_request(state: &State, r: &RunRequest, lv: bool) -> Result<Vec<u8>, ApiError> {
-    let horizon = horizon(r.year, r.period.as_deref())?;
-    council(&r.municipality)?;
-    let year = horizon.year();
-    let policy = &state.policy;
-    let assumptions = input::assumptions(policy, &[], year, true).map_err(anyhow422)?;
-    let mut params = input::projected_parameters(policy, year, &assumptions).map_err(anyhow422)?;
-    let (sets, take_up) = sets(&r.set, &params, horizon)?;
-    input::apply_overrides(&mut params, &sets).map_err(anyhow422)?;
-    let source = input::PopulationArgs {
-        population: None,
-        municipality: Some(r.municipality.clone()),
-        generation: input::GenerationArgs {
-            seed: r.seed,
-            profiles: None,
-        },
-    };
-    let households =
-        input::households_aged(&source, year, true, &assumptions).map_err(anyhow422)?;
-    let context = Context {
-        policy,
-        households: &households,
-        horizon,
-        seed: r.seed,
-        replicates: 1,
-        assumptions: &assumptions,
-    };
-    let side = side(&context, &params, &sets, take_up)?;
-    let title = crate::spreadsheet::title(
-        &policy.name,
-        &horizon.to_string(),
-        horizon,
-        &households.label,
-        lv,
-    );
-    let mut book = crate::spreadsheet::Book::new(lv, title);
-    book.summary(&[(None, &side.summary)]);
-    book.benefits(&[(None, &side.summary)]);
-    let councils: Vec<String> = side
+/// The councils of a computation, in the summary's order.
+fn councils_of(c: &Computed) -> Vec<String> {
+    c.baseline
         .summary
         .rows
         .iter()
         .map(|r| r.municipality.clone())
-        .collect();
-    book.parameters(&[(
-        None,
-        crate::spreadsheet::parameters_in_force(&params, horizon, &councils)
-            .map_err(|e| ApiError::new(500, format!("{e:#}")))?,
-    )]);
+        .collect()
+}
+
+/// The first line of the workbook's sheets and the report's lead: the rules, the horizon,
+/// the households.
+fn lead(state: &State, c: &Computed, lv: bool) -> String {
+    crate::spreadsheet::title(
+        &state.policy.name,
+        &c.horizon.to_string(),
+        c.horizon,
+        &c.households.label,
+        lv,
+    )
+}
+
+/// `GET /api/xlsx`: the workbook of what the What-if page shows — `slieksnis run --xlsx`'s
+/// sheets for the baseline alone, `slieksnis compare --xlsx`'s (baseline, reform, difference)
+/// with a `set`, with the months, the bands and the parameters on each side — made by the same
+/// code (`spreadsheet::Book::gathered`) from the same computation as `/api/run`.
+pub fn xlsx_request(state: &State, r: &RunRequest, lv: bool) -> Result<Vec<u8>, ApiError> {
+    let c = compute(state, r)?;
+    let shown = c.shown()?;
+    let councils = councils_of(&c);
+    let mut book = crate::spreadsheet::Book::new(lv, lead(state, &c, lv));
+    book.gathered(&c.gathered(&shown, &councils, r))
+        .map_err(|e| ApiError::new(500, format!("{e:#}")))?;
     book.to_bytes()
         .map_err(|e| ApiError::new(500, format!("{e:#}")))
+}
+
+/// `GET /api/report`: the council report of what the What-if page shows, written by the code
+/// of `slieksnis report` (`report::Report::body`) from the same computation as `/api/run`: the
+/// rules in force alone, or against the `set` as baseline, reform and difference.
+pub fn report_request(state: &State, r: &RunRequest, lv: bool) -> Result<String, ApiError> {
+    let c = compute(state, r)?;
+    let shown = c.shown()?;
+    let councils = councils_of(&c);
+    let w = crate::report::Words::of(lv);
+    let mut report = crate::report::Report::new(lv, "", &lead(state, &c, lv));
+    let title = crate::report::title_of(&report, &councils, c.horizon);
+    report.set_title(&format!("{}: {title}", w.whatif));
+    let mut changes = c.sets.clone();
+    if let Some(f) = c.take_up {
+        changes.push(format!("{TAKE_UP_CAP}={f}"));
+    }
+    report.run_question(
+        &state.policy.name,
+        &councils,
+        c.horizon,
+        &c.households.label,
+        &changes,
+        &c.assume,
+        c.replicates,
+    );
+    report
+        .body(&c.gathered(&shown, &councils, r))
+        .map_err(|e| ApiError::new(500, format!("{e:#}")))?;
+    Ok(report.to_html())
 }
 
 /// `GET /api/councils`: the local governments (slug, Latvian name, status: the register's).

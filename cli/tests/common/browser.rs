@@ -115,7 +115,10 @@ impl Driver {
             );
             std::thread::sleep(Duration::from_millis(100));
         }
-        let profile = temp_dir("chromium-profile");
+        // A profile of its own: two browsers on one profile directory close each other.
+        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let profile = temp_dir(&format!("chromium-profile-{n}"));
         let args = json!([
             "--headless",
             "--no-sandbox",
@@ -198,6 +201,88 @@ impl Driver {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(name), png).unwrap();
     }
+}
+
+/// What the download, offline and print tests add: Chrome DevTools Protocol commands through
+/// chromedriver (`POST /session/{id}/goog/cdp/execute`) and WebDriver's print.
+impl Driver {
+    /// A Chrome DevTools Protocol command on the current page, its result.
+    pub fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.call(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({"cmd": cmd, "params": params})),
+        )
+    }
+
+    /// The files the pages download go to `dir` (made empty), without asking.
+    pub fn download_to(&self, dir: &Path) {
+        let _ = std::fs::remove_dir_all(dir);
+        std::fs::create_dir_all(dir).unwrap();
+        self.cdp(
+            "Browser.setDownloadBehavior",
+            json!({"behavior": "allow", "downloadPath": dir.display().to_string()}),
+        );
+    }
+
+    /// The network off for this page: every http(s) request fails as with no connection.
+    pub fn offline(&self) {
+        self.cdp("Network.enable", json!({}));
+        self.cdp(
+            "Network.emulateNetworkConditions",
+            json!({"offline": true, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}),
+        );
+    }
+
+    /// The page printed to PDF as a person would print it (A4, backgrounds), its bytes.
+    pub fn print_pdf(&self) -> Vec<u8> {
+        let b64 = self.call(
+            "POST",
+            "/print",
+            Some(json!({"page": {"width": 21.0, "height": 29.7}, "background": true})),
+        );
+        let pdf = base64(b64.as_str().expect("a base64 PDF"));
+        assert!(pdf.starts_with(b"%PDF-"), "not a PDF");
+        pdf
+    }
+}
+
+/// Waits (at most 60 s) for the one finished download in `dir` whose name ends with `ext`
+/// (Chromium writes `NAME.crdownload` until it is whole); its path.
+pub fn downloaded(dir: &Path, ext: &str) -> PathBuf {
+    let started = Instant::now();
+    loop {
+        let names: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        let partial = names
+            .iter()
+            .any(|p| p.extension().is_some_and(|x| x == "crdownload"));
+        if let Some(p) = names
+            .iter()
+            .find(|p| p.extension().is_some_and(|x| x == ext))
+            && !partial
+        {
+            return p.clone();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no .{ext} downloaded into {}: {names:?}",
+            dir.display()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The pages of a PDF: its page objects (`/Type /Page`, not `/Pages`).
+pub fn pdf_pages(pdf: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(pdf);
+    text.match_indices("/Type")
+        .filter(|(at, _)| {
+            let rest = text[at + 5..].trim_start();
+            rest.starts_with("/Page") && !rest.starts_with("/Pages")
+        })
+        .count()
 }
 
 impl Drop for Driver {

@@ -9,7 +9,7 @@ const T = {
     nav_whatif: "Ko darīt, ja", nav_household: "Mājsaimniecības kalkulators", nav_training: "Apmācība (drīzumā)",
     whatif_title: "Ko darīt, ja", household_title: "Mājsaimniecības kalkulators",
     council: "Pašvaldība", year: "Gads", month: "Mēnesis", bands: "Nenoteiktības josla (10 atkārtojumi, lēnāk)",
-    reset: "Atjaunot spēkā esošās vērtības", xlsx: "Lejupielādēt izklājlapu (.xlsx)",
+    reset: "Atjaunot spēkā esošās vērtības", xlsx: "Lejupielādēt izklājlapu (.xlsx)", report: "Lejupielādēt pārskatu (.html)",
     benefit: "Pabalsts", recipients: "Saņēmēji (mājsaimn.)", eur: "EUR", state: "Valsts daļa",
     municipal: "Pašvaldības daļa", change: "Izmaiņa EUR", total: "Kopā",
     gross: "Kopējās izmaksas", state_share: "Valsts daļa", municipal_net: "Pašvaldības neto izmaksas",
@@ -30,7 +30,7 @@ const T = {
     nav_whatif: "What if", nav_household: "Household calculator", nav_training: "Training (soon)",
     whatif_title: "What if", household_title: "Household calculator",
     council: "Council", year: "Year", month: "Month", bands: "Uncertainty band (10 replicates, slower)",
-    reset: "Back to the values in force", xlsx: "Download the spreadsheet (.xlsx)",
+    reset: "Back to the values in force", xlsx: "Download the spreadsheet (.xlsx)", report: "Download the report (.html)",
     benefit: "Benefit", recipients: "Recipients (households)", eur: "EUR", state: "State share",
     municipal: "Council share", change: "Change EUR", total: "Total",
     gross: "Gross cost", state_share: "State share", municipal_net: "Council net cost",
@@ -162,17 +162,26 @@ async function redraw() {
   const req = request();
   const seq = ++whatif.seq;
   setStatus(t("computing"));
-  $("#xlsx").href = "/api/xlsx?lang=" + LANG + "&q=" + encodeURIComponent(JSON.stringify({ municipality: req.municipality, year: req.year, set: req.set }));
   let data;
   try {
     data = await api("/api/run", req);
   } catch (e) {
-    if (seq === whatif.seq) setStatus(e.message, true);
+    if (seq === whatif.seq) { setStatus(e.message, true); downloads(null); }
     return;
   }
   if (seq !== whatif.seq) return; // a newer request is on its way
   setStatus(`${t("done")}: ${data.horizon} — ${t(/^\d{4}$/.test(data.horizon) ? "unit_year" : "unit_month")}`);
   show(data);
+  downloads(req);
+}
+
+// The downloads are of exactly the request whose figures are on screen (council, year, the
+// sliders moved, the bands); none while the screen shows an error.
+function downloads(req) {
+  const q = req && "?lang=" + LANG + "&q=" + encodeURIComponent(JSON.stringify(req));
+  for (const [id, path] of [["#xlsx", "/api/xlsx"], ["#report", "/api/report"]]) {
+    if (q) $(id).href = path + q; else $(id).removeAttribute("href");
+  }
 }
 
 function rowOf(side, municipality) { return side.rows.find((r) => r.municipality === municipality) || side.rows[side.rows.length - 1]; }
