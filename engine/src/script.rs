@@ -915,7 +915,8 @@ pub struct BranchPoint {
 /// The masks a traced plan recorded, each with where it is written.
 type Recorded = Vec<(Arc<Site>, Dynamic)>;
 
-const COMPARISONS: [&str; 6] = ["<", "<=", ">", ">=", "==", "!="];
+/// The comparisons a branch point is made of (with `where`).
+pub const COMPARISONS: [&str; 6] = ["<", "<=", ">", ">=", "==", "!="];
 
 thread_local! {
     /// The masks of the comparisons and `where` conditions built while a traced plan runs on

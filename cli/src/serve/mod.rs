@@ -8,6 +8,7 @@
 //! call.
 
 mod api;
+pub mod training;
 pub mod work;
 
 use std::net::{IpAddr, SocketAddr};

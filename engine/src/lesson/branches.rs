@@ -21,7 +21,7 @@ use super::texts::Texts;
 use super::{Lang, words};
 use crate::explain::Explanation;
 use crate::policy::Policy;
-use crate::script::BranchPoint;
+use crate::script::{BranchPoint, COMPARISONS};
 
 /// One side of a branch point.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -96,14 +96,25 @@ fn symbol(op: &str) -> &str {
 /// `explanations.toml` where it has them, and the variable it decides.
 fn words_of(p: &BranchPoint, side: bool, texts: &Texts, lang: Lang) -> String {
     let w = words(lang);
-    let what = match p.op.as_str() {
-        "where" => operand(&p.operands[0], texts, lang),
-        op => format!(
+    let compared = |left: &str, op: &str, right: &str| {
+        format!(
             "{} {} {}",
-            operand(&p.operands[0], texts, lang),
+            operand(left, texts, lang),
             symbol(op),
-            operand(&p.operands[1], texts, lang)
-        ),
+            operand(right, texts, lang)
+        )
+    };
+    let what = match p.op.as_str() {
+        // A condition that is itself one comparison (`h.children > 0`) in words too.
+        "where" => {
+            let c = &p.operands[0];
+            let parts: Vec<&str> = c.split(' ').collect();
+            match parts.as_slice() {
+                [l, op, r] if COMPARISONS.contains(op) => compared(l, op, r),
+                _ => operand(c, texts, lang),
+            }
+        }
+        op => compared(&p.operands[0], op, &p.operands[1]),
     };
     let said = if side { w.yes } else { w.no };
     let target = p
