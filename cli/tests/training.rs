@@ -347,6 +347,20 @@ fn bad_exercises_and_predictions_get_json_errors() {
     assert_eq!(code, 200, "{x}");
 }
 
+/// Types a prediction for case `n` on the page and submits it; the API's answer to the same.
+fn predict(d: &Driver, s: &Server, n: u64, status: &str, gmi: &str, housing: &str) -> Value {
+    d.js(&format!("document.querySelector('#p-status').value = '{status}'; document.querySelector('#p-gmi_benefit').value = '{gmi}'; document.querySelector('#p-housing_benefit').value = '{housing}'; document.querySelector('#submit').click();"));
+    d.wait(
+        "return document.querySelectorAll('#checks tbody tr').length === 3",
+        "the checks",
+    );
+    answer(
+        s,
+        json!({ "source": "cases", "n": n }),
+        json!({ "status": status, "gmi_benefit": gmi, "housing_benefit": housing }),
+    )
+}
+
 #[test]
 fn training_page_in_a_browser() {
     let Some((chromium, driver)) = browser() else {
@@ -383,17 +397,7 @@ fn training_page_in_a_browser() {
     assert_eq!(unmet, json!(total));
 
     // Predict and submit, as a trainee types it.
-    d.js("document.querySelector('#p-status').value = 'needy'; document.querySelector('#p-gmi_benefit').value = '100'; document.querySelector('#p-housing_benefit').value = '0'; document.querySelector('#submit').click();");
-    d.wait(
-        "return document.querySelectorAll('#checks tbody tr').length === 3",
-        "the checks",
-    );
-    // The page shows what the API answers for the same exercise and prediction.
-    let a = answer(
-        &s,
-        json!({ "source": "cases", "n": 0 }),
-        json!({ "status": "needy", "gmi_benefit": "100", "housing_benefit": "0" }),
-    );
+    let a = predict(&d, &s, 0, "needy", "100", "0");
     let right = a["right"].as_u64().unwrap();
     assert_eq!(text("#score"), json!(format!("{right} / 3")));
     let verdicts = d.js("return Array.from(document.querySelectorAll('#checks tbody tr')).map(r => r.dataset.field + ':' + r.querySelector('.verdict').textContent)");
@@ -433,16 +437,7 @@ fn training_page_in_a_browser() {
     d.go(&format!("{}/training", s.base));
     d.wait("return document.querySelector('.note') && document.querySelector('#exercise .note') && document.querySelector('#exercise .note').textContent === 'cases/1'", "the next case");
     assert_eq!(text("h1"), json!("Apmācība"));
-    d.js("document.querySelector('#p-status').value = 'none'; document.querySelector('#p-gmi_benefit').value = '0'; document.querySelector('#p-housing_benefit').value = '0,00'; document.querySelector('#submit').click();");
-    d.wait(
-        "return document.querySelectorAll('#checks tbody tr').length === 3",
-        "the second checks",
-    );
-    let b = answer(
-        &s,
-        json!({ "source": "cases", "n": 1 }),
-        json!({ "status": "none", "gmi_benefit": "0", "housing_benefit": "0" }),
-    );
+    let b = predict(&d, &s, 1, "none", "0", "0,00");
     let both = right + b["right"].as_u64().unwrap();
     assert_eq!(text("#score"), json!(format!("{both} / 6")));
     let mut union: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
