@@ -458,7 +458,7 @@ fn training_page_in_a_browser() {
         text("#score-detail")
             .as_str()
             .unwrap()
-            .starts_with("2 uzdevumi")
+            .starts_with("uzdevumi: 2;")
     );
 
     // A bad prediction is a message on the page, and the page goes on.

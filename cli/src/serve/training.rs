@@ -16,6 +16,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
+use slieksnis_engine::assumptions::Assumptions;
 use slieksnis_engine::cases::{self, CaseHousehold};
 use slieksnis_engine::columns::Level;
 use slieksnis_engine::explain::{self, Lang};
@@ -95,11 +96,13 @@ fn case_households() -> Result<&'static [CaseHousehold], ApiError> {
         .map_err(|e| ApiError::new(500, format!("the case files: {e}")))
 }
 
-/// The parameters in force in `year`, as `explain` takes them.
-fn parameters(state: &State, year: i32) -> Result<ParameterSet, ApiError> {
+/// The assumptions and parameters of `year`, as `explain` takes them.
+fn parameters(state: &State, year: i32) -> Result<(Assumptions, ParameterSet), ApiError> {
     let assumptions =
         input::assumptions(&state.policy, &[], year, true).map_err(work::anyhow422)?;
-    input::projected_parameters(&state.policy, year, &assumptions).map_err(work::anyhow422)
+    let parameters =
+        input::projected_parameters(&state.policy, year, &assumptions).map_err(work::anyhow422)?;
+    Ok((assumptions, parameters))
 }
 
 /// A month of the simulated years.
@@ -139,7 +142,7 @@ fn exercise(state: &State, r: &ExerciseRef) -> Result<Exercise, ApiError> {
                 id: format!("cases/{}", r.n),
                 count: all.len(),
                 period,
-                parameters: parameters(state, period.year)?,
+                parameters: parameters(state, period.year)?.1,
                 population: Arc::new(population),
                 case: Some(case),
                 command: format!("slieksnis explain --period {period} --household '{toml}'"),
@@ -150,10 +153,14 @@ fn exercise(state: &State, r: &ExerciseRef) -> Result<Exercise, ApiError> {
             let slug = r.municipality.as_deref().unwrap_or(DEFAULT_COUNCIL);
             work::council(slug)?;
             let period = period_of(r.period.as_deref().unwrap_or(DEFAULT_PERIOD))?;
-            let year = period.year;
-            let assumptions =
-                input::assumptions(&state.policy, &[], year, true).map_err(work::anyhow422)?;
-            let key: work::Key = (slug.to_string(), year.to_string(), SEED, Vec::new(), 0);
+            let (assumptions, parameters) = parameters(state, period.year)?;
+            let key: work::Key = (
+                slug.to_string(),
+                period.year.to_string(),
+                SEED,
+                Vec::new(),
+                0,
+            );
             let households = work::cached_households(state, &key, &assumptions)?;
             let all = &households.population;
             let count = all.household_count();
@@ -167,8 +174,7 @@ fn exercise(state: &State, r: &ExerciseRef) -> Result<Exercise, ApiError> {
                 id: format!("generated/{slug}/{period}/{}", r.n),
                 count,
                 period,
-                parameters: input::projected_parameters(&state.policy, year, &assumptions)
-                    .map_err(work::anyhow422)?,
+                parameters,
                 population: Arc::new(one),
                 case: None,
                 command: format!(

@@ -5,34 +5,45 @@
 // are kept here, in localStorage, never on the server.
 "use strict";
 
-Object.assign(T.lv, {
-  training_title: "Apmācība", tr_source: "Uzdevumi no", tr_cases: "politikas pārbaudes gadījumiem",
-  tr_generated: "ģenerētām mājsaimniecībām", tr_next: "Nākamais uzdevums", tr_status: "Statuss",
-  tr_submit: "Iesniegt atbildi", tr_score: "Rezultāts", tr_coverage: "Noteikumu zari, kas satikti",
-  tr_unmet: "Vēl nesatiktie noteikumu zari", tr_reset: "Sākt no jauna (dzēst rezultātu)",
-  tr_branch_note: "Zars ir viena puse (jā vai nē) no katra salīdzinājuma ar mājsaimniecības vērtībām un katras izvēles where(…) noteikumu skriptos; tos uzskaita no pašiem skriptiem. Daži zari nav sasniedzami nevienai mājsaimniecībai.",
-  tr_exercises: "uzdevumi", tr_right: "pareizi", tr_of: "no", tr_answers: "atbildes",
-  tr_field: "Ko prognozēja", tr_yours: "Jūsu atbilde", tr_rules: "Noteikumi dod", tr_ok: "pareizi", tr_wrong: "nepareizi",
-  tr_case: "Gadījums", tr_household: "Mājsaimniecība", tr_person: "persona", tr_amount: "EUR mēnesī",
-  tr_missing: "Ierakstiet summu (0, ja pabalsta nav)", tr_loading: "Ielādē uzdevumu…", tr_checking: "Pārbauda…",
-  tr_new_met: "jauni zari šajā uzdevumā", tr_command: "Tas pats komandrindā", tr_all_met: "visi zari satikti",
-  tr_ready: "Prognozējiet statusu un pabalstus, tad iesniedziet.",
-  months: ["janvāris", "februāris", "marts", "aprīlis", "maijs", "jūnijs", "jūlijs", "augusts", "septembris", "oktobris", "novembris", "decembris"],
-});
-Object.assign(T.en, {
-  training_title: "Training", tr_source: "Exercises from", tr_cases: "the policy's case files",
-  tr_generated: "generated households", tr_next: "Next exercise", tr_status: "Status",
-  tr_submit: "Submit the answer", tr_score: "Score", tr_coverage: "Rule branches met",
-  tr_unmet: "Rule branches not met yet", tr_reset: "Start again (clear the score)",
-  tr_branch_note: "A branch is one side (yes or no) of each comparison of household values and each where(…) choice in the rules' scripts; they are listed from the scripts themselves. Some branches no household can reach.",
-  tr_exercises: "exercises", tr_right: "right", tr_of: "of", tr_answers: "answers",
-  tr_field: "Predicted", tr_yours: "Your answer", tr_rules: "The rules give", tr_ok: "right", tr_wrong: "wrong",
-  tr_case: "Case", tr_household: "Household", tr_person: "person", tr_amount: "EUR a month",
-  tr_missing: "Write an amount (0 if there is no benefit)", tr_loading: "Loading the exercise…", tr_checking: "Checking…",
-  tr_new_met: "new branches in this exercise", tr_command: "The same on the command line", tr_all_met: "every branch met",
-  tr_ready: "Predict the status and the benefits, then submit.",
-  months: ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"],
-});
+// Each text in Latvian and English, side by side.
+const TRAINING_TEXTS = {
+  training_title: ["Apmācība", "Training"],
+  tr_source: ["Uzdevumi no", "Exercises from"],
+  tr_cases: ["politikas pārbaudes gadījumiem", "the policy's case files"],
+  tr_generated: ["ģenerētām mājsaimniecībām", "generated households"],
+  tr_next: ["Nākamais uzdevums", "Next exercise"],
+  tr_status: ["Statuss", "Status"],
+  tr_submit: ["Iesniegt atbildi", "Submit the answer"],
+  tr_score: ["Rezultāts", "Score"],
+  tr_coverage: ["Noteikumu zari, kas satikti", "Rule branches met"],
+  tr_unmet: ["Vēl nesatiktie noteikumu zari", "Rule branches not met yet"],
+  tr_reset: ["Sākt no jauna (dzēst rezultātu)", "Start again (clear the score)"],
+  tr_branch_note: ["Zars ir viena puse (jā vai nē) no katra salīdzinājuma ar mājsaimniecības vērtībām un katras izvēles where(…) noteikumu skriptos; tos uzskaita no pašiem skriptiem. Daži zari nav sasniedzami nevienai mājsaimniecībai.",
+    "A branch is one side (yes or no) of each comparison of household values and each where(…) choice in the rules' scripts; they are listed from the scripts themselves. Some branches no household can reach."],
+  tr_exercises: ["uzdevumi", "exercises"],
+  tr_right: ["pareizi", "right"],
+  tr_of: ["no", "of"],
+  tr_field: ["Ko prognozēja", "Predicted"],
+  tr_yours: ["Jūsu atbilde", "Your answer"],
+  tr_rules: ["Noteikumi dod", "The rules give"],
+  tr_ok: ["pareizi", "right"],
+  tr_wrong: ["nepareizi", "wrong"],
+  tr_case: ["Gadījums", "Case"],
+  tr_household: ["Mājsaimniecība", "Household"],
+  tr_person: ["persona", "person"],
+  tr_amount: ["EUR mēnesī", "EUR a month"],
+  tr_missing: ["Ierakstiet summu (0, ja pabalsta nav)", "Write an amount (0 if there is no benefit)"],
+  tr_loading: ["Ielādē uzdevumu…", "Loading the exercise…"],
+  tr_checking: ["Pārbauda…", "Checking…"],
+  tr_new_met: ["jauni zari šajā uzdevumā", "new branches in this exercise"],
+  tr_command: ["Tas pats komandrindā", "The same on the command line"],
+  tr_all_met: ["visi zari satikti", "every branch met"],
+  tr_ready: ["Prognozējiet statusu un pabalstus, tad iesniedziet.",
+    "Predict the status and the benefits, then submit."],
+  months: [["janvāris", "februāris", "marts", "aprīlis", "maijs", "jūnijs", "jūlijs", "augusts", "septembris", "oktobris", "novembris", "decembris"],
+    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]],
+};
+for (const [k, [lv, en]] of Object.entries(TRAINING_TEXTS)) { T.lv[k] = lv; T.en[k] = en; }
 
 const KEY = "slieksnis-training";
 const training = { exercise: null, branches: [], counts: {}, answered: false };
@@ -54,7 +65,7 @@ function showProgress() {
   const p = progress();
   const pct = p.of ? Math.round((100 * p.right) / p.of) : 0;
   $("#score").textContent = p.of ? `${p.right} / ${p.of}` : "—";
-  $("#score-detail").textContent = `${p.done} ${t("tr_exercises")}; ${t("tr_right")} ${pct} %`;
+  $("#score-detail").textContent = `${t("tr_exercises")}: ${p.done}; ${t("tr_right")} ${pct} %`;
   const all = training.branches;
   const met = new Set(p.met);
   const n = all.filter((b) => met.has(b.id)).length;
