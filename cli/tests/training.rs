@@ -486,4 +486,27 @@ fn training_page_in_a_browser() {
     );
     d.js("document.querySelector('#unmet-box').open = true;");
     d.screenshot("training.png");
+
+    // A link gives an exercise again: a generated household of Ogre, June 2025, number 3.
+    d.go(&format!(
+        "{}/training?lang=en&source=generated&municipality=ogres-novads&period=2025-06&n=3",
+        s.base
+    ));
+    let id = d.wait(
+        "const a = document.querySelector('#exercise .note a'); return a && a.textContent",
+        "the linked exercise",
+    );
+    assert_eq!(id, json!("generated/ogres-novads/2025-06/3"));
+    let (_, x) = s
+        .get("/api/exercise?source=generated&municipality=ogres-novads&period=2025-06&n=3&lang=en");
+    assert_eq!(
+        d.js("return document.querySelectorAll('#members li').length"),
+        json!(x["members"].as_array().unwrap().len())
+    );
+    assert!(
+        text("#exercise-title")
+            .as_str()
+            .unwrap()
+            .contains("Ogres novads, June 2025")
+    );
 }

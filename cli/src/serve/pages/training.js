@@ -92,11 +92,13 @@ function request() {
 
 function countKey(ref) { return ref.source === "cases" ? "cases" : `${ref.municipality}/${ref.period}`; }
 
-async function nextExercise() {
+// The next exercise; `given`: this number (a link to an exercise, ?source=…&n=…).
+async function nextExercise(given) {
   const ref = request();
   const p = progress();
   const known = training.counts[countKey(ref)];
-  if (ref.source === "cases") ref.n = known ? p.nextCase % known : p.nextCase;
+  if (given !== undefined) ref.n = given;
+  else if (ref.source === "cases") ref.n = known ? p.nextCase % known : p.nextCase;
   else if (known) ref.n = Math.floor(Math.random() * known);
   setStatus(t("tr_loading"));
   const q = new URLSearchParams({ lang: LANG, source: ref.source, n: String(ref.n) });
@@ -110,7 +112,7 @@ async function nextExercise() {
   }
   training.counts[countKey(ref)] = x.count;
   // A generated household picked at random once the council's count is known.
-  if (ref.source === "generated" && !known && x.count > 1) return nextExercise();
+  if (ref.source === "generated" && given === undefined && !known && x.count > 1) return nextExercise();
   training.exercise = { ref, data: x };
   training.answered = false;
   showExercise(x);
@@ -130,7 +132,11 @@ function showExercise(x) {
   if (x.household.length) {
     box.append(el("p", { id: "household-facts", text: x.household.map((f) => `${f.label}: ${f.value}`).join("; ") }));
   }
-  box.append(el("p", { class: "note", text: x.id }));
+  // A link that gives this exercise again.
+  const link = new URLSearchParams({ source: x.source, n: String(x.n) });
+  if (x.source === "generated") { link.set("municipality", x.municipality.slug); link.set("period", x.period); }
+  if (LANG === "en") link.set("lang", "en");
+  box.append(el("p", { class: "note" }, el("a", { href: "/training?" + link.toString(), text: x.id })));
   const sel = $("#p-status");
   sel.textContent = "";
   for (const s of x.statuses) sel.append(el("option", { value: s.id, text: s.label }));
@@ -211,16 +217,23 @@ async function initTraining() {
   }
   showProgress();
   await councils($("#council"), "tukuma-novads");
-  $("#source").addEventListener("change", () => {
-    $("#generated-only").hidden = $("#source").value !== "generated";
-    nextExercise();
-  });
-  $("#council").addEventListener("change", nextExercise);
-  $("#period").addEventListener("change", nextExercise);
-  $("#next").addEventListener("click", nextExercise);
+  const showSource = () => { $("#generated-only").hidden = $("#source").value !== "generated"; };
+  $("#source").addEventListener("change", () => { showSource(); nextExercise(); });
+  $("#council").addEventListener("change", () => nextExercise());
+  $("#period").addEventListener("change", () => nextExercise());
+  $("#next").addEventListener("click", () => nextExercise());
   $("#predict").addEventListener("submit", submit);
   $("#reset").addEventListener("click", () => { localStorage.removeItem(KEY); showProgress(); nextExercise(); });
-  await nextExercise();
+  // A link to an exercise: ?source=cases&n=12, or generated with municipality and period.
+  const q = new URLSearchParams(location.search);
+  const n = /^\d+$/.test(q.get("n") || "") ? Number(q.get("n")) : undefined;
+  if (q.get("source") === "generated") {
+    $("#source").value = "generated";
+    if (q.get("municipality")) $("#council").value = q.get("municipality");
+    if (q.get("period")) $("#period").value = q.get("period");
+    showSource();
+  }
+  await nextExercise(n);
 }
 
 if (document.body.dataset.page === "training") initTraining();
