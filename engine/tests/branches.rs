@@ -13,7 +13,6 @@ fn household(toml_text: &str) -> Population {
     cases::household(&table, &known).unwrap()
 }
 
-
 /// The branches a household meets are sides of the rules' own branch points, and the sides its
 /// numbers say: the pensioner of Tukums (500 € > needy threshold 425 €, ≤ low-income 595 €) is
 /// not needy by income, low-income by income, passes the savings test, gets no GMI benefit.
