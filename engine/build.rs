@@ -1,4 +1,4 @@
-//! Embeds the default policy (policies/policy.toml, assumptions.toml, explanations.toml, rules/, parameters/) and the population
+//! Embeds the default policy (policies/policy.toml, assumptions.toml, explanations.toml, rules/, parameters/), its case files (tests/) and the population
 //! profiles (populations/profiles/**/*.toml) into the engine, so the `slieksnis` binary works
 //! from any directory with no files beside it.
 
@@ -24,6 +24,20 @@ fn main() {
         files,
         "builtin_policy.rs",
         "The default policy's files, as `(path inside policies/, text)`.",
+    );
+
+    // The policy's case files (policies/tests/*.toml): the households of the training page's
+    // exercises (cases::builtin).
+    let files = collect(
+        &root,
+        |dir| dir == "tests",
+        |file| file.starts_with("tests/") && file.ends_with(".toml"),
+    );
+    embed(
+        &root,
+        files,
+        "builtin_cases.rs",
+        "The default policy's case files, as `(path inside policies/, text)`.",
     );
 
     // Population profiles: latvia.toml, regions/, areas/, municipalities/, calibrated/.

@@ -29,6 +29,71 @@ use crate::policy::Policy;
 use crate::population::{HouseholdInput, PersonInput, Population};
 use crate::script::{Evaluation, Output};
 
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/builtin_cases.rs"));
+}
+
+/// The default policy's case files (`policies/tests/*.toml`), as `(path, text)` in path order.
+pub fn builtin() -> Vec<(&'static str, &'static str)> {
+    embedded::FILES.to_vec()
+}
+
+/// A case's household, as the training page gives it for an exercise: where the case is, its
+/// name and period, and the household as `household` reads it (the case without `name`,
+/// `period` and `expect`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseHousehold {
+    pub file: String,
+    pub line: usize,
+    pub name: String,
+    pub period: String,
+    pub household: toml::Table,
+}
+
+/// The households of a case file's cases under the rules in force: a case with overrides
+/// (`set`) or an expected error is left out, since the rules in force do not give its answer.
+/// A file that is not a case file is an error naming it and the line.
+pub fn households(file: &str, text: &str) -> Result<Vec<CaseHousehold>, String> {
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        let line = crate::toml_place::place(text, &e).map_or(0, |p| p.line);
+        format!("{file}:{line}: {}", e.message())
+    })?;
+    let Some(toml::Value::Array(cases)) = table.get("case") else {
+        return Err(format!("{file}: no [[case]] tables"));
+    };
+    let mut names_seen = 0;
+    let mut out = Vec::new();
+    for case in cases {
+        let Some(t) = case.as_table() else {
+            return Err(format!("{file}: a case must be a table"));
+        };
+        let name = t
+            .get("name")
+            .and_then(|n| n.as_str())
+            .unwrap_or("(unnamed)");
+        let line = find_line(text, name, &mut names_seen);
+        if t.contains_key("set") || t.contains_key("expect_error") {
+            continue;
+        }
+        let period = t
+            .get("period")
+            .and_then(|p| p.as_str())
+            .ok_or_else(|| format!("{file}:{line}: '{name}' has no period"))?;
+        let mut household = t.clone();
+        for key in ["name", "period", "expect"] {
+            household.remove(key);
+        }
+        out.push(CaseHousehold {
+            file: file.to_string(),
+            line,
+            name: name.to_string(),
+            period: period.to_string(),
+            household,
+        });
+    }
+    Ok(out)
+}
+
 /// The result of one case.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CaseResult {

@@ -16,7 +16,7 @@ use crate::parameters::{Leaf, ParameterSet, Value};
 use crate::policy::{Policy, PolicyError, VariableInfo};
 use crate::population::Population;
 use crate::schema::{Schema, state_part};
-use crate::script::{Output, Rules, TraceStep};
+use crate::script::{Output, Rules, Taken, TraceStep};
 use crate::simulate::state_shares;
 
 /// The language of an explanation.
@@ -37,6 +37,8 @@ pub struct Explanation {
     /// Each declared benefit's amount, the parameter with the state's share (if the state pays
     /// part), and the state's part.
     pub financing: Vec<Financed>,
+    /// Which side of each branch point the household took (`lesson::branches`).
+    pub branches: Vec<Taken>,
 }
 
 /// Who pays one benefit of the household.
@@ -91,6 +93,7 @@ pub fn explain(
         period,
         population: Arc::unwrap_or_clone(one),
         steps: evaluation.trace,
+        branches: evaluation.branches,
     })
 }
 

@@ -416,9 +416,11 @@ fn register_arithmetic(engine: &mut Engine) {
         ));
     }
     for op in [Cmp::Lt, Cmp::Le, Cmp::Gt, Cmp::Ge, Cmp::Eq, Cmp::Ne] {
-        for_number_pairs!(engine, op.symbol(), move |s, a, b| column_error(
-            columns::compare(a, b, op, &s)
-        ));
+        for_number_pairs!(engine, op.symbol(), move |s, a, b| -> RResult<Mask> {
+            let mask = column_error(columns::compare(a, b, op, &s))?;
+            record(&s, &mask);
+            Ok(mask)
+        });
     }
     engine.register_fn("-", |ctx: NativeCallContext, a: Num| {
         column_error(columns::negate(a, &site(&ctx)))
@@ -437,7 +439,9 @@ fn register_arithmetic(engine: &mut Engine) {
     macro_rules! reg_where {
         ($($a:ty => $fa:ident, $b:ty => $fb:ident);* $(;)?) => {$(
             engine.register_fn("where", |ctx: NativeCallContext, c: Mask, a: $a, b: $b| {
-                column_error(columns::choose(c, $fa(a)?, $fb(b)?, &site(&ctx)))
+                let s = site(&ctx);
+                record(&s, &c);
+                column_error(columns::choose(c, $fa(a)?, $fb(b)?, &s))
             });
         )*};
     }
@@ -565,6 +569,8 @@ struct PlannedStep {
 pub struct Plan {
     vars: BTreeMap<ImmutableString, (Dynamic, Arc<str>)>,
     trace: Vec<PlannedStep>,
+    /// With tracing: every comparison's mask and `where`'s condition, with where it is written.
+    branches: Recorded,
 }
 
 impl Plan {
@@ -592,6 +598,20 @@ fn column_of(v: &Dynamic) -> Option<Column> {
 pub struct Evaluation {
     vars: BTreeMap<String, (Output, Arc<str>)>,
     pub trace: Vec<TraceStep>,
+    /// With tracing: which side of each branch point ([`Rules::branch_points`]) the households
+    /// took, in the order the scripts built them (a point inside a function called twice comes
+    /// twice).
+    pub branches: Vec<Taken>,
+}
+
+/// A branch point's yes/no for the households evaluated: one value per household, or per
+/// person for a comparison of members' values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Taken {
+    pub script: String,
+    pub line: usize,
+    pub column: usize,
+    pub values: Vec<bool>,
 }
 
 impl Evaluation {
@@ -703,6 +723,7 @@ impl Rules {
         };
         let mut steps = Vec::new();
         let log = trace.then(|| Arc::new(Mutex::new(Vec::new())));
+        let recording = Recording::start(trace);
         for script in &self.scripts {
             h.current = script.path.as_str().into();
             let p = Params {
@@ -759,6 +780,7 @@ impl Rules {
         Ok(Plan {
             vars: h.vars,
             trace: steps,
+            branches: recording.finish(),
         })
     }
 
@@ -774,11 +796,16 @@ impl Rules {
     ) -> Result<Evaluation, ScriptError> {
         let plan = self.plan(population, params, trace)?;
         // Every column anywhere in the plan is a root of one program.
-        let all = plan.vars.values().map(|(v, _)| v).chain(
-            plan.trace
-                .iter()
-                .flat_map(|s| s.set.iter().chain(&s.locals).map(|(_, v)| v)),
-        );
+        let all = plan
+            .vars
+            .values()
+            .map(|(v, _)| v)
+            .chain(
+                plan.trace
+                    .iter()
+                    .flat_map(|s| s.set.iter().chain(&s.locals).map(|(_, v)| v)),
+            )
+            .chain(plan.branches.iter().map(|(_, v)| v));
         let roots: Vec<Column> = all.filter_map(column_of).collect();
         let program = Program::compile(&roots).map_err(|message| ScriptError {
             script: self
@@ -843,7 +870,187 @@ impl Rules {
                     .collect(),
             })
             .collect();
-        Ok(Evaluation { vars, trace })
+        let branches = plan
+            .branches
+            .iter()
+            .map(|(site, v)| Taken {
+                script: site.script.to_string(),
+                line: site.line.unwrap_or(0),
+                column: site.column.unwrap_or(0),
+                values: match output(v) {
+                    Output::Mask { values, .. } => values,
+                    _ => Vec::new(),
+                },
+            })
+            .collect();
+        Ok(Evaluation {
+            vars,
+            trace,
+            branches,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Branches: where the rules part households
+
+/// A place in the scripts where households part ways: a comparison of household or member
+/// values (`h.income <= h.needy_threshold`) or a `where(condition, a, b)`. Each has two sides,
+/// yes and no. Comparisons in an `if`'s condition are not among them: an `if` decides on
+/// parameters (a `bool`, never a column), the same way for every household of a council and date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BranchPoint {
+    pub script: String,
+    pub line: usize,
+    pub column: usize,
+    /// The comparison (`<=`, `==`, …) or `where`.
+    pub op: String,
+    /// The two sides compared, or the condition chosen on, as written (from the syntax tree).
+    pub operands: Vec<String>,
+    /// What the expression is assigned to: `h.needy`, or a local such as `income_within_needy`
+    /// (`None` inside an expression a function returns).
+    pub target: Option<String>,
+}
+
+/// The masks a traced plan recorded, each with where it is written.
+type Recorded = Vec<(Arc<Site>, Dynamic)>;
+
+/// The comparisons a branch point is made of (with `where`).
+pub const COMPARISONS: [&str; 6] = ["<", "<=", ">", ">=", "==", "!="];
+
+thread_local! {
+    /// The masks of the comparisons and `where` conditions built while a traced plan runs on
+    /// this thread, with where each is written; `None` when not recording (every plan of a run).
+    static RECORDING: std::cell::RefCell<Option<Recorded>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Keeps `mask` as the branch written at `site`, when a traced plan is recording.
+fn record(site: &Option<Arc<Site>>, mask: &Mask) {
+    RECORDING.with(|r| {
+        if let (Some(list), Some(site)) = (r.borrow_mut().as_mut(), site) {
+            list.push((site.clone(), Dynamic::from(mask.clone())));
+        }
+    });
+}
+
+/// Recording on this thread for one plan; stopped however the plan ends.
+struct Recording(bool);
+
+impl Recording {
+    fn start(on: bool) -> Recording {
+        if on {
+            RECORDING.with(|r| *r.borrow_mut() = Some(Vec::new()));
+        }
+        Recording(on)
+    }
+
+    fn finish(mut self) -> Recorded {
+        let held = match self.0 {
+            true => RECORDING
+                .with(|r| r.borrow_mut().take())
+                .unwrap_or_default(),
+            false => Vec::new(),
+        };
+        self.0 = false;
+        held
+    }
+}
+
+impl Drop for Recording {
+    fn drop(&mut self) {
+        if self.0 {
+            RECORDING.with(|r| *r.borrow_mut() = None);
+        }
+    }
+}
+
+impl Rules {
+    /// Every branch point of the scripts, in script order and then by place, found in their
+    /// syntax trees (function bodies included), whatever the parameters or households.
+    pub fn branch_points(&self) -> Vec<BranchPoint> {
+        use rhai::{ASTNode, Expr, Stmt};
+        let mut out = Vec::new();
+        for script in &self.scripts {
+            let mut found = Vec::new();
+            script.ast.walk(&mut |path: &[ASTNode]| {
+                // A call is an expression, or a statement when it is a block's value.
+                let (call, pos) = match path.last() {
+                    Some(ASTNode::Expr(Expr::FnCall(call, pos)))
+                    | Some(ASTNode::Stmt(Stmt::FnCall(call, pos))) => (call, pos),
+                    _ => return true,
+                };
+                let name = call.name.as_str();
+                let comparison = COMPARISONS.contains(&name) && call.args.len() == 2;
+                let choice = name == "where" && call.args.len() == 3;
+                if !(comparison || choice) {
+                    return true;
+                }
+                let in_condition = path.windows(2).any(|w| match (w[0], w[1]) {
+                    (ASTNode::Stmt(Stmt::If(flow, _)), ASTNode::Expr(e)) => {
+                        std::ptr::eq(e, &flow.expr)
+                    }
+                    _ => false,
+                });
+                if in_condition {
+                    return true;
+                }
+                let target = path.iter().rev().find_map(|n| match n {
+                    ASTNode::Stmt(Stmt::Var(x, ..)) => Some(x.0.name.to_string()),
+                    ASTNode::Stmt(Stmt::Assignment(x)) => Some(code(&x.1.lhs)),
+                    _ => None,
+                });
+                let operands = if choice {
+                    vec![code(&call.args[0])]
+                } else {
+                    call.args.iter().map(code).collect()
+                };
+                found.push(BranchPoint {
+                    script: script.path.clone(),
+                    line: pos.line().unwrap_or(0),
+                    column: pos.position().unwrap_or(0),
+                    op: name.to_string(),
+                    operands,
+                    target,
+                });
+                true
+            });
+            found.sort_by_key(|b| (b.line, b.column));
+            found.dedup_by_key(|b| (b.line, b.column));
+            out.extend(found);
+        }
+        out
+    }
+}
+
+/// An expression as written, from its syntax tree (for the words of a branch).
+fn code(e: &rhai::Expr) -> String {
+    use rhai::Expr;
+    let operand = |e: &Expr| match e {
+        Expr::FnCall(c, _) if c.op_token.is_some() && c.args.len() == 2 => format!("({})", code(e)),
+        _ => code(e),
+    };
+    match e {
+        Expr::Variable(x, ..) => x.1.to_string(),
+        Expr::Property(x, _) => x.2.to_string(),
+        Expr::Dot(x, ..) | Expr::Index(x, ..) => format!("{}.{}", code(&x.lhs), code(&x.rhs)),
+        Expr::IntegerConstant(i, _) => i.to_string(),
+        Expr::BoolConstant(b, _) => b.to_string(),
+        Expr::StringConstant(t, _) => format!("{t:?}"),
+        Expr::DynamicConstant(d, _) => d.to_string(),
+        Expr::FnCall(c, _) if c.op_token.is_some() && c.args.len() == 2 => {
+            format!("{} {} {}", operand(&c.args[0]), c.name, operand(&c.args[1]))
+        }
+        Expr::FnCall(c, _) if c.op_token.is_some() && c.args.len() == 1 => {
+            format!("{}{}", c.name, operand(&c.args[0]))
+        }
+        Expr::FnCall(c, _) | Expr::MethodCall(c, _) => {
+            let args: Vec<String> = c.args.iter().map(code).collect();
+            format!("{}({})", c.name, args.join(", "))
+        }
+        Expr::And(x, _) => x.iter().map(operand).collect::<Vec<_>>().join(" && "),
+        Expr::Or(x, _) => x.iter().map(operand).collect::<Vec<_>>().join(" || "),
+        _ => "…".to_string(),
     }
 }
 

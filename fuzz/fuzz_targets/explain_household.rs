@@ -3,13 +3,15 @@
 //! with `explain::explain`, then renders it. Here the month is the table's `period` key where
 //! it has one that parses (the household reader ignores keys it does not know), else a month
 //! picked from the input. An explanation must agree with a run: the outputs its steps set are
-//! the outcome `simulate` gives the same household.
+//! the outcome `simulate` gives the same household; the branches it met are branches the rules
+//! list (`lesson::branches`).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use std::sync::Arc;
 
 use slieksnis_engine::explain::{Lang, explain, render};
+use slieksnis_engine::lesson::branches;
 use slieksnis_engine::script::Output;
 use slieksnis_engine::{Period, cases, simulate};
 use slieksnis_fuzz::{check_population, known, period, pick, policy};
@@ -45,6 +47,10 @@ fuzz_target!(|data: &[u8]| {
     for lang in [Lang::En, Lang::Lv] {
         let shown = render(&e, policy, lang);
         assert!(!shown.is_empty());
+    }
+    let all = branches::all(policy, Lang::En);
+    for id in branches::met(&e) {
+        assert!(all.iter().any(|b| b.id == id), "{id} is not a branch of the rules");
     }
     let population = Arc::new(population);
     let Ok(o) = simulate(

@@ -27,6 +27,7 @@ use slieksnis_engine::run::Horizon;
 use tokio::sync::Semaphore;
 use tower_http::catch_panic::CatchPanicLayer;
 
+use super::training;
 use super::work::{self, ApiError};
 
 /// The largest request body: a household or a run request is a few hundred bytes.
@@ -37,6 +38,8 @@ pub const MAX_QUEUE: usize = 256;
 
 const WHATIF: &str = include_str!("pages/whatif.html");
 const HOUSEHOLD: &str = include_str!("pages/household.html");
+const TRAINING: &str = include_str!("pages/training.html");
+const TRAINING_JS: &str = include_str!("pages/training.js");
 const CSS: &str = include_str!("pages/app.css");
 const JS: &str = include_str!("pages/app.js");
 const API_DOC: &str = include_str!("../../../docs/api.md");
@@ -87,6 +90,14 @@ pub fn router(policy: Policy, runs: usize) -> Router {
         .route("/api/household", post(household))
         .route("/api/xlsx", get(xlsx))
         .route("/api/report", get(report))
+        .route("/training", get(training_page))
+        .route(
+            "/assets/training.js",
+            get(|| async { asset(TRAINING_JS, "text/javascript; charset=utf-8") }),
+        )
+        .route("/api/exercise", get(exercise))
+        .route("/api/answer", post(answer))
+        .route("/api/branches", get(branches))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(CatchPanicLayer::custom(panicked))
@@ -113,6 +124,36 @@ async fn whatif_page(Query(q): Query<HashMap<String, String>>) -> Response {
 
 async fn household_page(Query(q): Query<HashMap<String, String>>) -> Response {
     page(HOUSEHOLD, &q)
+}
+
+async fn training_page(Query(q): Query<HashMap<String, String>>) -> Response {
+    page(TRAINING, &q)
+}
+
+/// `GET /api/exercise?source=cases|generated&n=N&municipality=SLUG&period=YYYY-MM&lang=en`.
+async fn exercise(State(app): State<Shared>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let (r, lang) = match training::ExerciseRef::from_query(&q)
+        .and_then(|r| Ok((r, work::lang_of(q.get("lang").map(String::as_str))?)))
+    {
+        Ok(x) => x,
+        Err(e) => return e.into_response(),
+    };
+    json_response(blocking(&app, move |w| training::exercise_request(w, &r, lang)).await)
+}
+
+async fn answer(State(app): State<Shared>, b: Result<Bytes, BytesRejection>) -> Response {
+    let r: training::AnswerRequest = match body(b) {
+        Ok(r) => r,
+        Err(e) => return e.into_response(),
+    };
+    json_response(blocking(&app, move |w| training::answer_request(w, &r)).await)
+}
+
+async fn branches(State(app): State<Shared>, Query(q): Query<HashMap<String, String>>) -> Response {
+    match work::lang_of(q.get("lang").map(String::as_str)) {
+        Ok(lang) => axum::Json(training::branches_request(&app.work, lang)).into_response(),
+        Err(e) => e.into_response(),
+    }
 }
 
 async fn not_found(uri: axum::http::Uri) -> Response {

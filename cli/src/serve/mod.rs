@@ -1,6 +1,8 @@
-//! `slieksnis serve`: the local web app. Two pages — "Ko darīt, ja / What if" (a council's
-//! year under moved sliders) and "Mājsaimniecības kalkulators / Household calculator" (one
-//! household, its explanation and its cliffs) — over a JSON API (`docs/api.md`, `GET /api`).
+//! `slieksnis serve`: the local web app. Three pages — "Ko darīt, ja / What if" (a council's
+//! year under moved sliders), "Mājsaimniecības kalkulators / Household calculator" (one
+//! household, its explanation and its cliffs) and "Apmācība / Training" (exercises: predict a
+//! household's status and benefits, see the rules' answer and why, a score and the rule
+//! branches met) — over a JSON API (`docs/api.md`, `GET /api`).
 //!
 //! Everything the browser loads is in the binary (`pages/`, `include_str!`): nothing comes from
 //! the network. The server binds to 127.0.0.1 unless told otherwise. The engine stays data in,
@@ -8,6 +10,7 @@
 //! call.
 
 mod api;
+pub mod training;
 pub mod work;
 
 use std::net::{IpAddr, SocketAddr};
@@ -17,7 +20,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Args;
 
-/// Start the web app: What-if and the household calculator, in Latvian (?lang=en: English).
+/// Start the web app: What-if, the household calculator and training, in Latvian (?lang=en: English).
 #[derive(Args)]
 #[command(after_help = "\
 Examples:
@@ -27,7 +30,7 @@ Examples:
   slieksnis serve --bind 0.0.0.0       # every interface (a warning: anyone who reaches it can use it)
 
 Pages: / (Ko darīt, ja / What if), /household (Mājsaimniecības kalkulators / Household
-calculator); ?lang=en for English. The API is described at /api and in docs/api.md:
+calculator), /training (Apmācība / Training); ?lang=en for English. The API is described at /api and in docs/api.md:
   curl -s localhost:8080/api/run -d '{\"municipality\":\"tukuma-novads\",\"year\":2026,
        \"set\":{\"municipalities.tukuma-novads.low_income.pct\":\"0.5\"}}'
   curl -s 'localhost:8080/api/parameters?municipality=tukuma-novads&year=2026'

@@ -85,7 +85,7 @@ impl<K: PartialEq, V> Lru<K, V> {
 
 /// A key of the caches: council, horizon, seed, the `assume` settings and (for baselines)
 /// the replicates.
-type Key = (String, String, u64, Vec<String>, u32);
+pub type Key = (String, String, u64, Vec<String>, u32);
 
 /// The server's state that computations share.
 pub struct State {
@@ -192,7 +192,7 @@ fn simulation(e: SimulationError) -> ApiError {
     }
 }
 
-fn anyhow422(e: anyhow::Error) -> ApiError {
+pub fn anyhow422(e: anyhow::Error) -> ApiError {
     ApiError::unprocessable(format!("{e:#}"))
 }
 
@@ -394,25 +394,7 @@ pub fn compute(state: &State, r: &RunRequest) -> Result<Computed, ApiError> {
         assume.clone(),
         0,
     );
-    let cached = lock(&state.households).get(&key);
-    let households = match cached {
-        Some(h) => h,
-        None => {
-            let source = input::PopulationArgs {
-                population: None,
-                municipality: Some(r.municipality.clone()),
-                generation: input::GenerationArgs {
-                    seed: r.seed,
-                    profiles: None,
-                },
-            };
-            let h = Arc::new(
-                input::households_aged(&source, year, true, &assumptions).map_err(anyhow422)?,
-            );
-            lock(&state.households).put(key.clone(), h.clone());
-            h
-        }
-    };
+    let households = cached_households(state, &key, &assumptions)?;
     let replicates = if r.replicates >= 2 { r.replicates } else { 1 };
     let context = Context {
         policy,
@@ -610,6 +592,33 @@ pub fn run_request(state: &State, r: &RunRequest) -> Result<Json, ApiError> {
         out["difference"] = summary_json(difference, band(2));
     }
     Ok(out)
+}
+
+/// The households of a council's year (`key`: council, year, seed, `assume`, 0), generated
+/// as `run` generates them, from the cache when they are there.
+pub fn cached_households(
+    state: &State,
+    key: &Key,
+    assumptions: &Assumptions,
+) -> Result<Arc<Households>, ApiError> {
+    if let Some(h) = lock(&state.households).get(key) {
+        return Ok(h);
+    }
+    let source = input::PopulationArgs {
+        population: None,
+        municipality: Some(key.0.clone()),
+        generation: input::GenerationArgs {
+            seed: key.2,
+            profiles: None,
+        },
+    };
+    let year: i32 = key
+        .1
+        .parse()
+        .map_err(|_| ApiError::new(500, "a cache key's year"))?;
+    let h = Arc::new(input::households_aged(&source, year, true, assumptions).map_err(anyhow422)?);
+    lock(&state.households).put(key.clone(), h.clone());
+    Ok(h)
 }
 
 /// `reform − baseline`, row by row (a council on one side only counts as zero on the other).
@@ -978,7 +987,18 @@ pub fn explanation(
         period,
     )
     .map_err(|e| ApiError::unprocessable(e.to_string()))?;
-    let mut lesson = slieksnis_engine::lesson::build(&e, policy, lang);
+    lesson_json(policy, parameters, &e, lang)
+}
+
+/// An explained household's lesson with its cliffs, as text and as data.
+pub fn lesson_json(
+    policy: &Policy,
+    parameters: &ParameterSet,
+    e: &explain::Explanation,
+    lang: Lang,
+) -> Result<Json, ApiError> {
+    let period = e.period;
+    let mut lesson = slieksnis_engine::lesson::build(e, policy, lang);
     lesson.cliffs = slieksnis_engine::lesson::cliffs::find(
         &policy.rules,
         &policy.schema,
@@ -997,7 +1017,7 @@ pub fn explanation(
 }
 
 /// What one household gets in a month: its status, each benefit and the state's part.
-fn outcome_of(
+pub fn outcome_of(
     policy: &Policy,
     parameters: &ParameterSet,
     population: &Arc<slieksnis_engine::Population>,
@@ -1021,18 +1041,46 @@ fn total_of(o: &slieksnis_engine::Outcome) -> i64 {
         .sum()
 }
 
+/// A household's month as the pages show it: its status, each benefit with the state's part,
+/// and the total.
+pub fn result_json(policy: &Policy, outcome: &slieksnis_engine::Outcome) -> Json {
+    let benefits: Vec<Json> = policy
+        .schema
+        .benefits
+        .iter()
+        .enumerate()
+        .map(|(b, benefit)| {
+            json!({
+                "id": benefit.id,
+                "label": benefit.label,
+                "label_lv": benefit.label_lv,
+                "eur": eur(outcome.amounts[b][0] / slieksnis_engine::fixed::CENT),
+                "state_eur": eur(outcome.state_of(b, 0) / slieksnis_engine::fixed::CENT),
+            })
+        })
+        .collect();
+    json!({
+        "status": slieksnis_engine::outcome_status(outcome, 0),
+        "benefits": benefits,
+        "total_eur": eur(total_of(outcome) / slieksnis_engine::fixed::CENT),
+    })
+}
+
+/// A request's `lang`: Latvian unless `en`.
+pub fn lang_of(lang: Option<&str>) -> Result<Lang, ApiError> {
+    match lang {
+        None | Some("lv") => Ok(Lang::Lv),
+        Some("en") => Ok(Lang::En),
+        Some(l) => Err(ApiError::unprocessable(format!(
+            "lang: '{l}' is not en or lv"
+        ))),
+    }
+}
+
 /// `POST /api/household`: the result, the explanation and the cliff series.
 pub fn household_request(state: &State, r: &HouseholdRequest) -> Result<Json, ApiError> {
     let period = crate::commands::parse_period(&r.period).map_err(ApiError::unprocessable)?;
-    let lang = match r.lang.as_deref() {
-        None | Some("lv") => Lang::Lv,
-        Some("en") => Lang::En,
-        Some(l) => {
-            return Err(ApiError::unprocessable(format!(
-                "lang: '{l}' is not en or lv"
-            )));
-        }
-    };
+    let lang = lang_of(r.lang.as_deref())?;
     let mut table: toml::Table = match &r.household {
         Json::String(text) => text.parse().map_err(|e: toml::de::Error| {
             ApiError::new(
@@ -1077,22 +1125,6 @@ pub fn household_request(state: &State, r: &HouseholdRequest) -> Result<Json, Ap
     let population = build(&table)?;
     let outcome = outcome_of(policy, &params, &population, period)?;
     let explanation = explanation(policy, &params, &population, period, lang)?;
-    let status = slieksnis_engine::outcome_status(&outcome, 0).to_string();
-    let benefits: Vec<Json> = policy
-        .schema
-        .benefits
-        .iter()
-        .enumerate()
-        .map(|(b, benefit)| {
-            json!({
-                "id": benefit.id,
-                "label": benefit.label,
-                "label_lv": benefit.label_lv,
-                "eur": eur(outcome.amounts[b][0] / slieksnis_engine::fixed::CENT),
-                "state_eur": eur(outcome.state_of(b, 0) / slieksnis_engine::fixed::CENT),
-            })
-        })
-        .collect();
     // The cliff series: the same household with one number moved.
     let vary = r.vary.as_ref();
     let (what, person, from, to, step) = match vary {
@@ -1147,11 +1179,7 @@ pub fn household_request(state: &State, r: &HouseholdRequest) -> Result<Json, Ap
     Ok(json!({
         "period": period.to_string(),
         "set": sets,
-        "result": {
-            "status": status,
-            "benefits": benefits,
-            "total_eur": eur(total_of(&outcome) / slieksnis_engine::fixed::CENT),
-        },
+        "result": result_json(policy, &outcome),
         "explanation": explanation,
         "series": { "input": what, "person": person, "unit": "EUR a month", "points": points },
     }))

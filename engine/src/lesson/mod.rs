@@ -13,6 +13,7 @@
 //! `serde::Serialize`, so the terminal ([`render`]), an HTML page or a JSON API show the same
 //! thing.
 
+pub mod branches;
 pub mod cliffs;
 pub mod reform;
 pub mod render;
@@ -530,7 +531,7 @@ impl Context<'_> {
 // Building a lesson
 
 /// The inputs of row `row` (of `level`) with their labels, as the explanation shows them.
-fn facts(pop: &Population, level: Level, row: usize, lang: Lang) -> Vec<Fact> {
+pub fn facts(pop: &Population, level: Level, row: usize, lang: Lang) -> Vec<Fact> {
     let w = words(lang);
     let mut out = Vec::new();
     for (_, input) in inputs::at(level) {

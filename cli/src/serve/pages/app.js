@@ -6,7 +6,7 @@
 const LANG = document.documentElement.lang === "en" ? "en" : "lv";
 const T = {
   lv: {
-    nav_whatif: "Ko darīt, ja", nav_household: "Mājsaimniecības kalkulators", nav_training: "Apmācība (drīzumā)",
+    nav_whatif: "Ko darīt, ja", nav_household: "Mājsaimniecības kalkulators", nav_training: "Apmācība",
     whatif_title: "Ko darīt, ja", household_title: "Mājsaimniecības kalkulators",
     council: "Pašvaldība", year: "Gads", month: "Mēnesis", bands: "Nenoteiktības josla (10 atkārtojumi, lēnāk)",
     reset: "Atjaunot spēkā esošās vērtības", xlsx: "Lejupielādēt izklājlapu (.xlsx)", report: "Lejupielādēt pārskatu (.html)",
@@ -27,7 +27,7 @@ const T = {
     now: "pašreiz", drop: "krituma vieta (slieksnis)", year_unit: "gadā", month_unit: "mēnesī",
   },
   en: {
-    nav_whatif: "What if", nav_household: "Household calculator", nav_training: "Training (soon)",
+    nav_whatif: "What if", nav_household: "Household calculator", nav_training: "Training",
     whatif_title: "What if", household_title: "Household calculator",
     council: "Council", year: "Year", month: "Month", bands: "Uncertainty band (10 replicates, slower)",
     reset: "Back to the values in force", xlsx: "Download the spreadsheet (.xlsx)", report: "Download the report (.html)",
