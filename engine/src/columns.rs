@@ -39,7 +39,7 @@ pub const MAX_DEPTH: u32 = 2_000;
 pub const MAX_INSTRUCTIONS: usize = 100_000;
 
 /// Which rows a column has: one per household, or one per member.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Level {
     Household,
     Person,
@@ -55,7 +55,7 @@ impl Level {
 }
 
 /// Where an operation is written: for errors found when the program runs.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Site {
     pub script: Arc<str>,
     pub line: Option<usize>,
@@ -64,7 +64,7 @@ pub struct Site {
 
 /// The population's input columns: members per household, or a declared input
 /// (`crate::inputs`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Input {
     /// Members per household.
     Size,
@@ -87,7 +87,7 @@ impl Input {
 }
 
 /// The arithmetic operators.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Arith {
     Add,
     Sub,
@@ -109,7 +109,7 @@ impl Arith {
 }
 
 /// The comparison operators.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Cmp {
     Lt,
     Le,
@@ -133,7 +133,7 @@ impl Cmp {
 }
 
 /// The operators on masks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Logic {
     And,
     Or,
@@ -151,7 +151,7 @@ impl Logic {
 }
 
 /// The legal roundings: half up (away from zero) or down, to cents or whole euros.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Rounding {
     Cents,
     Euros,
@@ -160,7 +160,7 @@ pub enum Rounding {
 }
 
 /// Per-household aggregates of a person column.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Aggregate {
     Sum,
     Count,
@@ -418,6 +418,108 @@ pub fn count(x: Mask, site: &Option<Arc<Site>>) -> ColumnResult<Num> {
 pub fn any_all(x: Mask, all: bool, site: &Option<Arc<Site>>) -> ColumnResult<Mask> {
     let how = if all { Aggregate::All } else { Aggregate::Any };
     Ok(Mask(aggregate(x.0, how, site)?))
+}
+
+/// A node as [`shared`] tells equal computations apart: its operation and constant, its
+/// children (as interned), level and site.
+#[derive(PartialEq, Eq, Hash)]
+enum Key {
+    Input(Input),
+    Const(i64),
+    Arith(Arith, usize, usize),
+    Neg(usize),
+    Round(Rounding, usize),
+    Cmp(Cmp, usize, usize),
+    Logic(Logic, usize, usize),
+    Not(usize),
+    Choose(usize, usize, usize),
+    Aggregate(Aggregate, usize),
+}
+
+/// Several graphs' roots (one set per parameter set of a sweep, each planned on its own) as one
+/// graph in which each computation is one node: nodes with the same operation, constant,
+/// children, level and site are one, wherever they were built. What does not depend on what
+/// differs between the sets is then computed once by the program of the roots, and only the
+/// rest once per set. Returns the distinct roots and, per set, each root's index among them.
+///
+/// The values are those of each set's own graph (a node computes what its operation gives on
+/// its children's values); where an operation overflows may be found at another node of the
+/// same site, so a caller that needs a run's exact error runs that set alone.
+pub fn shared(sets: &[Vec<Column>]) -> (Vec<Column>, Vec<Vec<usize>>) {
+    let mut interned: Vec<Arc<Node>> = Vec::new();
+    let mut by_key: HashMap<(Key, Level, Option<Site>), usize> = HashMap::new();
+    let mut by_ptr: HashMap<*const Node, usize> = HashMap::new();
+    let mut roots: Vec<Column> = Vec::new();
+    let mut root_at: HashMap<(usize, bool), usize> = HashMap::new();
+    let mut maps = Vec::with_capacity(sets.len());
+    for set in sets {
+        let mut map = Vec::with_capacity(set.len());
+        for root in set {
+            // Post-order: children are interned before their parent.
+            let mut stack: Vec<(&Arc<Node>, bool)> = vec![(root.node(), false)];
+            while let Some((n, expanded)) = stack.pop() {
+                if by_ptr.contains_key(&Arc::as_ptr(n)) {
+                    continue;
+                }
+                if !expanded {
+                    stack.push((n, true));
+                    stack.extend(n.children().map(|c| (c, false)));
+                    continue;
+                }
+                let at = |c: &Arc<Node>| by_ptr[&Arc::as_ptr(c)];
+                let key = match &n.op {
+                    Op::Input(i) => Key::Input(*i),
+                    Op::Const(v) => Key::Const(*v),
+                    Op::Arith(o, a, b) => Key::Arith(*o, at(a), at(b)),
+                    Op::Neg(a) => Key::Neg(at(a)),
+                    Op::Round(r, a) => Key::Round(*r, at(a)),
+                    Op::Cmp(o, a, b) => Key::Cmp(*o, at(a), at(b)),
+                    Op::Logic(o, a, b) => Key::Logic(*o, at(a), at(b)),
+                    Op::Not(a) => Key::Not(at(a)),
+                    Op::Choose(a, b, c) => Key::Choose(at(a), at(b), at(c)),
+                    Op::Aggregate(g, a) => Key::Aggregate(*g, at(a)),
+                };
+                let site = n.site.as_deref().cloned();
+                let index = *by_key.entry((key, n.level, site)).or_insert_with(|| {
+                    let child = |c: &Arc<Node>| interned[at(c)].clone();
+                    let op = match &n.op {
+                        Op::Input(i) => Op::Input(*i),
+                        Op::Const(v) => Op::Const(*v),
+                        Op::Arith(o, a, b) => Op::Arith(*o, child(a), child(b)),
+                        Op::Neg(a) => Op::Neg(child(a)),
+                        Op::Round(r, a) => Op::Round(*r, child(a)),
+                        Op::Cmp(o, a, b) => Op::Cmp(*o, child(a), child(b)),
+                        Op::Logic(o, a, b) => Op::Logic(*o, child(a), child(b)),
+                        Op::Not(a) => Op::Not(child(a)),
+                        Op::Choose(a, b, c) => Op::Choose(child(a), child(b), child(c)),
+                        Op::Aggregate(g, a) => Op::Aggregate(*g, child(a)),
+                    };
+                    interned.push(Arc::new(Node {
+                        op,
+                        level: n.level,
+                        depth: n.depth,
+                        site: n.site.clone(),
+                    }));
+                    interned.len() - 1
+                });
+                by_ptr.insert(Arc::as_ptr(n), index);
+            }
+            let node = by_ptr[&Arc::as_ptr(root.node())];
+            let is_mask = matches!(root, Column::Mask(_));
+            let r = *root_at.entry((node, is_mask)).or_insert_with(|| {
+                let n = interned[node].clone();
+                roots.push(if is_mask {
+                    Column::Mask(Mask(n))
+                } else {
+                    Column::Num(Num(n))
+                });
+                roots.len() - 1
+            });
+            map.push(r);
+        }
+        maps.push(map);
+    }
+    (roots, maps)
 }
 
 // ---------------------------------------------------------------------------------------------
