@@ -578,12 +578,22 @@ pub struct Program {
     instrs: Vec<Instr>,
     slots: usize,
     roots: Vec<Root>,
+    /// Per root, when a tile's values are written: the instruction that computes it, or after
+    /// every instruction (a constant or an input), in root order.
+    written: Vec<usize>,
 }
 
 /// Where a program writes one root for the rows it runs on (households, or their members).
 pub enum Sink<'a> {
     Num(&'a mut [i64]),
     Mask(&'a mut [bool]),
+    /// Only the rows where the values differ from those of the earlier sink `of` (a `Num` or a
+    /// `Mask`, whose root [`Program::writes_before`] this one): (row, value) in row order, a
+    /// mask's values as 0 and 1. A sweep's point keeps what differs from its base point's.
+    Differences {
+        of: usize,
+        out: &'a mut Vec<(u32, i64)>,
+    },
 }
 
 /// A root to compute: a number or a mask column.
@@ -729,18 +739,31 @@ impl Program {
             }
             free.extend(freed);
         }
-        let roots = roots
+        let roots: Vec<Root> = roots
             .iter()
             .map(|r| Root {
                 src: src[index[&Arc::as_ptr(r.node())]].expect("every root is compiled"),
                 level: r.level(),
             })
             .collect();
+        let mut written: Vec<usize> = (0..roots.len()).map(|r| instrs.len() + r).collect();
+        for (i, instr) in instrs.iter().enumerate() {
+            for &r in &instr.roots {
+                written[r] = i;
+            }
+        }
         Ok(Program {
             instrs,
             slots: slots as usize,
             roots,
+            written,
         })
+    }
+
+    /// Whether root `a`'s values of a tile are written before root `b`'s (a
+    /// [`Sink::Differences`] of `b` may compare with `a`).
+    pub fn writes_before(&self, a: usize, b: usize) -> bool {
+        self.written[a] < self.written[b]
     }
 
     /// Runs the program over households `rows` of `population`, writing root `r` into
@@ -769,6 +792,16 @@ impl Program {
         sinks: &mut [Sink],
     ) -> Result<(), RunError> {
         assert_eq!(sinks.len(), self.roots.len(), "one sink per root");
+        for (r, sink) in sinks.iter().enumerate() {
+            if let Sink::Differences { of, .. } = sink {
+                assert!(
+                    *of < r
+                        && self.writes_before(*of, r)
+                        && !matches!(sinks[*of], Sink::Differences { .. }),
+                    "differences from an earlier root written before"
+                );
+            }
+        }
         assert!(
             varying.income.len() == population.person_count()
                 && varying.housing_costs.len() == population.household_count(),
@@ -866,7 +899,7 @@ fn run_tiles(
                     Level::Household => start - rows.start,
                     Level::Person => fp[start] as usize - person_base,
                 };
-                write(&mut sinks[r], at, values);
+                write_root(sinks, r, at, values);
             }
         }
         for (r, root) in program.roots.iter().enumerate() {
@@ -879,7 +912,8 @@ fn run_tiles(
                 (Src::Slot(_), _) => {}
                 (Src::Imm(v), Sink::Num(s)) => s[at..at + n].fill(v),
                 (Src::Imm(v), Sink::Mask(s)) => s[at..at + n].fill(v != 0),
-                (Src::Col(which), sink) => write(sink, at, tile.column(which)),
+                (Src::Imm(v), Sink::Differences { .. }) => write_root(sinks, r, at, &vec![v; n]),
+                (Src::Col(which), _) => write_root(sinks, r, at, tile.column(which)),
             }
         }
         start = end;
@@ -917,13 +951,31 @@ pub fn whole_months(values: &[i64], out: &mut [u8]) -> Result<(), usize> {
     Ok(())
 }
 
+/// Writes a tile's values of root `r` into its sink, from row `at`.
 #[inline(always)]
-fn write(sink: &mut Sink, at: usize, values: &[i64]) {
-    match sink {
+fn write_root(sinks: &mut [Sink], r: usize, at: usize, values: &[i64]) {
+    let (earlier, rest) = sinks.split_at_mut(r);
+    match &mut rest[0] {
         Sink::Num(s) => s[at..at + values.len()].copy_from_slice(values),
         Sink::Mask(s) => {
             for (o, &v) in s[at..at + values.len()].iter_mut().zip(values) {
                 *o = v != 0;
+            }
+        }
+        Sink::Differences { of, out } => {
+            let rows = (at as u32..).zip(values);
+            match &earlier[*of] {
+                Sink::Num(b) => out.extend(
+                    rows.zip(&b[at..])
+                        .filter(|((_, v), w)| **v != **w)
+                        .map(|((i, &v), _)| (i, v)),
+                ),
+                Sink::Mask(b) => out.extend(
+                    rows.zip(&b[at..])
+                        .filter(|((_, v), w)| (**v != 0) != **w)
+                        .map(|((i, &v), _)| (i, v)),
+                ),
+                Sink::Differences { .. } => unreachable!("checked when the run starts"),
             }
         }
     }

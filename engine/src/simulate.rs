@@ -417,26 +417,38 @@ fn assumed<'a>(
 /// municipality of a population, as a year's projection plans them, each council's sets
 /// compiled into one program that computes what they share once ([`columns::shared`]).
 pub(crate) struct Batch {
+    /// The set the others are compared with (among those that planned): the middle one.
+    pub base: usize,
     by_municipality: BTreeMap<String, BatchCouncil>,
     columns: inputs::Present,
 }
 
-/// One council's program of a [`Batch`] and what each set reads of its distinct roots.
+/// One council's program of a [`Batch`]: the base set's roots (its outputs as [`Roots`] has
+/// them), then, for every other set, its outputs whose graph is not the base's.
 pub(crate) struct BatchCouncil {
     pub program: Program,
-    /// Per distinct root: a mask (else numbers).
+    /// Per output: a mask (else numbers).
     pub masks: Vec<bool>,
     /// As [`Roots`], the same for every set.
     pub set_by: Vec<String>,
     pub persons_of: Vec<usize>,
     pub has_months: bool,
-    /// Per set: each of its roots' index among the distinct ones, and the state's shares.
-    pub maps: Vec<Vec<usize>>,
+    /// Per set: the outputs whose graph is not the base's, with the index of their root in the
+    /// program (after the base's), in output order; empty for the base.
+    pub own: Vec<Vec<(usize, usize)>>,
+    /// Per set: the state's share of each benefit.
     pub shares: Vec<Vec<Option<i64>>>,
     resolved: Vec<Resolved>,
 }
 
-/// The values of one distinct root over a chunk.
+/// What a [`BatchCouncil`]'s program gives for a chunk: the base set's outputs, and for each
+/// root of another set's own output, the rows where it differs from the base's (row, value).
+pub(crate) struct BatchValues {
+    pub base: Vec<Values>,
+    pub own: Vec<Vec<(u32, i64)>>,
+}
+
+/// The values of one output over a chunk.
 pub(crate) enum Values {
     Mask(Vec<bool>),
     Num(Vec<i64>),
@@ -519,8 +531,29 @@ pub(crate) fn prepare_batch(
             }
             let columns: Vec<Vec<Column>> =
                 sets.iter().map(|(r, ..)| r.columns.clone()).collect();
-            let (roots, maps) = columns::shared(&columns);
+            let (distinct, maps) = columns::shared(&columns);
+            let base = middle(sets.len());
+            // The base's outputs first, so that each tile's values of an output are the
+            // base's before another set's own are compared with them.
+            let mut roots: Vec<Column> = maps[base].iter().map(|&u| distinct[u].clone()).collect();
+            let outputs = roots.len();
+            let mut own = vec![Vec::new(); sets.len()];
+            for (k, map) in maps.iter().enumerate() {
+                for (r, &u) in map.iter().enumerate() {
+                    if u != maps[base][r] {
+                        own[k].push((r, roots.len()));
+                        roots.push(distinct[u].clone());
+                    }
+                }
+            }
             let program = compile(rules, &roots).ok()?;
+            let ordered = own
+                .iter()
+                .flatten()
+                .all(|&(r, at)| program.writes_before(r, at));
+            if !ordered {
+                return None;
+            }
             let (set_by, persons_of, has_months) =
                 (first.set_by.clone(), first.persons_of.clone(), first.has_months);
             let (resolved, shares) = sets.into_iter().map(|(_, r, s)| (r, s)).unzip();
@@ -528,11 +561,14 @@ pub(crate) fn prepare_batch(
                 population.municipalities[m as usize].clone(),
                 BatchCouncil {
                     program,
-                    masks: roots.iter().map(|c| matches!(c, Column::Mask(_))).collect(),
+                    masks: roots[..outputs]
+                        .iter()
+                        .map(|c| matches!(c, Column::Mask(_)))
+                        .collect(),
                     set_by,
                     persons_of,
                     has_months,
-                    maps,
+                    own,
                     shares,
                     resolved,
                 },
@@ -544,13 +580,21 @@ pub(crate) fn prepare_batch(
     } else {
         councils.into_iter().collect::<Option<_>>()?
     };
+    let planned = failed.iter().filter(|f| f.is_none()).count();
     Some((
         failed,
         Batch {
+            base: middle(planned),
             by_municipality,
             columns: optional_columns(population),
         },
     ))
+}
+
+/// The base of a batch of `sets` sets: the middle one, whose outputs the others' differ from
+/// least in a sweep's ordered values.
+fn middle(sets: usize) -> usize {
+    sets / 2
 }
 
 fn failure(e: Failure, slug: &str) -> SimulationError {
@@ -565,13 +609,13 @@ fn failure(e: Failure, slug: &str) -> SimulationError {
 
 impl Batch {
     /// Council `m`'s program over households `s..e`, with the month's `varying` columns:
-    /// the council's batch and its distinct roots' values.
+    /// the council's batch and its values.
     pub fn run_chunk(
         &self,
         population: &Population,
         varying: Varying,
         (m, s, e): (u16, usize, usize),
-    ) -> Result<(&BatchCouncil, Vec<Values>), SimulationError> {
+    ) -> Result<(&BatchCouncil, BatchValues), SimulationError> {
         let slug = &population.municipalities[m as usize];
         let council = self
             .by_municipality
@@ -581,24 +625,36 @@ impl Batch {
                 message: format!("the rules were prepared for another population: {slug}"),
             })?;
         let len = e - s;
-        let mut values: Vec<Values> = council
-            .masks
-            .iter()
-            .map(|&mask| {
-                if mask {
-                    Values::Mask(vec![false; len])
-                } else {
-                    Values::Num(vec![0; len])
-                }
-            })
-            .collect();
+        let mut values = BatchValues {
+            base: council
+                .masks
+                .iter()
+                .map(|&mask| {
+                    if mask {
+                        Values::Mask(vec![false; len])
+                    } else {
+                        Values::Num(vec![0; len])
+                    }
+                })
+                .collect(),
+            own: vec![Vec::new(); council.own.iter().map(Vec::len).sum()],
+        };
+        let outputs = council.masks.len();
         let mut sinks: Vec<Sink> = values
+            .base
             .iter_mut()
             .map(|v| match v {
                 Values::Mask(v) => Sink::Mask(v),
                 Values::Num(v) => Sink::Num(v),
             })
             .collect();
+        let theirs = council.own.iter().flatten().map(|&(r, _)| r);
+        sinks.extend(
+            theirs
+                .zip(values.own.iter_mut())
+                .map(|(of, out)| Sink::Differences { of, out }),
+        );
+        debug_assert!(sinks.len() >= outputs);
         council
             .program
             .run_with(population, varying, s..e, &mut sinks)
@@ -606,6 +662,7 @@ impl Batch {
                 error: run_error(err, population, s),
                 municipality: slug.clone(),
             })?;
+        drop(sinks);
         Ok((council, values))
     }
 
@@ -663,7 +720,7 @@ fn run_chunk(
             .iter()
             .map(|sink| match sink {
                 Sink::Mask(v) => &**v,
-                Sink::Num(_) => unreachable!("statuses come first"),
+                _ => unreachable!("statuses come first"),
             })
             .collect();
         check_statuses(schema, &masks, population, s)?;

@@ -23,7 +23,7 @@
 
 use super::*;
 use crate::simulate::{
-    Batch, BatchCouncil, Values, check_amounts, check_months, check_statuses, persons_ok,
+    Batch, BatchCouncil, BatchValues, Values, check_amounts, check_months, check_statuses, persons_ok,
     persons_paid, prepare_batch, state_parts,
 };
 use crate::summary::segment_sums;
@@ -81,7 +81,7 @@ pub fn project_together(
             if alive.is_empty() {
                 return Some(vec![None; sets.len()]);
             }
-            base = alive.len() / 2;
+            base = batch.base;
             by_month = vec![Vec::with_capacity(12); alive.len()];
         } else if failed.iter().any(Option::is_some) {
             // A set that plans in January but not later: rare enough to run every set alone.
@@ -166,11 +166,15 @@ pub fn project_together(
     Some(out)
 }
 
+/// A row of a chunk that has not diverged.
+const OUT: u32 = u32::MAX;
+
 /// One set's diverged rows of one chunk: which (chunk rows, in the order they diverged), and
 /// their year and state.
 struct Side {
     rows: Vec<u32>,
-    member: Vec<bool>,
+    /// Per chunk row, its place in `rows` ([`OUT`] if it has not diverged).
+    at: Vec<u32>,
     store: Gathered,
     cycle_len: Vec<u8>,
     next: Vec<u8>,
@@ -180,7 +184,7 @@ impl Side {
     fn new(len: usize) -> Side {
         Side {
             rows: Vec::new(),
-            member: vec![false; len],
+            at: vec![OUT; len],
             store: Gathered::empty(),
             cycle_len: Vec::new(),
             next: Vec::new(),
@@ -245,12 +249,12 @@ impl Lockstep<'_> {
     fn outcome(
         &self,
         council: &BatchCouncil,
-        values: &[Values],
+        values: &BatchValues,
         population: &Population,
         s: usize,
     ) -> Result<Outcome, SimulationError> {
         let schema = self.fixed.schema;
-        let map = &council.maps[self.base];
+        let values = &values.base;
         let k = schema.statuses.len();
         let len = values.first().map_or(0, |v| match v {
             Values::Mask(v) => v.len(),
@@ -258,10 +262,10 @@ impl Lockstep<'_> {
         });
         let mut out = Outcome::zeroed(self.schema, len);
         for (i, column) in out.statuses.iter_mut().enumerate() {
-            column.copy_from_slice(values[map[i]].mask());
+            column.copy_from_slice(values[i].mask());
         }
         for (b, column) in out.amounts.iter_mut().enumerate() {
-            column.copy_from_slice(values[map[k + b]].num());
+            column.copy_from_slice(values[k + b].num());
         }
         let masks: Vec<&[bool]> = out.statuses.iter().map(Vec::as_slice).collect();
         check_statuses(schema, &masks, population, s)?;
@@ -270,7 +274,7 @@ impl Lockstep<'_> {
         }
         let nb = schema.benefits.len();
         for (j, &b) in council.persons_of.iter().enumerate() {
-            let num = values[map[k + nb + j]].num();
+            let num = values[k + nb + j].num();
             persons_paid(schema, b, num, &out.amounts[b], population, s, &mut out.persons_paid[b])?;
         }
         for (b, share) in council.shares[self.base].iter().enumerate() {
@@ -279,77 +283,68 @@ impl Lockstep<'_> {
             }
         }
         if council.has_months {
-            let months = values[map[k + nb + council.persons_of.len()]].num();
+            let months = values[k + nb + council.persons_of.len()].num();
             check_months(months, &mut out.status_months, population, s)?;
         }
         Ok(out)
     }
 
-    /// The rows of set `k` whose outputs differ from the base's (`now`) this month, compared
-    /// as the rules gave them, join its diverged rows (`side`), with the base's state before
-    /// the month (`view`). Where the rules give the same as the base's, every output is the
-    /// same and as good as the base's.
+    /// The rows where set `k`'s outputs differ from the base's (`now`) this month, as the
+    /// rules gave them, join its diverged rows (`side`), with the base's state before the month
+    /// (`view`). Where the rules give the same as the base's, every output is the same and as
+    /// good as the base's.
     #[allow(clippy::too_many_arguments)]
     fn diverge(
         &self,
         council: &BatchCouncil,
         k: usize,
-        values: &[Values],
+        values: &BatchValues,
         now: &Outcome,
         view: &View,
         side: &mut Side,
     ) {
         let schema = self.fixed.schema;
-        let (map, base) = (&council.maps[k], &council.maps[self.base]);
         let (ks, nb) = (schema.statuses.len(), schema.benefits.len());
-        let mut differs = vec![false; now.len()];
-        fn mark<T: Copy, U: Copy>(differs: &mut [bool], own: &[T], base: &[U], same: impl Fn(T, U) -> bool) {
-            for ((d, &a), &b) in differs.iter_mut().zip(own).zip(base) {
-                *d |= !same(a, b);
+        let outputs = council.masks.len();
+        let first = side.rows.len();
+        let join = |i: u32, side: &mut Side| {
+            if side.at[i as usize] == OUT {
+                side.at[i as usize] = side.rows.len() as u32;
+                side.rows.push(i);
             }
-        }
-        for i in (0..ks).filter(|&i| map[i] != base[i]) {
-            mark(&mut differs, values[map[i]].mask(), &now.statuses[i], |a, b| a == b);
-        }
-        for b in (0..nb).filter(|&b| map[ks + b] != base[ks + b]) {
-            mark(&mut differs, values[map[ks + b]].num(), &now.amounts[b], |a, b| a == b);
-        }
-        // Persons paid and months as the rules gave them: fixed units of the base's numbers.
-        let whole = |a: i64, b: u8| a == i64::from(b) * SCALE;
-        for (j, &b) in council.persons_of.iter().enumerate() {
-            let r = ks + nb + j;
-            if map[r] != base[r] {
-                mark(&mut differs, values[map[r]].num(), &now.persons_paid[b], whole);
+        };
+        for &(_, at) in &council.own[k] {
+            for &(i, _) in &values.own[at - outputs] {
+                join(i, side);
             }
-        }
-        let r = ks + nb + council.persons_of.len();
-        if council.has_months && map[r] != base[r] {
-            mark(&mut differs, values[map[r]].num(), &now.status_months, whole);
         }
         // A state's share of its own (the swept parameter): the state's parts compared.
         for b in 0..nb {
-            if let Some(share) = council.shares[k][b].filter(|&s| Some(s) != council.shares[self.base][b]) {
-                let paid = if map[ks + b] != base[ks + b] { values[map[ks + b]].num() } else { &now.amounts[b] };
-                let mut state = vec![0i64; paid.len()];
-                state_parts(share, paid, &mut state);
-                mark(&mut differs, &state, &now.state[b], |a, b| a == b);
+            let Some(share) = council.shares[k][b] else {
+                continue;
+            };
+            if council.shares[self.base][b] == Some(share) {
+                continue;
+            }
+            let mut paid = now.amounts[b].clone();
+            if let Some(&(_, at)) = council.own[k].iter().find(|&&(r, _)| r == ks + b) {
+                for &(i, v) in &values.own[at - outputs] {
+                    paid[i as usize] = v;
+                }
+            }
+            let mut state = vec![0i64; paid.len()];
+            state_parts(share, &paid, &mut state);
+            for (i, (a, b)) in state.iter().zip(&now.state[b]).enumerate() {
+                if a != b {
+                    join(i as u32, side);
+                }
             }
         }
-        let new: Vec<u32> = differs
-            .iter()
-            .zip(&side.member)
-            .enumerate()
-            .filter(|(_, (d, m))| **d && !**m)
-            .map(|(i, _)| i as u32)
-            .collect();
+        let new = &side.rows[first..];
         if !new.is_empty() {
-            for &i in &new {
-                side.member[i as usize] = true;
-            }
-            side.store.extend(Gathered::of(view, &new));
+            side.store.extend(Gathered::of(view, new));
             side.cycle_len.extend(new.iter().map(|&i| view.cycle_len[i as usize]));
             side.next.extend(new.iter().map(|&i| view.next[i as usize]));
-            side.rows.extend(&new);
         }
     }
 
@@ -359,41 +354,53 @@ impl Lockstep<'_> {
         &self,
         council: &BatchCouncil,
         k: usize,
-        values: &[Values],
+        values: &BatchValues,
         now: &Outcome,
         first: usize,
         side: &Side,
     ) -> Option<Own> {
         let schema = self.fixed.schema;
-        let (map, base) = (&council.maps[k], &council.maps[self.base]);
         let (ks, nb) = (schema.statuses.len(), schema.benefits.len());
+        let outputs = council.masks.len();
         let rows = &side.rows;
         let mut own = gather_outcome(now, rows);
-        let at = |column: &[i64]| -> Vec<i64> { rows.iter().map(|&i| column[i as usize]).collect() };
+        // The base's values as the rules gave them, with the set's own where they differ.
+        let theirs = |r: usize| council.own[k].iter().find(|&&(o, _)| o == r).map(|&(_, at)| &values.own[at - outputs]);
+        let raw = |r: usize| -> Vec<i64> {
+            let base = values.base[r].num();
+            let mut out: Vec<i64> = rows.iter().map(|&i| base[i as usize]).collect();
+            for &(i, v) in theirs(r).into_iter().flatten() {
+                out[side.at[i as usize] as usize] = v;
+            }
+            out
+        };
         let mut statuses_differ = false;
-        for i in (0..ks).filter(|&i| map[i] != base[i]) {
-            let mask = values[map[i]].mask();
-            own.statuses[i] = rows.iter().map(|&r| mask[r as usize]).collect();
-            statuses_differ = true;
+        for i in 0..ks {
+            for &(row, v) in theirs(i).into_iter().flatten() {
+                own.statuses[i][side.at[row as usize] as usize] = v != 0;
+                statuses_differ = true;
+            }
         }
         if statuses_differ {
             let masks: Vec<&[bool]> = own.statuses.iter().map(Vec::as_slice).collect();
             check_statuses(schema, &masks, self.fixed.population, first).ok()?;
         }
         let mut amount_differs = vec![false; nb];
-        for b in (0..nb).filter(|&b| map[ks + b] != base[ks + b]) {
-            own.amounts[b] = at(values[map[ks + b]].num());
-            amount_differs[b] = true;
-            if !crate::columns::amounts_ok(&own.amounts[b]) {
-                return None;
+        for b in 0..nb {
+            if theirs(ks + b).is_some() {
+                own.amounts[b] = raw(ks + b);
+                amount_differs[b] = true;
+                if !crate::columns::amounts_ok(&own.amounts[b]) {
+                    return None;
+                }
             }
         }
         let fp = &self.fixed.population.households.first_person;
         let size = |i: u32| i64::from(fp[first + i as usize + 1] - fp[first + i as usize]);
         for (j, &b) in council.persons_of.iter().enumerate() {
             let r = ks + nb + j;
-            if map[r] != base[r] || amount_differs[b] {
-                let num = at(values[map[r]].num());
+            if theirs(r).is_some() || amount_differs[b] {
+                let num = raw(r);
                 let ok = num
                     .iter()
                     .zip(&own.amounts[b])
@@ -413,8 +420,8 @@ impl Lockstep<'_> {
             }
         }
         let r = ks + nb + council.persons_of.len();
-        if council.has_months && map[r] != base[r] {
-            crate::columns::whole_months(&at(values[map[r]].num()), &mut own.status_months).ok()?;
+        if council.has_months && theirs(r).is_some() {
+            crate::columns::whole_months(&raw(r), &mut own.status_months).ok()?;
         }
         Some(own)
     }
