@@ -419,7 +419,7 @@ fn assumed<'a>(
 pub(crate) struct Batch {
     /// The set the others are compared with (among those that planned): the middle one.
     pub base: usize,
-    by_municipality: BTreeMap<String, BatchCouncil>,
+    by_municipality: BTreeMap<String, Arc<BatchCouncil>>,
     columns: inputs::Present,
 }
 
@@ -480,41 +480,60 @@ pub(crate) fn prepare_batch(
     schema: &Arc<Schema>,
     population: &Population,
     period: Period,
+    previous: Option<&Batch>,
 ) -> Option<(Vec<Option<SimulationError>>, Batch)> {
     let date = period.first_day();
     let mut present: Vec<u16> = population.segments().iter().map(|&(m, ..)| m).collect();
     present.sort_unstable();
     present.dedup();
     type Planned1 = Result<(Roots, Resolved, Vec<Option<i64>>), SimulationError>;
-    let planned: Vec<Vec<Planned1>> = present
+    // A council whose parameters are those of the previous month under every set keeps its
+    // program: the scripts read the parameters in force, not the date.
+    let planned: Vec<Result<Arc<BatchCouncil>, Vec<Planned1>>> = present
         .par_iter()
         .map(|&m| {
             let slug = &population.municipalities[m as usize];
-            parameters
-                .iter()
-                .map(|parameters| {
-                    let resolved = parameters.resolve(date, slug)?;
+            let resolved: Vec<_> = parameters.iter().map(|p| p.resolve(date, slug)).collect();
+            let before = previous.and_then(|b| b.by_municipality.get(slug));
+            if let Some(before) = before.filter(|b| b.resolved.len() == resolved.len()) {
+                let same = resolved
+                    .iter()
+                    .zip(&before.resolved)
+                    .all(|(r, b)| r.as_ref().is_ok_and(|r| r.root == b.root));
+                if same {
+                    return Ok(before.clone());
+                }
+            }
+            Err(resolved
+                .into_iter()
+                .map(|resolved| {
+                    let resolved = resolved?;
                     let shares = state_shares(schema, &resolved)
                         .map_err(|message| SimulationError::Output { message })?;
                     let roots = roots_for(rules, schema, population, &resolved, true)
                         .map_err(|e| failure(e, slug))?;
                     Ok((roots, resolved, shares))
                 })
-                .collect()
+                .collect())
         })
         .collect();
     let mut failed: Vec<Option<SimulationError>> = vec![None; parameters.len()];
-    for council in &planned {
+    for council in planned.iter().filter_map(|p| p.as_ref().err()) {
         for (f, p) in failed.iter_mut().zip(council) {
             if let (None, Err(e)) = (&f, p) {
                 *f = Some(e.clone());
             }
         }
     }
-    let councils: Vec<Option<(String, BatchCouncil)>> = present
+    let councils: Vec<Option<(String, Arc<BatchCouncil>)>> = present
         .par_iter()
         .zip(planned)
         .map(|(&m, sets)| {
+            let slug = population.municipalities[m as usize].clone();
+            let sets = match sets {
+                Ok(kept) => return Some((slug, kept)),
+                Err(sets) => sets,
+            };
             let sets: Vec<_> = sets
                 .into_iter()
                 .zip(&failed)
@@ -558,8 +577,8 @@ pub(crate) fn prepare_batch(
                 (first.set_by.clone(), first.persons_of.clone(), first.has_months);
             let (resolved, shares) = sets.into_iter().map(|(_, r, s)| (r, s)).unzip();
             Some((
-                population.municipalities[m as usize].clone(),
-                BatchCouncil {
+                slug,
+                Arc::new(BatchCouncil {
                     program,
                     masks: roots[..outputs]
                         .iter()
@@ -571,7 +590,7 @@ pub(crate) fn prepare_batch(
                     own,
                     shares,
                     resolved,
-                },
+                }),
             ))
         })
         .collect();

@@ -66,6 +66,7 @@ pub fn project_together(
     let mut sides: Vec<Vec<Side>> = Vec::new();
     let mut by_month: Vec<Vec<Summary>> = Vec::new();
     let mut assumed_january = Vec::new();
+    let mut previous = None;
     for month in 1..=12u8 {
         months.advance(population, behaviour.seed, month);
         let varying = months.varying(population);
@@ -75,7 +76,8 @@ pub fn project_together(
         } else {
             alive.iter().map(|&k| sets[k]).collect()
         };
-        let (failed, batch) = prepare_batch(rules, &chosen, schema, population, period)?;
+        let (failed, batch) =
+            prepare_batch(rules, &chosen, schema, population, period, previous.as_ref())?;
         if month == 1 {
             alive = (0..sets.len()).filter(|&k| failed[k].is_none()).collect();
             if alive.is_empty() {
@@ -87,7 +89,7 @@ pub fn project_together(
             // A set that plans in January but not later: rare enough to run every set alone.
             return None;
         }
-        let batch = Lockstep {
+        let step = Lockstep {
             schema,
             fixed: &fixed,
             batch: &batch,
@@ -113,7 +115,7 @@ pub fn project_together(
             .zip(views)
             .zip(sides.par_iter_mut())
             .map(|((&chunk, mut view), sides)| {
-                let sums = batch.month(month, population, varying, chunk, &mut view, sides)?;
+                let sums = step.month(month, population, varying, chunk, &mut view, sides)?;
                 Some((chunk.0, sums))
             })
             .collect();
@@ -123,13 +125,14 @@ pub fn project_together(
             return None;
         }
         for (k, months) in by_month.iter_mut().enumerate() {
-            let assumed = batch.batch.assumed(k, population);
+            let assumed = batch.assumed(k, population);
             let of_set: Vec<(u16, Sums)> = parts.iter().map(|(m, s)| (*m, s[k].clone())).collect();
             months.push(Sums::finish(population, schema, &assumed, &of_set).ok()?);
             if month == 1 {
                 assumed_january.push(assumed);
             }
         }
+        previous = Some(batch);
     }
     // The year: the base's, and for every other set its diverged rows' own years in place of
     // the base's.
