@@ -277,6 +277,19 @@ pub struct Annual {
     pub by_month: Vec<Summary>,
 }
 
+impl Annual {
+    /// A year of `n` households before its first month, with the state it starts from.
+    fn start(schema: &Arc<Schema>, n: usize) -> (Annual, State) {
+        let outputs = schema.statuses.len() + schema.benefits.len();
+        let annual = Annual {
+            outcome: Outcome::zeroed(schema, n),
+            received: vec![vec![0; n]; outputs],
+            by_month: Vec::with_capacity(12),
+        };
+        (annual, State::new(schema, n))
+    }
+}
+
 /// The month (1–12) in which the household with draw key `id` claims the on-claim benefit of
 /// index `benefit` in the schema, under `seed`: uniform over the year, one draw per household
 /// and benefit (`Purpose::Claim`, the benefit's index as the counter), the same for any rules.
@@ -377,13 +390,7 @@ fn project_with(
     }
     let fixed = Fixed::new(schema, population, behaviour, settle, watch);
     let mut months = Months::new(population, behaviour);
-    let outputs = schema.statuses.len() + schema.benefits.len();
-    let mut annual = Annual {
-        outcome: Outcome::zeroed(schema, n),
-        received: vec![vec![0; n]; outputs],
-        by_month: Vec::with_capacity(12),
-    };
-    let mut state = State::new(schema, n);
+    let (mut annual, mut state) = Annual::start(schema, n);
     for month in 1..=12u8 {
         months.advance(population, behaviour.seed, month);
         let varying = months.varying(population);
@@ -393,13 +400,7 @@ fn project_with(
         let chunks = prepared.chunks(population, DEFAULT_CHUNK)?;
         // Each chunk of households is run through the rules and carried through the month at
         // once, into its own slices of the year: the month's outcome is never held whole.
-        let mut views = Vec::with_capacity(chunks.len());
-        {
-            let mut rest = View::of(&mut annual, &mut state);
-            for &(_, s, e) in &chunks {
-                views.push(rest.take(e - s));
-            }
-        }
+        let views = View::chunks(&mut annual, &mut state, &chunks);
         let parts: Vec<Result<(u16, Sums), SimulationError>> = chunks
             .par_iter()
             .zip(views)
@@ -604,6 +605,16 @@ impl<'a> View<'a> {
         }
     }
 
+    /// One view per chunk (`(council, first, end)`, in population order).
+    fn chunks(
+        annual: &'a mut Annual,
+        state: &'a mut State,
+        chunks: &[(u16, usize, usize)],
+    ) -> Vec<View<'a>> {
+        let mut rest = View::of(annual, state);
+        chunks.iter().map(|&(_, s, e)| rest.take(e - s)).collect()
+    }
+
     /// The next `len` households, taken off the front.
     fn take(&mut self, len: usize) -> View<'a> {
         View {
@@ -719,6 +730,19 @@ impl<'a> Fixed<'a> {
         }
     }
 
+    /// Rows `at` of the chunk from household `first`.
+    fn who(&self, first: usize, at: &[u32]) -> Who {
+        let h = &self.population.households;
+        let (fp, keys) = (&h.first_person, h.id.keys());
+        let rows = || at.iter().map(|&i| first + i as usize);
+        Who {
+            ids: rows().map(|i| keys[i]).collect(),
+            kinds: rows().map(|i| self.kinds[i]).collect(),
+            council: rows().map(|i| h.municipality[i]).collect(),
+            sizes: rows().map(|i| i64::from(fp[i + 1] - fp[i])).collect(),
+        }
+    }
+
     /// Who of households `ids` is assessed in `month`, moving their cycle on (`cycle_len`,
     /// `next`); in January the cycle is drawn, as long as a status lasts (`status_months`: a
     /// policy that does not say is assessed monthly) and January somewhere in it.
@@ -810,22 +834,9 @@ impl<'a> Fixed<'a> {
         } else if active.is_empty() {
             None
         } else {
-            let pick = |i: &u32| *i as usize;
-            let ids: Vec<u64> = active.iter().map(|i| ids[pick(i)]).collect();
-            let kinds: Vec<u8> = active.iter().map(|i| self.kinds[first + pick(i)]).collect();
-            let council: Vec<u16> = active
-                .iter()
-                .map(|i| h.municipality[first + pick(i)])
-                .collect();
-            let sizes: Vec<i64> = active.iter().map(|i| size(pick(i))).collect();
-            let assessed: Vec<bool> = active.iter().map(|i| assessed[pick(i)]).collect();
-            let who = Rows {
-                ids: &ids,
-                kinds: &kinds,
-                council: &council,
-                sizes: &sizes,
-                assessed: &assessed,
-            };
+            let assessed: Vec<bool> = active.iter().map(|&i| assessed[i as usize]).collect();
+            let who = self.who(first, &active);
+            let who = who.rows(&assessed);
             let now = gather_outcome(now, &active);
             let mut store = Gathered::of(view, &active);
             let at = watched.and_then(|i| active.binary_search(&(i as u32)).ok());
@@ -1065,6 +1076,26 @@ struct Rows<'a> {
     council: &'a [u16],
     sizes: &'a [i64],
     assessed: &'a [bool],
+}
+
+/// Some households' draw keys, take-up types, councils and sizes, gathered ([`Fixed::who`]).
+struct Who {
+    ids: Vec<u64>,
+    kinds: Vec<u8>,
+    council: Vec<u16>,
+    sizes: Vec<i64>,
+}
+
+impl Who {
+    fn rows<'a>(&'a self, assessed: &'a [bool]) -> Rows<'a> {
+        Rows {
+            ids: &self.ids,
+            kinds: &self.kinds,
+            council: &self.council,
+            sizes: &self.sizes,
+            assessed,
+        }
+    }
 }
 
 /// The rows of a chunk with something to settle this month: a status or an amount the rules

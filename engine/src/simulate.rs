@@ -391,7 +391,9 @@ impl Prepared {
     /// The parameters that were assumed defaults, per municipality index of `population` (the
     /// councils present that have some).
     pub fn assumed(&self, population: &Population) -> BTreeMap<u16, Vec<Arc<Leaf>>> {
-        assumed(population, |slug| self.by_municipality.get(slug).map(|(_, r, _)| r))
+        assumed(population, |slug| {
+            self.by_municipality.get(slug).map(|(_, r, _)| r)
+        })
     }
 }
 
@@ -548,8 +550,7 @@ pub(crate) fn prepare_batch(
             if !sets.iter().all(|(r, ..)| alike(r)) {
                 return None;
             }
-            let columns: Vec<Vec<Column>> =
-                sets.iter().map(|(r, ..)| r.columns.clone()).collect();
+            let columns: Vec<Vec<Column>> = sets.iter().map(|(r, ..)| r.columns.clone()).collect();
             let (distinct, maps) = columns::shared(&columns);
             let base = middle(sets.len());
             // The base's outputs first, so that each tile's values of an output are the
@@ -573,8 +574,11 @@ pub(crate) fn prepare_batch(
             if !ordered {
                 return None;
             }
-            let (set_by, persons_of, has_months) =
-                (first.set_by.clone(), first.persons_of.clone(), first.has_months);
+            let (set_by, persons_of, has_months) = (
+                first.set_by.clone(),
+                first.persons_of.clone(),
+                first.has_months,
+            );
             let (resolved, shares) = sets.into_iter().map(|(_, r, s)| (r, s)).unzip();
             Some((
                 slug,
@@ -749,12 +753,20 @@ fn run_chunk(
     }
     let mut persons = persons;
     for (k, &b) in planned.persons_of.iter().enumerate() {
-        persons_paid(schema, b, &persons_num[k], &amounts[b], population, s, &mut *persons[b])?;
+        persons_paid(
+            schema,
+            b,
+            &persons_num[k],
+            amounts[b],
+            population,
+            s,
+            &mut *persons[b],
+        )?;
     }
     // Who pays: the state its share of each benefit, rounded half up to cents per household.
     for (b, share) in shares.iter().enumerate() {
         if let Some(share) = *share {
-            state_parts(share, &amounts[b], &mut *state[b]);
+            state_parts(share, amounts[b], &mut *state[b]);
         }
     }
     check_months(&months, status_months, population, s)

@@ -94,7 +94,10 @@ fn a_sweep_computed_together_is_each_point_run_alone() {
             assert_eq!(together.len(), values.len());
             for ((v, a), t) in values.iter().zip(&alone).zip(&together) {
                 // Not assert_eq: a year's summaries printed whole would bury the point.
-                assert!(a == t, "{path} = {v} on {threads} threads: not its run alone");
+                assert!(
+                    a == t,
+                    "{path} = {v} on {threads} threads: not its run alone"
+                );
             }
         }
         // And they did run together: the batch did not give up and leave every point to run

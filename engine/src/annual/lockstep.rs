@@ -19,19 +19,21 @@
 //! here: a set that does not plan is left for the caller to run alone, and any other failure
 //! (an overflow, an output the engine refuses, a total that does not fit) gives up the batch,
 //! so the caller runs every set alone and reports what those runs report. So does a batch whose
-//! diverged rows grow past [`MAX_DIVERGED`] households a set on average (memory).
+//! diverged rows, over all its sets, grow past [`MAX_DIVERGED`] times the households (memory).
 
 use super::*;
 use crate::simulate::{
-    Batch, BatchCouncil, BatchValues, Values, check_amounts, check_months, check_statuses, persons_ok,
-    persons_paid, prepare_batch, state_parts,
+    Batch, BatchCouncil, BatchValues, Values, check_amounts, check_months, check_statuses,
+    persons_ok, persons_paid, prepare_batch, state_parts,
 };
 use crate::summary::segment_sums;
 
-/// The most diverged rows a batch keeps, as a share of the population's households per set
-/// (each row holds a household's year and state, about 200 bytes): a sweep whose points
-/// differ from the base in more households than this shares too little to be worth it.
-pub const MAX_DIVERGED: usize = 2;
+/// The most diverged rows a batch keeps over all its sets, in multiples of the population's
+/// households. Each holds a household's year and state (about 200 bytes), so the batch holds
+/// about what a sweep of two points at once held (a year of all of Latvia about 260 MB), and a
+/// sweep whose points differ from the base in more households than this, sharing little, runs
+/// point by point instead.
+pub const MAX_DIVERGED: usize = 4;
 
 /// One set's results: the year's summary and each month's.
 pub type Together = (Summary, Vec<Summary>);
@@ -53,13 +55,7 @@ pub fn project_together(
     }
     let fixed = Fixed::new(schema, population, behaviour, Settle::Active, None);
     let mut months = Months::new(population, behaviour);
-    let outputs = schema.statuses.len() + schema.benefits.len();
-    let mut annual = Annual {
-        outcome: Outcome::zeroed(schema, n),
-        received: vec![vec![0; n]; outputs],
-        by_month: Vec::with_capacity(12),
-    };
-    let mut state = State::new(schema, n);
+    let (mut annual, mut state) = Annual::start(schema, n);
     // The sets that run together (indices into `sets`), the base among them, and their months.
     let mut alive: Vec<usize> = Vec::new();
     let mut base = 0;
@@ -76,8 +72,14 @@ pub fn project_together(
         } else {
             alive.iter().map(|&k| sets[k]).collect()
         };
-        let (failed, batch) =
-            prepare_batch(rules, &chosen, schema, population, period, previous.as_ref())?;
+        let (failed, batch) = prepare_batch(
+            rules,
+            &chosen,
+            schema,
+            population,
+            period,
+            previous.as_ref(),
+        )?;
         if month == 1 {
             alive = (0..sets.len()).filter(|&k| failed[k].is_none()).collect();
             if alive.is_empty() {
@@ -103,13 +105,7 @@ pub fn project_together(
                 .map(|&(_, s, e)| (0..alive.len()).map(|_| Side::new(e - s)).collect())
                 .collect();
         }
-        let mut views = Vec::with_capacity(chunks.len());
-        {
-            let mut rest = View::of(&mut annual, &mut state);
-            for &(_, s, e) in &chunks {
-                views.push(rest.take(e - s));
-            }
-        }
+        let views = View::chunks(&mut annual, &mut state, &chunks);
         let parts: Vec<Option<(u16, Vec<Sums>)>> = chunks
             .par_iter()
             .zip(views)
@@ -121,7 +117,7 @@ pub fn project_together(
             .collect();
         let parts = parts.into_iter().collect::<Option<Vec<_>>>()?;
         let diverged: usize = sides.iter().flatten().map(|s| s.rows.len()).sum();
-        if diverged > MAX_DIVERGED * n * alive.len().max(1) {
+        if diverged > MAX_DIVERGED * n {
             return None;
         }
         for (k, months) in by_month.iter_mut().enumerate() {
@@ -278,7 +274,15 @@ impl Lockstep<'_> {
         let nb = schema.benefits.len();
         for (j, &b) in council.persons_of.iter().enumerate() {
             let num = values[k + nb + j].num();
-            persons_paid(schema, b, num, &out.amounts[b], population, s, &mut out.persons_paid[b])?;
+            persons_paid(
+                schema,
+                b,
+                num,
+                &out.amounts[b],
+                population,
+                s,
+                &mut out.persons_paid[b],
+            )?;
         }
         for (b, share) in council.shares[self.base].iter().enumerate() {
             if let Some(share) = *share {
@@ -346,7 +350,8 @@ impl Lockstep<'_> {
         let new = &side.rows[first..];
         if !new.is_empty() {
             side.store.extend(Gathered::of(view, new));
-            side.cycle_len.extend(new.iter().map(|&i| view.cycle_len[i as usize]));
+            side.cycle_len
+                .extend(new.iter().map(|&i| view.cycle_len[i as usize]));
             side.next.extend(new.iter().map(|&i| view.next[i as usize]));
         }
     }
@@ -368,7 +373,12 @@ impl Lockstep<'_> {
         let rows = &side.rows;
         let mut own = gather_outcome(now, rows);
         // The base's values as the rules gave them, with the set's own where they differ.
-        let theirs = |r: usize| council.own[k].iter().find(|&&(o, _)| o == r).map(|&(_, at)| &values.own[at - outputs]);
+        let theirs = |r: usize| {
+            council.own[k]
+                .iter()
+                .find(|&&(o, _)| o == r)
+                .map(|&(_, at)| &values.own[at - outputs])
+        };
         let raw = |r: usize| -> Vec<i64> {
             let base = values.base[r].num();
             let mut out: Vec<i64> = rows.iter().map(|&i| base[i as usize]).collect();
@@ -388,12 +398,11 @@ impl Lockstep<'_> {
             let masks: Vec<&[bool]> = own.statuses.iter().map(Vec::as_slice).collect();
             check_statuses(schema, &masks, self.fixed.population, first).ok()?;
         }
-        let mut amount_differs = vec![false; nb];
-        for b in 0..nb {
-            if theirs(ks + b).is_some() {
-                own.amounts[b] = raw(ks + b);
-                amount_differs[b] = true;
-                if !crate::columns::amounts_ok(&own.amounts[b]) {
+        let amount_differs: Vec<bool> = (0..nb).map(|b| theirs(ks + b).is_some()).collect();
+        for (b, amounts) in own.amounts.iter_mut().enumerate() {
+            if amount_differs[b] {
+                *amounts = raw(ks + b);
+                if !crate::columns::amounts_ok(amounts) {
                     return None;
                 }
             }
@@ -415,11 +424,13 @@ impl Lockstep<'_> {
                 own.persons_paid[b] = num.iter().map(|&v| (v / SCALE) as u8).collect();
             }
         }
-        for b in 0..nb {
-            if let Some(share) = council.shares[k][b] {
-                if amount_differs[b] || council.shares[self.base][b] != Some(share) {
-                    state_parts(share, &own.amounts[b], &mut own.state[b]);
-                }
+        for (b, (&share, &base)) in council.shares[k]
+            .iter()
+            .zip(&council.shares[self.base])
+            .enumerate()
+        {
+            if let Some(share) = share.filter(|&s| amount_differs[b] || base != Some(s)) {
+                state_parts(share, &own.amounts[b], &mut own.state[b]);
             }
         }
         let r = ks + nb + council.persons_of.len();
@@ -448,15 +459,7 @@ impl Lockstep<'_> {
             return (plus, minus);
         }
         let rows = &side.rows;
-        let h = &self.fixed.population.households;
-        let fp = &h.first_person;
-        let ids: Vec<u64> = rows.iter().map(|&i| h.id.keys()[first + i as usize]).collect();
-        let kinds: Vec<u8> = rows.iter().map(|&i| self.fixed.kinds[first + i as usize]).collect();
-        let council: Vec<u16> = rows.iter().map(|&i| h.municipality[first + i as usize]).collect();
-        let sizes: Vec<i64> = rows
-            .iter()
-            .map(|&i| i64::from(fp[first + i as usize + 1] - fp[first + i as usize]))
-            .collect();
+        let who = self.fixed.who(first, rows);
         // The base's rows, settled on a copy of its state.
         let base_now = gather_outcome(now, rows);
         let mut base = Gathered::of(view, rows);
@@ -464,30 +467,34 @@ impl Lockstep<'_> {
         let mut next: Vec<u8> = rows.iter().map(|&i| view.next[i as usize]).collect();
         let mut assessed = vec![true; rows.len()];
         let fixed = self.fixed;
-        fixed.cycle(month, &ids, &base_now.status_months, &mut cycle_len, &mut next, &mut assessed);
-        let who = Rows {
-            ids: &ids,
-            kinds: &kinds,
-            council: &council,
-            sizes: &sizes,
-            assessed: &assessed,
-        };
-        fixed.settle(month, &who, &base_now, &mut base.view(), &mut minus, None);
+        fixed.cycle(
+            month,
+            &who.ids,
+            &base_now.status_months,
+            &mut cycle_len,
+            &mut next,
+            &mut assessed,
+        );
+        fixed.settle(
+            month,
+            &who.rows(&assessed),
+            &base_now,
+            &mut base.view(),
+            &mut minus,
+            None,
+        );
         // The set's own.
         let mut assessed = vec![true; rows.len()];
         fixed.cycle(
             month,
-            &ids,
+            &who.ids,
             &own.status_months,
             &mut side.cycle_len,
             &mut side.next,
             &mut assessed,
         );
-        let who = Rows {
-            assessed: &assessed,
-            ..who
-        };
-        fixed.settle(month, &who, own, &mut side.store.view(), &mut plus, None);
+        let store = &mut side.store.view();
+        fixed.settle(month, &who.rows(&assessed), own, store, &mut plus, None);
         (plus, minus)
     }
 }
