@@ -306,21 +306,28 @@ fn together(base: &Configuration, axis: &Axis, values: &[Decimal]) -> Option<Vec
     if sets.len() < 2 {
         return None;
     }
-    let refs: Vec<&ParameterSet> = sets.iter().map(|(_, p)| p).collect();
     let rules = base.rules.unwrap_or(&base.policy.rules);
-    let ran = crate::annual::project_together(
-        rules,
-        &refs,
-        &base.policy.schema,
-        base.population,
-        year,
-        base.behaviour,
-    )?;
-    for ((i, _), r) in sets.iter().zip(ran) {
-        points[*i] = r.map(|(summary, by_month)| Point::Ran(Box::new(Ran { summary, by_month })));
+    // In groups of consecutive values: a group's points each keep a row index per household.
+    for group in sets.chunks(TOGETHER) {
+        let refs: Vec<&ParameterSet> = group.iter().map(|(_, p)| p).collect();
+        let ran = crate::annual::project_together(
+            rules,
+            &refs,
+            &base.policy.schema,
+            base.population,
+            year,
+            base.behaviour,
+        )?;
+        for ((i, _), r) in group.iter().zip(ran) {
+            points[*i] =
+                r.map(|(summary, by_month)| Point::Ran(Box::new(Ran { summary, by_month })));
+        }
     }
     Some(points)
 }
+
+/// The most points projected together: a sweep of more goes in groups of this many.
+pub const TOGETHER: usize = 32;
 
 fn evaluate_all(
     base: &Configuration,
