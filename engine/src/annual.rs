@@ -79,8 +79,11 @@ use crate::population::Population;
 use crate::profile::Profile;
 use crate::schema::{Kind, Level, Payment, Schema};
 use crate::script::Rules;
-use crate::simulate::{DEFAULT_CHUNK, Outcome, SimulationError, prepare};
+use crate::simulate::{DEFAULT_CHUNK, Outcome, Prepared, SimulationError, prepare};
 use crate::summary::{Paid, Summary, Sums};
+
+mod lockstep;
+pub use lockstep::{MAX_DIVERGED, Together, project_together};
 
 /// Take-up household types.
 pub const HOUSEHOLD_TYPES: [&str; 3] = ["pensioners", "with_children", "other"];
@@ -274,6 +277,19 @@ pub struct Annual {
     pub by_month: Vec<Summary>,
 }
 
+impl Annual {
+    /// A year of `n` households before its first month, with the state it starts from.
+    fn start(schema: &Arc<Schema>, n: usize) -> (Annual, State) {
+        let outputs = schema.statuses.len() + schema.benefits.len();
+        let annual = Annual {
+            outcome: Outcome::zeroed(schema, n),
+            received: vec![vec![0; n]; outputs],
+            by_month: Vec::with_capacity(12),
+        };
+        (annual, State::new(schema, n))
+    }
+}
+
 /// The month (1–12) in which the household with draw key `id` claims the on-claim benefit of
 /// index `benefit` in the schema, under `seed`: uniform over the year, one draw per household
 /// and benefit (`Purpose::Claim`, the benefit's index as the counter), the same for any rules.
@@ -372,82 +388,19 @@ fn project_with(
             message: "an annual projection follows at most 64 benefits".into(),
         });
     }
-    let rates: Vec<&TakeUp> = population
-        .municipalities
-        .iter()
-        .map(|slug| {
-            behaviour
-                .take_up
-                .get(slug)
-                .unwrap_or(&behaviour.default_take_up)
-        })
-        .collect();
-    let status_values: Vec<Vec<i64>> = rates
-        .iter()
-        .map(|t| {
-            schema
-                .statuses
-                .iter()
-                .map(|s| t.status_value_cents.get(&s.id).copied().unwrap_or(0) * CENT)
-                .collect()
-        })
-        .collect();
-    let fixed = Fixed {
-        schema,
-        population,
-        seed: behaviour.seed,
-        kinds: household_types(population),
-        rates,
-        status_values,
-        settle,
-        watch,
-        watched: std::sync::Mutex::new(Vec::new()),
-    };
-    let mut jobs = Jobs::new(population, &behaviour.dynamics);
-    let seasons: Vec<Option<&[i64; 12]>> = population
-        .municipalities
-        .iter()
-        .map(|slug| behaviour.dynamics.housing_by_month.get(slug))
-        .collect();
-    let seasonal = seasons.iter().any(Option::is_some);
-    // The month's incomes and housing costs, where they are not the population's own.
-    let mut income: Option<Vec<i64>> = None;
-    let mut housing_costs: Option<Vec<i64>> = None;
-    let outputs = schema.statuses.len() + schema.benefits.len();
-    let mut annual = Annual {
-        outcome: Outcome::zeroed(schema, n),
-        received: vec![vec![0; n]; outputs],
-        by_month: Vec::with_capacity(12),
-    };
-    let mut state = State::new(schema, n);
+    let fixed = Fixed::new(schema, population, behaviour, settle, watch);
+    let mut months = Months::new(population, behaviour);
+    let (mut annual, mut state) = Annual::start(schema, n);
     for month in 1..=12u8 {
-        if month > 1 && jobs.active() {
-            let incomes = income.get_or_insert_with(|| population.persons.income.clone());
-            jobs.step(population, behaviour.seed, month, incomes);
-        }
-        if seasonal {
-            let costs = housing_costs.get_or_insert_with(|| vec![0; n]);
-            month_costs(population, &seasons, month, costs);
-        }
-        let varying = Varying {
-            income: income.as_deref().unwrap_or(&population.persons.income),
-            housing_costs: housing_costs
-                .as_deref()
-                .unwrap_or(&population.households.housing_costs),
-        };
+        months.advance(population, behaviour.seed, month);
+        let varying = months.varying(population);
         let period = Period { year, month };
         // Planning reads only which columns the population has, not their values.
         let prepared = prepare(rules, parameters, schema, population, period, true)?;
         let chunks = prepared.chunks(population, DEFAULT_CHUNK)?;
         // Each chunk of households is run through the rules and carried through the month at
         // once, into its own slices of the year: the month's outcome is never held whole.
-        let mut views = Vec::with_capacity(chunks.len());
-        {
-            let mut rest = View::of(&mut annual, &mut state);
-            for &(_, s, e) in &chunks {
-                views.push(rest.take(e - s));
-            }
-        }
+        let views = View::chunks(&mut annual, &mut state, &chunks);
         let parts: Vec<Result<(u16, Sums), SimulationError>> = chunks
             .par_iter()
             .zip(views)
@@ -480,6 +433,55 @@ fn project_with(
         .into_inner()
         .unwrap_or_else(|e| e.into_inner());
     Ok((annual, watched))
+}
+
+/// The incomes and housing costs of each month of a year, where they are not the population's
+/// own: jobs lost and found, the seasons' housing costs.
+struct Months<'a> {
+    jobs: Jobs,
+    seasons: Vec<Option<&'a [i64; 12]>>,
+    income: Option<Vec<i64>>,
+    housing_costs: Option<Vec<i64>>,
+}
+
+impl<'a> Months<'a> {
+    fn new(population: &Population, behaviour: &'a Behaviour) -> Months<'a> {
+        Months {
+            jobs: Jobs::new(population, &behaviour.dynamics),
+            seasons: population
+                .municipalities
+                .iter()
+                .map(|slug| behaviour.dynamics.housing_by_month.get(slug))
+                .collect(),
+            income: None,
+            housing_costs: None,
+        }
+    }
+
+    /// To `month`'s incomes and costs (from January's, one month at a time).
+    fn advance(&mut self, population: &Population, seed: u64, month: u8) {
+        if month > 1 && self.jobs.active() {
+            let incomes = self
+                .income
+                .get_or_insert_with(|| population.persons.income.clone());
+            self.jobs.step(population, seed, month, incomes);
+        }
+        if self.seasons.iter().any(Option::is_some) {
+            let n = population.household_count();
+            let costs = self.housing_costs.get_or_insert_with(|| vec![0; n]);
+            month_costs(population, &self.seasons, month, costs);
+        }
+    }
+
+    fn varying<'b>(&'b self, population: &'b Population) -> Varying<'b> {
+        Varying {
+            income: self.income.as_deref().unwrap_or(&population.persons.income),
+            housing_costs: self
+                .housing_costs
+                .as_deref()
+                .unwrap_or(&population.households.housing_costs),
+        }
+    }
 }
 
 /// What a projection knows before its first month.
@@ -603,6 +605,16 @@ impl<'a> View<'a> {
         }
     }
 
+    /// One view per chunk (`(council, first, end)`, in population order).
+    fn chunks(
+        annual: &'a mut Annual,
+        state: &'a mut State,
+        chunks: &[(u16, usize, usize)],
+    ) -> Vec<View<'a>> {
+        let mut rest = View::of(annual, state);
+        chunks.iter().map(|&(_, s, e)| rest.take(e - s)).collect()
+    }
+
     /// The next `len` households, taken off the front.
     fn take(&mut self, len: usize) -> View<'a> {
         View {
@@ -677,7 +689,97 @@ impl Grant {
     }
 }
 
-impl Fixed<'_> {
+impl<'a> Fixed<'a> {
+    fn new(
+        schema: &'a Schema,
+        population: &'a Population,
+        behaviour: &'a Behaviour,
+        settle: Settle,
+        watch: Option<usize>,
+    ) -> Fixed<'a> {
+        let rates: Vec<&TakeUp> = population
+            .municipalities
+            .iter()
+            .map(|slug| {
+                behaviour
+                    .take_up
+                    .get(slug)
+                    .unwrap_or(&behaviour.default_take_up)
+            })
+            .collect();
+        let status_values: Vec<Vec<i64>> = rates
+            .iter()
+            .map(|t| {
+                schema
+                    .statuses
+                    .iter()
+                    .map(|s| t.status_value_cents.get(&s.id).copied().unwrap_or(0) * CENT)
+                    .collect()
+            })
+            .collect();
+        Fixed {
+            schema,
+            population,
+            seed: behaviour.seed,
+            kinds: household_types(population),
+            rates,
+            status_values,
+            settle,
+            watch,
+            watched: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Rows `at` of the chunk from household `first`.
+    fn who(&self, first: usize, at: &[u32]) -> Who {
+        let h = &self.population.households;
+        let (fp, keys) = (&h.first_person, h.id.keys());
+        let rows = || at.iter().map(|&i| first + i as usize);
+        Who {
+            ids: rows().map(|i| keys[i]).collect(),
+            kinds: rows().map(|i| self.kinds[i]).collect(),
+            council: rows().map(|i| h.municipality[i]).collect(),
+            sizes: rows().map(|i| i64::from(fp[i + 1] - fp[i])).collect(),
+        }
+    }
+
+    /// Who of households `ids` is assessed in `month`, moving their cycle on (`cycle_len`,
+    /// `next`); in January the cycle is drawn, as long as a status lasts (`status_months`: a
+    /// policy that does not say is assessed monthly) and January somewhere in it.
+    fn cycle(
+        &self,
+        month: u8,
+        ids: &[u64],
+        status_months: &[u8],
+        cycle_len: &mut [u8],
+        next: &mut [u8],
+        assessed: &mut [bool],
+    ) {
+        if month == 1 {
+            for (((cycle_len, next), &months), &id) in cycle_len
+                .iter_mut()
+                .zip(next.iter_mut())
+                .zip(status_months)
+                .zip(ids)
+            {
+                let cycle = months.max(1);
+                let u = draw::millionths(self.seed, Purpose::Cycle, id, 0);
+                let phase = (u64::from(u) * u64::from(cycle) / u64::from(MILLION)) as u8;
+                *cycle_len = cycle;
+                // January's assessment lasts until the cycle's next point.
+                *next = 1 + if phase == 0 { cycle } else { phase };
+            }
+            assessed.fill(true);
+        } else {
+            for ((a, next), &cycle) in assessed.iter_mut().zip(next.iter_mut()).zip(&*cycle_len) {
+                *a = *next == month;
+                if *a {
+                    *next = month + cycle;
+                }
+            }
+        }
+    }
+
     /// Carries households `first..first + now.len()` (one chunk, of one council) through
     /// `month`, whose rules gave `now`: who is assessed and applies, what is granted and
     /// paid, the year so far (`view`); and the month's stock of the chunk. Column by column
@@ -697,35 +799,14 @@ impl Fixed<'_> {
         let mut sums = Sums::new(schema);
         sums.households(len as i128, i128::from(fp[len] - fp[0]));
         let mut assessed = vec![true; len];
-        if month == 1 {
-            // The cycle: as long as a status lasts (a policy that does not say is assessed
-            // monthly), and January somewhere in it.
-            for (((cycle_len, next), &months), &id) in view
-                .cycle_len
-                .iter_mut()
-                .zip(&mut *view.next)
-                .zip(&now.status_months)
-                .zip(ids)
-            {
-                let cycle = months.max(1);
-                let u = draw::millionths(self.seed, Purpose::Cycle, id, 0);
-                let phase = (u64::from(u) * u64::from(cycle) / u64::from(MILLION)) as u8;
-                *cycle_len = cycle;
-                // January's assessment lasts until the cycle's next point.
-                *next = 1 + if phase == 0 { cycle } else { phase };
-            }
-        } else {
-            for ((a, next), &cycle) in assessed
-                .iter_mut()
-                .zip(&mut *view.next)
-                .zip(&*view.cycle_len)
-            {
-                *a = *next == month;
-                if *a {
-                    *next = month + cycle;
-                }
-            }
-        }
+        self.cycle(
+            month,
+            ids,
+            &now.status_months,
+            view.cycle_len,
+            view.next,
+            &mut assessed,
+        );
         // The watched household's row in this chunk, if it is here: settled whatever it has,
         // so that its month is recorded (settling a household with nothing changes nothing).
         let watched = self
@@ -753,22 +834,9 @@ impl Fixed<'_> {
         } else if active.is_empty() {
             None
         } else {
-            let pick = |i: &u32| *i as usize;
-            let ids: Vec<u64> = active.iter().map(|i| ids[pick(i)]).collect();
-            let kinds: Vec<u8> = active.iter().map(|i| self.kinds[first + pick(i)]).collect();
-            let council: Vec<u16> = active
-                .iter()
-                .map(|i| h.municipality[first + pick(i)])
-                .collect();
-            let sizes: Vec<i64> = active.iter().map(|i| size(pick(i))).collect();
-            let assessed: Vec<bool> = active.iter().map(|i| assessed[pick(i)]).collect();
-            let who = Rows {
-                ids: &ids,
-                kinds: &kinds,
-                council: &council,
-                sizes: &sizes,
-                assessed: &assessed,
-            };
+            let assessed: Vec<bool> = active.iter().map(|&i| assessed[i as usize]).collect();
+            let who = self.who(first, &active);
+            let who = who.rows(&assessed);
             let now = gather_outcome(now, &active);
             let mut store = Gathered::of(view, &active);
             let at = watched.and_then(|i| active.binary_search(&(i as u32)).ok());
@@ -1010,6 +1078,26 @@ struct Rows<'a> {
     assessed: &'a [bool],
 }
 
+/// Some households' draw keys, take-up types, councils and sizes, gathered ([`Fixed::who`]).
+struct Who {
+    ids: Vec<u64>,
+    kinds: Vec<u8>,
+    council: Vec<u16>,
+    sizes: Vec<i64>,
+}
+
+impl Who {
+    fn rows<'a>(&'a self, assessed: &'a [bool]) -> Rows<'a> {
+        Rows {
+            ids: &self.ids,
+            kinds: &self.kinds,
+            council: &self.council,
+            sizes: &self.sizes,
+            assessed,
+        }
+    }
+}
+
 /// The rows of a chunk with something to settle this month: a status or an amount the rules
 /// give, or a status or amount held from an earlier assessment (a held state's part or
 /// persons go with a held amount, and are 0 without one).
@@ -1094,6 +1182,58 @@ struct Gathered {
 }
 
 impl Gathered {
+    /// No rows (of every output kept: a column not kept stays empty as rows are added).
+    fn empty() -> Gathered {
+        Gathered {
+            year_statuses: Vec::new(),
+            year_amounts: Vec::new(),
+            year_state: Vec::new(),
+            year_persons: Vec::new(),
+            received: Vec::new(),
+            statuses: Vec::new(),
+            amounts: Vec::new(),
+            state: Vec::new(),
+            persons: Vec::new(),
+            paid_once: Vec::new(),
+        }
+    }
+
+    /// `more`'s rows after these.
+    fn extend(&mut self, more: Gathered) {
+        fn add<T>(to: &mut Vec<Vec<T>>, more: Vec<Vec<T>>) {
+            if to.is_empty() {
+                *to = more;
+            } else {
+                for (t, m) in to.iter_mut().zip(more) {
+                    t.extend(m);
+                }
+            }
+        }
+        add(&mut self.year_statuses, more.year_statuses);
+        add(&mut self.year_amounts, more.year_amounts);
+        add(&mut self.year_state, more.year_state);
+        add(&mut self.year_persons, more.year_persons);
+        add(&mut self.received, more.received);
+        add(&mut self.statuses, more.statuses);
+        add(&mut self.amounts, more.amounts);
+        add(&mut self.state, more.state);
+        add(&mut self.persons, more.persons);
+        self.paid_once.extend(more.paid_once);
+    }
+
+    /// The year so far of the gathered rows, as an annual outcome of their own.
+    fn year_outcome(&self, schema: &Arc<Schema>) -> Outcome {
+        Outcome {
+            schema: schema.clone(),
+            statuses: self.year_statuses.clone(),
+            amounts: self.year_amounts.clone(),
+            state: self.year_state.clone(),
+            persons_paid: self.year_persons.clone(),
+            status_months: vec![0; self.paid_once.len()],
+            assumed: BTreeMap::new(),
+        }
+    }
+
     fn of(view: &View, at: &[u32]) -> Gathered {
         Gathered {
             year_statuses: gather(&view.year_statuses, at),

@@ -39,7 +39,7 @@ pub const MAX_DEPTH: u32 = 2_000;
 pub const MAX_INSTRUCTIONS: usize = 100_000;
 
 /// Which rows a column has: one per household, or one per member.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Level {
     Household,
     Person,
@@ -55,7 +55,7 @@ impl Level {
 }
 
 /// Where an operation is written: for errors found when the program runs.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Site {
     pub script: Arc<str>,
     pub line: Option<usize>,
@@ -64,7 +64,7 @@ pub struct Site {
 
 /// The population's input columns: members per household, or a declared input
 /// (`crate::inputs`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Input {
     /// Members per household.
     Size,
@@ -87,7 +87,7 @@ impl Input {
 }
 
 /// The arithmetic operators.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Arith {
     Add,
     Sub,
@@ -109,7 +109,7 @@ impl Arith {
 }
 
 /// The comparison operators.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Cmp {
     Lt,
     Le,
@@ -133,7 +133,7 @@ impl Cmp {
 }
 
 /// The operators on masks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Logic {
     And,
     Or,
@@ -151,7 +151,7 @@ impl Logic {
 }
 
 /// The legal roundings: half up (away from zero) or down, to cents or whole euros.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Rounding {
     Cents,
     Euros,
@@ -160,7 +160,7 @@ pub enum Rounding {
 }
 
 /// Per-household aggregates of a person column.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Aggregate {
     Sum,
     Count,
@@ -420,6 +420,108 @@ pub fn any_all(x: Mask, all: bool, site: &Option<Arc<Site>>) -> ColumnResult<Mas
     Ok(Mask(aggregate(x.0, how, site)?))
 }
 
+/// A node as [`shared`] tells equal computations apart: its operation and constant, its
+/// children (as interned), level and site.
+#[derive(PartialEq, Eq, Hash)]
+enum Key {
+    Input(Input),
+    Const(i64),
+    Arith(Arith, usize, usize),
+    Neg(usize),
+    Round(Rounding, usize),
+    Cmp(Cmp, usize, usize),
+    Logic(Logic, usize, usize),
+    Not(usize),
+    Choose(usize, usize, usize),
+    Aggregate(Aggregate, usize),
+}
+
+/// Several graphs' roots (one set per parameter set of a sweep, each planned on its own) as one
+/// graph in which each computation is one node: nodes with the same operation, constant,
+/// children, level and site are one, wherever they were built. What does not depend on what
+/// differs between the sets is then computed once by the program of the roots, and only the
+/// rest once per set. Returns the distinct roots and, per set, each root's index among them.
+///
+/// The values are those of each set's own graph (a node computes what its operation gives on
+/// its children's values); where an operation overflows may be found at another node of the
+/// same site, so a caller that needs a run's exact error runs that set alone.
+pub fn shared(sets: &[Vec<Column>]) -> (Vec<Column>, Vec<Vec<usize>>) {
+    let mut interned: Vec<Arc<Node>> = Vec::new();
+    let mut by_key: HashMap<(Key, Level, Option<Site>), usize> = HashMap::new();
+    let mut by_ptr: HashMap<*const Node, usize> = HashMap::new();
+    let mut roots: Vec<Column> = Vec::new();
+    let mut root_at: HashMap<(usize, bool), usize> = HashMap::new();
+    let mut maps = Vec::with_capacity(sets.len());
+    for set in sets {
+        let mut map = Vec::with_capacity(set.len());
+        for root in set {
+            // Post-order: children are interned before their parent.
+            let mut stack: Vec<(&Arc<Node>, bool)> = vec![(root.node(), false)];
+            while let Some((n, expanded)) = stack.pop() {
+                if by_ptr.contains_key(&Arc::as_ptr(n)) {
+                    continue;
+                }
+                if !expanded {
+                    stack.push((n, true));
+                    stack.extend(n.children().map(|c| (c, false)));
+                    continue;
+                }
+                let at = |c: &Arc<Node>| by_ptr[&Arc::as_ptr(c)];
+                let key = match &n.op {
+                    Op::Input(i) => Key::Input(*i),
+                    Op::Const(v) => Key::Const(*v),
+                    Op::Arith(o, a, b) => Key::Arith(*o, at(a), at(b)),
+                    Op::Neg(a) => Key::Neg(at(a)),
+                    Op::Round(r, a) => Key::Round(*r, at(a)),
+                    Op::Cmp(o, a, b) => Key::Cmp(*o, at(a), at(b)),
+                    Op::Logic(o, a, b) => Key::Logic(*o, at(a), at(b)),
+                    Op::Not(a) => Key::Not(at(a)),
+                    Op::Choose(a, b, c) => Key::Choose(at(a), at(b), at(c)),
+                    Op::Aggregate(g, a) => Key::Aggregate(*g, at(a)),
+                };
+                let site = n.site.as_deref().cloned();
+                let index = *by_key.entry((key, n.level, site)).or_insert_with(|| {
+                    let child = |c: &Arc<Node>| interned[at(c)].clone();
+                    let op = match &n.op {
+                        Op::Input(i) => Op::Input(*i),
+                        Op::Const(v) => Op::Const(*v),
+                        Op::Arith(o, a, b) => Op::Arith(*o, child(a), child(b)),
+                        Op::Neg(a) => Op::Neg(child(a)),
+                        Op::Round(r, a) => Op::Round(*r, child(a)),
+                        Op::Cmp(o, a, b) => Op::Cmp(*o, child(a), child(b)),
+                        Op::Logic(o, a, b) => Op::Logic(*o, child(a), child(b)),
+                        Op::Not(a) => Op::Not(child(a)),
+                        Op::Choose(a, b, c) => Op::Choose(child(a), child(b), child(c)),
+                        Op::Aggregate(g, a) => Op::Aggregate(*g, child(a)),
+                    };
+                    interned.push(Arc::new(Node {
+                        op,
+                        level: n.level,
+                        depth: n.depth,
+                        site: n.site.clone(),
+                    }));
+                    interned.len() - 1
+                });
+                by_ptr.insert(Arc::as_ptr(n), index);
+            }
+            let node = by_ptr[&Arc::as_ptr(root.node())];
+            let is_mask = matches!(root, Column::Mask(_));
+            let r = *root_at.entry((node, is_mask)).or_insert_with(|| {
+                let n = interned[node].clone();
+                roots.push(if is_mask {
+                    Column::Mask(Mask(n))
+                } else {
+                    Column::Num(Num(n))
+                });
+                roots.len() - 1
+            });
+            map.push(r);
+        }
+        maps.push(map);
+    }
+    (roots, maps)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Compiling a graph into a program
 
@@ -476,12 +578,22 @@ pub struct Program {
     instrs: Vec<Instr>,
     slots: usize,
     roots: Vec<Root>,
+    /// Per root, when a tile's values are written: the instruction that computes it, or after
+    /// every instruction (a constant or an input), in root order.
+    written: Vec<usize>,
 }
 
 /// Where a program writes one root for the rows it runs on (households, or their members).
 pub enum Sink<'a> {
     Num(&'a mut [i64]),
     Mask(&'a mut [bool]),
+    /// Only the rows where the values differ from those of the earlier sink `of` (a `Num` or a
+    /// `Mask`, whose root [`Program::writes_before`] this one): (row, value) in row order, a
+    /// mask's values as 0 and 1. A sweep's point keeps what differs from its base point's.
+    Differences {
+        of: usize,
+        out: &'a mut Vec<(u32, i64)>,
+    },
 }
 
 /// A root to compute: a number or a mask column.
@@ -627,18 +739,31 @@ impl Program {
             }
             free.extend(freed);
         }
-        let roots = roots
+        let roots: Vec<Root> = roots
             .iter()
             .map(|r| Root {
                 src: src[index[&Arc::as_ptr(r.node())]].expect("every root is compiled"),
                 level: r.level(),
             })
             .collect();
+        let mut written: Vec<usize> = (0..roots.len()).map(|r| instrs.len() + r).collect();
+        for (i, instr) in instrs.iter().enumerate() {
+            for &r in &instr.roots {
+                written[r] = i;
+            }
+        }
         Ok(Program {
             instrs,
             slots: slots as usize,
             roots,
+            written,
         })
+    }
+
+    /// Whether root `a`'s values of a tile are written before root `b`'s (a
+    /// [`Sink::Differences`] of `b` may compare with `a`).
+    pub fn writes_before(&self, a: usize, b: usize) -> bool {
+        self.written[a] < self.written[b]
     }
 
     /// Runs the program over households `rows` of `population`, writing root `r` into
@@ -667,6 +792,16 @@ impl Program {
         sinks: &mut [Sink],
     ) -> Result<(), RunError> {
         assert_eq!(sinks.len(), self.roots.len(), "one sink per root");
+        for (r, sink) in sinks.iter().enumerate() {
+            if let Sink::Differences { of, .. } = sink {
+                assert!(
+                    *of < r
+                        && self.writes_before(*of, r)
+                        && !matches!(sinks[*of], Sink::Differences { .. }),
+                    "differences from an earlier root written before"
+                );
+            }
+        }
         assert!(
             varying.income.len() == population.person_count()
                 && varying.housing_costs.len() == population.household_count(),
@@ -764,7 +899,7 @@ fn run_tiles(
                     Level::Household => start - rows.start,
                     Level::Person => fp[start] as usize - person_base,
                 };
-                write(&mut sinks[r], at, values);
+                write_root(sinks, r, at, values);
             }
         }
         for (r, root) in program.roots.iter().enumerate() {
@@ -777,7 +912,8 @@ fn run_tiles(
                 (Src::Slot(_), _) => {}
                 (Src::Imm(v), Sink::Num(s)) => s[at..at + n].fill(v),
                 (Src::Imm(v), Sink::Mask(s)) => s[at..at + n].fill(v != 0),
-                (Src::Col(which), sink) => write(sink, at, tile.column(which)),
+                (Src::Imm(v), Sink::Differences { .. }) => write_root(sinks, r, at, &vec![v; n]),
+                (Src::Col(which), _) => write_root(sinks, r, at, tile.column(which)),
             }
         }
         start = end;
@@ -815,13 +951,31 @@ pub fn whole_months(values: &[i64], out: &mut [u8]) -> Result<(), usize> {
     Ok(())
 }
 
+/// Writes a tile's values of root `r` into its sink, from row `at`.
 #[inline(always)]
-fn write(sink: &mut Sink, at: usize, values: &[i64]) {
-    match sink {
+fn write_root(sinks: &mut [Sink], r: usize, at: usize, values: &[i64]) {
+    let (earlier, rest) = sinks.split_at_mut(r);
+    match &mut rest[0] {
         Sink::Num(s) => s[at..at + values.len()].copy_from_slice(values),
         Sink::Mask(s) => {
             for (o, &v) in s[at..at + values.len()].iter_mut().zip(values) {
                 *o = v != 0;
+            }
+        }
+        Sink::Differences { of, out } => {
+            let rows = (at as u32..).zip(values);
+            match &earlier[*of] {
+                Sink::Num(b) => out.extend(
+                    rows.zip(&b[at..])
+                        .filter(|((_, v), w)| **v != **w)
+                        .map(|((i, &v), _)| (i, v)),
+                ),
+                Sink::Mask(b) => out.extend(
+                    rows.zip(&b[at..])
+                        .filter(|((_, v), w)| (**v != 0) != **w)
+                        .map(|((i, &v), _)| (i, v)),
+                ),
+                Sink::Differences { .. } => unreachable!("checked when the run starts"),
             }
         }
     }

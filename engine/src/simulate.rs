@@ -245,13 +245,7 @@ pub fn prepare(
             let shares = state_shares(schema, &resolved)
                 .map_err(|message| SimulationError::Output { message })?;
             let planned = program_for(rules, schema, population, &resolved, status_months)
-                .map_err(|e| match e {
-                    Failure::Script(error) => SimulationError::Script {
-                        error,
-                        municipality: slug.clone(),
-                    },
-                    Failure::Output(message) => SimulationError::Output { message },
-                })?;
+                .map_err(|e| failure(e, slug))?;
             Ok((slug.clone(), (planned, resolved, shares)))
         })
         .collect();
@@ -307,20 +301,24 @@ impl Prepared {
         if optional_columns(population) != self.columns {
             return Err(mismatch("its optional columns differ".into()));
         }
-        let segments = population.segments();
-        for &(m, ..) in &segments {
+        for &(m, ..) in &population.segments() {
             let slug = &population.municipalities[m as usize];
             if !self.by_municipality.contains_key(slug) {
                 return Err(mismatch(format!("{slug} was not prepared")));
             }
         }
+        Ok(Prepared::chunks_of(population, chunk_size))
+    }
+
+    /// The chunks of `population` (see [`Prepared::chunks`]), whatever rules run on them.
+    pub fn chunks_of(population: &Population, chunk_size: usize) -> Vec<(u16, usize, usize)> {
         let chunk_size = self::chunk_size(
             population.household_count(),
             rayon::current_num_threads(),
             chunk_size,
         );
         let mut chunks = Vec::new();
-        for &(m, start, end) in &segments {
+        for &(m, start, end) in &population.segments() {
             let mut s = start;
             while s < end {
                 let e = (s + chunk_size).min(end);
@@ -328,7 +326,7 @@ impl Prepared {
                 s = e;
             }
         }
-        Ok(chunks)
+        chunks
     }
 
     /// Runs the rules over one chunk of [`Prepared::chunks`] (households `s..e`, all of council
@@ -393,17 +391,309 @@ impl Prepared {
     /// The parameters that were assumed defaults, per municipality index of `population` (the
     /// councils present that have some).
     pub fn assumed(&self, population: &Population) -> BTreeMap<u16, Vec<Arc<Leaf>>> {
-        let mut out = BTreeMap::new();
-        for (m, ..) in population.segments() {
-            let slug = &population.municipalities[m as usize];
-            if let Some((_, resolved, _)) = self.by_municipality.get(slug) {
-                let assumed = resolved.assumed();
-                if !assumed.is_empty() {
-                    out.insert(m, assumed);
-                }
+        assumed(population, |slug| {
+            self.by_municipality.get(slug).map(|(_, r, _)| r)
+        })
+    }
+}
+
+/// The parameters that were assumed defaults, per municipality index of `population` (the
+/// councils present that have some), from each council's resolved parameters.
+fn assumed<'a>(
+    population: &Population,
+    resolved: impl Fn(&str) -> Option<&'a Resolved>,
+) -> BTreeMap<u16, Vec<Arc<Leaf>>> {
+    let mut out = BTreeMap::new();
+    for (m, ..) in population.segments() {
+        if let Some(resolved) = resolved(&population.municipalities[m as usize]) {
+            let assumed = resolved.assumed();
+            if !assumed.is_empty() {
+                out.insert(m, assumed);
             }
         }
-        out
+    }
+    out
+}
+
+/// The rules of several parameter sets (a sweep's points) planned at one date for every
+/// municipality of a population, as a year's projection plans them, each council's sets
+/// compiled into one program that computes what they share once ([`columns::shared`]).
+pub(crate) struct Batch {
+    /// The set the others are compared with (among those that planned): the middle one.
+    pub base: usize,
+    by_municipality: BTreeMap<String, Arc<BatchCouncil>>,
+    columns: inputs::Present,
+}
+
+/// One council's program of a [`Batch`]: the base set's roots (its outputs as [`Roots`] has
+/// them), then, for every other set, its outputs whose graph is not the base's.
+pub(crate) struct BatchCouncil {
+    pub program: Program,
+    /// Per output: a mask (else numbers).
+    pub masks: Vec<bool>,
+    /// As [`Roots`], the same for every set.
+    pub set_by: Vec<String>,
+    pub persons_of: Vec<usize>,
+    pub has_months: bool,
+    /// Per set: the outputs whose graph is not the base's, with the index of their root in the
+    /// program (after the base's), in output order; empty for the base.
+    pub own: Vec<Vec<(usize, usize)>>,
+    /// Per set: the state's share of each benefit.
+    pub shares: Vec<Vec<Option<i64>>>,
+    resolved: Vec<Resolved>,
+}
+
+/// What a [`BatchCouncil`]'s program gives for a chunk: the base set's outputs, and for each
+/// root of another set's own output, the rows where it differs from the base's (row, value).
+pub(crate) struct BatchValues {
+    pub base: Vec<Values>,
+    pub own: Vec<Vec<(u32, i64)>>,
+}
+
+/// The values of one output over a chunk.
+pub(crate) enum Values {
+    Mask(Vec<bool>),
+    Num(Vec<i64>),
+}
+
+impl Values {
+    pub fn mask(&self) -> &[bool] {
+        match self {
+            Values::Mask(v) => v,
+            Values::Num(_) => unreachable!("statuses are masks"),
+        }
+    }
+    pub fn num(&self) -> &[i64] {
+        match self {
+            Values::Num(v) => v,
+            Values::Mask(_) => unreachable!("amounts are numbers"),
+        }
+    }
+}
+
+/// Plans the rules for every set of `parameters` and municipality of `population` at the first
+/// day of `period` (with `h.status_months`), in parallel. Per set, `None` or the first error in
+/// council order: a set that failed is left out of the batch, whose sets are the others, in
+/// order. `None` for the whole if the sets' outputs are not planned alike (then they cannot
+/// share a program).
+pub(crate) fn prepare_batch(
+    rules: &Rules,
+    parameters: &[&ParameterSet],
+    schema: &Arc<Schema>,
+    population: &Population,
+    period: Period,
+    previous: Option<&Batch>,
+) -> Option<(Vec<Option<SimulationError>>, Batch)> {
+    let date = period.first_day();
+    let mut present: Vec<u16> = population.segments().iter().map(|&(m, ..)| m).collect();
+    present.sort_unstable();
+    present.dedup();
+    type Planned1 = Result<(Roots, Resolved, Vec<Option<i64>>), SimulationError>;
+    // A council whose parameters are those of the previous month under every set keeps its
+    // program: the scripts read the parameters in force, not the date.
+    let planned: Vec<Result<Arc<BatchCouncil>, Vec<Planned1>>> = present
+        .par_iter()
+        .map(|&m| {
+            let slug = &population.municipalities[m as usize];
+            let resolved: Vec<_> = parameters.iter().map(|p| p.resolve(date, slug)).collect();
+            let before = previous.and_then(|b| b.by_municipality.get(slug));
+            if let Some(before) = before.filter(|b| b.resolved.len() == resolved.len()) {
+                let same = resolved
+                    .iter()
+                    .zip(&before.resolved)
+                    .all(|(r, b)| r.as_ref().is_ok_and(|r| r.root == b.root));
+                if same {
+                    return Ok(before.clone());
+                }
+            }
+            Err(resolved
+                .into_iter()
+                .map(|resolved| {
+                    let resolved = resolved?;
+                    let shares = state_shares(schema, &resolved)
+                        .map_err(|message| SimulationError::Output { message })?;
+                    let roots = roots_for(rules, schema, population, &resolved, true)
+                        .map_err(|e| failure(e, slug))?;
+                    Ok((roots, resolved, shares))
+                })
+                .collect())
+        })
+        .collect();
+    let mut failed: Vec<Option<SimulationError>> = vec![None; parameters.len()];
+    for council in planned.iter().filter_map(|p| p.as_ref().err()) {
+        for (f, p) in failed.iter_mut().zip(council) {
+            if let (None, Err(e)) = (&f, p) {
+                *f = Some(e.clone());
+            }
+        }
+    }
+    let councils: Vec<Option<(String, Arc<BatchCouncil>)>> = present
+        .par_iter()
+        .zip(planned)
+        .map(|(&m, sets)| {
+            let slug = population.municipalities[m as usize].clone();
+            let sets = match sets {
+                Ok(kept) => return Some((slug, kept)),
+                Err(sets) => sets,
+            };
+            let sets: Vec<_> = sets
+                .into_iter()
+                .zip(&failed)
+                .filter_map(|(p, f)| f.is_none().then_some(p.ok()?))
+                .collect();
+            let first = &sets.first()?.0;
+            let alike = |r: &Roots| {
+                r.set_by == first.set_by
+                    && r.persons_of == first.persons_of
+                    && r.has_months == first.has_months
+            };
+            if !sets.iter().all(|(r, ..)| alike(r)) {
+                return None;
+            }
+            let columns: Vec<Vec<Column>> = sets.iter().map(|(r, ..)| r.columns.clone()).collect();
+            let (distinct, maps) = columns::shared(&columns);
+            let base = middle(sets.len());
+            // The base's outputs first, so that each tile's values of an output are the
+            // base's before another set's own are compared with them.
+            let mut roots: Vec<Column> = maps[base].iter().map(|&u| distinct[u].clone()).collect();
+            let outputs = roots.len();
+            let mut own = vec![Vec::new(); sets.len()];
+            for (k, map) in maps.iter().enumerate() {
+                for (r, &u) in map.iter().enumerate() {
+                    if u != maps[base][r] {
+                        own[k].push((r, roots.len()));
+                        roots.push(distinct[u].clone());
+                    }
+                }
+            }
+            let program = compile(rules, &roots).ok()?;
+            let ordered = own
+                .iter()
+                .flatten()
+                .all(|&(r, at)| program.writes_before(r, at));
+            if !ordered {
+                return None;
+            }
+            let (set_by, persons_of, has_months) = (
+                first.set_by.clone(),
+                first.persons_of.clone(),
+                first.has_months,
+            );
+            let (resolved, shares) = sets.into_iter().map(|(_, r, s)| (r, s)).unzip();
+            Some((
+                slug,
+                Arc::new(BatchCouncil {
+                    program,
+                    masks: roots[..outputs]
+                        .iter()
+                        .map(|c| matches!(c, Column::Mask(_)))
+                        .collect(),
+                    set_by,
+                    persons_of,
+                    has_months,
+                    own,
+                    shares,
+                    resolved,
+                }),
+            ))
+        })
+        .collect();
+    let by_municipality = if failed.iter().all(Option::is_some) {
+        BTreeMap::new()
+    } else {
+        councils.into_iter().collect::<Option<_>>()?
+    };
+    let planned = failed.iter().filter(|f| f.is_none()).count();
+    Some((
+        failed,
+        Batch {
+            base: middle(planned),
+            by_municipality,
+            columns: optional_columns(population),
+        },
+    ))
+}
+
+/// The base of a batch of `sets` sets: the middle one, whose outputs the others' differ from
+/// least in a sweep's ordered values.
+fn middle(sets: usize) -> usize {
+    sets / 2
+}
+
+fn failure(e: Failure, slug: &str) -> SimulationError {
+    match e {
+        Failure::Script(error) => SimulationError::Script {
+            error,
+            municipality: slug.to_string(),
+        },
+        Failure::Output(message) => SimulationError::Output { message },
+    }
+}
+
+impl Batch {
+    /// Council `m`'s program over households `s..e`, with the month's `varying` columns:
+    /// the council's batch and its values.
+    pub fn run_chunk(
+        &self,
+        population: &Population,
+        varying: Varying,
+        (m, s, e): (u16, usize, usize),
+    ) -> Result<(&BatchCouncil, BatchValues), SimulationError> {
+        let slug = &population.municipalities[m as usize];
+        let council = self
+            .by_municipality
+            .get(slug)
+            .filter(|_| optional_columns(population) == self.columns)
+            .ok_or_else(|| SimulationError::Output {
+                message: format!("the rules were prepared for another population: {slug}"),
+            })?;
+        let len = e - s;
+        let mut values = BatchValues {
+            base: council
+                .masks
+                .iter()
+                .map(|&mask| {
+                    if mask {
+                        Values::Mask(vec![false; len])
+                    } else {
+                        Values::Num(vec![0; len])
+                    }
+                })
+                .collect(),
+            own: vec![Vec::new(); council.own.iter().map(Vec::len).sum()],
+        };
+        let outputs = council.masks.len();
+        let mut sinks: Vec<Sink> = values
+            .base
+            .iter_mut()
+            .map(|v| match v {
+                Values::Mask(v) => Sink::Mask(v),
+                Values::Num(v) => Sink::Num(v),
+            })
+            .collect();
+        let theirs = council.own.iter().flatten().map(|&(r, _)| r);
+        sinks.extend(
+            theirs
+                .zip(values.own.iter_mut())
+                .map(|(of, out)| Sink::Differences { of, out }),
+        );
+        debug_assert!(sinks.len() >= outputs);
+        council
+            .program
+            .run_with(population, varying, s..e, &mut sinks)
+            .map_err(|err| SimulationError::Script {
+                error: run_error(err, population, s),
+                municipality: slug.clone(),
+            })?;
+        drop(sinks);
+        Ok((council, values))
+    }
+
+    /// The parameters that were assumed defaults under set `k`, as [`Prepared::assumed`].
+    pub fn assumed(&self, k: usize, population: &Population) -> BTreeMap<u16, Vec<Arc<Leaf>>> {
+        assumed(population, |slug| {
+            self.by_municipality.get(slug).map(|c| &c.resolved[k])
+        })
     }
 }
 
@@ -453,93 +743,148 @@ fn run_chunk(
             .iter()
             .map(|sink| match sink {
                 Sink::Mask(v) => &**v,
-                Sink::Num(_) => unreachable!("statuses come first"),
+                _ => unreachable!("statuses come first"),
             })
             .collect();
         check_statuses(schema, &masks, population, s)?;
     }
-    let fail = |message: String| SimulationError::Output { message };
-    let id = |i: usize| population.households.id.get(s + i);
     for (b, values) in amounts.iter().enumerate() {
-        // Every amount is whole cents and not negative; find the first that is not only if
-        // some is not.
-        if !columns::amounts_ok(values) {
-            let (i, &v) = values
-                .iter()
-                .enumerate()
-                .find(|(_, v)| **v % CENT != 0 || **v < 0 || **v > fixed::MAX_AMOUNT)
-                .expect("one is bad");
-            let what = if v < 0 {
-                "is negative"
-            } else if v > fixed::MAX_AMOUNT {
-                "is above the most a household can be paid in a month (1 000 000 000 000 EUR)"
-            } else {
-                "has a fraction of a cent: round it (round_cents)"
-            };
-            return Err(fail(format!(
-                "{}: h.{} = {} for household {} {what}",
-                planned.set_by[schema.statuses.len() + b],
-                schema.benefits[b].id,
-                fixed::format_amount(v),
-                id(i)
-            )));
-        }
+        check_amounts(schema, &planned.set_by, b, values, population, s)?;
     }
-    // Persons paid: whole numbers from 0 to the household's size, and some if paid at all.
-    let fp = &population.households.first_person;
     let mut persons = persons;
-    let persons_ok = |v: i64, size: i64, amount: i64| {
-        let whole = v % SCALE == 0 && (0..=size * SCALE).contains(&v);
-        whole && ((amount > 0) == (v != 0))
-    };
     for (k, &b) in planned.persons_of.iter().enumerate() {
-        let benefit = &schema.benefits[b];
-        // Checked in one pass without a branch per household; the first bad one is looked
-        // for only if there is one.
-        let sizes = fp[s..=e].windows(2).map(|w| i64::from(w[1] - w[0]));
-        let ok = persons_num[k]
-            .iter()
-            .zip(&*amounts[b])
-            .zip(sizes)
-            .fold(true, |ok, ((&v, &a), size)| ok & persons_ok(v, size, a));
-        for i in (0..len).filter(|_| !ok) {
-            let size = i64::from(fp[s + i + 1] - fp[s + i]);
-            let v = persons_num[k][i];
-            if !persons_ok(v, size, amounts[b][i]) {
-                return Err(fail(format!(
-                    "h.{}_persons = {} for household {} (of {size} persons, {} paid): it is the whole number of persons paid h.{}, from 1 to the household's size when paid, else 0",
-                    benefit.id,
-                    fixed::format_amount(v),
-                    id(i),
-                    fixed::format_amount(amounts[b][i]),
-                    benefit.id
-                )));
-            }
-        }
-        for (p, &v) in persons[b].iter_mut().zip(&persons_num[k]) {
-            *p = (v / SCALE) as u8;
-        }
+        persons_paid(
+            schema,
+            b,
+            &persons_num[k],
+            amounts[b],
+            population,
+            s,
+            &mut *persons[b],
+        )?;
     }
     // Who pays: the state its share of each benefit, rounded half up to cents per household.
     for (b, share) in shares.iter().enumerate() {
         if let Some(share) = *share {
-            for (st, &a) in state[b].iter_mut().zip(amounts[b].iter()) {
-                *st = state_part(a, share);
-            }
+            state_parts(share, amounts[b], &mut *state[b]);
         }
     }
-    if let Err(i) = columns::whole_months(&months, status_months) {
-        return Err(fail(format!(
-            "h.status_months = {} for household {}: a status lasts 1 to 12 whole months",
-            fixed::format_amount(months[i]),
-            id(i)
-        )));
+    check_months(&months, status_months, population, s)
+}
+
+/// Every amount of benefit `b` (households `first..`) is whole cents and not negative; the first
+/// that is not is looked for only if some is not.
+pub(crate) fn check_amounts(
+    schema: &Schema,
+    set_by: &[String],
+    b: usize,
+    values: &[i64],
+    population: &Population,
+    first: usize,
+) -> Result<(), SimulationError> {
+    if columns::amounts_ok(values) {
+        return Ok(());
+    }
+    let (i, &v) = values
+        .iter()
+        .enumerate()
+        .find(|(_, v)| **v % CENT != 0 || **v < 0 || **v > fixed::MAX_AMOUNT)
+        .expect("one is bad");
+    let what = if v < 0 {
+        "is negative"
+    } else if v > fixed::MAX_AMOUNT {
+        "is above the most a household can be paid in a month (1 000 000 000 000 EUR)"
+    } else {
+        "has a fraction of a cent: round it (round_cents)"
+    };
+    Err(SimulationError::Output {
+        message: format!(
+            "{}: h.{} = {} for household {} {what}",
+            set_by[schema.statuses.len() + b],
+            schema.benefits[b].id,
+            fixed::format_amount(v),
+            population.households.id.get(first + i)
+        ),
+    })
+}
+
+/// Persons paid benefit `b` (fixed units, households `first..`) as whole numbers into `out`:
+/// from 0 to the household's size, and some if paid at all.
+pub(crate) fn persons_paid(
+    schema: &Schema,
+    b: usize,
+    persons_num: &[i64],
+    amounts: &[i64],
+    population: &Population,
+    first: usize,
+    out: &mut [u8],
+) -> Result<(), SimulationError> {
+    let benefit = &schema.benefits[b];
+    let len = persons_num.len();
+    let fp = &population.households.first_person[first..=first + len];
+    // Checked in one pass without a branch per household; the first bad one is looked for
+    // only if there is one.
+    let sizes = fp.windows(2).map(|w| i64::from(w[1] - w[0]));
+    let ok = persons_num
+        .iter()
+        .zip(amounts)
+        .zip(sizes)
+        .fold(true, |ok, ((&v, &a), size)| ok & persons_ok(v, size, a));
+    for i in (0..len).filter(|_| !ok) {
+        let size = i64::from(fp[i + 1] - fp[i]);
+        let v = persons_num[i];
+        if !persons_ok(v, size, amounts[i]) {
+            return Err(SimulationError::Output {
+                message: format!(
+                    "h.{}_persons = {} for household {} (of {size} persons, {} paid): it is the whole number of persons paid h.{}, from 1 to the household's size when paid, else 0",
+                    benefit.id,
+                    fixed::format_amount(v),
+                    population.households.id.get(first + i),
+                    fixed::format_amount(amounts[i]),
+                    benefit.id
+                ),
+            });
+        }
+    }
+    for (p, &v) in out.iter_mut().zip(persons_num) {
+        *p = (v / SCALE) as u8;
     }
     Ok(())
 }
 
+/// Whether `v` (fixed units) is a number of persons paid `amount` in a household of `size`: a
+/// whole number from 0 to the size, and some if paid at all.
+#[inline(always)]
+pub(crate) fn persons_ok(v: i64, size: i64, amount: i64) -> bool {
+    let whole = v % SCALE == 0 && (0..=size * SCALE).contains(&v);
+    whole && ((amount > 0) == (v != 0))
+}
+
+/// The state's part of each amount at `share`, rounded half up to cents per household.
+pub(crate) fn state_parts(share: i64, amounts: &[i64], out: &mut [i64]) {
+    for (st, &a) in out.iter_mut().zip(amounts) {
+        *st = state_part(a, share);
+    }
+}
+
+/// How long a status lasts (fixed units, households `first..`) as whole months into `out`.
+pub(crate) fn check_months(
+    months: &[i64],
+    out: &mut [u8],
+    population: &Population,
+    first: usize,
+) -> Result<(), SimulationError> {
+    columns::whole_months(months, out).map_err(|i| SimulationError::Output {
+        message: format!(
+            "h.status_months = {} for household {}: a status lasts 1 to 12 whole months",
+            fixed::format_amount(months[i]),
+            population.households.id.get(first + i)
+        ),
+    })
+}
+
 /// A household holds at most one declared status in a month: the rules must say which.
-fn check_statuses(
+pub(crate) fn check_statuses(
     schema: &Schema,
     masks: &[&[bool]],
     population: &Population,
@@ -586,14 +931,12 @@ struct Planned {
     has_months: bool,
 }
 
-enum Failure {
+pub(crate) enum Failure {
     Script(ScriptError),
     Output(String),
 }
 
-/// Plans the rules for one municipality and compiles the program of the declared outputs
-/// (statuses, benefits, persons paid, in declaration order), checking that each is a household
-/// column of the right kind.
+/// Plans the rules for one municipality and compiles the program of the declared outputs.
 fn program_for(
     rules: &Rules,
     schema: &Schema,
@@ -601,6 +944,47 @@ fn program_for(
     resolved: &Resolved,
     status_months: bool,
 ) -> Result<Planned, Failure> {
+    let roots = roots_for(rules, schema, population, resolved, status_months)?;
+    let program = compile(rules, &roots.columns)?;
+    Ok(Planned {
+        program,
+        set_by: roots.set_by,
+        persons_of: roots.persons_of,
+        has_months: roots.has_months,
+    })
+}
+
+/// Compiles the program of some roots; a graph too large is the last script's error.
+pub(crate) fn compile(rules: &Rules, roots: &[Column]) -> Result<Program, Failure> {
+    Program::compile(roots).map_err(|message| {
+        Failure::Script(ScriptError {
+            script: rules.scripts().last().unwrap_or_default().to_string(),
+            line: None,
+            column: None,
+            message,
+        })
+    })
+}
+
+/// A municipality's declared outputs as planned, not compiled: the roots (statuses, benefits,
+/// persons paid, in declaration order, then how long a status lasts if asked and set), with
+/// the script that set each status and benefit.
+pub(crate) struct Roots {
+    pub columns: Vec<Column>,
+    pub set_by: Vec<String>,
+    pub persons_of: Vec<usize>,
+    pub has_months: bool,
+}
+
+/// Plans the rules for one municipality, checking that each declared output is a household
+/// column of the right kind.
+pub(crate) fn roots_for(
+    rules: &Rules,
+    schema: &Schema,
+    population: &Population,
+    resolved: &Resolved,
+    status_months: bool,
+) -> Result<Roots, Failure> {
     let plan = rules
         .plan(population, resolved, false)
         .map_err(Failure::Script)?;
@@ -661,16 +1045,8 @@ fn program_for(
         }
         None => false,
     };
-    let program = Program::compile(&roots).map_err(|message| {
-        Failure::Script(ScriptError {
-            script: rules.scripts().last().unwrap_or_default().to_string(),
-            line: None,
-            column: None,
-            message,
-        })
-    })?;
-    Ok(Planned {
-        program,
+    Ok(Roots {
+        columns: roots,
         set_by,
         persons_of,
         has_months,

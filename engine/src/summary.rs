@@ -308,22 +308,27 @@ impl Summary {
 
 /// Sums an outcome per municipality.
 pub fn summarize(population: &Population, outcome: &Outcome) -> Result<Summary, TotalError> {
-    let schema = &outcome.schema;
-    // Each segment (a run of one council's households) is summed on its own, in parallel;
-    // integer sums are the same in any order, so the rows do not depend on the threads.
+    let parts = segment_sums(population, outcome);
+    Sums::finish(population, &outcome.schema, &outcome.assumed, &parts)
+}
+
+/// What [`summarize`] sums, per segment of the population (a run of one council's households),
+/// in population order, before [`Sums::finish`].
+pub fn segment_sums(population: &Population, outcome: &Outcome) -> Vec<(u16, Sums)> {
+    // Each segment is summed on its own, in parallel; integer sums are the same in any order,
+    // so the rows do not depend on the threads.
     let fp = &population.households.first_person;
-    let segments = population.segments();
-    let segment_sums: Vec<(u16, Sums)> = segments
+    population
+        .segments()
         .par_iter()
         .map(|&(m, start, end)| {
-            let mut s = Sums::new(schema);
+            let mut s = Sums::new(&outcome.schema);
             for i in start..end {
                 s.outcome_household(outcome, i, i64::from(fp[i + 1] - fp[i]));
             }
             (m, s)
         })
-        .collect();
-    Sums::finish(population, schema, &outcome.assumed, &segment_sums)
+        .collect()
 }
 
 /// What some households were paid of one benefit, summed as [`Sums::benefit`] sums each:
@@ -358,6 +363,15 @@ impl Sums {
             sums: vec![0; money + 3],
             statuses,
             money,
+        }
+    }
+
+    /// Adds what `other` counted (`sign` 1), or takes it away (`sign` −1): the sums of some
+    /// households with some of them counted otherwise (a sweep's point that differs from the
+    /// point it shares its households with). Exact, in 128 bits.
+    pub fn add(&mut self, other: &Sums, sign: i128) {
+        for (s, o) in self.sums.iter_mut().zip(&other.sums) {
+            *s += sign * o;
         }
     }
 

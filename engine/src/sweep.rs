@@ -268,8 +268,66 @@ pub fn sweep(
     axis: &Axis,
     values: &[Decimal],
 ) -> Result<Vec<Point>, SimulationError> {
-    evaluate_all(base, axis, values)
+    let Some(mut points) = together(base, axis, values) else {
+        return evaluate_all(base, axis, values);
+    };
+    // The points that did not run together run alone, as they would without the others.
+    let alone: Vec<usize> = (0..values.len()).filter(|&i| points[i].is_none()).collect();
+    let run: Vec<Decimal> = alone.iter().map(|&i| values[i]).collect();
+    for (i, p) in alone.into_iter().zip(evaluate_all(base, axis, &run)?) {
+        points[i] = Some(p);
+    }
+    Ok(points.into_iter().flatten().collect())
 }
+
+/// A year's sweep of a parameter with the points projected together
+/// ([`crate::annual::project_together`]): per point, what it gave, or `None` for a point to
+/// run alone (one the rules do not plan, or whose year its parameters refuse). `None` for the
+/// whole where the points cannot share (a month, the take-up axis, one point) or the batch
+/// gave up: then every point runs alone, so what fails fails as a run alone does.
+fn together(base: &Configuration, axis: &Axis, values: &[Decimal]) -> Option<Vec<Option<Point>>> {
+    let (Horizon::Year(year), Axis::Parameter(_)) = (base.horizon, axis) else {
+        return None;
+    };
+    if values.len() < 2 {
+        return None;
+    }
+    let mut points: Vec<Option<Point>> = vec![None; values.len()];
+    let mut sets: Vec<(usize, ParameterSet)> = Vec::new();
+    for (i, &v) in values.iter().enumerate() {
+        match apply(base, axis, v) {
+            Err(m) => points[i] = Some(Point::Skipped(m)),
+            Ok((Some(parameters), _)) if parameters.check_year(year).is_ok() => {
+                sets.push((i, parameters))
+            }
+            Ok(_) => {}
+        }
+    }
+    if sets.len() < 2 {
+        return None;
+    }
+    let rules = base.rules.unwrap_or(&base.policy.rules);
+    // In groups of consecutive values: a group's points each keep a row index per household.
+    for group in sets.chunks(TOGETHER) {
+        let refs: Vec<&ParameterSet> = group.iter().map(|(_, p)| p).collect();
+        let ran = crate::annual::project_together(
+            rules,
+            &refs,
+            &base.policy.schema,
+            base.population,
+            year,
+            base.behaviour,
+        )?;
+        for ((i, _), r) in group.iter().zip(ran) {
+            points[*i] =
+                r.map(|(summary, by_month)| Point::Ran(Box::new(Ran { summary, by_month })));
+        }
+    }
+    Some(points)
+}
+
+/// The most points projected together: a sweep of more goes in groups of this many.
+pub const TOGETHER: usize = 32;
 
 fn evaluate_all(
     base: &Configuration,
